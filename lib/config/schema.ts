@@ -1,0 +1,122 @@
+import { z } from "zod";
+
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "::1", "localhost", "[::1]"]);
+
+/** True for addresses that only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_HOSTS.has(host) || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/** Integers arrive as numbers from YAML and as strings from the environment. */
+const int = (min: number, max: number) =>
+  z.preprocess(
+    (v) => (typeof v === "string" && /^-?\d+$/.test(v.trim()) ? Number(v.trim()) : v),
+    z
+      .number({ error: "must be a whole number" })
+      .int({ error: "must be a whole number" })
+      .min(min, { error: `must be at least ${min}` })
+      .max(max, { error: `must be at most ${max}` }),
+  );
+
+const bool = z.preprocess((v) => {
+  if (typeof v !== "string") return v;
+  const s = v.trim().toLowerCase();
+  if (["true", "1", "yes", "on"].includes(s)) return true;
+  if (["false", "0", "no", "off"].includes(s)) return false;
+  return v;
+}, z.boolean({ error: 'must be "true" or "false"' }));
+
+/** A comma-separated list in the environment, a YAML list in the file. */
+const list = z.preprocess(
+  (v) =>
+    typeof v === "string"
+      ? v
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : v,
+  z.array(z.string().trim().min(1), { error: "must be a list (comma-separated in the environment)" }),
+);
+
+const emailList = list.pipe(
+  z.array(z.string().toLowerCase().pipe(z.email({ error: "must be a list of email addresses" }))),
+);
+
+const postgresUrl = z
+  .string()
+  .trim()
+  .refine(
+    (s) => {
+      try {
+        return ["postgres:", "postgresql:"].includes(new URL(s).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { error: "must be a postgres:// or postgresql:// URL" },
+  );
+
+const httpUrl = z
+  .string()
+  .trim()
+  .refine(
+    (s) => {
+      try {
+        return ["http:", "https:"].includes(new URL(s).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { error: "must be an http:// or https:// URL" },
+  );
+
+/** The settings as written in scion.yaml (all optional); the environment fills the same shape. */
+export const settingsSchema = z
+  .object({
+    dataDir: z.string().trim().min(1, { error: "must not be empty" }).default("./.scion"),
+    host: z.string().trim().min(1, { error: "must not be empty" }).default("127.0.0.1"),
+    port: int(0, 65535).default(8080),
+    databaseUrl: postgresUrl.optional(),
+    database: z
+      .object({
+        poolMax: int(1, 1000).default(10),
+        idleTimeoutMs: int(0, 3_600_000).default(10_000),
+        maxLifetimeSeconds: int(0, 86_400).default(1800),
+        connectTimeoutMs: int(100, 120_000).default(5000),
+      })
+      .strict()
+      .prefault({}),
+    sessionSecret: z.string().min(32, { error: "must be at least 32 characters" }).optional(),
+    authMode: z.enum(["dev", "oauth", "proxy"], { error: 'must be "dev", "oauth" or "proxy"' }).optional(),
+    iap: z
+      .object({
+        audience: z.string().trim().min(1).optional(),
+        jwksUrl: httpUrl.default("https://www.gstatic.com/iap/verify/public_key-jwk"),
+        issuer: z.string().trim().min(1).default("https://cloud.google.com/iap"),
+      })
+      .strict()
+      .prefault({}),
+    adminEmails: emailList.default([]),
+    allowedDomains: list.default([]),
+    localBroker: bool.optional(),
+    internalUrl: httpUrl.optional(),
+    logLevel: z
+      .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
+        error: "must be one of fatal, error, warn, info, debug, trace, silent",
+      })
+      .default("info"),
+  })
+  .strict();
+
+export type Settings = z.output<typeof settingsSchema>;
+
+/** Validated configuration with every default and cross-field rule applied. */
+export interface HubConfig extends Omit<Settings, "authMode" | "localBroker" | "internalUrl"> {
+  authMode: "dev" | "oauth" | "proxy";
+  localBroker: boolean;
+  internalUrl: string;
+  /** Absolute path of dataDir. */
+  dataDirPath: string;
+  /** Where scion.yaml was read from, if anywhere. */
+  configFile?: string;
+}

@@ -1,0 +1,27 @@
+/**
+ * Where each setting comes from in the environment. The environment wins over scion.yaml.
+ * Paths are the YAML keys; errors name the variable or the key the bad value came from.
+ */
+export const ENV_KEYS: ReadonlyArray<{ env: string; path: readonly string[] }> = [
+  { env: "SCION_DATA_DIR", path: ["dataDir"] },
+  { env: "HOST", path: ["host"] },
+  { env: "PORT", path: ["port"] },
+  { env: "DATABASE_URL", path: ["databaseUrl"] },
+  { env: "SCION_DB_POOL_MAX", path: ["database", "poolMax"] },
+  { env: "SCION_DB_IDLE_TIMEOUT_MS", path: ["database", "idleTimeoutMs"] },
+  { env: "SCION_DB_MAX_LIFETIME_SECONDS", path: ["database", "maxLifetimeSeconds"] },
+  { env: "SCION_DB_CONNECT_TIMEOUT_MS", path: ["database", "connectTimeoutMs"] },
+  { env: "SESSION_SECRET", path: ["sessionSecret"] },
+  { env: "SCION_AUTH_MODE", path: ["authMode"] },
+  { env: "SCION_IAP_AUDIENCE", path: ["iap", "audience"] },
+  { env: "SCION_IAP_JWKS_URL", path: ["iap", "jwksUrl"] },
+  { env: "SCION_IAP_ISSUER", path: ["iap", "issuer"] },
+  { env: "SCION_ADMIN_EMAILS", path: ["adminEmails"] },
+  { env: "SCION_ALLOWED_DOMAINS", path: ["allowedDomains"] },
+  { env: "SCION_LOCAL_BROKER", path: ["localBroker"] },
+  { env: "SCION_INTERNAL_URL", path: ["internalUrl"] },
+  { env: "SCION_LOG_LEVEL", path: ["logLevel"] },
+];
+
+/** Settings whose values must never be echoed in an error message. */
+export const SECRET_PATHS = new Set(["sessionSecret", "databaseUrl"]);

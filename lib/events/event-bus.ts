@@ -1,0 +1,31 @@
+/**
+ * Hub events: every state change is published on a subject such as `agent.<id>.status`.
+ * Subscribers never block publishers: each has a bounded queue, and when it overflows (or the
+ * transport lost events, e.g. a LISTEN reconnect) the subscriber gets one `resync` delivery and
+ * must refetch what it shows.
+ */
+export interface HubEvent {
+  subject: string;
+  data: unknown;
+}
+
+export type EventDelivery = { kind: "event"; event: HubEvent } | { kind: "resync"; reason: string };
+
+export interface EventBus {
+  /** Subscribes to subjects matching any pattern (`*` one token, `>` the rest). Returns unsubscribe. */
+  subscribe(patterns: string[], onDelivery: (delivery: EventDelivery) => void, options?: { queueLimit?: number }): () => void;
+  publish(event: HubEvent): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** NATS-style subject matching: `*` matches one token, a trailing `>` matches one or more. */
+export function subjectMatches(pattern: string, subject: string): boolean {
+  const p = pattern.split(".");
+  const s = subject.split(".");
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] === ">") return i === p.length - 1 && s.length > i;
+    if (i >= s.length) return false;
+    if (p[i] !== "*" && p[i] !== s[i]) return false;
+  }
+  return p.length === s.length;
+}

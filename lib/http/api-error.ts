@@ -1,0 +1,21 @@
+import { ERROR_STATUS, type ErrorCode } from "./error-codes";
+
+/** An error meant for the caller: its code, message and details go into the response envelope. */
+export class ApiError extends Error {
+  override name = "ApiError";
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+export interface ErrorEnvelope {
+  error: { code: ErrorCode; message: string; details?: unknown };
+}

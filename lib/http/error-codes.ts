@@ -1,0 +1,16 @@
+/** The error codes of API.md and the HTTP status each one answers with. */
+export const ERROR_STATUS = {
+  validation_error: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  payload_too_large: 413,
+  no_runtime_broker: 422,
+  internal: 500,
+  broker_unavailable: 503,
+  unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;

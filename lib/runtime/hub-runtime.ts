@@ -1,0 +1,46 @@
+import type { WebSocket } from "ws";
+import type { HubConfig } from "../config/schema";
+import type { Database, PrismaClient } from "../db/create-database";
+import type { MigrationFile } from "../db/migrations";
+import type { EventBus } from "../events/event-bus";
+import type { Logger } from "../log/create-logger";
+
+/**
+ * Everything process-wide. Next.js compiles route handlers apart from server.ts, so a module
+ * imported by both exists twice; state therefore lives in this one object, created by server.ts
+ * (or a test) and stored on globalThis under a registered symbol that both copies share.
+ */
+export interface HubRuntime {
+  /** This replica's id, unique per process start. */
+  hubId: string;
+  startedAt: Date;
+  config: HubConfig;
+  logger: Logger;
+  db: Database;
+  prisma: PrismaClient;
+  events: EventBus;
+  /** Migrations shipped with this build; /readyz checks the database has them all. */
+  migrations: MigrationFile[];
+  /** Open WebSockets of this replica, closed on shutdown. */
+  webSockets: Set<WebSocket>;
+  /** Set once shutdown begins: readiness fails and new upgrades are refused. */
+  isShuttingDown: boolean;
+}
+
+const RUNTIME_KEY = Symbol.for("scion-hub.runtime");
+type RuntimeGlobal = typeof globalThis & { [RUNTIME_KEY]?: HubRuntime };
+
+/** The process's runtime. Throws when called before server.ts (or a test) installed one. */
+export function getHubRuntime(): HubRuntime {
+  const runtime = (globalThis as RuntimeGlobal)[RUNTIME_KEY];
+  if (!runtime) throw new Error("HubRuntime is not initialised: start the hub through server.ts (or install one in the test)");
+  return runtime;
+}
+
+/** Installs (or with undefined, removes) the process's runtime. Called by server.ts and tests. */
+export function setHubRuntime(runtime: HubRuntime | undefined): void {
+  const g = globalThis as RuntimeGlobal;
+  if (runtime && g[RUNTIME_KEY] && g[RUNTIME_KEY] !== runtime) throw new Error("a HubRuntime is already installed in this process");
+  if (runtime) g[RUNTIME_KEY] = runtime;
+  else delete g[RUNTIME_KEY];
+}

@@ -1,0 +1,29 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+
+export interface NextHandlers {
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** Next's own WebSocket upgrades (the dev server's hot reload). */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Prepares Next.js for this directory. Production serves the output of `next build`; development
+ * compiles on demand with hot reload. Imported lazily so tools and tests that do not serve pages
+ * never load Next.
+ */
+export async function prepareNext({ dev, dir, hostname, port }: { dev: boolean; dir: string; hostname: string; port: number }): Promise<NextHandlers> {
+  const { default: next } = await import("next");
+  const app = next({ dev, dir, hostname, port, customServer: true });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  const upgrade = app.getUpgradeHandler();
+  return {
+    handle: (req, res) => handle(req, res),
+    upgrade: (req, socket, head) => upgrade(req, socket, head),
+    close: async () => {
+      await (app as unknown as { close?: () => Promise<void> }).close?.();
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import type http from "node:http";
+import type { WebSocketServer } from "ws";
+import type { EmbeddedPostgres } from "../db/embedded-postgres";
+import { setHubRuntime, type HubRuntime } from "../runtime/hub-runtime";
+import type { NextHandlers } from "./next-handler";
+
+export interface ShutdownParts {
+  server: http.Server;
+  wss: WebSocketServer;
+  runtime: HubRuntime;
+  next?: NextHandlers;
+  embedded?: EmbeddedPostgres;
+  /** How long in-flight requests may take before their connections are cut. */
+  drainMs?: number;
+}
+
+/**
+ * Stops accepting, lets in-flight requests finish (up to drainMs), closes WebSockets with 1001,
+ * then Next.js, the database pool, the event bus and the embedded Postgres. Bounded: the whole
+ * sequence fits in the 15 s that API.md promises.
+ */
+export async function shutdownHub({ server, wss, runtime, next, embedded, drainMs = 8000 }: ShutdownParts): Promise<void> {
+  const { logger } = runtime;
+  const started = Date.now();
+  runtime.isShuttingDown = true;
+  logger.info("shutting down");
+
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  for (const ws of runtime.webSockets) ws.close(1001, "hub shutting down");
+  // Keep-alive sockets idle between requests would hold close() open; cut them as they go idle.
+  const sweeper = setInterval(() => server.closeIdleConnections(), 100);
+  server.closeIdleConnections();
+  const drained = await Promise.race([closed.then(() => true), delay(drainMs).then(() => false)]);
+  clearInterval(sweeper);
+  if (!drained) {
+    logger.warn({ drainMs }, "requests still running at the drain deadline; closing their connections");
+    server.closeAllConnections();
+    await closed;
+  }
+  for (const ws of runtime.webSockets) ws.terminate();
+  wss.close();
+
+  await next?.close().catch((err: unknown) => logger.warn({ err }, "closing Next.js failed"));
+  await runtime.events.close();
+  await runtime.db.close();
+  await embedded?.stop(4000);
+  setHubRuntime(undefined);
+  logger.info({ ms: Date.now() - started }, "hub stopped");
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

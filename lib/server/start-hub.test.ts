@@ -1,0 +1,125 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { captureLogger, type CapturedLogger } from "../../test/silent-logger";
+import { createTestDatabase, type TestDatabase } from "../../test/test-database";
+import { loadConfig } from "../config/load-config";
+import { getHubRuntime } from "../runtime/hub-runtime";
+import { startHub, type Hub } from "./start-hub";
+
+let db: TestDatabase;
+let hub: Hub;
+let log: CapturedLogger;
+
+beforeEach(async () => {
+  db = await createTestDatabase();
+  log = captureLogger();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "scion-hub-"));
+  const config = loadConfig({ env: { DATABASE_URL: db.url, PORT: "0", SCION_DATA_DIR: dataDir }, cwd: dataDir });
+  hub = await startHub({ config, logger: log.logger });
+});
+
+afterEach(async () => {
+  await hub.close();
+  await db.drop();
+});
+
+async function sql(query: string): Promise<void> {
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  await client.query(query);
+  await client.end();
+}
+
+describe("hub process routes", () => {
+  it("GET /healthz - answers while the process runs", async () => {
+    const res = await fetch(`${hub.url}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "ok" });
+  });
+
+  it("GET /readyz - ready when the database is reachable and has every migration", async () => {
+    const res = await fetch(`${hub.url}/readyz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "ready", checks: { database: "ok", migrations: "ok" } });
+  });
+
+  it("GET /readyz - not ready, naming the migration the database lacks", async () => {
+    const latest = hub.runtime.migrations.at(-1)!.name;
+    await sql(`DELETE FROM "_prisma_migrations" WHERE migration_name = '${latest}'`);
+    const res = await fetch(`${hub.url}/readyz`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ status: "not_ready", checks: { database: "ok", migrations: `pending: ${latest}` } });
+  });
+
+  it("GET /readyz - not ready when the database is gone", async () => {
+    await db.drop();
+    const res = await fetch(`${hub.url}/readyz`);
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as { status: string; checks: { database: string } };
+    expect(body.status).toBe("not_ready");
+    expect(body.checks.database).toMatch(/^error: /);
+  });
+
+  it("echoes a caller's request id and logs method, path, status and duration", async () => {
+    const res = await fetch(`${hub.url}/healthz`, { headers: { "x-request-id": "trace-123" } });
+    expect(res.headers.get("x-request-id")).toBe("trace-123");
+    const generated = (await fetch(`${hub.url}/healthz`, { headers: { "x-request-id": "bad id with spaces" } })).headers.get("x-request-id");
+    expect(generated).toMatch(/^[0-9a-f-]{36}$/);
+
+    const line = log.lines().find((l) => l.msg === "request" && l.requestId === "trace-123");
+    expect(line).toMatchObject({ method: "GET", path: "/healthz", status: 200 });
+    expect(typeof line!.durationMs).toBe("number");
+  });
+
+  it("refuses WebSocket upgrades on paths nobody serves", async () => {
+    const ws = new WebSocket(`${hub.url.replace("http", "ws")}/api/v1/nothing-here`);
+    const status = await new Promise<number>((resolve) => ws.once("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0)));
+    expect(status).toBe(404);
+  });
+
+  it("installs the runtime for route handlers and removes it on close", async () => {
+    expect(getHubRuntime()).toBe(hub.runtime);
+    expect(hub.runtime.config.port).toBe(Number(new URL(hub.url).port));
+    await hub.close();
+    expect(() => getHubRuntime()).toThrow(/HubRuntime is not initialised/);
+    await expect(fetch(`${hub.url}/healthz`)).rejects.toThrow();
+  });
+
+  it("finishes a request that was in flight when shutdown began", async () => {
+    // Hold a lock that /readyz's query must wait for, so the request is provably in flight.
+    const locker = new pg.Client({ connectionString: db.url });
+    const observer = new pg.Client({ connectionString: db.url });
+    await Promise.all([locker.connect(), observer.connect()]);
+    try {
+      await locker.query(`BEGIN; LOCK TABLE "_prisma_migrations" IN ACCESS EXCLUSIVE MODE`);
+      const inFlight = fetch(`${hub.url}/readyz`);
+      await waitFor(async () => {
+        const { rows } = await observer.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`);
+        return rows.length > 0;
+      });
+
+      const closing = hub.close();
+      expect(hub.runtime.isShuttingDown).toBe(true);
+      await locker.query("COMMIT");
+
+      const res = await inFlight;
+      expect(res.status).toBe(200);
+      await closing;
+    } finally {
+      await locker.end();
+      await observer.end();
+    }
+  });
+});
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -1,0 +1,122 @@
+import crypto from "node:crypto";
+import http from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer } from "ws";
+import type { HubConfig } from "../config/schema";
+import { createDatabase } from "../db/create-database";
+import { defaultMigrationsDir, readMigrationFiles } from "../db/migrations";
+import { MemoryEventBus } from "../events/memory-event-bus";
+import type { Logger } from "../log/create-logger";
+import { setHubRuntime, type HubRuntime } from "../runtime/hub-runtime";
+import { ensureDataDir } from "./ensure-data-dir";
+import { listen, urlOf } from "./listen";
+import { findMachineRoute, sendJson } from "./machine-routes";
+import { prepareNext, type NextHandlers } from "./next-handler";
+import { openDatabase } from "./open-database";
+import { trackRequest } from "./request-log";
+import { shutdownHub } from "./shutdown-hub";
+
+export interface StartHubOptions {
+  config: HubConfig;
+  logger: Logger;
+  /** Serve pages and /api/v1 through Next.js. Tests of machine routes may leave it out. */
+  next?: { dev: boolean; dir: string };
+  /** Repository root holding prisma/migrations. */
+  root?: string;
+}
+
+export interface Hub {
+  url: string;
+  runtime: HubRuntime;
+  /** Graceful stop: refuse new work, finish in-flight requests, close sockets, database, Postgres. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts one hub replica, in order: data directory, listening socket (so a busy port fails before
+ * anything else starts; requests get 503 until ready), database and migrations, runtime, Next.js.
+ * Any failure undoes what was started and rejects with a one-line StartupError.
+ */
+export async function startHub({ config, logger, next, root = process.cwd() }: StartHubOptions): Promise<Hub> {
+  ensureDataDir(config.dataDirPath);
+  const state: { runtime?: HubRuntime; next?: NextHandlers } = {};
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  const server = http.createServer((req, res) => void handleRequest(req, res));
+  server.on("upgrade", (req, socket, head) => void handleUpgrade(req, socket, head));
+  // Slow-loris protection; long-lived streams (SSE, WebSockets) are unaffected once headers are in.
+  server.headersTimeout = 30_000;
+  server.requestTimeout = 120_000;
+
+  async function handleRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const pathname = (req.url ?? "/").split("?")[0]!;
+    trackRequest(req, res, logger, pathname);
+    const runtime = state.runtime;
+    if (runtime?.isShuttingDown) res.setHeader("connection", "close");
+    try {
+      const machine = findMachineRoute(req.method, pathname);
+      if (machine) return await machine(req, res, runtime);
+      if (!runtime || !state.next) {
+        if (!next && runtime) return sendJson(res, 404, { error: { code: "not_found", message: "Not found." } });
+        return sendJson(res, 503, { error: { code: "unavailable", message: "The hub is starting." } });
+      }
+      await state.next.handle(req, res);
+    } catch (err) {
+      logger.error({ err, path: pathname }, "request failed");
+      if (!res.headersSent) sendJson(res, 500, { error: { code: "internal", message: "Internal error." } });
+      else res.destroy();
+    }
+  }
+
+  async function handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const pathname = (req.url ?? "/").split("?")[0]!;
+    if (state.runtime?.isShuttingDown) return rejectUpgrade(socket, 503, "Service Unavailable");
+    if (next?.dev && pathname.startsWith("/_next/") && state.next) return state.next.upgrade(req, socket, head);
+    // The broker control channel and the terminal relay register here as they land.
+    rejectUpgrade(socket, 404, "Not Found");
+  }
+
+  const address = await listen(server, config.host, config.port);
+  const url = urlOf(address);
+  let opened: Awaited<ReturnType<typeof openDatabase>> | undefined;
+  try {
+    const migrations = readMigrationFiles(defaultMigrationsDir(root));
+    opened = await openDatabase(config, migrations, logger);
+    const db = createDatabase(opened.url, config.database, logger);
+    const runtime: HubRuntime = {
+      hubId: crypto.randomUUID(),
+      startedAt: new Date(),
+      config: { ...config, port: address.port },
+      logger,
+      db,
+      prisma: db.prisma,
+      events: new MemoryEventBus(),
+      migrations,
+      webSockets: new Set(),
+      isShuttingDown: false,
+    };
+    setHubRuntime(runtime);
+    state.runtime = runtime;
+    if (next) state.next = await prepareNext({ ...next, hostname: config.host, port: address.port });
+  } catch (err) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (state.runtime) {
+      setHubRuntime(undefined);
+      await state.runtime.db.close();
+    }
+    await opened?.embedded?.stop();
+    throw err;
+  }
+  const runtime = state.runtime;
+  logger.info({ url, hubId: runtime.hubId, authMode: config.authMode, embeddedDatabase: Boolean(opened.embedded) }, "hub started");
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    runtime,
+    close: () => (closing ??= shutdownHub({ server, wss, runtime, next: state.next, embedded: opened.embedded })),
+  };
+}
+
+function rejectUpgrade(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
