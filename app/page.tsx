@@ -11,7 +11,7 @@ export default async function HomePage() {
   return (
     <AppShell badge={runtime.config.authMode === "dev" ? "Dev mode" : undefined}>
       <h1 className="text-xl font-semibold">Agents</h1>
-      <dl className="mt-6 grid grid-cols-2 gap-4 sm:grid-cols-4">
+      <dl className="mt-6 grid grid-cols-1 gap-4 sm:grid-cols-3">
         <StatCard label="Agents" value={summary.agents} hint={`${summary.runningAgents} running`} />
         <StatCard label="Projects" value={summary.projects} />
         <StatCard label="Brokers online" value={summary.brokersOnline} hint={`of ${summary.brokers} registered`} />
