@@ -11,6 +11,7 @@ import { startHub, type Hub } from "./lib/server/start-hub";
 const SHUTDOWN_LIMIT_MS = 14_000;
 
 async function main(): Promise<void> {
+  process.env.NEXT_TELEMETRY_DISABLED ??= "1";
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel });
   const dev = process.env.NODE_ENV !== "production";
