@@ -15,6 +15,8 @@ export interface HubRuntime {
   hubId: string;
   startedAt: Date;
   config: HubConfig;
+  /** SESSION_SECRET, or the one generated for this single node; the root of every signing key. */
+  sessionSecret: string;
   logger: Logger;
   db: Database;
   prisma: PrismaClient;

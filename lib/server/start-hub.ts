@@ -14,6 +14,7 @@ import { findMachineRoute, sendJson } from "./machine-routes";
 import { prepareNext, type NextHandlers } from "./next-handler";
 import { openDatabase } from "./open-database";
 import { trackRequest } from "./request-log";
+import { resolveSessionSecret } from "./resolve-session-secret";
 import { shutdownHub } from "./shutdown-hub";
 
 export interface StartHubOptions {
@@ -39,6 +40,7 @@ export interface Hub {
  */
 export async function startHub({ config, logger, next, root = process.cwd() }: StartHubOptions): Promise<Hub> {
   ensureDataDir(config.dataDirPath);
+  const sessionSecret = resolveSessionSecret({ configured: config.sessionSecret, dataDir: config.dataDirPath, shared: Boolean(config.databaseUrl), logger });
   const state: { runtime?: HubRuntime; next?: NextHandlers } = {};
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
   const server = http.createServer((req, res) => void handleRequest(req, res));
@@ -86,6 +88,7 @@ export async function startHub({ config, logger, next, root = process.cwd() }: S
       hubId: crypto.randomUUID(),
       startedAt: new Date(),
       config: { ...config, port: address.port },
+      sessionSecret,
       logger,
       db,
       prisma: db.prisma,
