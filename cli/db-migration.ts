@@ -45,8 +45,8 @@ async function main(): Promise<number> {
     }
     const from = snapshot ? ["--from-schema-datamodel", snapshot] : ["--from-empty"];
     const diff = spawnSync(
-      "npx",
-      ["prisma", "migrate", "diff", ...from, "--to-schema-datamodel", "prisma/schema.prisma", "--script"],
+      process.execPath,
+      [path.join(root, "node_modules", "prisma", "build", "index.js"), "migrate", "diff", ...from, "--to-schema-datamodel", "prisma/schema.prisma", "--script"],
       { cwd: root, encoding: "utf8", env: { ...process.env, DATABASE_URL: pgServer.url } },
     );
     if (diff.status !== 0) {
