@@ -19,7 +19,7 @@ function scratchProject(): string {
 }
 
 function runMigrationScript(cwd: string, ...args: string[]) {
-  const res = spawnSync(process.execPath, ["--import", "tsx", SCRIPT, ...args], { cwd, encoding: "utf8", env: { PATH: process.env.PATH, HOME: process.env.HOME } as NodeJS.ProcessEnv });
+  const res = spawnSync(process.execPath, ["--import", "tsx", SCRIPT, ...args], { cwd, encoding: "utf8", env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "test" } });
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
