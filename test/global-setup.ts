@@ -12,6 +12,8 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from "../lib/db/embedded
 import { migrate } from "../lib/db/migrate";
 import { defaultMigrationsDir, readMigrationFiles } from "../lib/db/migrations";
 import { createLogger } from "../lib/log/create-logger";
+// @ts-expect-error plain ESM script without types
+import { buildIfStale } from "../scripts/build-if-stale.mjs";
 
 export const TEMPLATE_DATABASE = "scion_template";
 
@@ -26,6 +28,8 @@ let server: EmbeddedPostgres | undefined;
 let dir: string | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
+  // API tests serve the production build in-process; never let them test stale handlers.
+  (buildIfStale as (root: string) => boolean)(path.resolve(import.meta.dirname, ".."));
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "scion-test-pg-"));
   fs.chmodSync(dir, 0o755);
   const logger = createLogger({ level: "warn", pretty: false });

@@ -1,29 +1,60 @@
 import { NextResponse } from "next/server";
+import { authenticate } from "../auth/authenticate";
+import type { Principal } from "../auth/principal";
 import { getHubRuntime, type HubRuntime } from "../runtime/hub-runtime";
+import { ApiError } from "./api-error";
 import { handleApiError } from "./handle-api-error";
 
-export interface ApiContext<P> {
+/**
+ * Who may call a route at all. Finer rules (owner or admin, own agent only) live in lib/ and are
+ * called by name from the handler.
+ * - public: anyone; principal may be null
+ * - user: an active person (session, API token or IAP)
+ * - admin: an active admin
+ * - agent: an agent token
+ * - any: an active person or an agent token
+ */
+export type RouteAccess = "public" | "user" | "admin" | "agent" | "any";
+
+export type RouteParams = Record<string, string>;
+
+export interface ApiContext<A extends RouteAccess> {
   req: Request;
-  params: P;
+  params: RouteParams;
   runtime: HubRuntime;
+  principal: A extends "public" ? Principal | null : A extends "user" | "admin" ? Extract<Principal, { kind: "user" }> : A extends "agent" ? Extract<Principal, { kind: "agent" }> : Principal;
+  requestId: string | undefined;
 }
 
-type RouteContext<P> = { params: Promise<P> };
+type RouteContext = { params: Promise<RouteParams> };
 
 /**
- * The one wrapper every /api/v1 route handler goes through: it resolves the runtime and params
- * and maps anything thrown to the error envelope. Authentication joins here, by name, when the
- * identity layer lands; business rules stay in lib/.
+ * The one wrapper every /api/v1 route handler goes through: runtime, authentication and the
+ * route's access class, params, and mapping anything thrown to the error envelope.
  */
-export function apiRoute<P = Record<string, never>>(handler: (ctx: ApiContext<P>) => Promise<Response>) {
-  return async (req: Request, context: RouteContext<P>): Promise<Response> => {
+export function apiRoute<A extends RouteAccess>(access: A, handler: (ctx: ApiContext<A>) => Promise<Response>) {
+  return async (req: Request, context: RouteContext): Promise<Response> => {
     let runtime: HubRuntime | undefined;
     try {
       runtime = getHubRuntime();
-      return await handler({ req, params: await context.params, runtime });
+      const principal = await resolvePrincipal(runtime, req, access);
+      const ctx = { req, params: await context.params, runtime, principal, requestId: req.headers.get("x-request-id") ?? undefined };
+      return await handler(ctx as ApiContext<A>);
     } catch (err) {
       const { status, body } = handleApiError(err, runtime?.logger);
       return NextResponse.json(body, { status });
     }
   };
+}
+
+async function resolvePrincipal(runtime: HubRuntime, req: Request, access: RouteAccess): Promise<Principal | null> {
+  const result = await authenticate(runtime, { authorization: req.headers.get("authorization"), cookie: req.headers.get("cookie") });
+  const principal = result.principal;
+  if (access === "public") return principal;
+  if (!principal) throw new ApiError("unauthorized", result.reason === "invalid" ? "The credentials are invalid or expired." : "Sign in or send a token.");
+  if (principal.kind === "user" && principal.user.status !== "active") throw new ApiError("forbidden", "This account is suspended.");
+  if (access === "agent" && principal.kind !== "agent") throw new ApiError("forbidden", "Only an agent token may call this.");
+  if ((access === "user" || access === "admin") && principal.kind !== "user") throw new ApiError("forbidden", "Agents may not call this.");
+  if (access === "admin" && principal.kind === "user" && principal.user.role !== "admin") throw new ApiError("forbidden", "Administrators only.");
+  return principal;
 }

@@ -1,4 +1,5 @@
 import type { WebSocket } from "ws";
+import type { UserIdentity } from "../auth/principal";
 import type { HubConfig } from "../config/schema";
 import type { Database, PrismaClient } from "../db/create-database";
 import type { MigrationFile } from "../db/migrations";
@@ -25,6 +26,8 @@ export interface HubRuntime {
   migrations: MigrationFile[];
   /** Open WebSockets of this replica, closed on shutdown. */
   webSockets: Set<WebSocket>;
+  /** Dev mode only: the local developer that pages sign in automatically. */
+  devUser?: UserIdentity;
   /** Set once shutdown begins: readiness fails and new upgrades are refused. */
   isShuttingDown: boolean;
 }

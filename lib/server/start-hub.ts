@@ -8,7 +8,9 @@ import { defaultMigrationsDir, readMigrationFiles } from "../db/migrations";
 import { MemoryEventBus } from "../events/memory-event-bus";
 import type { Logger } from "../log/create-logger";
 import { setHubRuntime, type HubRuntime } from "../runtime/hub-runtime";
+import { prepareDevMode } from "../auth/dev-mode";
 import { ensureDataDir } from "./ensure-data-dir";
+import { signInDevPageRequest } from "./dev-sign-in";
 import { listen, urlOf } from "./listen";
 import { findMachineRoute, sendJson } from "./machine-routes";
 import { prepareNext, type NextHandlers } from "./next-handler";
@@ -61,6 +63,7 @@ export async function startHub({ config, logger, next, root = process.cwd() }: S
         if (!next && runtime) return sendJson(res, 404, { error: { code: "not_found", message: "Not found." } });
         return sendJson(res, 503, { error: { code: "unavailable", message: "The hub is starting." } });
       }
+      if (runtime.devUser) await signInDevPageRequest(runtime, runtime.devUser, req, res, pathname);
       await state.next.handle(req, res);
     } catch (err) {
       logger.error({ err, path: pathname }, "request failed");
@@ -97,6 +100,7 @@ export async function startHub({ config, logger, next, root = process.cwd() }: S
       webSockets: new Set(),
       isShuttingDown: false,
     };
+    if (config.authMode === "dev") runtime.devUser = await prepareDevMode(runtime);
     setHubRuntime(runtime);
     state.runtime = runtime;
     if (next) state.next = await prepareNext({ ...next, hostname: config.host, port: address.port });

@@ -1,0 +1,43 @@
+import type { HubRuntime } from "../runtime/hub-runtime";
+import { authenticateApiToken } from "../tokens/authenticate-api-token";
+import { authenticateAgentToken } from "./agent-token";
+import type { Principal } from "./principal";
+import { decodeSessionCookie, readCookie, SECURE_SESSION_COOKIE, SESSION_COOKIE } from "./session-cookie";
+import { AGENT_TOKEN_PREFIX, USER_TOKEN_PREFIX } from "./signed-tokens";
+
+export interface CredentialHeaders {
+  authorization?: string | null;
+  cookie?: string | null;
+}
+
+export type AuthenticationResult = { principal: Principal } | { principal: null; reason: "missing" | "invalid" };
+
+/**
+ * Resolves the caller from a Bearer token (user API token or agent token) or the session cookie.
+ * A Bearer header that does not verify is "invalid" and never falls back to the cookie, so a bad
+ * token is reported instead of silently acting as someone else.
+ */
+export async function authenticate(runtime: HubRuntime, headers: CredentialHeaders): Promise<AuthenticationResult> {
+  const { prisma, sessionSecret } = runtime;
+  const auth = headers.authorization?.trim();
+  if (auth) {
+    const match = /^Bearer\s+(\S+)$/i.exec(auth);
+    const token = match?.[1];
+    if (token?.startsWith(USER_TOKEN_PREFIX)) {
+      const found = await authenticateApiToken(prisma, sessionSecret, token);
+      if (found) return { principal: { kind: "user", user: found.user, via: "token", tokenId: found.tokenId } };
+    } else if (token?.startsWith(AGENT_TOKEN_PREFIX)) {
+      const found = await authenticateAgentToken(prisma, sessionSecret, token);
+      if (found) return { principal: { kind: "agent", ...found } };
+    }
+    return { principal: null, reason: "invalid" };
+  }
+  const cookie = readCookie(headers.cookie, SESSION_COOKIE) ?? readCookie(headers.cookie, SECURE_SESSION_COOKIE);
+  if (cookie) {
+    const userId = await decodeSessionCookie(sessionSecret, cookie);
+    const user = userId ? await prisma.user.findUnique({ where: { id: userId }, select: { id: true, email: true, name: true, role: true, status: true } }) : null;
+    if (user) return { principal: { kind: "user", user, via: "session" } };
+    return { principal: null, reason: "invalid" };
+  }
+  return { principal: null, reason: "missing" };
+}

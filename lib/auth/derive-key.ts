@@ -1,0 +1,24 @@
+import crypto from "node:crypto";
+
+/**
+ * Every key the hub signs or encrypts with is derived from the one root secret (SESSION_SECRET)
+ * with HKDF-SHA256 and its own label, so replicas sharing the secret share the keys and no two
+ * uses ever share a key.
+ */
+export const KEY_LABELS = {
+  userToken: "scion-hub/user-token/v1",
+  agentToken: "scion-hub/agent-token/v1",
+  session: "scion-hub/nextauth-session/v1",
+  identityHeader: "scion-hub/identity-header/v1",
+} as const;
+
+export type KeyLabel = (typeof KEY_LABELS)[keyof typeof KEY_LABELS];
+
+export function deriveKey(rootSecret: string, label: KeyLabel): Uint8Array {
+  return new Uint8Array(crypto.hkdfSync("sha256", rootSecret, "scion-hub", label, 32));
+}
+
+/** The derived key as hex, for libraries that take a string secret (next-auth). */
+export function deriveSecretString(rootSecret: string, label: KeyLabel): string {
+  return Buffer.from(deriveKey(rootSecret, label)).toString("hex");
+}

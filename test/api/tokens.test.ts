@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { spawnHub } from "../spawn-hub";
+import { anonymous, startTestHub, type TestHub } from "../start-test-hub";
+
+const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "scion-replica-"));
+
+let t: TestHub;
+beforeAll(async () => {
+  t = await startTestHub();
+});
+afterAll(async () => {
+  await t.close();
+});
+
+describe("tokens and identity", () => {
+  it("GET /api/v1/auth/me - describes the token's user", async () => {
+    const alice = await t.createUser({ role: "member" });
+    const res = await alice.request("/api/v1/auth/me");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ id: alice.user.id, email: alice.user.email, name: "Test member", role: "member", status: "active", kind: "user" });
+  });
+
+  it("GET /api/v1/auth/me - 401 with the envelope without credentials or with a bad token", async () => {
+    const none = await anonymous(t)("/api/v1/auth/me");
+    expect(none.status).toBe(401);
+    expect(await none.json()).toEqual({ error: { code: "unauthorized", message: "Sign in or send a token." } });
+    const bad = await anonymous(t)("/api/v1/auth/me", { headers: { authorization: "Bearer scion_u_not.a.jwt" } });
+    expect(bad.status).toBe(401);
+    expect(await bad.json()).toEqual({ error: { code: "unauthorized", message: "The credentials are invalid or expired." } });
+  });
+
+  it("POST /api/v1/tokens - shows the token once; it works until revoked", async () => {
+    const alice = await t.createUser();
+    const created = await alice.request("/api/v1/tokens", { method: "POST", json: { name: "laptop", expiresInDays: 7 } });
+    expect(created.status).toBe(201);
+    const { token, id, expiresAt } = (await created.json()) as { token: string; id: string; expiresAt: string };
+    expect(token).toMatch(/^scion_u_/);
+    expect(new Date(expiresAt).getTime() - Date.now()).toBeGreaterThan(6.9 * 86_400_000);
+
+    const listed = (await (await alice.request("/api/v1/tokens")).json()) as { items: Array<Record<string, unknown>> };
+    const entry = listed.items.find((i) => i.id === id)!;
+    expect(entry).toMatchObject({ name: "laptop", hint: `…${token.slice(-6)}` });
+    expect(JSON.stringify(listed)).not.toContain(token);
+
+    const me = await anonymous(t)("/api/v1/auth/me", { headers: { authorization: `Bearer ${token}` } });
+    expect(me.status).toBe(200);
+
+    expect((await alice.request(`/api/v1/tokens/${id}`, { method: "DELETE" })).status).toBe(204);
+    const after = await anonymous(t)("/api/v1/auth/me", { headers: { authorization: `Bearer ${token}` } });
+    expect(after.status).toBe(401);
+    const audit = await t.hub.runtime.prisma.auditEvent.findMany({ where: { targetId: id }, orderBy: { createdAt: "asc" } });
+    expect(audit.map((a) => [a.action, a.principal])).toEqual([
+      ["token.create", `user:${alice.user.id}`],
+      ["token.revoke", `user:${alice.user.id}`],
+    ]);
+  });
+
+  it("DELETE /api/v1/tokens/{id} - someone else's token is not found", async () => {
+    const alice = await t.createUser();
+    const bob = await t.createUser();
+    const { id } = (await (await alice.request("/api/v1/tokens", { method: "POST", json: { name: "a" } })).json()) as { id: string };
+    const res = await bob.request(`/api/v1/tokens/${id}`, { method: "DELETE" });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ error: { code: "not_found", message: "No such token." } });
+  });
+
+  it.each([
+    ["malformed JSON", "{", 400, "validation_error"],
+    ["a wrong type", JSON.stringify({ name: 5 }), 400, "validation_error"],
+    ["an unknown field", JSON.stringify({ name: "x", scopes: ["all"] }), 400, "validation_error"],
+    ["an expiry over a year", JSON.stringify({ name: "x", expiresInDays: 400 }), 400, "validation_error"],
+    ["an oversize body", JSON.stringify({ name: "x".repeat(1024 * 1024 + 10) }), 413, "payload_too_large"],
+  ])("POST /api/v1/tokens - %s is refused with a 4xx envelope", async (_case, body, status, code) => {
+    const alice = await t.createUser();
+    const res = await alice.request("/api/v1/tokens", { method: "POST", body, headers: { "content-type": "application/json" } });
+    expect(res.status).toBe(status);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe(code);
+  });
+
+  it("a token minted by one replica verifies on another with the same secret and fails with another", async () => {
+    const alice = await t.createUser();
+    const same = spawnHub({ DATABASE_URL: t.db.url, PORT: "0", SESSION_SECRET: "test-secret-".padEnd(48, "x"), SCION_DATA_DIR: tempDir(), SCION_LOCAL_BROKER: "false" });
+    const other = spawnHub({ DATABASE_URL: t.db.url, PORT: "0", SESSION_SECRET: "another-secret-".padEnd(48, "y"), SCION_DATA_DIR: tempDir(), SCION_LOCAL_BROKER: "false" });
+    try {
+      const [sameUrl, otherUrl] = await Promise.all([same.ready, other.ready]);
+      const headers = { authorization: `Bearer ${alice.token}` };
+      const onSame = await fetch(`${sameUrl}/api/v1/auth/me`, { headers });
+      expect(onSame.status).toBe(200);
+      expect(((await onSame.json()) as { id: string }).id).toBe(alice.user.id);
+      expect((await fetch(`${otherUrl}/api/v1/auth/me`, { headers })).status).toBe(401);
+    } finally {
+      same.child.kill("SIGTERM");
+      other.child.kill("SIGTERM");
+      await Promise.all([same.exited, other.exited]);
+    }
+  });
+});
