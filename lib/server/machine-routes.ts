@@ -1,6 +1,14 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { ingestAgentStatus } from "../agents/ingest-agent-status";
+import { refreshAgentToken } from "../agents/refresh-agent-token";
+import { agentStatusBody } from "../agents/schemas";
+import { authenticate } from "../auth/authenticate";
 import { pendingMigrationNames } from "../db/migrate";
+import { ApiError } from "../http/api-error";
+import { handleApiError } from "../http/handle-api-error";
+import { parseId } from "../http/ids";
 import type { HubRuntime } from "../runtime/hub-runtime";
+import { readNodeJson } from "./read-node-json";
 
 /**
  * Routes server.ts answers itself, before Next.js. Machines call these all the time and Next.js
@@ -8,16 +16,51 @@ import type { HubRuntime } from "../runtime/hub-runtime";
  * machine paths skip Next.js"); people's routes stay in app/. The URLs are those of API.md, so
  * clients cannot tell the difference. This table is the whole list.
  */
-export const MACHINE_ROUTES: Record<string, MachineRoute> = {
-  "GET /healthz": healthz,
-  "GET /readyz": readyz,
-};
+const ROUTES: RouteDef[] = [
+  { method: "GET", path: "/healthz", handler: healthz },
+  { method: "GET", path: "/readyz", handler: readyz },
+  { method: "POST", path: "/api/v1/agents/:id/status", handler: agentStatus },
+  { method: "POST", path: "/api/v1/agents/:id/token/refresh", handler: agentTokenRefresh },
+];
 
-export type MachineRoute = (req: IncomingMessage, res: ServerResponse, runtime: HubRuntime | undefined) => Promise<void> | void;
+export interface MachineContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  runtime: HubRuntime | undefined;
+  params: Record<string, string>;
+}
 
-/** Looks up the machine route for a request, or undefined to hand it to Next.js. */
-export function findMachineRoute(method: string | undefined, pathname: string): MachineRoute | undefined {
-  return MACHINE_ROUTES[`${method ?? "GET"} ${pathname}`] ?? (method === "HEAD" ? MACHINE_ROUTES[`GET ${pathname}`] : undefined);
+type Handler = (ctx: MachineContext) => Promise<void> | void;
+interface RouteDef {
+  method: string;
+  path: string;
+  handler: Handler;
+}
+
+const COMPILED = ROUTES.map((r) => ({
+  ...r,
+  keys: [...r.path.matchAll(/:(\w+)/g)].map((m) => m[1]!),
+  pattern: new RegExp(`^${r.path.replace(/:(\w+)/g, "([^/]+)")}$`),
+}));
+
+/** The machine route for a request, bound to its path params, or undefined to hand it to Next.js. */
+export function findMachineRoute(method: string | undefined, pathname: string): ((ctx: Omit<MachineContext, "params">) => Promise<void>) | undefined {
+  const m = method === "HEAD" ? "GET" : (method ?? "GET");
+  for (const route of COMPILED) {
+    if (route.method !== m) continue;
+    const match = route.pattern.exec(pathname);
+    if (!match) continue;
+    const params = Object.fromEntries(route.keys.map((k, i) => [k, decodeURIComponent(match[i + 1]!)]));
+    return async (ctx) => {
+      try {
+        await route.handler({ ...ctx, params });
+      } catch (err) {
+        const { status, body } = handleApiError(err, ctx.runtime?.logger);
+        if (!ctx.res.headersSent) sendJson(ctx.res, status, body);
+      }
+    };
+  }
+  return undefined;
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -27,12 +70,12 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 }
 
 /** Process up: answers as long as the event loop runs, even while starting or stopping. */
-function healthz(_req: IncomingMessage, res: ServerResponse): void {
+function healthz({ res }: MachineContext): void {
   sendJson(res, 200, { status: "ok" });
 }
 
 /** Ready for traffic: started, not stopping, database reachable, every shipped migration applied. */
-async function readyz(_req: IncomingMessage, res: ServerResponse, runtime: HubRuntime | undefined): Promise<void> {
+async function readyz({ res, runtime }: MachineContext): Promise<void> {
   if (!runtime) return sendJson(res, 503, { status: "starting", checks: { database: "unknown", migrations: "unknown" } });
   if (runtime.isShuttingDown) return sendJson(res, 503, { status: "stopping", checks: {} });
   const checks: Record<string, string> = {};
@@ -50,4 +93,28 @@ async function readyz(_req: IncomingMessage, res: ServerResponse, runtime: HubRu
   }
   const ok = checks.database === "ok" && pending.length === 0;
   sendJson(res, ok ? 200 : 503, { status: ok ? "ready" : "not_ready", checks });
+}
+
+/** The agent behind the request's token, which must be the agent named in the path. */
+async function requireOwnAgent({ req, runtime, params }: MachineContext): Promise<{ runtime: HubRuntime; agentId: string }> {
+  if (!runtime) throw new ApiError("unavailable", "The hub is starting.");
+  const result = await authenticate(runtime, { authorization: req.headers.authorization });
+  if (!result.principal) throw new ApiError("unauthorized", result.principal === null && result.reason === "invalid" ? "The credentials are invalid or expired." : "Send the agent's token.");
+  const agentId = parseId(params.id, "agent");
+  if (result.principal.kind !== "agent") throw new ApiError("forbidden", "Only the agent's own token may call this.");
+  if (result.principal.agentId !== agentId) throw new ApiError("forbidden", "An agent token acts only on its own agent.");
+  return { runtime, agentId };
+}
+
+/** POST /api/v1/agents/{id}/status - the agent's shim reports phase, activity, detail, heartbeat. */
+async function agentStatus(ctx: MachineContext): Promise<void> {
+  const { runtime, agentId } = await requireOwnAgent(ctx);
+  const body = await readNodeJson(ctx.req, agentStatusBody);
+  sendJson(ctx.res, 200, await ingestAgentStatus(runtime.prisma, runtime.events, agentId, body));
+}
+
+/** POST /api/v1/agents/{id}/token/refresh - a fresh token before the current one expires. */
+async function agentTokenRefresh(ctx: MachineContext): Promise<void> {
+  const { runtime, agentId } = await requireOwnAgent(ctx);
+  sendJson(ctx.res, 200, await refreshAgentToken(runtime.prisma, runtime.sessionSecret, agentId));
 }

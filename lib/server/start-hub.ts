@@ -58,7 +58,7 @@ export async function startHub({ config, logger, next, root = process.cwd() }: S
     if (runtime?.isShuttingDown) res.setHeader("connection", "close");
     try {
       const machine = findMachineRoute(req.method, pathname);
-      if (machine) return await machine(req, res, runtime);
+      if (machine) return await machine({ req, res, runtime });
       if (!runtime || !state.next) {
         if (!next && runtime) return sendJson(res, 404, { error: { code: "not_found", message: "Not found." } });
         return sendJson(res, 503, { error: { code: "unavailable", message: "The hub is starting." } });

@@ -1,0 +1,22 @@
+import { NextResponse } from "next/server";
+import { getAgentOrThrow } from "@/lib/agents/get-agent-or-throw";
+import { requestLifecycle } from "@/lib/agents/request-lifecycle";
+import { apiRoute } from "@/lib/http/api-route";
+import { queryOf } from "@/lib/http/pagination";
+import { readJsonBody } from "@/lib/http/read-json-body";
+import { listMessages } from "@/lib/messages/list-messages";
+import { listMessagesQuery, sendMessageBody } from "@/lib/messages/schemas";
+
+export const dynamic = "force-dynamic";
+
+// GET /api/v1/agents/{id}/messages - the agent's conversation (owner, admin or the agent itself).
+export const GET = apiRoute("any", async ({ req, params, runtime, principal }) => {
+  const agent = await getAgentOrThrow(runtime.prisma, principal, params.id);
+  return NextResponse.json(await listMessages(runtime.prisma, agent.id, listMessagesQuery.parse(queryOf(req))));
+});
+
+// POST /api/v1/agents/{id}/messages - type a message into the agent's session, through its broker.
+export const POST = apiRoute("user", async ({ req, params, runtime, principal }) => {
+  await readJsonBody(req, sendMessageBody);
+  return requestLifecycle(runtime, principal, params.id, "start");
+});

@@ -1,0 +1,25 @@
+import { NextResponse } from "next/server";
+import { deleteAgent } from "@/lib/agents/delete-agent";
+import { getAgentOrThrow } from "@/lib/agents/get-agent-or-throw";
+import { updateAgentBody } from "@/lib/agents/schemas";
+import { toAgentJson } from "@/lib/agents/to-agent-json";
+import { updateAgent } from "@/lib/agents/update-agent";
+import { apiRoute } from "@/lib/http/api-route";
+import { readJsonBody } from "@/lib/http/read-json-body";
+
+export const dynamic = "force-dynamic";
+
+// GET /api/v1/agents/{id} - one agent (owner, admin or the agent itself).
+export const GET = apiRoute("any", async ({ params, runtime, principal }) => NextResponse.json(toAgentJson(await getAgentOrThrow(runtime.prisma, principal, params.id))));
+
+// PATCH /api/v1/agents/{id} - rename or re-task an agent (owner or admin).
+export const PATCH = apiRoute("user", async ({ req, params, runtime, principal, requestId }) => {
+  const agent = await getAgentOrThrow(runtime.prisma, principal, params.id);
+  return NextResponse.json(await updateAgent(runtime, principal, agent, await readJsonBody(req, updateAgentBody), requestId));
+});
+
+// DELETE /api/v1/agents/{id} - delete an agent (owner or admin).
+export const DELETE = apiRoute("user", async ({ params, runtime, principal, requestId }) => {
+  await deleteAgent(runtime, principal, await getAgentOrThrow(runtime.prisma, principal, params.id), requestId);
+  return new Response(null, { status: 204 });
+});

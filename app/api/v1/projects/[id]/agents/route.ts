@@ -1,0 +1,24 @@
+import { NextResponse } from "next/server";
+import { createAgent } from "@/lib/agents/create-agent";
+import { listAgents } from "@/lib/agents/list-agents";
+import { createProjectAgentBody, listAgentsQuery } from "@/lib/agents/schemas";
+import { apiRoute } from "@/lib/http/api-route";
+import { queryOf } from "@/lib/http/pagination";
+import { readJsonBody } from "@/lib/http/read-json-body";
+import { getProjectOrThrow } from "@/lib/projects/get-project-or-throw";
+
+export const dynamic = "force-dynamic";
+
+// GET /api/v1/projects/{p}/agents - the caller's visible agents of one project.
+export const GET = apiRoute("any", async ({ req, params, runtime, principal }) => {
+  const project = await getProjectOrThrow(runtime.prisma, params.id ?? "");
+  const query = listAgentsQuery.parse({ ...queryOf(req), projectId: project.id });
+  return NextResponse.json(await listAgents(runtime.prisma, principal, query));
+});
+
+// POST /api/v1/projects/{p}/agents - create an agent in this project.
+export const POST = apiRoute("any", async ({ req, params, runtime, principal, requestId }) => {
+  const project = await getProjectOrThrow(runtime.prisma, params.id ?? "");
+  const body = await readJsonBody(req, createProjectAgentBody);
+  return NextResponse.json(await createAgent(runtime, principal, { ...body, projectId: project.id }, requestId), { status: 201 });
+});

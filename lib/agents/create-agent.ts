@@ -1,0 +1,51 @@
+import { recordAudit } from "../audit/record-audit";
+import { principalId, type Principal } from "../auth/principal";
+import type { HubRuntime } from "../runtime/hub-runtime";
+import { ApiError } from "../http/api-error";
+import { slugify } from "../naming/slugify";
+import { publishAgentEvent } from "./publish-agent-event";
+import { requireDispatchableBroker } from "./require-dispatchable-broker";
+import type { AgentJson, CreateAgentBody } from "./schemas";
+import { toAgentJson } from "./to-agent-json";
+
+/**
+ * Records a new agent in phase `created`, owned by its creator (for an agent creating a
+ * sub-agent, ownership stays with that agent). With `start: true` the broker must take it, and
+ * until a broker is reachable the request is refused before anything is written.
+ */
+export async function createAgent(runtime: HubRuntime, principal: Principal, body: CreateAgentBody, requestId?: string): Promise<AgentJson> {
+  const { prisma } = runtime;
+  const project = await prisma.project.findUnique({ where: { id: body.projectId } });
+  if (!project) throw new ApiError("not_found", "No such project.");
+  if (body.brokerId && !(await prisma.runtimeBroker.findUnique({ where: { id: body.brokerId }, select: { id: true } }))) {
+    throw new ApiError("no_runtime_broker", "The named runtime broker does not exist.");
+  }
+  if (body.start) await requireDispatchableBroker(runtime, body.brokerId ?? project.defaultBrokerId);
+  const slug = slugify(body.name, "agent");
+  const owner = principalId(principal);
+  const agent = await prisma.$transaction(async (tx) => {
+    if (await tx.agent.findUnique({ where: { projectId_slug: { projectId: project.id, slug } }, select: { id: true } })) {
+      throw new ApiError("conflict", `The project already has an agent called "${slug}".`);
+    }
+    const created = await tx.agent.create({
+      data: {
+        slug,
+        name: body.name,
+        projectId: project.id,
+        brokerId: body.brokerId ?? null,
+        harness: body.harness,
+        command: body.command ?? null,
+        task: body.task ?? null,
+        env: body.env,
+        createdBy: owner,
+        ownerId: owner,
+      },
+    });
+    await tx.agentStateChange.create({ data: { agentId: created.id, phase: created.phase, actor: owner } });
+    await recordAudit(tx, { principal: owner, action: "agent.create", targetType: "agent", targetId: created.id, details: { projectId: project.id, slug, harness: body.harness }, requestId });
+    return created;
+  });
+  const json = toAgentJson(agent);
+  await publishAgentEvent(runtime.events, "created", json);
+  return json;
+}

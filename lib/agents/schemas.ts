@@ -1,0 +1,98 @@
+import { z } from "zod";
+import { pageQuery } from "../http/pagination";
+
+export const PHASES = ["created", "provisioning", "cloning", "starting", "running", "stopping", "stopped", "error"] as const;
+export const ACTIVITIES = ["idle", "thinking", "executing", "waiting_for_input", "blocked", "completed", "limits_exceeded", "stalled", "offline"] as const;
+/** Activities only the hub sets (from missing heartbeats or activity); agents may not report them. */
+export const HUB_ONLY_ACTIVITIES = ["stalled", "offline"] as const;
+export const HARNESSES = ["shell", "generic", "claude", "gemini", "codex"] as const;
+
+export const agentPhase = z.enum(PHASES);
+export const agentActivity = z.enum(ACTIVITIES);
+const reportableActivity = z.enum(ACTIVITIES.filter((a) => !(HUB_ONLY_ACTIVITIES as readonly string[]).includes(a)) as [string, ...string[]], {
+  error: `must be one of ${ACTIVITIES.filter((a) => !(HUB_ONLY_ACTIVITIES as readonly string[]).includes(a)).join(", ")}`,
+});
+
+const envSchema = z
+  .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, { error: "environment names are letters, digits and _" }), z.string().max(32_768))
+  .refine((env) => Object.keys(env).length <= 100, { error: "at most 100 environment variables" });
+
+const agentName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(63)
+  .regex(/^[a-zA-Z0-9][a-zA-Z0-9 _.-]*$/, { error: "letters, digits, space, _, . and -, starting with a letter or digit" });
+
+const createAgentFields = z
+  .object({
+    projectId: z.uuid(),
+    name: agentName,
+    brokerId: z.uuid().nullish(),
+    harness: z.enum(HARNESSES).default("shell"),
+    command: z.string().trim().min(1).max(4096).nullish(),
+    task: z.string().max(65_536).nullish(),
+    env: envSchema.default({}),
+    start: z.boolean().default(false),
+  })
+  .strict();
+
+const genericNeedsCommand = (b: { harness: string; command?: string | null }) => b.harness !== "generic" || Boolean(b.command);
+const genericNeedsCommandMessage = { error: "the generic harness needs a command", path: ["command"] };
+
+export const createAgentBody = createAgentFields.refine(genericNeedsCommand, genericNeedsCommandMessage);
+/** The body of POST /api/v1/projects/{p}/agents: the project comes from the path. */
+export const createProjectAgentBody = createAgentFields.omit({ projectId: true }).strict().refine(genericNeedsCommand, genericNeedsCommandMessage);
+
+export const updateAgentBody = z
+  .object({ name: agentName.optional(), task: z.string().max(65_536).nullable().optional() })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, { error: "give at least one field to change" });
+
+export const listAgentsQuery = pageQuery.extend({
+  projectId: z.uuid().optional(),
+  brokerId: z.uuid().optional(),
+  phase: agentPhase.optional(),
+  activity: agentActivity.optional(),
+  q: z.string().trim().max(200).optional(),
+  sort: z.enum(["name", "created", "updated", "phase"]).default("created"),
+  order: z.enum(["asc", "desc"]).default("desc"),
+});
+
+export const agentStatusBody = z
+  .object({
+    phase: agentPhase.optional(),
+    activity: reportableActivity.optional(),
+    detail: z.string().max(4096).nullable().optional(),
+    heartbeat: z.literal(true).optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, { error: "give phase, activity, detail or heartbeat" });
+
+export type CreateAgentBody = z.output<typeof createAgentBody>;
+export type UpdateAgentBody = z.output<typeof updateAgentBody>;
+export type ListAgentsQuery = z.output<typeof listAgentsQuery>;
+export type AgentStatusBody = z.output<typeof agentStatusBody>;
+
+export const agentSchema = z.object({
+  id: z.uuid(),
+  slug: z.string(),
+  name: z.string(),
+  projectId: z.uuid(),
+  brokerId: z.uuid().nullable(),
+  phase: agentPhase,
+  activity: agentActivity.nullable(),
+  detail: z.string().nullable(),
+  task: z.string().nullable(),
+  harness: z.string(),
+  createdBy: z.string(),
+  ownerId: z.string(),
+  ports: z.object({ A: z.number().optional(), B: z.number().optional() }),
+  urls: z.object({ A: z.string().optional(), B: z.string().optional() }),
+  lastSeen: z.iso.datetime().nullable(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  stateVersion: z.number().int(),
+});
+
+export type AgentJson = z.infer<typeof agentSchema>;

@@ -1,0 +1,25 @@
+import type { Agent } from "../db/generated/client";
+import type { AgentJson } from "./schemas";
+
+export function toAgentJson(a: Agent): AgentJson {
+  return {
+    id: a.id,
+    slug: a.slug,
+    name: a.name,
+    projectId: a.projectId,
+    brokerId: a.brokerId,
+    phase: a.phase,
+    activity: a.activity,
+    detail: a.detail,
+    task: a.task,
+    harness: a.harness,
+    createdBy: a.createdBy,
+    ownerId: a.ownerId,
+    ports: (a.ports ?? {}) as AgentJson["ports"],
+    urls: (a.urls ?? {}) as AgentJson["urls"],
+    lastSeen: a.lastSeen?.toISOString() ?? null,
+    createdAt: a.createdAt.toISOString(),
+    updatedAt: a.updatedAt.toISOString(),
+    stateVersion: a.stateVersion,
+  };
+}

@@ -1,0 +1,15 @@
+import type { PrismaClient } from "../db/create-database";
+import type { Project } from "../db/generated/client";
+import { ApiError } from "../http/api-error";
+
+/** A project by id or slug; not_found otherwise. Every active user may read every project. */
+export async function getProjectOrThrow(prisma: PrismaClient, idOrSlug: string): Promise<Project> {
+  const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrSlug);
+  const project = isUuid
+    ? await prisma.project.findUnique({ where: { id: idOrSlug.toLowerCase() } })
+    : /^[a-z0-9][a-z0-9-]{0,62}$/.test(idOrSlug)
+      ? await prisma.project.findUnique({ where: { slug: idOrSlug } })
+      : null;
+  if (!project) throw new ApiError("not_found", "No such project.");
+  return project;
+}
