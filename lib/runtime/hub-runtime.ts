@@ -24,6 +24,8 @@ export interface HubRuntime {
   events: EventBus;
   /** Migrations shipped with this build; /readyz checks the database has them all. */
   migrations: MigrationFile[];
+  /** Open event streams (SSE) of this replica, ended when shutdown begins. */
+  streams: Set<{ close(): void }>;
   /** Open WebSockets of this replica, closed on shutdown. */
   webSockets: Set<WebSocket>;
   /** Dev mode only: the local developer that pages sign in automatically. */

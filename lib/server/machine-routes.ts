@@ -4,6 +4,7 @@ import { refreshAgentToken } from "../agents/refresh-agent-token";
 import { agentStatusBody } from "../agents/schemas";
 import { authenticate } from "../auth/authenticate";
 import { pendingMigrationNames } from "../db/migrate";
+import { serveEventStream } from "../events/serve-event-stream";
 import { ApiError } from "../http/api-error";
 import { handleApiError } from "../http/handle-api-error";
 import { parseId } from "../http/ids";
@@ -19,6 +20,7 @@ import { readNodeJson } from "./read-node-json";
 const ROUTES: RouteDef[] = [
   { method: "GET", path: "/healthz", handler: healthz },
   { method: "GET", path: "/readyz", handler: readyz },
+  { method: "GET", path: "/api/v1/events", handler: events },
   { method: "POST", path: "/api/v1/agents/:id/status", handler: agentStatus },
   { method: "POST", path: "/api/v1/agents/:id/token/refresh", handler: agentTokenRefresh },
 ];
@@ -117,4 +119,10 @@ async function agentStatus(ctx: MachineContext): Promise<void> {
 async function agentTokenRefresh(ctx: MachineContext): Promise<void> {
   const { runtime, agentId } = await requireOwnAgent(ctx);
   sendJson(ctx.res, 200, await refreshAgentToken(runtime.prisma, runtime.sessionSecret, agentId));
+}
+
+/** GET /api/v1/events - the live event stream (SSE), filtered by what the caller may read. */
+async function events({ req, res, runtime }: MachineContext): Promise<void> {
+  if (!runtime) throw new ApiError("unavailable", "The hub is starting.");
+  await serveEventStream(runtime, req, res);
 }

@@ -26,6 +26,7 @@ export async function shutdownHub({ server, wss, runtime, next, embedded, drainM
   logger.info("shutting down");
 
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  for (const stream of runtime.streams) stream.close();
   for (const ws of runtime.webSockets) ws.close(1001, "hub shutting down");
   // Keep-alive sockets idle between requests would hold close() open; cut them as they go idle.
   const sweeper = setInterval(() => server.closeIdleConnections(), 100);

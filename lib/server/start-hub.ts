@@ -97,6 +97,7 @@ export async function startHub({ config, logger, next, root = process.cwd() }: S
       prisma: db.prisma,
       events: new MemoryEventBus(),
       migrations,
+      streams: new Set(),
       webSockets: new Set(),
       isShuttingDown: false,
     };

@@ -1,0 +1,31 @@
+import { canAccessAgent } from "../agents/can-access-agent";
+import type { Principal } from "../auth/principal";
+import { isAdmin } from "../auth/principal";
+import type { HubEvent } from "./event-bus";
+
+/**
+ * Whether a principal may receive an event. Agent events (agent.<id>.*, project.<id>.agent.*)
+ * and messages follow the agent's access rule, using the owner carried in the event; broker
+ * status is for every signed-in person; anything else (maintenance, unknown) is for admins.
+ */
+export function canReadEvent(principal: Principal, event: HubEvent): boolean {
+  const [root, , kind] = event.subject.split(".");
+  const data = (event.data ?? {}) as { id?: unknown; agentId?: unknown; ownerId?: unknown };
+  const isAgentEvent = root === "agent" || (root === "project" && kind === "agent");
+  if (isAgentEvent || root === "message") {
+    const id = root === "message" ? data.agentId : data.id;
+    if (typeof id !== "string" || typeof data.ownerId !== "string") return isAdmin(principal);
+    return canAccessAgent(principal, { id, ownerId: data.ownerId });
+  }
+  if (root === "broker") return principal.kind === "user";
+  return isAdmin(principal);
+}
+
+const TOKEN = /^[A-Za-z0-9_-]{1,100}$/;
+
+/** A subscription pattern: dot-separated tokens, `*` for one token, a final `>` for the rest. */
+export function isValidPattern(pattern: string): boolean {
+  if (pattern.length > 300) return false;
+  const parts = pattern.split(".");
+  return parts.every((p, i) => p === "*" || (p === ">" && i === parts.length - 1) || TOKEN.test(p));
+}
