@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { API_ROUTES } from "../../lib/api-spec/routes";
+import { mintAgentToken } from "../../lib/auth/agent-token";
+import { createApiToken } from "../../lib/tokens/create-api-token";
+import { startTestHub, type TestHub } from "../start-test-hub";
+
+/**
+ * Every route of the API (lib/api-spec/routes.ts) driven as every kind of caller, against fresh
+ * fixtures per cell. "ok" means the request got past authorization (any status but 401, 403 and
+ * 404); the other cells name the exact refusal. Owner-only resources answer 404 to others, so a
+ * refusal never reveals that something exists.
+ */
+const CALLERS = ["anonymous", "owner", "otherMember", "admin", "suspended", "ownAgent", "foreignAgent"] as const;
+type Caller = (typeof CALLERS)[number];
+type Expect = "ok" | 401 | 403 | 404;
+type Row = [Expect, Expect, Expect, Expect, Expect, Expect, Expect];
+
+const ALL_OK: Row = ["ok", "ok", "ok", "ok", "ok", "ok", "ok"];
+const ANY_SIGNED_IN: Row = [401, "ok", "ok", "ok", 403, "ok", "ok"];
+const PEOPLE: Row = [401, "ok", "ok", "ok", 403, 403, 403];
+const ADMINS: Row = [401, 403, 403, "ok", 403, 403, 403];
+const CREATOR_OR_ADMIN: Row = [401, "ok", 403, "ok", 403, 403, 403];
+const OWNER_ADMIN_OR_SELF: Row = [401, "ok", 404, "ok", 403, "ok", 404];
+const OWNER_OR_ADMIN: Row = [401, "ok", 404, "ok", 403, 403, 403];
+const OWN_TOKEN_ONLY: Row = [401, 403, 403, 403, 403, "ok", 403];
+const OWN_TOKENS: Row = [401, "ok", 404, 404, 403, 403, 403];
+
+const MATRIX: Record<string, Row> = {
+  "GET /api/v1/version": ALL_OK,
+  "GET /api/v1/auth/providers": ALL_OK,
+  "GET /api/v1/auth/me": ANY_SIGNED_IN,
+  "POST /api/v1/auth/logout": ALL_OK,
+  "GET /api/v1/tokens": PEOPLE,
+  "POST /api/v1/tokens": PEOPLE,
+  "DELETE /api/v1/tokens/{id}": OWN_TOKENS,
+  "GET /api/v1/users": ADMINS,
+  "PATCH /api/v1/users/{id}": ADMINS,
+  "GET /api/v1/projects": PEOPLE,
+  "POST /api/v1/projects": PEOPLE,
+  "GET /api/v1/projects/{id}": PEOPLE,
+  "PATCH /api/v1/projects/{id}": CREATOR_OR_ADMIN,
+  "DELETE /api/v1/projects/{id}": CREATOR_OR_ADMIN,
+  "GET /api/v1/projects/{id}/agents": ANY_SIGNED_IN,
+  "POST /api/v1/projects/{id}/agents": ANY_SIGNED_IN,
+  "GET /api/v1/projects/{id}/agents/{agentId}": OWNER_ADMIN_OR_SELF,
+  "PATCH /api/v1/projects/{id}/agents/{agentId}": OWNER_OR_ADMIN,
+  "DELETE /api/v1/projects/{id}/agents/{agentId}": OWNER_OR_ADMIN,
+  "GET /api/v1/agents": ANY_SIGNED_IN,
+  "POST /api/v1/agents": ANY_SIGNED_IN,
+  "GET /api/v1/agents/{id}": OWNER_ADMIN_OR_SELF,
+  "PATCH /api/v1/agents/{id}": OWNER_OR_ADMIN,
+  "DELETE /api/v1/agents/{id}": OWNER_OR_ADMIN,
+  "POST /api/v1/agents/{id}/start": OWNER_OR_ADMIN,
+  "POST /api/v1/agents/{id}/stop": OWNER_OR_ADMIN,
+  "POST /api/v1/agents/{id}/restart": OWNER_OR_ADMIN,
+  "POST /api/v1/agents/{id}/reset-auth": OWNER_OR_ADMIN,
+  "GET /api/v1/agents/{id}/messages": OWNER_ADMIN_OR_SELF,
+  "POST /api/v1/agents/{id}/messages": OWNER_OR_ADMIN,
+  "POST /api/v1/agents/{id}/status": OWN_TOKEN_ONLY,
+  "POST /api/v1/agents/{id}/token/refresh": OWN_TOKEN_ONLY,
+  "GET /api/v1/events": ANY_SIGNED_IN,
+};
+
+let t: TestHub;
+let seq = 0;
+beforeAll(async () => {
+  t = await startTestHub();
+});
+afterAll(async () => {
+  await t.close();
+});
+
+/** Fresh people, project, agents and tokens for one cell, created straight through lib/ and Prisma. */
+async function fixtures() {
+  const { prisma, sessionSecret } = t.hub.runtime;
+  const n = ++seq;
+  const user = async (role: "admin" | "member", status: "active" | "suspended" = "active") => {
+    const u = await prisma.user.create({ data: { email: `m${n}-${role}-${status}-${Math.random().toString(36).slice(2)}@example.com`, role } });
+    const { token, id } = await createApiToken(prisma, sessionSecret, u.id, { name: "matrix", expiresInDays: 1 });
+    if (status === "suspended") await prisma.user.update({ where: { id: u.id }, data: { status } });
+    return { id: u.id, token, tokenId: id };
+  };
+  const [owner, otherMember, admin, suspended, target] = await Promise.all([user("member"), user("member"), user("admin"), user("member", "suspended"), user("member")]);
+  const project = await prisma.project.create({ data: { slug: `matrix-${n}`, name: `matrix ${n}`, createdById: owner.id } });
+  const agent = await prisma.agent.create({ data: { slug: "own", name: "own", projectId: project.id, createdBy: `user:${owner.id}`, ownerId: `user:${owner.id}` } });
+  const foreign = await prisma.agent.create({ data: { slug: "foreign", name: "foreign", projectId: project.id, createdBy: `user:${otherMember.id}`, ownerId: `user:${otherMember.id}` } });
+  const tokens: Record<Caller, string | undefined> = {
+    anonymous: undefined,
+    owner: owner.token,
+    otherMember: otherMember.token,
+    admin: admin.token,
+    suspended: suspended.token,
+    ownAgent: (await mintAgentToken(sessionSecret, agent)).token,
+    foreignAgent: (await mintAgentToken(sessionSecret, foreign)).token,
+  };
+  return { n, owner, target, project, agent, tokens };
+}
+
+function requestFor(method: string, path: string, f: Awaited<ReturnType<typeof fixtures>>): { url: string; body?: unknown } {
+  const id = path.startsWith("/api/v1/tokens/") ? f.owner.tokenId : path.startsWith("/api/v1/users/") ? f.target.id : path.startsWith("/api/v1/projects/") ? f.project.id : f.agent.id;
+  const url = path.replace("{id}", id).replace("{agentId}", f.agent.id);
+  const bodies: Record<string, unknown> = {
+    "POST /api/v1/tokens": { name: "cell" },
+    "PATCH /api/v1/users/{id}": { role: "admin" },
+    "POST /api/v1/projects": { name: `cell project ${f.n}` },
+    "PATCH /api/v1/projects/{id}": { name: "renamed" },
+    "POST /api/v1/projects/{id}/agents": { name: `cell-${f.n}` },
+    "PATCH /api/v1/projects/{id}/agents/{agentId}": { task: "t" },
+    "POST /api/v1/agents": { projectId: f.project.id, name: `cell-${f.n}` },
+    "PATCH /api/v1/agents/{id}": { task: "t" },
+    "POST /api/v1/agents/{id}/messages": { body: "hello" },
+    "POST /api/v1/agents/{id}/status": { heartbeat: true },
+  };
+  return { url, body: bodies[`${method} ${path}`] };
+}
+
+describe("authorization matrix", () => {
+  it("covers every route of the API", () => {
+    expect(Object.keys(MATRIX).sort()).toEqual(API_ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+  });
+
+  for (const route of API_ROUTES) {
+    const key = `${route.method} ${route.path}`;
+    it(`${key} - ${CALLERS.map((c, i) => `${c}:${MATRIX[key]?.[i]}`).join(" ")}`, async () => {
+      const outcomes: Array<[Caller, Expect, number]> = [];
+      for (const [i, caller] of CALLERS.entries()) {
+        const f = await fixtures();
+        const { url, body } = requestFor(route.method, route.path, f);
+        const headers: Record<string, string> = {};
+        if (f.tokens[caller]) headers.authorization = `Bearer ${f.tokens[caller]}`;
+        if (body !== undefined) headers["content-type"] = "application/json";
+        const controller = new AbortController();
+        const res = await fetch(`${t.url}${url}`, { method: route.method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: controller.signal });
+        controller.abort(); // the event stream never ends by itself
+        const expected = MATRIX[key]![i]!;
+        outcomes.push([caller, expected, res.status]);
+      }
+      const mismatches = outcomes.filter(([, expected, status]) => (expected === "ok" ? [401, 403, 404].includes(status) : status !== expected));
+      expect(mismatches, JSON.stringify(outcomes)).toEqual([]);
+    });
+  }
+});
