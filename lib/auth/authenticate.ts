@@ -1,6 +1,7 @@
 import type { HubRuntime } from "../runtime/hub-runtime";
 import { authenticateApiToken } from "../tokens/authenticate-api-token";
 import { authenticateAgentToken } from "./agent-token";
+import { verifyIdentity } from "./identity-header";
 import type { Principal } from "./principal";
 import { decodeSessionCookie, readCookie, SECURE_SESSION_COOKIE, SESSION_COOKIE } from "./session-cookie";
 import { AGENT_TOKEN_PREFIX, USER_TOKEN_PREFIX } from "./signed-tokens";
@@ -8,12 +9,15 @@ import { AGENT_TOKEN_PREFIX, USER_TOKEN_PREFIX } from "./signed-tokens";
 export interface CredentialHeaders {
   authorization?: string | null;
   cookie?: string | null;
+  /** The signed identity server.ts sets after verifying IAP (never a client's own value). */
+  identity?: string | null;
 }
 
 export type AuthenticationResult = { principal: Principal } | { principal: null; reason: "missing" | "invalid" };
 
 /**
- * Resolves the caller from a Bearer token (user API token or agent token) or the session cookie.
+ * Resolves the caller from a Bearer token (user API token or agent token), the signed IAP
+ * identity (proxy mode) or the session cookie.
  * A Bearer header that does not verify is "invalid" and never falls back to the cookie, so a bad
  * token is reported instead of silently acting as someone else.
  */
@@ -31,6 +35,11 @@ export async function authenticate(runtime: HubRuntime, headers: CredentialHeade
       if (found) return { principal: { kind: "agent", ...found } };
     }
     return { principal: null, reason: "invalid" };
+  }
+  const iapUserId = verifyIdentity(sessionSecret, headers.identity);
+  if (iapUserId) {
+    const user = await prisma.user.findUnique({ where: { id: iapUserId }, select: { id: true, email: true, name: true, role: true, status: true } });
+    if (user) return { principal: { kind: "user", user, via: "iap" } };
   }
   const cookie = readCookie(headers.cookie, SESSION_COOKIE) ?? readCookie(headers.cookie, SECURE_SESSION_COOKIE);
   if (cookie) {

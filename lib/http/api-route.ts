@@ -1,5 +1,6 @@
 import { NextResponse } from "next/server";
 import { authenticate } from "../auth/authenticate";
+import { IDENTITY_HEADER } from "../auth/identity-header";
 import type { Principal } from "../auth/principal";
 import { getHubRuntime, type HubRuntime } from "../runtime/hub-runtime";
 import { ApiError } from "./api-error";
@@ -48,7 +49,7 @@ export function apiRoute<A extends RouteAccess>(access: A, handler: (ctx: ApiCon
 }
 
 async function resolvePrincipal(runtime: HubRuntime, req: Request, access: RouteAccess): Promise<Principal | null> {
-  const result = await authenticate(runtime, { authorization: req.headers.get("authorization"), cookie: req.headers.get("cookie") });
+  const result = await authenticate(runtime, { authorization: req.headers.get("authorization"), cookie: req.headers.get("cookie"), identity: req.headers.get(IDENTITY_HEADER) });
   const principal = result.principal;
   if (access === "public") return principal;
   if (!principal) throw new ApiError("unauthorized", result.reason === "invalid" ? "The credentials are invalid or expired." : "Sign in or send a token.");

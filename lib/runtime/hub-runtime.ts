@@ -1,4 +1,5 @@
 import type { WebSocket } from "ws";
+import type { JwksCache } from "../auth/iap/jwks-cache";
 import type { UserIdentity } from "../auth/principal";
 import type { HubConfig } from "../config/schema";
 import type { Database, PrismaClient } from "../db/create-database";
@@ -28,6 +29,8 @@ export interface HubRuntime {
   streams: Set<{ close(): void }>;
   /** Open WebSockets of this replica, closed on shutdown. */
   webSockets: Set<WebSocket>;
+  /** Proxy mode only: IAP's keys and the per-email provisioning cache (60 s). */
+  iap?: { jwks: JwksCache; provisioned: Map<string, { userId: string; at: number }> };
   /** Dev mode only: the local developer that pages sign in automatically. */
   devUser?: UserIdentity;
   /** Set once shutdown begins: readiness fails and new upgrades are refused. */

@@ -9,6 +9,10 @@ import { MemoryEventBus } from "../events/memory-event-bus";
 import type { Logger } from "../log/create-logger";
 import { setHubRuntime, type HubRuntime } from "../runtime/hub-runtime";
 import { prepareDevMode } from "../auth/dev-mode";
+import { applyIapIdentity } from "../auth/iap/apply-iap-identity";
+import { JwksCache } from "../auth/iap/jwks-cache";
+import { IDENTITY_HEADER } from "../auth/identity-header";
+import type { ApiError } from "../http/api-error";
 import { ensureDataDir } from "./ensure-data-dir";
 import { signInDevPageRequest } from "./dev-sign-in";
 import { listen, urlOf } from "./listen";
@@ -54,9 +58,12 @@ export async function startHub({ config, logger, next, root = process.cwd() }: S
   async function handleRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const pathname = (req.url ?? "/").split("?")[0]!;
     trackRequest(req, res, logger, pathname);
+    // Only server.ts may assert an identity to the rest of the hub; never a client.
+    delete req.headers[IDENTITY_HEADER];
     const runtime = state.runtime;
     if (runtime?.isShuttingDown) res.setHeader("connection", "close");
     try {
+      if (runtime?.iap && !(await applyIapIdentity(runtime, req, res, (status, err) => replyError(req, res, status, err, pathname)))) return;
       const machine = findMachineRoute(req.method, pathname);
       if (machine) return await machine({ req, res, runtime });
       if (!runtime || !state.next) {
@@ -102,6 +109,7 @@ export async function startHub({ config, logger, next, root = process.cwd() }: S
       isShuttingDown: false,
     };
     if (config.authMode === "dev") runtime.devUser = await prepareDevMode(runtime);
+    if (config.authMode === "proxy") runtime.iap = { jwks: new JwksCache({ url: config.iap.jwksUrl, logger }), provisioned: new Map() };
     setHubRuntime(runtime);
     state.runtime = runtime;
     if (next) state.next = await prepareNext({ ...next, hostname: config.host, port: address.port });
@@ -123,6 +131,15 @@ export async function startHub({ config, logger, next, root = process.cwd() }: S
     runtime,
     close: () => (closing ??= shutdownHub({ server, wss, runtime, next: state.next, embedded: opened.embedded })),
   };
+}
+
+/** An error for a person's browser is a short page; for the API and machines, the envelope. */
+function replyError(req: http.IncomingMessage, res: http.ServerResponse, status: number, err: ApiError, pathname: string): void {
+  const wantsHtml = !pathname.startsWith("/api/") && (req.headers.accept ?? "").includes("text/html");
+  if (!wantsHtml) return sendJson(res, status, { error: { code: err.code, message: err.message } });
+  const text = err.message.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  res.writeHead(status, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
+  res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Scion Hub</title></head><body style="font-family:system-ui;max-width:40rem;margin:6rem auto;padding:0 1rem"><h1>Access refused</h1><p>${text}</p></body></html>`);
 }
 
 function rejectUpgrade(socket: Duplex, status: number, text: string): void {
