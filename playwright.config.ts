@@ -10,9 +10,14 @@ if (databaseUrl && !/@(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(databaseUrl)) {
   throw new Error("playwright: refusing to run against a non-local DATABASE_URL");
 }
 const port = Number(process.env.E2E_PORT ?? 39181);
-const dataDir = process.env.E2E_DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), "scion-e2e-"));
-fs.chmodSync(dataDir, 0o755);
-process.env.E2E_DATA_DIR = dataDir; // workers re-evaluate this file; keep one directory
+const oauthPort = port + 1;
+const oidcPort = port + 2;
+// Workers re-evaluate this file; keep one set of directories for the whole run.
+const dataDir = (process.env.E2E_DATA_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), "scion-e2e-")));
+const oauthDataDir = (process.env.E2E_OAUTH_DATA_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), "scion-e2e-oauth-")));
+for (const dir of [dataDir, oauthDataDir]) fs.chmodSync(dir, 0o755);
+export const OAUTH_HUB_URL = `http://127.0.0.1:${oauthPort}`;
+const hubEnv = { NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", HOST: "127.0.0.1", SCION_LOG_LEVEL: "warn" };
 
 export default defineConfig({
   testDir: "e2e",
@@ -32,19 +37,44 @@ export default defineConfig({
     },
   },
   projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"], channel: undefined } }],
-  webServer: {
-    command: "node --import tsx server.ts",
-    url: `http://127.0.0.1:${port}/readyz`,
-    reuseExistingServer: false,
-    timeout: 120_000,
-    gracefulShutdown: { signal: "SIGTERM", timeout: 15_000 },
-    env: {
-      NODE_ENV: "production",
-      NEXT_TELEMETRY_DISABLED: "1",
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      SCION_DATA_DIR: dataDir,
-      SCION_LOG_LEVEL: "warn",
+  webServer: [
+    {
+      // A dev-mode hub: what `npm start` gives a newcomer.
+      command: "node --import tsx server.ts",
+      url: `http://127.0.0.1:${port}/readyz`,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      gracefulShutdown: { signal: "SIGTERM", timeout: 15_000 },
+      env: { ...hubEnv, PORT: String(port), SCION_DATA_DIR: dataDir },
     },
-  },
+    {
+      // A real OpenID Connect provider for the oauth-mode journey.
+      command: "node e2e/support/oidc-provider.mjs",
+      url: `http://127.0.0.1:${oidcPort}/.well-known/openid-configuration`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      env: { OIDC_PORT: String(oidcPort), HUB_URL: OAUTH_HUB_URL },
+    },
+    {
+      // An oauth-mode hub signing in through that provider.
+      command: "node --import tsx server.ts",
+      url: `${OAUTH_HUB_URL}/readyz`,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      gracefulShutdown: { signal: "SIGTERM", timeout: 15_000 },
+      env: {
+        ...hubEnv,
+        PORT: String(oauthPort),
+        SCION_DATA_DIR: oauthDataDir,
+        SCION_AUTH_MODE: "oauth",
+        SCION_PUBLIC_URL: OAUTH_HUB_URL,
+        SCION_OIDC_ISSUER: `http://127.0.0.1:${oidcPort}`,
+        SCION_OIDC_CLIENT_ID: "scion-e2e",
+        SCION_OIDC_CLIENT_SECRET: "scion-e2e-secret-0123456789abcdef",
+        SCION_OIDC_NAME: "Test SSO",
+        SCION_ALLOWED_DOMAINS: "example.com",
+        SCION_ADMIN_EMAILS: "ada@example.com",
+      },
+    },
+  ],
 });

@@ -1,13 +1,18 @@
 import { AppShell } from "@/components/shell/app-shell";
 import { StatCard } from "@/components/shell/stat-card";
+import { redirect } from "next/navigation";
 import { getFleetSummary } from "@/lib/agents/get-fleet-summary";
+import { getPagePrincipal } from "@/lib/auth/get-page-principal";
 import { getHubRuntime } from "@/lib/runtime/hub-runtime";
 
 export const dynamic = "force-dynamic";
 
 export default async function HomePage() {
   const runtime = getHubRuntime();
-  const summary = await getFleetSummary(runtime.prisma);
+  const principal = await getPagePrincipal(runtime);
+  if (!principal || principal.kind !== "user") redirect("/login");
+  if (principal.user.status !== "active") redirect(`/login?error=AccessDenied&reason=${encodeURIComponent("This account is suspended. Ask an administrator to reactivate it.")}`);
+  const summary = await getFleetSummary(runtime.prisma, principal);
   return (
     <AppShell badge={runtime.config.authMode === "dev" ? "Dev mode" : undefined}>
       <h1 className="text-xl font-semibold">Agents</h1>

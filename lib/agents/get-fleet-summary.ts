@@ -1,4 +1,6 @@
+import type { Principal } from "../auth/principal";
 import type { PrismaClient } from "../db/create-database";
+import { visibleAgentsWhere } from "./can-access-agent";
 
 export interface FleetSummary {
   agents: number;
@@ -8,11 +10,12 @@ export interface FleetSummary {
   brokers: number;
 }
 
-/** Counts shown on the dashboard home page, in one round trip per table. */
-export async function getFleetSummary(prisma: PrismaClient): Promise<FleetSummary> {
+/** Counts shown on the dashboard home page; agents are only those the viewer may see. */
+export async function getFleetSummary(prisma: PrismaClient, viewer: Principal): Promise<FleetSummary> {
+  const visible = visibleAgentsWhere(viewer);
   const [agents, runningAgents, projects, brokersOnline, brokers] = await Promise.all([
-    prisma.agent.count(),
-    prisma.agent.count({ where: { phase: "running" } }),
+    prisma.agent.count({ where: visible }),
+    prisma.agent.count({ where: { ...visible, phase: "running" } }),
     prisma.project.count(),
     prisma.runtimeBroker.count({ where: { status: "online" } }),
     prisma.runtimeBroker.count(),

@@ -36,6 +36,7 @@ const refreshedToken = z.object({ token: z.string(), expiresAt: z.iso.datetime()
 
 export const API_ROUTES: ApiRouteSpec[] = [
   { method: "GET", path: "/api/v1/version", summary: "Product and database schema version", access: "public" },
+  { method: "GET", path: "/api/v1/openapi.json", summary: "This API's OpenAPI 3.1 description", access: "public" },
   { method: "GET", path: "/api/v1/auth/providers", summary: "How to sign in to this hub", access: "public" },
   { method: "GET", path: "/api/v1/auth/me", summary: "The caller", access: "any", response: me },
   { method: "POST", path: "/api/v1/auth/logout", summary: "End the browser session", access: "public" },

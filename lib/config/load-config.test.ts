@@ -50,6 +50,15 @@ describe("loadConfig", () => {
     expect(config.localBroker).toBe(false);
   });
 
+  it("keeps complete OAuth clients and the public URL for callbacks", () => {
+    const config = loadConfig({
+      env: { SCION_AUTH_MODE: "oauth", SCION_OIDC_ISSUER: "https://id.example.com/", SCION_OIDC_CLIENT_ID: "hub", SCION_OIDC_CLIENT_SECRET: "s3cret", SCION_PUBLIC_URL: "https://hub.example.com/" },
+      cwd: dirWith(),
+    });
+    expect(config.oauth).toEqual({ oidc: { issuer: "https://id.example.com", clientId: "hub", clientSecret: "s3cret", name: "Single sign-on" } });
+    expect(config.publicUrl).toBe("https://hub.example.com");
+  });
+
   it("reads SCION_CONFIG from another path", () => {
     const file = path.join(dirWith(), "hub.yaml");
     fs.writeFileSync(file, "port: 7001\n");
@@ -68,6 +77,9 @@ describe("loadConfig", () => {
     ["dev mode off loopback", { HOST: "0.0.0.0", SCION_AUTH_MODE: "dev" }, undefined, "SCION_AUTH_MODE: dev mode is refused unless the hub listens on a loopback address (HOST=0.0.0.0)"],
     ["no auth mode off loopback", { HOST: "0.0.0.0" }, undefined, 'SCION_AUTH_MODE: required when the hub listens on a non-loopback address (HOST=0.0.0.0); use "oauth" or "proxy"'],
     ["proxy mode without an audience", { SCION_AUTH_MODE: "proxy" }, undefined, "SCION_IAP_AUDIENCE: required in proxy mode (the expected IAP audience)"],
+    ["oauth mode without a provider", { SCION_AUTH_MODE: "oauth" }, undefined, "SCION_AUTH_MODE: oauth mode needs at least one provider"],
+    ["an OAuth client without its secret", { SCION_AUTH_MODE: "oauth", SCION_GOOGLE_CLIENT_ID: "id" }, undefined, "SCION_GOOGLE_CLIENT_SECRET: required when the google provider is configured"],
+    ["an OIDC client without an issuer", { SCION_OIDC_CLIENT_ID: "id", SCION_OIDC_CLIENT_SECRET: "hunter2" }, undefined, "SCION_OIDC_ISSUER: required when the oidc provider is configured"],
     ["a bad value in scion.yaml", {}, "port: eighty\n", 'scion.yaml: port: must be a whole number (got "eighty")'],
     ["a misspelt key in scion.yaml", {}, "prot: 80\n", 'scion.yaml: unknown setting "prot"'],
     ["a misspelt nested key in scion.yaml", {}, "database:\n  poolSize: 3\n", 'scion.yaml: unknown setting "database.poolSize"'],

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import YAML from "yaml";
 import type { z } from "zod";
-import { isLoopbackHost, settingsSchema, type HubConfig } from "./schema";
+import { isLoopbackHost, settingsSchema, type HubConfig, type Settings } from "./schema";
 import { ENV_KEYS, SECRET_PATHS } from "./sources";
 import { StartupError } from "../runtime/startup-error";
 
@@ -55,15 +55,42 @@ export function loadConfig({ env = process.env, cwd = process.cwd() }: LoadConfi
     throw new ConfigError(`${envNameOf("iap.audience")}: required in proxy mode (the expected IAP audience)`);
   }
 
+  const oauth = completeOAuthClients(settings.oauth, label);
+  if (authMode === "oauth" && !oauth.google && !oauth.github && !oauth.oidc) {
+    throw new ConfigError(
+      `${label("authMode")}: oauth mode needs at least one provider (SCION_GOOGLE_CLIENT_ID/_SECRET, SCION_GITHUB_CLIENT_ID/_SECRET, or SCION_OIDC_ISSUER/_CLIENT_ID/_CLIENT_SECRET)`,
+    );
+  }
   const hostForUrl = settings.host.includes(":") && !settings.host.startsWith("[") ? `[${settings.host}]` : settings.host;
+  const internalUrl = settings.internalUrl ?? `http://${hostForUrl}:${settings.port}`;
   return {
     ...settings,
     authMode,
+    oauth,
     localBroker: settings.localBroker ?? !settings.databaseUrl,
-    internalUrl: settings.internalUrl ?? `http://${hostForUrl}:${settings.port}`,
+    internalUrl,
+    publicUrl: (settings.publicUrl ?? internalUrl).replace(/\/+$/, ""),
     dataDirPath: path.resolve(cwd, settings.dataDir),
     configFile: file,
   };
+}
+
+/** Keeps the OAuth clients that are complete; a half-configured one is an error naming what is missing. */
+function completeOAuthClients(oauth: Settings["oauth"], label: (key: string) => string): HubConfig["oauth"] {
+  const out: HubConfig["oauth"] = {};
+  for (const name of ["google", "github", "oidc"] as const) {
+    const c = oauth[name];
+    if (!c || (!c.clientId && !c.clientSecret && !("issuer" in c && c.issuer))) continue;
+    const required = name === "oidc" ? (["issuer", "clientId", "clientSecret"] as const) : (["clientId", "clientSecret"] as const);
+    for (const key of required) {
+      if (!(c as Record<string, unknown>)[key]) throw new ConfigError(`${label(`oauth.${name}.${key}`)}: required when the ${name} provider is configured`);
+    }
+    if (name === "oidc") {
+      const o = c as { issuer: string; clientId: string; clientSecret: string; name: string };
+      out.oidc = { issuer: o.issuer.replace(/\/+$/, ""), clientId: o.clientId, clientSecret: o.clientSecret, name: o.name };
+    } else out[name] = { clientId: c.clientId!, clientSecret: c.clientSecret! };
+  }
+  return out;
 }
 
 function readSettingsFile(env: Record<string, string | undefined>, cwd: string): { raw: Raw; file?: string } {

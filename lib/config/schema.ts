@@ -70,6 +70,10 @@ const httpUrl = z
     { error: "must be an http:// or https:// URL" },
   );
 
+const oauthClient = z
+  .object({ clientId: z.string().trim().min(1).optional(), clientSecret: z.string().min(1).optional() })
+  .strict();
+
 /** The settings as written in scion.yaml (all optional); the environment fills the same shape. */
 export const settingsSchema = z
   .object({
@@ -96,6 +100,18 @@ export const settingsSchema = z
       })
       .strict()
       .prefault({}),
+    oauth: z
+      .object({
+        google: oauthClient.optional(),
+        github: oauthClient.optional(),
+        oidc: oauthClient
+          .extend({ issuer: httpUrl, name: z.string().trim().min(1).max(50).default("Single sign-on") })
+          .partial({ issuer: true })
+          .optional(),
+      })
+      .strict()
+      .prefault({}),
+    publicUrl: httpUrl.optional(),
     adminEmails: emailList.default([]),
     allowedDomains: list.default([]),
     localBroker: bool.optional(),
@@ -111,10 +127,19 @@ export const settingsSchema = z
 export type Settings = z.output<typeof settingsSchema>;
 
 /** Validated configuration with every default and cross-field rule applied. */
-export interface HubConfig extends Omit<Settings, "authMode" | "localBroker" | "internalUrl"> {
+export interface OAuthClient {
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface HubConfig extends Omit<Settings, "authMode" | "localBroker" | "internalUrl" | "oauth" | "publicUrl"> {
   authMode: "dev" | "oauth" | "proxy";
   localBroker: boolean;
   internalUrl: string;
+  /** The URL people's browsers use (OAuth callbacks); defaults to internalUrl. */
+  publicUrl: string;
+  /** OAuth clients that are fully configured (id and secret, and an issuer for OIDC). */
+  oauth: { google?: OAuthClient; github?: OAuthClient; oidc?: OAuthClient & { issuer: string; name: string } };
   /** Absolute path of dataDir. */
   dataDirPath: string;
   /** Where scion.yaml was read from, if anywhere. */

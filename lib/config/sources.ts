@@ -16,6 +16,15 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: readonly string[] }> =
   { env: "SCION_IAP_AUDIENCE", path: ["iap", "audience"] },
   { env: "SCION_IAP_JWKS_URL", path: ["iap", "jwksUrl"] },
   { env: "SCION_IAP_ISSUER", path: ["iap", "issuer"] },
+  { env: "SCION_PUBLIC_URL", path: ["publicUrl"] },
+  { env: "SCION_GOOGLE_CLIENT_ID", path: ["oauth", "google", "clientId"] },
+  { env: "SCION_GOOGLE_CLIENT_SECRET", path: ["oauth", "google", "clientSecret"] },
+  { env: "SCION_GITHUB_CLIENT_ID", path: ["oauth", "github", "clientId"] },
+  { env: "SCION_GITHUB_CLIENT_SECRET", path: ["oauth", "github", "clientSecret"] },
+  { env: "SCION_OIDC_ISSUER", path: ["oauth", "oidc", "issuer"] },
+  { env: "SCION_OIDC_CLIENT_ID", path: ["oauth", "oidc", "clientId"] },
+  { env: "SCION_OIDC_CLIENT_SECRET", path: ["oauth", "oidc", "clientSecret"] },
+  { env: "SCION_OIDC_NAME", path: ["oauth", "oidc", "name"] },
   { env: "SCION_ADMIN_EMAILS", path: ["adminEmails"] },
   { env: "SCION_ALLOWED_DOMAINS", path: ["allowedDomains"] },
   { env: "SCION_LOCAL_BROKER", path: ["localBroker"] },
@@ -24,4 +33,4 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: readonly string[] }> =
 ];
 
 /** Settings whose values must never be echoed in an error message. */
-export const SECRET_PATHS = new Set(["sessionSecret", "databaseUrl"]);
+export const SECRET_PATHS = new Set(["sessionSecret", "databaseUrl", "oauth"]);

@@ -109,6 +109,8 @@ export async function startHub({ config, logger, next, root = process.cwd() }: S
       isShuttingDown: false,
     };
     if (config.authMode === "dev") runtime.devUser = await prepareDevMode(runtime);
+    // next-auth builds its callback URLs from NEXTAUTH_URL; it is process-wide by design.
+    if (config.authMode === "oauth") process.env.NEXTAUTH_URL = config.publicUrl;
     if (config.authMode === "proxy") runtime.iap = { jwks: new JwksCache({ url: config.iap.jwksUrl, logger }), provisioned: new Map() };
     setHubRuntime(runtime);
     state.runtime = runtime;

@@ -27,6 +27,7 @@ const OWN_TOKENS: Row = [401, "ok", 404, 404, 403, 403, 403];
 
 const MATRIX: Record<string, Row> = {
   "GET /api/v1/version": ALL_OK,
+  "GET /api/v1/openapi.json": ALL_OK,
   "GET /api/v1/auth/providers": ALL_OK,
   "GET /api/v1/auth/me": ANY_SIGNED_IN,
   "POST /api/v1/auth/logout": ALL_OK,

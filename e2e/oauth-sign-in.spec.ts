@@ -1,0 +1,34 @@
+import { expect, test, type Page } from "@playwright/test";
+import { OAUTH_HUB_URL } from "../playwright.config";
+
+async function signInThroughProvider(page: Page, email: string) {
+  await page.goto(`${OAUTH_HUB_URL}/`);
+  await expect(page).toHaveURL(/\/login$/);
+  await page.getByRole("button", { name: "Sign in with Test SSO" }).click();
+  // oidc-provider's development login and consent forms.
+  await page.locator('input[name="login"]').fill(email);
+  await page.locator('input[name="password"]').fill("any password");
+  await page.locator('button[type="submit"]').click();
+  const consent = page.locator('button[type="submit"]', { hasText: /continue/i });
+  if (await consent.isVisible().catch(() => false)) await consent.click();
+}
+
+test("a person signs in through an OpenID Connect provider and lands on the dashboard", async ({ page }, testInfo) => {
+  await signInThroughProvider(page, "ada@example.com");
+  await expect(page).toHaveURL(`${OAUTH_HUB_URL}/`);
+  await expect(page.getByRole("heading", { level: 1, name: "Agents" })).toBeVisible();
+  await expect(page.getByText("Dev mode")).toHaveCount(0);
+  await page.screenshot({ path: testInfo.outputPath("oauth-dashboard.png"), fullPage: true });
+
+  const me = await page.request.get(`${OAUTH_HUB_URL}/api/v1/auth/me`);
+  expect(me.status()).toBe(200);
+  expect(await me.json()).toMatchObject({ email: "ada@example.com", role: "admin", kind: "user" });
+});
+
+test("someone outside the allowed domains is refused and told why", async ({ page }, testInfo) => {
+  await signInThroughProvider(page, "mallory@evil.test");
+  await expect(page).toHaveURL(/\/login\?error=AccessDenied/);
+  await expect(page.getByRole("main").getByRole("alert")).toHaveText("mallory@evil.test is not allowed to sign in to this hub. Ask an administrator to add it to the allow list.");
+  await page.screenshot({ path: testInfo.outputPath("oauth-refused.png"), fullPage: true });
+  expect((await page.request.get(`${OAUTH_HUB_URL}/api/v1/auth/me`)).status()).toBe(401);
+});
