@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ApiError } from "./api-error";
+import { rejectNul } from "./reject-nul";
 
 /** `?limit` (1-500, default 50) and `?cursor` (opaque), as every list in API.md takes them. */
 export const pageQuery = z.object({
@@ -38,5 +39,7 @@ export function toPage<R, T>(rows: R[], limit: number, map: (row: R) => T, curso
 
 /** URLSearchParams as a plain object for zod; a repeated key keeps its last value. */
 export function queryOf(req: Request): Record<string, string> {
-  return Object.fromEntries(new URL(req.url).searchParams.entries());
+  const query = Object.fromEntries(new URL(req.url).searchParams.entries());
+  rejectNul(query);
+  return query;
 }

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { ApiError } from "./api-error";
+import { rejectNul } from "./reject-nul";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -17,6 +18,7 @@ export async function readJsonBody<S extends z.ZodType>(req: Request, schema: S)
   } catch {
     throw new ApiError("validation_error", "The body is not valid JSON.");
   }
+  rejectNul(value);
   return schema.parse(value);
 }
 

@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { z } from "zod";
 import { ApiError } from "../http/api-error";
 import { MAX_BODY_BYTES } from "../http/read-json-body";
+import { rejectNul } from "../http/reject-nul";
 
 /** readJsonBody for raw Node requests (the machine routes): 1 MiB cap, 400 on bad JSON or schema. */
 export async function readNodeJson<S extends z.ZodType>(req: IncomingMessage, schema: S): Promise<z.output<S>> {
@@ -20,5 +21,6 @@ export async function readNodeJson<S extends z.ZodType>(req: IncomingMessage, sc
   } catch {
     throw new ApiError("validation_error", "The body is not valid JSON.");
   }
+  rejectNul(value);
   return schema.parse(value);
 }
