@@ -16,9 +16,9 @@ export interface LoadOptions {
 }
 
 /** Loads one URL with autocannon after a warm-up, and returns the steady-state figures. */
-export async function measure(label: string, url: string, opts: LoadOptions): Promise<Measurement> {
-  if (opts.warmupSeconds > 0) await autocannon({ url, connections: opts.connections, duration: opts.warmupSeconds });
-  const result = await autocannon({ url, connections: opts.connections, duration: opts.durationSeconds });
+export async function measure(label: string, url: string, opts: LoadOptions, headers: Record<string, string> = {}): Promise<Measurement> {
+  if (opts.warmupSeconds > 0) await autocannon({ url, headers, connections: opts.connections, duration: opts.warmupSeconds });
+  const result = await autocannon({ url, headers, connections: opts.connections, duration: opts.durationSeconds });
   return {
     label,
     requestsPerSecond: result.requests.average,
