@@ -6,6 +6,8 @@ export interface AuditEntry {
   action: string;
   targetType: string;
   targetId?: string | null;
+  /** "ok" (the default) or the error code of a refused mutation. */
+  result?: string;
   details?: Prisma.InputJsonValue;
   requestId?: string;
 }
@@ -23,6 +25,7 @@ export async function recordAudit(tx: AuditWriter, entry: AuditEntry): Promise<v
       action: entry.action,
       targetType: entry.targetType,
       targetId: entry.targetId ?? null,
+      result: entry.result ?? "ok",
       details: entry.details ?? {},
       requestId: entry.requestId ?? null,
     },

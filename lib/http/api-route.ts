@@ -1,7 +1,8 @@
 import { NextResponse } from "next/server";
 import { authenticate } from "../auth/authenticate";
 import { IDENTITY_HEADER } from "../auth/identity-header";
-import type { Principal } from "../auth/principal";
+import { recordAudit } from "../audit/record-audit";
+import { principalId, type Principal } from "../auth/principal";
 import { getHubRuntime, type HubRuntime } from "../runtime/hub-runtime";
 import { ApiError } from "./api-error";
 import { handleApiError } from "./handle-api-error";
@@ -36,26 +37,36 @@ type RouteContext = { params: Promise<RouteParams> };
 export function apiRoute<A extends RouteAccess>(access: A, handler: (ctx: ApiContext<A>) => Promise<Response>) {
   return async (req: Request, context: RouteContext): Promise<Response> => {
     let runtime: HubRuntime | undefined;
+    let principal: Principal | null = null;
+    const requestId = req.headers.get("x-request-id") ?? undefined;
     try {
       runtime = getHubRuntime();
-      const principal = await resolvePrincipal(runtime, req, access);
-      const ctx = { req, params: await context.params, runtime, principal, requestId: req.headers.get("x-request-id") ?? undefined };
+      const result = await authenticate(runtime, { authorization: req.headers.get("authorization"), cookie: req.headers.get("cookie"), identity: req.headers.get(IDENTITY_HEADER) });
+      principal = result.principal;
+      checkAccess(principal, access, result.principal === null ? result.reason : undefined);
+      const ctx = { req, params: await context.params, runtime, principal, requestId };
       return await handler(ctx as ApiContext<A>);
     } catch (err) {
       const { status, body } = handleApiError(err, runtime?.logger);
+      if (runtime && principal && req.method !== "GET" && req.method !== "HEAD") await auditRefusal(runtime, principal, req, body.error.code, requestId);
       return NextResponse.json(body, { status });
     }
   };
 }
 
-async function resolvePrincipal(runtime: HubRuntime, req: Request, access: RouteAccess): Promise<Principal | null> {
-  const result = await authenticate(runtime, { authorization: req.headers.get("authorization"), cookie: req.headers.get("cookie"), identity: req.headers.get(IDENTITY_HEADER) });
-  const principal = result.principal;
-  if (access === "public") return principal;
-  if (!principal) throw new ApiError("unauthorized", result.reason === "invalid" ? "The credentials are invalid or expired." : "Sign in or send a token.");
+/** A mutation an identified caller attempted and was refused is audited too, with the reason. */
+async function auditRefusal(runtime: HubRuntime, principal: Principal, req: Request, code: string, requestId?: string): Promise<void> {
+  const path = new URL(req.url).pathname.slice(0, 300);
+  await recordAudit(runtime.prisma, { principal: principalId(principal), action: `${req.method} ${path}`, targetType: "request", result: code, requestId }).catch((err: unknown) =>
+    runtime.logger.warn({ err }, "could not record an audit event"),
+  );
+}
+
+function checkAccess(principal: Principal | null, access: RouteAccess, reason?: "missing" | "invalid"): void {
+  if (access === "public") return;
+  if (!principal) throw new ApiError("unauthorized", reason === "invalid" ? "The credentials are invalid or expired." : "Sign in or send a token.");
   if (principal.kind === "user" && principal.user.status !== "active") throw new ApiError("forbidden", "This account is suspended.");
   if (access === "agent" && principal.kind !== "agent") throw new ApiError("forbidden", "Only an agent token may call this.");
   if ((access === "user" || access === "admin") && principal.kind !== "user") throw new ApiError("forbidden", "Agents may not call this.");
   if (access === "admin" && principal.kind === "user" && principal.user.role !== "admin") throw new ApiError("forbidden", "Administrators only.");
-  return principal;
 }

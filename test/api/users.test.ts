@@ -44,6 +44,11 @@ describe("users (admin)", () => {
     expect(res.status).toBe(403);
     expect((await json<{ error: { message: string } }>(res)).error.message).toBe("You cannot change your own role or status.");
     expect((await member.request(`/api/v1/users/${member.user.id}`, { method: "PATCH", json: { role: "admin" } })).status).toBe(403);
+    const refusals = await t.hub.runtime.prisma.auditEvent.findMany({ where: { targetType: "request", principal: { in: [`user:${admin.user.id}`, `user:${member.user.id}`] } }, orderBy: { createdAt: "asc" } });
+    expect(refusals.map((a) => [a.principal, a.action, a.result])).toEqual([
+      [`user:${admin.user.id}`, `PATCH /api/v1/users/${admin.user.id}`, "forbidden"],
+      [`user:${member.user.id}`, `PATCH /api/v1/users/${member.user.id}`, "forbidden"],
+    ]);
   });
 
   it.each([
