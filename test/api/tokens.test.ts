@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { mintAgentToken } from "../../lib/auth/agent-token";
 import { spawnHub } from "../spawn-hub";
 import { anonymous, startTestHub, type TestHub } from "../start-test-hub";
 
@@ -80,17 +81,26 @@ describe("tokens and identity", () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe(code);
   });
 
-  it("a token minted by one replica verifies on another with the same secret and fails with another", async () => {
+  it("tokens and session cookies minted by one replica verify on another with the same secret and fail with another", async () => {
     const alice = await t.createUser();
+    const projectId = ((await (await alice.request("/api/v1/projects", { method: "POST", json: { name: "replicas" } })).json()) as { id: string }).id;
+    const agent = await t.hub.runtime.prisma.agent.create({ data: { slug: "r", name: "r", projectId, createdBy: `user:${alice.user.id}`, ownerId: `user:${alice.user.id}` } });
+    const agentToken = (await mintAgentToken(t.hub.runtime.sessionSecret, agent)).token;
+    const sessionCookie = (await fetch(`${t.url}/`, { headers: { accept: "text/html" } })).headers.get("set-cookie")!.split(";")[0]!;
     const same = spawnHub({ DATABASE_URL: t.db.url, PORT: "0", SESSION_SECRET: "test-secret-".padEnd(48, "x"), SCION_DATA_DIR: tempDir(), SCION_LOCAL_BROKER: "false" });
     const other = spawnHub({ DATABASE_URL: t.db.url, PORT: "0", SESSION_SECRET: "another-secret-".padEnd(48, "y"), SCION_DATA_DIR: tempDir(), SCION_LOCAL_BROKER: "false" });
     try {
       const [sameUrl, otherUrl] = await Promise.all([same.ready, other.ready]);
-      const headers = { authorization: `Bearer ${alice.token}` };
-      const onSame = await fetch(`${sameUrl}/api/v1/auth/me`, { headers });
-      expect(onSame.status).toBe(200);
-      expect(((await onSame.json()) as { id: string }).id).toBe(alice.user.id);
-      expect((await fetch(`${otherUrl}/api/v1/auth/me`, { headers })).status).toBe(401);
+      for (const [headers, id] of [
+        [{ authorization: `Bearer ${alice.token}` }, alice.user.id],
+        [{ authorization: `Bearer ${agentToken}` }, agent.id],
+        [{ cookie: sessionCookie }, undefined],
+      ] as const) {
+        const onSame = await fetch(`${sameUrl}/api/v1/auth/me`, { headers });
+        expect(onSame.status).toBe(200);
+        if (id) expect(((await onSame.json()) as { id: string }).id).toBe(id);
+        expect((await fetch(`${otherUrl}/api/v1/auth/me`, { headers })).status).toBe(401);
+      }
     } finally {
       same.child.kill("SIGTERM");
       other.child.kill("SIGTERM");
