@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { agentSchema, agentStatusBody, createAgentBody, createProjectAgentBody, listAgentsQuery, updateAgentBody } from "../agents/schemas";
+import { brokerSchema, joinBrokerBody, listBrokersQuery, registerBrokerBody } from "../brokers/schemas";
 import type { RouteAccess } from "../http/api-route";
 import { listMessagesQuery, sendMessageBody } from "../messages/schemas";
 import { createProjectBody, listProjectsQuery, projectSchema, updateProjectBody } from "../projects/schemas";
@@ -68,5 +69,10 @@ export const API_ROUTES: ApiRouteSpec[] = [
   { method: "POST", path: "/api/v1/agents/{id}/messages", summary: "Send a message into an agent's session", access: "user", body: sendMessageBody, status: 201 },
   { method: "POST", path: "/api/v1/agents/{id}/status", summary: "Report phase, activity, heartbeat (the agent's own token)", access: "agent-self", body: agentStatusBody, response: agentSchema },
   { method: "POST", path: "/api/v1/agents/{id}/token/refresh", summary: "Refresh the agent's token (its own token)", access: "agent-self", response: refreshedToken },
+  { method: "GET", path: "/api/v1/runtime-brokers", summary: "Runtime brokers", access: "user", query: listBrokersQuery, response: page(brokerSchema) },
+  { method: "POST", path: "/api/v1/runtime-brokers", summary: "Register a broker; returns its one-time join token (admin)", access: "admin", body: registerBrokerBody, response: z.object({ broker: brokerSchema, joinToken: z.string(), expiresAt: z.iso.datetime() }), status: 201 },
+  { method: "POST", path: "/api/v1/runtime-brokers/join", summary: "Redeem a join token for the broker's HMAC secret", access: "public", body: joinBrokerBody, response: z.object({ brokerId: z.uuid(), secret: z.string() }) },
+  { method: "GET", path: "/api/v1/runtime-brokers/{id}", summary: "One broker", access: "user", response: brokerSchema },
+  { method: "DELETE", path: "/api/v1/runtime-brokers/{id}", summary: "Remove a broker without agents (admin)", access: "admin", status: 204 },
   { method: "GET", path: "/api/v1/events", summary: "Server-Sent Events filtered by what the caller may read (?sub=pattern, repeatable)", access: "any" },
 ];

@@ -10,6 +10,7 @@ export const KEY_LABELS = {
   agentToken: "scion-hub/agent-token/v1",
   session: "scion-hub/nextauth-session/v1",
   identityHeader: "scion-hub/identity-header/v1",
+  brokerSecret: "scion-hub/broker-secret-box/v1",
 } as const;
 
 export type KeyLabel = (typeof KEY_LABELS)[keyof typeof KEY_LABELS];

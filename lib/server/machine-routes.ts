@@ -5,6 +5,8 @@ import { agentStatusBody } from "../agents/schemas";
 import { authenticate } from "../auth/authenticate";
 import { pendingMigrationNames } from "../db/migrate";
 import { serveEventStream } from "../events/serve-event-stream";
+import { joinBroker } from "../brokers/join-broker";
+import { joinBrokerBody } from "../brokers/schemas";
 import { ApiError } from "../http/api-error";
 import { handleApiError } from "../http/handle-api-error";
 import { parseId } from "../http/ids";
@@ -21,6 +23,7 @@ const ROUTES: RouteDef[] = [
   { method: "GET", path: "/healthz", handler: healthz },
   { method: "GET", path: "/readyz", handler: readyz },
   { method: "GET", path: "/api/v1/events", handler: events },
+  { method: "POST", path: "/api/v1/runtime-brokers/join", handler: brokerJoin },
   { method: "POST", path: "/api/v1/agents/:id/status", handler: agentStatus },
   { method: "POST", path: "/api/v1/agents/:id/token/refresh", handler: agentTokenRefresh },
 ];
@@ -125,4 +128,11 @@ async function agentTokenRefresh(ctx: MachineContext): Promise<void> {
 async function events({ req, res, runtime }: MachineContext): Promise<void> {
   if (!runtime) throw new ApiError("unavailable", "The hub is starting.");
   await serveEventStream(runtime, req, res);
+}
+
+/** POST /api/v1/runtime-brokers/join - a broker redeems its one-time join token for its secret. */
+async function brokerJoin({ req, res, runtime }: MachineContext): Promise<void> {
+  if (!runtime) throw new ApiError("unavailable", "The hub is starting.");
+  const body = await readNodeJson(req, joinBrokerBody);
+  sendJson(res, 200, await joinBroker(runtime.prisma, runtime.sessionSecret, body));
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_ROUTES } from "../../lib/api-spec/routes";
 import { mintAgentToken } from "../../lib/auth/agent-token";
+import { registerBroker } from "../../lib/brokers/register-broker";
 import { createApiToken } from "../../lib/tokens/create-api-token";
 import { startTestHub, type TestHub } from "../start-test-hub";
 
@@ -59,6 +60,11 @@ const MATRIX: Record<string, Row> = {
   "POST /api/v1/agents/{id}/messages": OWNER_OR_ADMIN,
   "POST /api/v1/agents/{id}/status": OWN_TOKEN_ONLY,
   "POST /api/v1/agents/{id}/token/refresh": OWN_TOKEN_ONLY,
+  "GET /api/v1/runtime-brokers": PEOPLE,
+  "POST /api/v1/runtime-brokers": ADMINS,
+  "POST /api/v1/runtime-brokers/join": ALL_OK,
+  "GET /api/v1/runtime-brokers/{id}": PEOPLE,
+  "DELETE /api/v1/runtime-brokers/{id}": ADMINS,
   "GET /api/v1/events": ANY_SIGNED_IN,
 };
 
@@ -85,6 +91,7 @@ async function fixtures() {
   const project = await prisma.project.create({ data: { slug: `matrix-${n}`, name: `matrix ${n}`, createdById: owner.id } });
   const agent = await prisma.agent.create({ data: { slug: "own", name: "own", projectId: project.id, createdBy: `user:${owner.id}`, ownerId: `user:${owner.id}` } });
   const foreign = await prisma.agent.create({ data: { slug: "foreign", name: "foreign", projectId: project.id, createdBy: `user:${otherMember.id}`, ownerId: `user:${otherMember.id}` } });
+  const { joinToken, broker } = await registerBroker(prisma, { id: admin.id, email: "", name: null, role: "admin", status: "active" }, `matrix broker ${n}`);
   const tokens: Record<Caller, string | undefined> = {
     anonymous: undefined,
     owner: owner.token,
@@ -94,11 +101,19 @@ async function fixtures() {
     ownAgent: (await mintAgentToken(sessionSecret, agent)).token,
     foreignAgent: (await mintAgentToken(sessionSecret, foreign)).token,
   };
-  return { n, owner, target, project, agent, tokens };
+  return { n, owner, target, project, agent, tokens, joinToken, brokerId: broker.id };
 }
 
 function requestFor(method: string, path: string, f: Awaited<ReturnType<typeof fixtures>>): { url: string; body?: unknown } {
-  const id = path.startsWith("/api/v1/tokens/") ? f.owner.tokenId : path.startsWith("/api/v1/users/") ? f.target.id : path.startsWith("/api/v1/projects/") ? f.project.id : f.agent.id;
+  const id = path.startsWith("/api/v1/tokens/")
+    ? f.owner.tokenId
+    : path.startsWith("/api/v1/users/")
+      ? f.target.id
+      : path.startsWith("/api/v1/projects/")
+        ? f.project.id
+        : path.startsWith("/api/v1/runtime-brokers/")
+          ? f.brokerId
+          : f.agent.id;
   const url = path.replace("{id}", id).replace("{agentId}", f.agent.id);
   const bodies: Record<string, unknown> = {
     "POST /api/v1/tokens": { name: "cell" },
@@ -111,6 +126,8 @@ function requestFor(method: string, path: string, f: Awaited<ReturnType<typeof f
     "PATCH /api/v1/agents/{id}": { task: "t" },
     "POST /api/v1/agents/{id}/messages": { body: "hello" },
     "POST /api/v1/agents/{id}/status": { heartbeat: true },
+    "POST /api/v1/runtime-brokers": { name: `cell broker ${f.n}` },
+    "POST /api/v1/runtime-brokers/join": { joinToken: f.joinToken, hostname: "cell-host" },
   };
   return { url, body: bodies[`${method} ${path}`] };
 }

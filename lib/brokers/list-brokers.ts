@@ -1,0 +1,25 @@
+import type { z } from "zod";
+import type { PrismaClient } from "../db/create-database";
+import type { Prisma } from "../db/generated/client";
+import { ApiError } from "../http/api-error";
+import { decodeCursor, encodeCursor, toPage, type Page } from "../http/pagination";
+import { parseId } from "../http/ids";
+import type { BrokerJson, listBrokersQuery } from "./schemas";
+import { toBrokerJson } from "./to-broker-json";
+
+/** Brokers by name, with how many agents each runs. */
+export async function listBrokers(prisma: PrismaClient, query: z.output<typeof listBrokersQuery>): Promise<Page<BrokerJson>> {
+  const where: Prisma.RuntimeBrokerWhereInput = query.status ? { status: query.status } : {};
+  if (query.cursor) {
+    const { key, id } = decodeCursor(query.cursor);
+    where.AND = [{ OR: [{ name: { gt: String(key) } }, { name: String(key), id: { gt: id } }] }];
+  }
+  const rows = await prisma.runtimeBroker.findMany({ where, orderBy: [{ name: "asc" }, { id: "asc" }], take: query.limit + 1, include: { _count: { select: { agents: true } } } });
+  return toPage(rows, query.limit, (b) => toBrokerJson(b, b._count.agents), (b) => encodeCursor(b.name, b.id));
+}
+
+export async function getBrokerOrThrow(prisma: PrismaClient, brokerId: string | undefined): Promise<BrokerJson> {
+  const row = await prisma.runtimeBroker.findUnique({ where: { id: parseId(brokerId, "broker") }, include: { _count: { select: { agents: true } } } });
+  if (!row) throw new ApiError("not_found", "No such broker.");
+  return toBrokerJson(row, row._count.agents);
+}

@@ -1,0 +1,21 @@
+import type { RuntimeBroker } from "../db/generated/client";
+import type { BrokerJson } from "./schemas";
+
+export function toBrokerJson(b: RuntimeBroker, agentCount: number): BrokerJson {
+  return {
+    id: b.id,
+    name: b.name,
+    slug: b.slug,
+    hostname: b.hostname,
+    status: b.status,
+    capabilities: (b.capabilities ?? {}) as Record<string, unknown>,
+    version: b.brokerVersion,
+    lastHeartbeat: b.lastHeartbeat?.toISOString() ?? null,
+    connectedAt: b.connectedAt?.toISOString() ?? null,
+    portRange: `${b.portRangeStart}-${b.portRangeEnd}`,
+    portsPerAgent: b.portsPerAgent,
+    hostUrl: b.hostUrl,
+    agentCount,
+    createdAt: b.createdAt.toISOString(),
+  };
+}
