@@ -1,5 +1,6 @@
 import type { WebSocket } from "ws";
 import type { JwksCache } from "../auth/iap/jwks-cache";
+import type { HubBrokerConnection } from "../brokers/channel/accept-broker-channel";
 import type { UserIdentity } from "../auth/principal";
 import type { HubConfig } from "../config/schema";
 import type { Database, PrismaClient } from "../db/create-database";
@@ -27,6 +28,8 @@ export interface HubRuntime {
   migrations: MigrationFile[];
   /** Open event streams (SSE) of this replica, ended when shutdown begins. */
   streams: Set<{ close(): void }>;
+  /** Control channels of the brokers this replica holds, by broker id. */
+  brokers: Map<string, HubBrokerConnection>;
   /** Open WebSockets of this replica, closed on shutdown. */
   webSockets: Set<WebSocket>;
   /** Proxy mode only: IAP's keys and the per-email provisioning cache (60 s). */

@@ -23,6 +23,7 @@ export async function shutdownHub({ server, wss, runtime, next, embedded, drainM
   const { logger } = runtime;
   const started = Date.now();
   runtime.isShuttingDown = true;
+  const brokerConnections = [...runtime.brokers.values()];
   logger.info("shutting down");
 
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -40,6 +41,8 @@ export async function shutdownHub({ server, wss, runtime, next, embedded, drainM
   }
   for (const ws of runtime.webSockets) ws.terminate();
   wss.close();
+  // Brokers go offline in the database before the pool closes (a reconnect elsewhere is unharmed).
+  await Promise.race([Promise.all(brokerConnections.map((c) => c.released)), delay(3000)]);
 
   await next?.close().catch((err: unknown) => logger.warn({ err }, "closing Next.js failed"));
   await runtime.events.close();

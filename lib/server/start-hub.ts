@@ -9,6 +9,8 @@ import { MemoryEventBus } from "../events/memory-event-bus";
 import type { Logger } from "../log/create-logger";
 import { setHubRuntime, type HubRuntime } from "../runtime/hub-runtime";
 import { prepareDevMode } from "../auth/dev-mode";
+import { acceptBrokerChannel } from "../brokers/channel/accept-broker-channel";
+import { CHANNEL_PATH } from "../brokers/channel/protocol";
 import { applyIapIdentity } from "../auth/iap/apply-iap-identity";
 import { JwksCache } from "../auth/iap/jwks-cache";
 import { IDENTITY_HEADER } from "../auth/identity-header";
@@ -83,7 +85,8 @@ export async function startHub({ config, logger, next, root = process.cwd() }: S
     const pathname = (req.url ?? "/").split("?")[0]!;
     if (state.runtime?.isShuttingDown) return rejectUpgrade(socket, 503, "Service Unavailable");
     if (next?.dev && pathname.startsWith("/_next/") && state.next) return state.next.upgrade(req, socket, head);
-    // The broker control channel and the terminal relay register here as they land.
+    if (pathname === CHANNEL_PATH && state.runtime) return acceptBrokerChannel(state.runtime, wss, req, socket, head);
+    // The terminal relay registers here when it lands.
     rejectUpgrade(socket, 404, "Not Found");
   }
 
@@ -105,6 +108,7 @@ export async function startHub({ config, logger, next, root = process.cwd() }: S
       events: new MemoryEventBus(),
       migrations,
       streams: new Set(),
+      brokers: new Map(),
       webSockets: new Set(),
       isShuttingDown: false,
     };

@@ -1,0 +1,120 @@
+import WebSocket from "ws";
+import { ChannelPeer, type RequestHandler } from "../lib/brokers/channel/channel-peer";
+import { CHANNEL_PATH } from "../lib/brokers/channel/protocol";
+import { signBrokerRequest } from "../lib/brokers/hmac";
+import type { Logger } from "../lib/log/create-logger";
+
+export interface ControlChannelOptions {
+  /** Hub base URLs, tried in order and rotated on every failed or lost connection. */
+  hubUrls: string[];
+  brokerId: string;
+  secret: string;
+  logger: Logger;
+  onRequest: RequestHandler;
+  /** What each heartbeat carries (the agents this broker runs). */
+  heartbeat: () => unknown | Promise<unknown>;
+  onConnected?: (hubUrl: string) => void;
+  heartbeatMs?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+}
+
+/**
+ * The broker's end of the control channel. Dials the hub with a signed upgrade (fresh nonce
+ * each time), answers requests concurrently, sends a heartbeat every 30 s, and after any failure
+ * or disconnect tries the next hub URL after a fully jittered exponential backoff (so a fleet of
+ * brokers does not stampede a restarting hub).
+ */
+export class ControlChannelClient {
+  private ws: WebSocket | undefined;
+  private peer: ChannelPeer | undefined;
+  private attempt = 0;
+  private urlIndex = 0;
+  private stopped = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private connectedWaiters: Array<() => void> = [];
+
+  constructor(private readonly opts: ControlChannelOptions) {
+    if (opts.hubUrls.length === 0) throw new Error("no hub URLs to connect to");
+  }
+
+  get isConnected(): boolean {
+    return this.ws?.readyState === WebSocket.OPEN && this.peer !== undefined;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.connect();
+  }
+
+  /** Resolves once connected (now or later). */
+  waitConnected(): Promise<void> {
+    if (this.isConnected) return Promise.resolve();
+    return new Promise((resolve) => this.connectedWaiters.push(resolve));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    clearInterval(this.heartbeatTimer);
+    const ws = this.ws;
+    if (!ws || ws.readyState === WebSocket.CLOSED) return;
+    await new Promise<void>((resolve) => {
+      ws.once("close", () => resolve());
+      ws.close(1001, "broker stopping");
+      setTimeout(() => {
+        ws.terminate();
+        resolve();
+      }, 2000).unref();
+    });
+  }
+
+  private connect(): void {
+    const base = this.opts.hubUrls[this.urlIndex % this.opts.hubUrls.length]!;
+    const url = new URL(CHANNEL_PATH, base);
+    const headers = signBrokerRequest({ method: "GET", path: url.pathname, query: "" }, this.opts.brokerId, this.opts.secret);
+    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    const ws = new WebSocket(url, { headers, maxPayload: 1024 * 1024, handshakeTimeout: 10_000 });
+    this.ws = ws;
+    let opened = false;
+
+    ws.on("open", () => {
+      opened = true;
+      this.attempt = 0;
+      this.peer = new ChannelPeer(ws, {
+        onRequest: this.opts.onRequest,
+        onEvent: () => undefined,
+        onProtocolError: (err) => this.opts.logger.warn({ err: err.message }, "hub sent a malformed frame"),
+      });
+      this.opts.logger.info({ hub: base }, "control channel open");
+      this.opts.onConnected?.(base);
+      void this.sendHeartbeat();
+      this.heartbeatTimer = setInterval(() => void this.sendHeartbeat(), this.opts.heartbeatMs ?? 30_000);
+      for (const resolve of this.connectedWaiters.splice(0)) resolve();
+    });
+    ws.on("unexpected-response", (_req, res) => {
+      this.opts.logger.warn({ hub: base, status: res.statusCode }, "the hub refused the control channel");
+      ws.terminate();
+    });
+    ws.on("error", (err) => this.opts.logger.debug({ hub: base, err: err.message }, "control channel error"));
+    ws.on("close", (code) => {
+      clearInterval(this.heartbeatTimer);
+      this.peer = undefined;
+      if (opened) this.opts.logger.warn({ hub: base, code }, "control channel closed");
+      if (this.stopped) return;
+      this.urlIndex++;
+      const cap = Math.min(this.opts.backoffMaxMs ?? 30_000, (this.opts.backoffBaseMs ?? 500) * 2 ** this.attempt++);
+      const delay = Math.floor(Math.random() * cap);
+      this.retryTimer = setTimeout(() => this.connect(), delay);
+    });
+  }
+
+  private async sendHeartbeat(): Promise<void> {
+    try {
+      this.peer?.emit("heartbeat", await this.opts.heartbeat());
+    } catch (err) {
+      this.opts.logger.warn({ err: (err as Error).message }, "building a heartbeat failed");
+    }
+  }
+}

@@ -1,0 +1,95 @@
+import crypto from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import type { WebSocket, WebSocketServer } from "ws";
+import { ApiError } from "../../http/api-error";
+import type { HubRuntime } from "../../runtime/hub-runtime";
+import { authenticateBrokerRequest } from "../authenticate-broker-request";
+import { claimBroker, releaseBroker, touchBroker } from "../claim-broker";
+import { ChannelPeer } from "./channel-peer";
+
+const PING_MS = 15_000;
+
+export interface HubBrokerConnection {
+  brokerId: string;
+  sessionId: string;
+  peer: ChannelPeer;
+  ws: WebSocket;
+  /** Settles once the disconnect has been recorded (or found stale). */
+  released: Promise<void>;
+}
+
+/**
+ * GET /api/v1/runtime-brokers/connect: the broker's signed upgrade becomes its control channel.
+ * The signature (and a fresh nonce) is checked before the upgrade; then this replica claims the
+ * broker, replaces any older connection it held, keeps the socket alive with pings, records
+ * heartbeats, and on close releases the broker only if this session is still current.
+ */
+export async function acceptBrokerChannel(runtime: HubRuntime, wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  let brokerId: string;
+  try {
+    brokerId = await authenticateBrokerRequest(runtime.prisma, runtime.sessionSecret, req);
+  } catch (err) {
+    const status = err instanceof ApiError ? err.status : 500;
+    runtime.logger.warn({ status, remote: req.socket.remoteAddress }, "refused a broker control-channel upgrade");
+    socket.end(`HTTP/1.1 ${status} ${status === 401 ? "Unauthorized" : "Error"}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    return;
+  }
+  wss.handleUpgrade(req, socket, head, (ws) => void attach(runtime, brokerId, ws));
+}
+
+async function attach(runtime: HubRuntime, brokerId: string, ws: WebSocket): Promise<void> {
+  const { prisma, logger } = runtime;
+  const sessionId = crypto.randomUUID();
+  let resolveReleased!: () => void;
+  const released = new Promise<void>((r) => (resolveReleased = r));
+  const peer = new ChannelPeer(ws, {
+    onRequest: async (op) => {
+      throw new ApiError("not_found", `the hub serves no ${op} requests`);
+    },
+    onEvent: (name) => {
+      if (name === "heartbeat") void touchBroker(runtime.db.pool, brokerId, sessionId).catch((err: unknown) => logger.warn({ err, brokerId }, "recording a broker heartbeat failed"));
+    },
+    onProtocolError: (err) => logger.warn({ brokerId, err: err.message }, "broker sent a malformed frame"),
+  });
+  const connection: HubBrokerConnection = { brokerId, sessionId, peer, ws, released };
+  runtime.webSockets.add(ws);
+
+  let alive = true;
+  ws.on("pong", () => (alive = true));
+  const pinger = setInterval(() => {
+    if (!alive) return ws.terminate();
+    alive = false;
+    ws.ping();
+  }, PING_MS);
+
+  ws.once("close", () => {
+    clearInterval(pinger);
+    runtime.webSockets.delete(ws);
+    if (runtime.brokers.get(brokerId)?.sessionId === sessionId) runtime.brokers.delete(brokerId);
+    void releaseBroker(runtime.db.pool, brokerId, sessionId)
+      .then(async (didRelease) => {
+        logger.info({ brokerId, sessionId, didRelease }, "broker control channel closed");
+        if (didRelease) await publishBrokerStatus(runtime, brokerId, "offline");
+      })
+      .catch((err: unknown) => logger.warn({ err, brokerId }, "releasing a broker failed"))
+      .finally(resolveReleased);
+  });
+
+  try {
+    await claimBroker(runtime.db.pool, brokerId, runtime.hubId, sessionId);
+  } catch (err) {
+    logger.warn({ err, brokerId }, "claiming a broker failed; closing its channel");
+    ws.close(1011, "claim failed");
+    return;
+  }
+  const previous = runtime.brokers.get(brokerId);
+  runtime.brokers.set(brokerId, connection);
+  previous?.ws.close(4000, "replaced by a newer connection");
+  logger.info({ brokerId, sessionId }, "broker control channel open");
+  await publishBrokerStatus(runtime, brokerId, "online");
+}
+
+async function publishBrokerStatus(runtime: HubRuntime, brokerId: string, status: "online" | "offline"): Promise<void> {
+  await runtime.events.publish({ subject: `broker.${brokerId}.status`, data: { id: brokerId, status } }).catch(() => undefined);
+}
