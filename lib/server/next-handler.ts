@@ -17,6 +17,11 @@ export async function prepareNext({ dev, dir, hostname, port }: { dev: boolean; 
   const { default: next } = await import("next");
   const app = next({ dev, dir, hostname, port, customServer: true });
   await app.prepare();
+  // On its first request Next.js adds its own "upgrade" listener to the server it finds on the
+  // socket, and that listener ends every WebSocket it does not recognise, including the broker
+  // control channel. server.ts owns upgrades (it forwards /_next/ ones in development), so mark
+  // Next's set-up as already done.
+  (app as unknown as { didWebSocketSetup?: boolean }).didWebSocketSetup = true;
   const handle = app.getRequestHandler();
   const upgrade = app.getUpgradeHandler();
   return {

@@ -1,0 +1,54 @@
+import os from "node:os";
+import path from "node:path";
+import { z } from "zod";
+import { StartupError } from "../lib/runtime/startup-error";
+
+const httpUrl = z
+  .string()
+  .trim()
+  .refine((s) => {
+    try {
+      return ["http:", "https:"].includes(new URL(s).protocol);
+    } catch {
+      return false;
+    }
+  }, { error: "must be http:// or https:// URLs" });
+
+const schema = z.object({
+  hubUrls: z.array(httpUrl).min(1, { error: "needs at least one hub URL" }),
+  joinToken: z.string().regex(/^scion_join_[A-Za-z0-9_-]{43}$/, { error: "is not a join token (scion_join_…)" }).optional(),
+  dataDir: z.string().trim().min(1),
+  name: z.string().trim().min(1).max(63),
+  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type BrokerConfig = z.output<typeof schema> & { dataDirPath: string };
+
+const ENV: Record<string, keyof z.input<typeof schema>> = {
+  SCION_HUB_URLS: "hubUrls",
+  SCION_JOIN_TOKEN: "joinToken",
+  SCION_DATA_DIR: "dataDir",
+  SCION_BROKER_NAME: "name",
+  SCION_LOG_LEVEL: "logLevel",
+};
+
+/** The broker's settings from its environment (API.md, "npm run broker"); one line per problem. */
+export function loadBrokerConfig(env: Record<string, string | undefined> = process.env, cwd = process.cwd()): BrokerConfig {
+  const raw = {
+    hubUrls: (env.SCION_HUB_URLS ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+    joinToken: env.SCION_JOIN_TOKEN || undefined,
+    dataDir: env.SCION_DATA_DIR || "./.scion-broker",
+    name: env.SCION_BROKER_NAME || os.hostname(),
+    logLevel: env.SCION_LOG_LEVEL || undefined,
+  };
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = Object.entries(ENV).find(([, v]) => v === issue.path[0])?.[0] ?? String(issue.path[0]);
+    throw new StartupError(`${key}: ${issue.message}`);
+  }
+  return { ...parsed.data, dataDirPath: path.resolve(cwd, parsed.data.dataDir) };
+}

@@ -1,0 +1,99 @@
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findFreePort } from "../../lib/db/embedded-postgres";
+import { spawnHub, type SpawnedHub } from "../spawn-hub";
+import { createTestDatabase, type TestDatabase } from "../test-database";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+let db: TestDatabase;
+let hub: SpawnedHub;
+let hubUrl: string;
+let adminToken: string;
+
+function spawnBroker(env: Record<string, string>) {
+  const child = spawn(process.execPath, ["--import", "tsx", "broker/main.ts"], { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production", SCION_LOG_LEVEL: "warn", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const connected = (times = 1) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (out.split("\n").filter((l) => l === `Scion broker connected to ${hubUrl}`).length >= times) return resolve();
+        if (child.exitCode !== null) return reject(new Error(`broker exited: ${err}`));
+        setTimeout(check, 25);
+      };
+      check();
+    });
+  return { child, exited, connected, stderr: () => err };
+}
+
+const api = (p: string, init: RequestInit = {}) => fetch(`${hubUrl}${p}`, { ...init, headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json", ...init.headers } });
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "scion-bp-hub-"));
+  hub = spawnHub({ DATABASE_URL: db.url, PORT: String(await findFreePort()), SCION_DATA_DIR: dataDir, SESSION_SECRET: "broker-process-".padEnd(48, "q") });
+  hubUrl = await hub.ready;
+  adminToken = fs.readFileSync(path.join(dataDir, "dev-token"), "utf8").trim();
+});
+afterAll(async () => {
+  hub.child.kill("SIGTERM");
+  await hub.exited;
+  await db.drop();
+});
+
+describe("npm run broker", () => {
+  it("joins with its token, connects, keeps its secret 0600, and reconnects after a restart without the token", async () => {
+    const reg = (await (await api("/api/v1/runtime-brokers", { method: "POST", body: JSON.stringify({ name: "proc-broker" }) })).json()) as { broker: { id: string }; joinToken: string };
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "scion-bp-broker-"));
+    const first = spawnBroker({ SCION_HUB_URLS: hubUrl, SCION_JOIN_TOKEN: reg.joinToken, SCION_DATA_DIR: dataDir });
+    await first.connected();
+    const credentialsFile = path.join(dataDir, "broker-credentials.json");
+    expect(fs.statSync(credentialsFile).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(fs.readFileSync(credentialsFile, "utf8"))).toMatchObject({ brokerId: reg.broker.id });
+    const online = (await (await api(`/api/v1/runtime-brokers/${reg.broker.id}`)).json()) as { status: string };
+    expect(online.status).toBe("online");
+
+    first.child.kill("SIGTERM");
+    expect(await first.exited).toBe(0);
+    const deadline = Date.now() + 5000;
+    let status = "online";
+    while (status !== "offline" && Date.now() < deadline) {
+      status = ((await (await api(`/api/v1/runtime-brokers/${reg.broker.id}`)).json()) as { status: string }).status;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(status).toBe("offline");
+
+    const again = spawnBroker({ SCION_HUB_URLS: hubUrl, SCION_DATA_DIR: dataDir });
+    await again.connected();
+    again.child.kill("SIGTERM");
+    expect(await again.exited).toBe(0);
+  });
+
+  it.each([
+    [{}, "scion-broker: SCION_HUB_URLS: needs at least one hub URL"],
+    [{ SCION_HUB_URLS: "ftp://hub" }, "scion-broker: SCION_HUB_URLS: must be http:// or https:// URLs"],
+    [{ SCION_HUB_URLS: "http://127.0.0.1:1" }, "scion-broker: SCION_JOIN_TOKEN: required on the first start (ask an admin to register this broker)"],
+    [{ SCION_HUB_URLS: "http://127.0.0.1:1", SCION_JOIN_TOKEN: "nope" }, "scion-broker: SCION_JOIN_TOKEN: is not a join token (scion_join_…)"],
+  ])("refuses a bad configuration %j with one line", async (env, line) => {
+    const b = spawnBroker({ SCION_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "scion-bp-bad-")), ...env });
+    expect(await b.exited).toBe(1);
+    expect(b.stderr()).toBe(`${line}\n`);
+  });
+
+  it("a used join token is refused with the hub's reason", async () => {
+    const reg = (await (await api("/api/v1/runtime-brokers", { method: "POST", body: JSON.stringify({ name: "twice" }) })).json()) as { joinToken: string };
+    const one = spawnBroker({ SCION_HUB_URLS: hubUrl, SCION_JOIN_TOKEN: reg.joinToken, SCION_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "scion-bp-1-")) });
+    await one.connected();
+    const two = spawnBroker({ SCION_HUB_URLS: hubUrl, SCION_JOIN_TOKEN: reg.joinToken, SCION_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "scion-bp-2-")) });
+    expect(await two.exited).toBe(1);
+    expect(two.stderr()).toBe("scion-broker: SCION_JOIN_TOKEN: the hub refused it: The join token is invalid, used or expired; register the broker again.\n");
+    one.child.kill("SIGTERM");
+    await one.exited;
+  });
+});
