@@ -69,6 +69,18 @@ describe("server.ts on an embedded database", () => {
     expect(await home.text()).toContain("Scion Hub");
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
 
+    // Single-node default: a local broker joins by itself and shows online within seconds.
+    const devToken = fs.readFileSync(path.join(dataDir, "dev-token"), "utf8").trim();
+    const localBroker = async () => {
+      const page = (await (await fetch(`${url}/api/v1/runtime-brokers`, { headers: { authorization: `Bearer ${devToken}` } })).json()) as { items: Array<{ slug: string; status: string }> };
+      return page.items.find((b) => b.slug === "local");
+    };
+    const seenAt = Date.now();
+    while ((await localBroker())?.status !== "online") {
+      expect(Date.now() - seenAt, "the local broker should be online within 10 s").toBeLessThan(10_000);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+
     // Leave a row behind to find after the restart.
     const pgPort = jsonLines(first.stdout()).find((l) => l.msg === "embedded Postgres started")!.port as number;
     const creds = JSON.parse(fs.readFileSync(path.join(dataDir, "postgres-credentials.json"), "utf8")) as { user: string; password: string };
@@ -107,6 +119,8 @@ describe("server.ts on an embedded database", () => {
     const db2 = new pg.Client({ host: "127.0.0.1", port: pgPort2, user: creds.user, password: creds.password, database: "scion" });
     await db2.connect();
     expect((await db2.query("SELECT slug FROM projects")).rows).toEqual([{ slug: "kept" }]);
+    // The local broker kept its identity across the restart: still exactly one.
+    expect((await db2.query("SELECT count(*)::int AS n FROM runtime_brokers WHERE slug = 'local'")).rows).toEqual([{ n: 1 }]);
     await db2.end();
     second.child.kill("SIGINT");
     expect((await second.exited).code).toBe(0);

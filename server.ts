@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel });
   const dev = process.env.NODE_ENV !== "production";
-  const hub = await startHub({ config, logger, next: { dev, dir: process.cwd() } });
+  const hub = await startHub({ config, logger, next: { dev, dir: process.cwd() }, withLocalBroker: true });
   process.stdout.write(`Scion Hub ready at ${hub.url}\n`);
   handleSignals(hub);
 }

@@ -3,6 +3,7 @@ import type { WebSocketServer } from "ws";
 import type { EmbeddedPostgres } from "../db/embedded-postgres";
 import { setHubRuntime, type HubRuntime } from "../runtime/hub-runtime";
 import type { NextHandlers } from "./next-handler";
+import type { LocalBroker } from "./start-local-broker";
 
 export interface ShutdownParts {
   server: http.Server;
@@ -10,6 +11,7 @@ export interface ShutdownParts {
   runtime: HubRuntime;
   next?: NextHandlers;
   embedded?: EmbeddedPostgres;
+  localBroker?: LocalBroker;
   /** How long in-flight requests may take before their connections are cut. */
   drainMs?: number;
 }
@@ -19,13 +21,15 @@ export interface ShutdownParts {
  * then Next.js, the database pool, the event bus and the embedded Postgres. Bounded: the whole
  * sequence fits in the 15 s that API.md promises.
  */
-export async function shutdownHub({ server, wss, runtime, next, embedded, drainMs = 8000 }: ShutdownParts): Promise<void> {
+export async function shutdownHub({ server, wss, runtime, next, embedded, localBroker, drainMs = 8000 }: ShutdownParts): Promise<void> {
   const { logger } = runtime;
   const started = Date.now();
   runtime.isShuttingDown = true;
   const brokerConnections = [...runtime.brokers.values()];
   logger.info("shutting down");
 
+  // The local broker goes first, while the hub can still record it going offline.
+  await localBroker?.stop(3000).catch((err: unknown) => logger.warn({ err }, "stopping the local broker failed"));
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   for (const stream of runtime.streams) stream.close();
   for (const ws of runtime.webSockets) ws.close(1001, "hub shutting down");

@@ -24,6 +24,7 @@ import { openDatabase } from "./open-database";
 import { trackRequest } from "./request-log";
 import { resolveSessionSecret } from "./resolve-session-secret";
 import { shutdownHub } from "./shutdown-hub";
+import { startLocalBroker } from "./start-local-broker";
 
 export interface StartHubOptions {
   config: HubConfig;
@@ -32,6 +33,8 @@ export interface StartHubOptions {
   next?: { dev: boolean; dir: string };
   /** Repository root holding prisma/migrations. */
   root?: string;
+  /** Start the local broker when the configuration asks for one (server.ts does; most tests do not). */
+  withLocalBroker?: boolean;
 }
 
 export interface Hub {
@@ -46,7 +49,7 @@ export interface Hub {
  * anything else starts; requests get 503 until ready), database and migrations, runtime, Next.js.
  * Any failure undoes what was started and rejects with a one-line StartupError.
  */
-export async function startHub({ config, logger, next, root = process.cwd() }: StartHubOptions): Promise<Hub> {
+export async function startHub({ config, logger, next, root = process.cwd(), withLocalBroker = false }: StartHubOptions): Promise<Hub> {
   ensureDataDir(config.dataDirPath);
   const sessionSecret = resolveSessionSecret({ configured: config.sessionSecret, dataDir: config.dataDirPath, shared: Boolean(config.databaseUrl), logger });
   const state: { runtime?: HubRuntime; next?: NextHandlers } = {};
@@ -129,13 +132,14 @@ export async function startHub({ config, logger, next, root = process.cwd() }: S
     throw err;
   }
   const runtime = state.runtime;
+  const localBroker = config.localBroker && withLocalBroker ? await startLocalBroker(runtime, url, root) : undefined;
   logger.info({ url, hubId: runtime.hubId, authMode: config.authMode, embeddedDatabase: Boolean(opened.embedded) }, "hub started");
 
   let closing: Promise<void> | undefined;
   return {
     url,
     runtime,
-    close: () => (closing ??= shutdownHub({ server, wss, runtime, next: state.next, embedded: opened.embedded })),
+    close: () => (closing ??= shutdownHub({ server, wss, runtime, next: state.next, embedded: opened.embedded, localBroker })),
   };
 }
 

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -13,8 +13,11 @@ let hub: SpawnedHub;
 let hubUrl: string;
 let adminToken: string;
 
+const children: ChildProcess[] = [];
+
 function spawnBroker(env: Record<string, string>) {
   const child = spawn(process.execPath, ["--import", "tsx", "broker/main.ts"], { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production", SCION_LOG_LEVEL: "warn", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  children.push(child);
   let out = "";
   let err = "";
   child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
@@ -42,6 +45,7 @@ beforeAll(async () => {
   adminToken = fs.readFileSync(path.join(dataDir, "dev-token"), "utf8").trim();
 });
 afterAll(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
   hub.child.kill("SIGTERM");
   await hub.exited;
   await db.drop();
