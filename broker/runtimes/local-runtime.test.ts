@@ -1,0 +1,79 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { LocalRuntime } from "./local-runtime";
+
+const runtimes: LocalRuntime[] = [];
+function runtime(): LocalRuntime {
+  const r = new LocalRuntime(fs.mkdtempSync(path.join(os.tmpdir(), "scion-tmux-")));
+  runtimes.push(r);
+  return r;
+}
+afterEach(async () => {
+  for (const r of runtimes.splice(0)) for (const id of await r.listRunning()) await r.stop(id);
+});
+
+async function until(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe("LocalRuntime (real tmux)", () => {
+  it("runs an agent in its own session and workspace with its environment", async () => {
+    const r = runtime();
+    const agentId = crypto.randomUUID();
+    await r.start({ agentId, command: "sh -c 'echo \"port=$AVAILABLE_LOCALHOST_PORT_A quote=$TRICKY\"; pwd; sleep 60'", env: { AVAILABLE_LOCALHOST_PORT_A: "8000", TRICKY: "a'b\"c $(rm -rf /)" } });
+    expect(await r.isRunning(agentId)).toBe(true);
+    expect(await r.listRunning()).toEqual([agentId]);
+    await until(async () => (await r.capture(agentId)).includes("port=8000"));
+    const screen = await r.capture(agentId);
+    expect(screen).toContain(`quote=a'b"c $(rm -rf /)`);
+    expect(screen).toContain(path.join("workspaces", agentId));
+  });
+
+  it("types a message into the session", async () => {
+    const r = runtime();
+    const agentId = crypto.randomUUID();
+    await r.start({ agentId, command: "cat", env: {} });
+    await r.sendText(agentId, "hello agent; echo not-run");
+    await until(async () => (await r.capture(agentId)).split("\n").filter((l) => l === "hello agent; echo not-run").length === 2);
+  });
+
+  it("start, stop and remove are idempotent", async () => {
+    const r = runtime();
+    const agentId = crypto.randomUUID();
+    await r.start({ agentId, command: "sleep 60", env: {} });
+    await r.start({ agentId, command: "sleep 60", env: {} });
+    expect(await r.listRunning()).toEqual([agentId]);
+    await r.stop(agentId);
+    await r.stop(agentId);
+    expect(await r.isRunning(agentId)).toBe(false);
+    const { workspace } = await r.create({ agentId, command: "", env: {} });
+    expect(fs.existsSync(workspace)).toBe(true);
+    await r.remove(agentId);
+    await r.remove(agentId);
+    expect(fs.existsSync(workspace)).toBe(false);
+  });
+
+  it("uses a named tmux server when the data directory is too deep for a socket path", async () => {
+    const deep = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "scion-deep-")), "d".repeat(60), "e".repeat(60));
+    const r = new LocalRuntime(deep);
+    runtimes.push(r);
+    expect(r.serverArgs[0]).toBe("-L");
+    const agentId = crypto.randomUUID();
+    await r.start({ agentId, command: "sleep 60", env: {} });
+    expect(await r.isRunning(agentId)).toBe(true);
+    expect(r.attachCommand(agentId)).toEqual(["tmux", "-L", r.serverArgs[1], "attach-session", "-t", `=scion-${agentId}`]);
+  });
+
+  it("refuses ids that are not agent ids before anything reaches tmux", async () => {
+    const r = runtime();
+    await expect(r.start({ agentId: "x; rm -rf /", command: "true", env: {} })).rejects.toThrow("not an agent id");
+    expect(await r.listRunning()).toEqual([]);
+  });
+});
