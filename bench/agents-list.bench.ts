@@ -4,10 +4,8 @@
  * answering the same bytes, in the same run.
  */
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { findFreePort } from "../lib/db/embedded-postgres";
-import { spawnHub } from "../test/spawn-hub";
+import { startBenchHub } from "./lib/bench-hub";
 import { startBareServer } from "./lib/bare-server";
 import { loadOptionsFromEnv, measure, printComparison, type Measurement } from "./lib/measure";
 
@@ -15,13 +13,11 @@ const AGENTS = Number(process.env.BENCH_AGENTS ?? 2000);
 
 export async function run(): Promise<{ agents: number; subject: Measurement; baseline: Measurement }> {
   const opts = loadOptionsFromEnv();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "scion-bench-"));
-  fs.chmodSync(dataDir, 0o755);
-  const hub = spawnHub({ SCION_DATA_DIR: dataDir, PORT: String(await findFreePort()), SCION_LOG_LEVEL: "warn" });
+  const hub = await startBenchHub();
   let bare: Awaited<ReturnType<typeof startBareServer>> | undefined;
   try {
-    const url = await hub.ready;
-    const token = fs.readFileSync(path.join(dataDir, "dev-token"), "utf8").trim();
+    const url = hub.url;
+    const token = fs.readFileSync(path.join(hub.dataDir, "dev-token"), "utf8").trim();
     const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
     await seed(url, headers);
     const routeUrl = `${url}/api/v1/agents?limit=50`;
@@ -37,9 +33,7 @@ export async function run(): Promise<{ agents: number; subject: Measurement; bas
     return { agents: AGENTS, subject, baseline };
   } finally {
     bare?.stop();
-    hub.child.kill("SIGTERM");
-    await hub.exited;
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await hub.stop();
   }
 }
 

@@ -11,7 +11,11 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export async function readJsonBody<S extends z.ZodType>(req: Request, schema: S): Promise<z.output<S>> {
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > MAX_BODY_BYTES) throw new ApiError("payload_too_large", `The body exceeds ${MAX_BODY_BYTES} bytes.`);
-  const text = await readLimited(req);
+  return parseJsonText(await readLimited(req), schema);
+}
+
+/** JSON text (empty = no body) validated by a schema: 400 for bad JSON, NULs or schema failures. */
+export function parseJsonText<S extends z.ZodType>(text: string, schema: S): z.output<S> {
   let value: unknown;
   try {
     value = text.length ? JSON.parse(text) : undefined;

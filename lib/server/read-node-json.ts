@@ -1,8 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { z } from "zod";
 import { ApiError } from "../http/api-error";
-import { MAX_BODY_BYTES } from "../http/read-json-body";
-import { rejectNul } from "../http/reject-nul";
+import { MAX_BODY_BYTES, parseJsonText } from "../http/read-json-body";
 
 /** readJsonBody for raw Node requests (the machine routes): 1 MiB cap, 400 on bad JSON or schema. */
 export async function readNodeJson<S extends z.ZodType>(req: IncomingMessage, schema: S): Promise<z.output<S>> {
@@ -14,13 +13,5 @@ export async function readNodeJson<S extends z.ZodType>(req: IncomingMessage, sc
     if (size > MAX_BODY_BYTES) throw new ApiError("payload_too_large", `The body exceeds ${MAX_BODY_BYTES} bytes.`);
     chunks.push(chunk);
   }
-  const text = Buffer.concat(chunks).toString("utf8");
-  let value: unknown;
-  try {
-    value = text.length ? JSON.parse(text) : undefined;
-  } catch {
-    throw new ApiError("validation_error", "The body is not valid JSON.");
-  }
-  rejectNul(value);
-  return schema.parse(value);
+  return parseJsonText(Buffer.concat(chunks).toString("utf8"), schema);
 }

@@ -1,0 +1,23 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { findFreePort } from "../../lib/db/embedded-postgres";
+import { spawnHub } from "../../test/spawn-hub";
+
+/** A production hub in its own process on a scratch embedded database, for one benchmark. */
+export async function startBenchHub(): Promise<{ url: string; dataDir: string; stop: () => Promise<void> }> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "scion-bench-"));
+  fs.chmodSync(dataDir, 0o755);
+  const hub = spawnHub({ SCION_DATA_DIR: dataDir, PORT: String(await findFreePort()), SCION_LOG_LEVEL: "warn", SCION_LOCAL_BROKER: "false" });
+  const stop = async () => {
+    hub.child.kill("SIGTERM");
+    await hub.exited;
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    return { url: await hub.ready, dataDir, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
