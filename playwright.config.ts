@@ -9,7 +9,8 @@ const databaseUrl = process.env.DATABASE_URL;
 if (databaseUrl && !/@(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(databaseUrl)) {
   throw new Error("playwright: refusing to run against a non-local DATABASE_URL");
 }
-const port = Number(process.env.E2E_PORT ?? 39181);
+// Below the kernel's ephemeral range (32768+), so no outgoing connection can be holding them.
+const port = Number(process.env.E2E_PORT ?? 29181);
 const oauthPort = port + 1;
 const oidcPort = port + 2;
 // Workers re-evaluate this file; keep one set of directories for the whole run.

@@ -20,6 +20,9 @@ const schema = z.object({
   dataDir: z.string().trim().min(1),
   name: z.string().trim().min(1).max(63),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  portRange: z.string().default("8000-9000"),
+  portsPerAgent: z.coerce.number().int().default(2),
+  hostUrl: z.string().optional(),
 });
 
 export type BrokerConfig = z.output<typeof schema> & { dataDirPath: string };
@@ -30,6 +33,9 @@ const ENV: Record<string, keyof z.input<typeof schema>> = {
   SCION_DATA_DIR: "dataDir",
   SCION_BROKER_NAME: "name",
   SCION_LOG_LEVEL: "logLevel",
+  SCION_PORT_RANGE: "portRange",
+  SCION_PORTS_PER_AGENT: "portsPerAgent",
+  SCION_HOST_URL: "hostUrl",
 };
 
 /** The broker's settings from its environment (API.md, "npm run broker"); one line per problem. */
@@ -43,6 +49,9 @@ export function loadBrokerConfig(env: Record<string, string | undefined> = proce
     dataDir: env.SCION_DATA_DIR || "./.scion-broker",
     name: env.SCION_BROKER_NAME || os.hostname(),
     logLevel: env.SCION_LOG_LEVEL || undefined,
+    portRange: env.SCION_PORT_RANGE || undefined,
+    portsPerAgent: env.SCION_PORTS_PER_AGENT || undefined,
+    hostUrl: env.SCION_HOST_URL || undefined,
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {

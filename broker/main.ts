@@ -7,7 +7,10 @@ import os from "node:os";
 import { createLogger } from "../lib/log/create-logger";
 import { StartupError } from "../lib/runtime/startup-error";
 import { loadBrokerConfig } from "./config";
+import { createAgentOperations } from "./agent-operations";
 import { ControlChannelClient } from "./control-channel-client";
+import { PortPool } from "./port-pool";
+import { LocalRuntime } from "./runtimes/local-runtime";
 import { joinHub, readCredentials, writeCredentials } from "./credentials";
 
 async function main(): Promise<void> {
@@ -20,17 +23,22 @@ async function main(): Promise<void> {
     writeCredentials(config.dataDirPath, credentials);
     logger.info({ brokerId: credentials.brokerId }, "joined the hub");
   }
+  let ports: PortPool;
+  try {
+    ports = new PortPool({ range: config.portRange, portsPerAgent: config.portsPerAgent, hostUrl: config.hostUrl });
+  } catch (err) {
+    throw new StartupError(`SCION_PORT_RANGE/SCION_PORTS_PER_AGENT/SCION_HOST_URL: ${(err as Error).message}`);
+  }
+  const operations = createAgentOperations({ runtime: new LocalRuntime(config.dataDirPath), ports, dataDir: config.dataDirPath, logger });
+  await operations.restore();
   const startedAt = new Date().toISOString();
   const client = new ControlChannelClient({
     hubUrls: config.hubUrls,
     brokerId: credentials.brokerId,
     secret: credentials.secret,
     logger,
-    heartbeat: () => ({ agents: [], hostname: os.hostname(), startedAt }),
-    onRequest: async (op) => {
-      if (op === "ping") return { pong: true, hostname: os.hostname(), startedAt };
-      throw new Error(`this broker does not handle ${op} yet`);
-    },
+    heartbeat: async () => ({ ...(await operations.heartbeat()), hostname: os.hostname(), startedAt }),
+    onRequest: operations.handle,
     onConnected: (url) => process.stdout.write(`Scion broker connected to ${url}\n`),
   });
   client.start();

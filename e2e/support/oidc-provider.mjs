@@ -2,8 +2,8 @@
 // Its development login form accepts any login; the login becomes the account's email.
 import Provider from "oidc-provider";
 
-const port = Number(process.env.OIDC_PORT ?? 39183);
-const hubUrl = process.env.HUB_URL ?? "http://127.0.0.1:39182";
+const port = Number(process.env.OIDC_PORT ?? 29183);
+const hubUrl = process.env.HUB_URL ?? "http://127.0.0.1:29182";
 const issuer = `http://127.0.0.1:${port}`;
 
 const provider = new Provider(issuer, {
