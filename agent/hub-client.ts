@@ -1,0 +1,94 @@
+import fs from "node:fs";
+
+export interface AgentHubClientOptions {
+  hubUrl: string;
+  agentId: string;
+  tokenFile: string;
+  log: (level: "info" | "warn", message: string) => void;
+}
+
+export class HubRequestError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "HubRequestError";
+  }
+}
+
+/**
+ * The shim's client for the hub: reports status with the agent's own token, read from its token
+ * file (0600) at start and again on reloadToken() (SIGUSR2 after reset-auth); retries network
+ * errors and 5xx three times (0.5 s, 1 s, 2 s), never 4xx; refreshes the token and writes it
+ * back atomically.
+ */
+export class AgentHubClient {
+  private token: string;
+
+  constructor(private readonly opts: AgentHubClientOptions) {
+    this.token = readToken(opts.tokenFile);
+  }
+
+  reloadToken(): void {
+    this.token = readToken(this.opts.tokenFile);
+  }
+
+  /** Seconds since the epoch at which the current token expires (read, not verified). */
+  tokenExpiry(): number | undefined {
+    return tokenExpiry(this.token);
+  }
+
+  async report(body: Record<string, unknown>): Promise<void> {
+    await this.post(`/api/v1/agents/${this.opts.agentId}/status`, body);
+  }
+
+  async refreshToken(): Promise<void> {
+    const result = (await this.post(`/api/v1/agents/${this.opts.agentId}/token/refresh`, {})) as { token?: string };
+    if (typeof result.token !== "string") throw new Error("the hub answered without a token");
+    const tmp = `${this.opts.tokenFile}.tmp-${process.pid}`;
+    fs.writeFileSync(tmp, `${result.token}\n`, { mode: 0o600 });
+    fs.renameSync(tmp, this.opts.tokenFile);
+    this.token = result.token;
+  }
+
+  private async post(path: string, body: unknown): Promise<unknown> {
+    const delays = [500, 1000, 2000];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const res = await fetch(new URL(path, this.opts.hubUrl), {
+          method: "POST",
+          headers: { authorization: `Bearer ${this.token}`, "content-type": "application/json" },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(10_000),
+        });
+        const answer = (await res.json().catch(() => ({}))) as { error?: { message?: string } };
+        if (res.ok) return answer;
+        const error = new HubRequestError(res.status, answer.error?.message ?? `HTTP ${res.status}`);
+        if (res.status < 500) throw error;
+        if (attempt >= delays.length) throw error;
+      } catch (err) {
+        if (err instanceof HubRequestError && err.status < 500) throw err;
+        if (attempt >= delays.length) throw err;
+      }
+      await new Promise((r) => setTimeout(r, delays[attempt]));
+    }
+  }
+}
+
+export function readToken(file: string): string {
+  const token = fs.readFileSync(file, "utf8").trim();
+  if (!token) throw new Error(`the token file ${file} is empty`);
+  return token;
+}
+
+/** The `exp` claim of a JWT-shaped token (after our prefix), without verifying it. */
+export function tokenExpiry(token: string): number | undefined {
+  try {
+    const payload = token.replace(/^scion_[a-z]_/, "").split(".")[1];
+    const exp = (JSON.parse(Buffer.from(payload ?? "", "base64url").toString("utf8")) as { exp?: unknown }).exp;
+    return typeof exp === "number" ? exp : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,79 @@
+import { spawn } from "node:child_process";
+import type { ShimConfig } from "./config";
+import { AgentHubClient } from "./hub-client";
+
+const REFRESH_BEFORE_S = 2 * 60 * 60;
+
+/**
+ * `scion-agent run -- <command…>`: the first process of an agent. Reports `starting`, runs the
+ * harness, reports `running`, sends a heartbeat every 30 s, refreshes its token 2 h before it
+ * expires, re-reads the token file and reports at once on SIGUSR2 (reset-auth), passes SIGINT
+ * and SIGTERM to the harness, and reports `stopped` or `error` when the harness ends. Resolves
+ * with the harness's exit code. Reports that fail are logged, never fatal: the agent keeps
+ * working while the hub is away.
+ */
+export async function runAgent(config: ShimConfig, argv: string[], log: (level: "info" | "warn", message: string) => void): Promise<number> {
+  const client = new AgentHubClient({ hubUrl: config.hubUrl, agentId: config.agentId, tokenFile: config.tokenFile, log });
+  const report = (body: Record<string, unknown>) => client.report(body).catch((err: Error) => log("warn", `status report failed: ${err.message}`));
+
+  await report({ phase: "starting" });
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: "inherit" });
+  const spawned = await new Promise<boolean>((resolve) => {
+    child.once("spawn", () => resolve(true));
+    child.once("error", (err) => {
+      log("warn", `cannot start ${argv[0]}: ${err.message}`);
+      resolve(false);
+    });
+  });
+  if (!spawned) {
+    await report({ phase: "error", detail: `cannot start ${argv[0]}` });
+    return 127;
+  }
+  await report({ phase: "running", activity: "idle" });
+
+  const heartbeat = setInterval(() => void report({ heartbeat: true }), config.heartbeatMs);
+  let refreshTimer: NodeJS.Timeout | undefined;
+  const scheduleRefresh = (delayMs?: number) => {
+    clearTimeout(refreshTimer);
+    const exp = client.tokenExpiry();
+    if (exp === undefined) return;
+    const due = delayMs ?? Math.max(60_000, (exp - REFRESH_BEFORE_S) * 1000 - Date.now());
+    refreshTimer = setTimeout(() => {
+      client.refreshToken().then(
+        () => scheduleRefresh(),
+        (err: Error) => {
+          log("warn", `token refresh failed: ${err.message}; retrying in 30 s`);
+          scheduleRefresh(30_000);
+        },
+      );
+    }, Math.min(due, 2 ** 31 - 1));
+  };
+  scheduleRefresh();
+
+  const onUsr2 = () => {
+    try {
+      client.reloadToken();
+      log("info", "re-read the token file");
+    } catch (err) {
+      log("warn", `cannot re-read the token file: ${(err as Error).message}`);
+    }
+    scheduleRefresh();
+    void report({ heartbeat: true });
+  };
+  const forward = (signal: NodeJS.Signals) => {
+    void report({ phase: "stopping" });
+    child.kill(signal);
+  };
+  process.on("SIGUSR2", onUsr2);
+  process.on("SIGTERM", forward);
+  process.on("SIGINT", forward);
+
+  const code = await new Promise<number>((resolve) => child.once("exit", (c, signal) => resolve(c ?? (signal ? 128 + 15 : 1))));
+  clearInterval(heartbeat);
+  clearTimeout(refreshTimer);
+  process.off("SIGUSR2", onUsr2);
+  process.off("SIGTERM", forward);
+  process.off("SIGINT", forward);
+  await report(code === 0 ? { phase: "stopped", detail: null } : { phase: "error", detail: `the harness exited with code ${code}` });
+  return code;
+}
