@@ -37,6 +37,14 @@ export function createAgentOperations({ runtime, ports, dataDir, logger }: { run
     fs.renameSync(tmp, file);
   };
 
+  /** Stop or delete: the runtime acts, then the agent's ports go back to the pool. */
+  const end = async (id: string, act: (id: string) => Promise<void>) => {
+    await act(id);
+    ports.release(id);
+    save();
+    return {};
+  };
+
   const ops: Record<string, (args: unknown) => Promise<unknown>> = {
     ping: async () => ({ pong: true }),
     "agent.start": async (raw) => {
@@ -62,20 +70,8 @@ export function createAgentOperations({ runtime, ports, dataDir, logger }: { run
       logger.info({ agentId: args.agentId, ports: allocation.ports }, "agent started");
       return allocation;
     },
-    "agent.stop": async (raw) => {
-      const { agentId: id } = schemas["agent.stop"].parse(raw);
-      await runtime.stop(id);
-      ports.release(id);
-      save();
-      return {};
-    },
-    "agent.delete": async (raw) => {
-      const { agentId: id } = schemas["agent.delete"].parse(raw);
-      await runtime.remove(id);
-      ports.release(id);
-      save();
-      return {};
-    },
+    "agent.stop": async (raw) => end(schemas["agent.stop"].parse(raw).agentId, (id) => runtime.stop(id)),
+    "agent.delete": async (raw) => end(schemas["agent.delete"].parse(raw).agentId, (id) => runtime.remove(id)),
     "agent.message": async (raw) => {
       const args = schemas["agent.message"].parse(raw);
       if (!(await runtime.isRunning(args.agentId))) throw new ChannelRequestError("conflict", "the agent is not running");

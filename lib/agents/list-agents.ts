@@ -1,8 +1,7 @@
 import type { Principal } from "../auth/principal";
 import type { PrismaClient } from "../db/create-database";
 import type { AgentPhase, Prisma } from "../db/generated/client";
-import { ApiError } from "../http/api-error";
-import { decodeCursor, encodeCursor, toPage, type Page } from "../http/pagination";
+import { decodeCursor, encodeCursor, invalidCursor, toPage, type Page } from "../http/pagination";
 import { visibleAgentsWhere } from "./can-access-agent";
 import { PHASES, type AgentJson, type ListAgentsQuery } from "./schemas";
 import { toAgentJson } from "./to-agent-json";
@@ -34,11 +33,11 @@ function afterCursor(field: (typeof FIELD)[keyof typeof FIELD], order: "asc" | "
   if (field === "phase") {
     // Postgres orders an enum by declaration; Prisma cannot compare enums, so list the later ones.
     const at = PHASES.indexOf(key as AgentPhase);
-    if (at < 0) throw new ApiError("validation_error", "The cursor is not valid; start again without it.");
+    if (at < 0) throw invalidCursor();
     const later = (order === "asc" ? PHASES.slice(at + 1) : PHASES.slice(0, at)) as AgentPhase[];
     return { OR: [{ phase: { in: later } }, { phase: key as AgentPhase, id: { [cmp]: id } }] };
   }
   const value = field === "name" ? String(key) : new Date(String(key));
-  if (value instanceof Date && Number.isNaN(value.getTime())) throw new ApiError("validation_error", "The cursor is not valid; start again without it.");
+  if (value instanceof Date && Number.isNaN(value.getTime())) throw invalidCursor();
   return { OR: [{ [field]: { [cmp]: value } }, { [field]: value, id: { [cmp]: id } }] };
 }

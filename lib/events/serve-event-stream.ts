@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { authenticate } from "../auth/authenticate";
+import { checkAccess } from "../auth/check-access";
 import { IDENTITY_HEADER } from "../auth/identity-header";
 import type { Principal } from "../auth/principal";
 import { ApiError } from "../http/api-error";
@@ -50,7 +51,6 @@ export async function serveEventStream(runtime: HubRuntime, req: IncomingMessage
 
 async function requireReader(runtime: HubRuntime, req: IncomingMessage): Promise<Principal> {
   const result = await authenticate(runtime, { authorization: req.headers.authorization, cookie: req.headers.cookie, identity: req.headers[IDENTITY_HEADER] as string | undefined });
-  if (!result.principal) throw new ApiError("unauthorized", result.reason === "invalid" ? "The credentials are invalid or expired." : "Sign in or send a token.");
-  if (result.principal.kind === "user" && result.principal.user.status !== "active") throw new ApiError("forbidden", "This account is suspended.");
-  return result.principal;
+  checkAccess(result.principal, "any", result.principal ? undefined : result.reason);
+  return result.principal!;
 }

@@ -1,22 +1,13 @@
 import { NextResponse } from "next/server";
 import { authenticate } from "../auth/authenticate";
+import { checkAccess, type RouteAccess } from "../auth/check-access";
 import { IDENTITY_HEADER } from "../auth/identity-header";
 import { recordAudit } from "../audit/record-audit";
 import { principalId, type Principal } from "../auth/principal";
 import { getHubRuntime, type HubRuntime } from "../runtime/hub-runtime";
-import { ApiError } from "./api-error";
 import { handleApiError } from "./handle-api-error";
 
-/**
- * Who may call a route at all. Finer rules (owner or admin, own agent only) live in lib/ and are
- * called by name from the handler.
- * - public: anyone; principal may be null
- * - user: an active person (session, API token or IAP)
- * - admin: an active admin
- * - agent: an agent token
- * - any: an active person or an agent token
- */
-export type RouteAccess = "public" | "user" | "admin" | "agent" | "any";
+export type { RouteAccess };
 
 export type RouteParams = Record<string, string>;
 
@@ -60,13 +51,4 @@ async function auditRefusal(runtime: HubRuntime, principal: Principal, req: Requ
   await recordAudit(runtime.prisma, { principal: principalId(principal), action: `${req.method} ${path}`, targetType: "request", result: code, requestId }).catch((err: unknown) =>
     runtime.logger.warn({ err }, "could not record an audit event"),
   );
-}
-
-function checkAccess(principal: Principal | null, access: RouteAccess, reason?: "missing" | "invalid"): void {
-  if (access === "public") return;
-  if (!principal) throw new ApiError("unauthorized", reason === "invalid" ? "The credentials are invalid or expired." : "Sign in or send a token.");
-  if (principal.kind === "user" && principal.user.status !== "active") throw new ApiError("forbidden", "This account is suspended.");
-  if (access === "agent" && principal.kind !== "agent") throw new ApiError("forbidden", "Only an agent token may call this.");
-  if ((access === "user" || access === "admin") && principal.kind !== "user") throw new ApiError("forbidden", "Agents may not call this.");
-  if (access === "admin" && principal.kind === "user" && principal.user.role !== "admin") throw new ApiError("forbidden", "Administrators only.");
 }

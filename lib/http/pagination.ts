@@ -21,13 +21,19 @@ export function encodeCursor(key: string | number | null, id: string): string {
 export function decodeCursor(cursor: string): { key: string | number | null; id: string } {
   try {
     const value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
-    if (Array.isArray(value) && value.length === 2 && typeof value[1] === "string" && ["string", "number"].includes(typeof value[0]) || (Array.isArray(value) && value[0] === null)) {
-      return { key: value[0] as string | number | null, id: value[1] as string };
+    if (Array.isArray(value) && value.length === 2 && typeof value[1] === "string") {
+      const [key, id] = value as [unknown, string];
+      if (key === null || typeof key === "string" || typeof key === "number") return { key, id };
     }
   } catch {
     // fall through
   }
-  throw new ApiError("validation_error", "The cursor is not valid; start again without it.", [{ path: "cursor", message: "invalid cursor" }]);
+  throw invalidCursor();
+}
+
+/** The answer to a cursor that does not decode or does not fit the list's sort. */
+export function invalidCursor(): ApiError {
+  return new ApiError("validation_error", "The cursor is not valid; start again without it.", [{ path: "cursor", message: "invalid cursor" }]);
 }
 
 /** Turns limit+1 fetched rows into a page, with the cursor of its last item when more remain. */

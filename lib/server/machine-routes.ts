@@ -104,10 +104,11 @@ async function readyz({ res, runtime }: MachineContext): Promise<void> {
 async function requireOwnAgent({ req, runtime, params }: MachineContext): Promise<{ runtime: HubRuntime; agentId: string }> {
   if (!runtime) throw new ApiError("unavailable", "The hub is starting.");
   const result = await authenticate(runtime, { authorization: req.headers.authorization });
-  if (!result.principal) throw new ApiError("unauthorized", result.principal === null && result.reason === "invalid" ? "The credentials are invalid or expired." : "Send the agent's token.");
+  if (!result.principal) throw new ApiError("unauthorized", result.reason === "invalid" ? "The credentials are invalid or expired." : "Send the agent's token.");
+  const principal = result.principal;
   const agentId = parseId(params.id, "agent");
-  if (result.principal.kind !== "agent") throw new ApiError("forbidden", "Only the agent's own token may call this.");
-  if (result.principal.agentId !== agentId) throw new ApiError("forbidden", "An agent token acts only on its own agent.");
+  if (principal.kind !== "agent") throw new ApiError("forbidden", "Only the agent's own token may call this.");
+  if (principal.agentId !== agentId) throw new ApiError("forbidden", "An agent token acts only on its own agent.");
   return { runtime, agentId };
 }
 

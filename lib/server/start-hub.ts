@@ -68,7 +68,7 @@ export async function startHub({ config, logger, next, root = process.cwd(), wit
     const runtime = state.runtime;
     if (runtime?.isShuttingDown) res.setHeader("connection", "close");
     try {
-      if (runtime?.iap && !(await applyIapIdentity(runtime, req, res, (status, err) => replyError(req, res, status, err, pathname)))) return;
+      if (runtime?.iap && !(await applyIapIdentity(runtime, req, (status, err) => replyError(req, res, status, err, pathname)))) return;
       const machine = findMachineRoute(req.method, pathname);
       if (machine) return await machine({ req, res, runtime });
       if (!runtime || !state.next) {

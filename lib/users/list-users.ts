@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { PrismaClient } from "../db/create-database";
 import type { Prisma } from "../db/generated/client";
-import { decodeCursor, encodeCursor, toPage, type Page } from "../http/pagination";
+import { decodeCursor, encodeCursor, invalidCursor, toPage, type Page } from "../http/pagination";
 import type { listUsersQuery, UserJson } from "./schemas";
 import { toUserJson } from "./to-user-json";
 
@@ -15,7 +15,7 @@ export async function listUsers(prisma: PrismaClient, query: z.output<typeof lis
   if (query.cursor) {
     const { key, id } = decodeCursor(query.cursor);
     const at = new Date(String(key));
-    if (Number.isNaN(at.getTime())) decodeCursor("");
+    if (Number.isNaN(at.getTime())) throw invalidCursor();
     where.AND = [{ OR: [{ createdAt: { gt: at } }, { createdAt: at, id: { gt: id } }] }];
   }
   const rows = await prisma.user.findMany({ where, orderBy: [{ createdAt: "asc" }, { id: "asc" }], take: query.limit + 1 });

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage } from "node:http";
 import { ApiError } from "../../http/api-error";
 import type { HubRuntime } from "../../runtime/hub-runtime";
 import { provisionUser } from "../../users/provision-user";
@@ -16,7 +16,7 @@ const PROVISION_CACHE_MS = 60_000;
  * assertion, or from a refused user, is answered here: 401/403 with the reason.
  * Returns false when it answered the request.
  */
-export async function applyIapIdentity(runtime: HubRuntime, req: IncomingMessage, res: ServerResponse, reply: (status: number, error: ApiError) => void): Promise<boolean> {
+export async function applyIapIdentity(runtime: HubRuntime, req: IncomingMessage, reply: (status: number, error: ApiError) => void): Promise<boolean> {
   const iap = runtime.iap;
   if (!iap) return true;
   const assertion = req.headers[ASSERTION_HEADER];
@@ -47,6 +47,5 @@ export async function applyIapIdentity(runtime: HubRuntime, req: IncomingMessage
     }
   }
   req.headers[IDENTITY_HEADER] = signIdentity(runtime.sessionSecret, cached.userId);
-  void res;
   return true;
 }
