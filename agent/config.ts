@@ -3,8 +3,8 @@ import path from "node:path";
 import { z } from "zod";
 
 const schema = z.object({
-  hubUrl: z.string().url({ error: "SCION_HUB_URL must be the hub's URL (http:// or https://)" }),
-  agentId: z.uuid({ error: "SCION_AGENT_ID must be the agent's id" }),
+  hubUrl: z.string({ error: "SCION_HUB_URL is not set" }).url({ error: "SCION_HUB_URL must be the hub's URL (http:// or https://)" }),
+  agentId: z.string({ error: "SCION_AGENT_ID is not set" }).pipe(z.uuid({ error: "SCION_AGENT_ID must be the agent's id" })),
   tokenFile: z.string().min(1),
   heartbeatMs: z.coerce.number().int().min(100).max(600_000).default(30_000),
 });

@@ -3,11 +3,23 @@
  *   scion-agent run -- <harness command…>   run the harness and report to the hub
  *   scion-agent doctor                      check environment, token and hub, with fixes
  */
+import fs from "node:fs";
 import { loadShimConfig } from "./config";
 import { doctor } from "./doctor";
 import { runAgent } from "./run-agent";
 
-const log = (level: "info" | "warn", message: string) => process.stderr.write(`scion-agent ${level}: ${message}\n`);
+// Inside an agent the terminal belongs to the harness, so the broker points SCION_AGENT_LOG at a
+// file; run by hand, the shim logs to stderr.
+const logFile = process.env.SCION_AGENT_LOG;
+const log = (level: "info" | "warn", message: string) => {
+  const line = `scion-agent ${level}: ${message}\n`;
+  if (!logFile) return void process.stderr.write(line);
+  try {
+    fs.appendFileSync(logFile, `${new Date().toISOString()} ${line}`, { mode: 0o600 });
+  } catch {
+    process.stderr.write(line);
+  }
+};
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

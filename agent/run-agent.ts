@@ -8,7 +8,8 @@ const REFRESH_BEFORE_S = 2 * 60 * 60;
  * `scion-agent run -- <command…>`: the first process of an agent. Reports `starting`, runs the
  * harness, reports `running`, sends a heartbeat every 30 s, refreshes its token 2 h before it
  * expires, re-reads the token file and reports at once on SIGUSR2 (reset-auth), passes SIGINT
- * and SIGTERM to the harness, and reports `stopped` or `error` when the harness ends. Resolves
+ * and SIGTERM to the harness (escalating to SIGHUP and SIGKILL), and reports `stopped` (when it
+ * ended on its own with 0, or was asked to stop) or `error` when the harness ends. Resolves
  * with the harness's exit code. Reports that fail are logged, never fatal: the agent keeps
  * working while the hub is away.
  */
@@ -60,9 +61,17 @@ export async function runAgent(config: ShimConfig, argv: string[], log: (level: 
     scheduleRefresh();
     void report({ heartbeat: true });
   };
+  // A stop: pass the signal on; a harness that ignores it (an interactive shell ignores SIGTERM)
+  // gets SIGHUP after a second, as if its terminal closed, and SIGKILL after five.
+  let stopRequested = false;
+  const escalation: NodeJS.Timeout[] = [];
   const forward = (signal: NodeJS.Signals) => {
-    void report({ phase: "stopping" });
+    if (!stopRequested) void report({ phase: "stopping" });
+    stopRequested = true;
     child.kill(signal);
+    if (escalation.length === 0) {
+      escalation.push(setTimeout(() => child.kill("SIGHUP"), 1000), setTimeout(() => child.kill("SIGKILL"), 5000));
+    }
   };
   process.on("SIGUSR2", onUsr2);
   process.on("SIGTERM", forward);
@@ -71,9 +80,11 @@ export async function runAgent(config: ShimConfig, argv: string[], log: (level: 
   const code = await new Promise<number>((resolve) => child.once("exit", (c, signal) => resolve(c ?? (signal ? 128 + 15 : 1))));
   clearInterval(heartbeat);
   clearTimeout(refreshTimer);
+  for (const timer of escalation) clearTimeout(timer);
   process.off("SIGUSR2", onUsr2);
   process.off("SIGTERM", forward);
   process.off("SIGINT", forward);
-  await report(code === 0 ? { phase: "stopped", detail: null } : { phase: "error", detail: `the harness exited with code ${code}` });
+  // Asked to stop, the agent is stopped however the harness ended; on its own, non-zero is an error.
+  await report(code === 0 || stopRequested ? { phase: "stopped", detail: null } : { phase: "error", detail: `the harness exited with code ${code}` });
   return code;
 }

@@ -1,18 +1,38 @@
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { ChannelRequestError, type RequestHandler } from "../lib/brokers/channel/channel-peer";
 import type { Logger } from "../lib/log/create-logger";
+import { harnessArgv } from "./harnesses";
 import { PortPool, PortPoolExhaustedError, portEnvironment, type PortAllocation } from "./port-pool";
-import type { AgentRuntime } from "./runtimes/agent-runtime";
+import { writeTokenFile, type AgentRuntime } from "./runtimes/agent-runtime";
+import { prepareWorkspace } from "./workspace";
 
 const agentId = z.uuid();
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/);
+const token = z.string().min(20).max(4096);
 const schemas = {
-  "agent.start": z.object({ agentId, command: z.string().min(1).max(4096), env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string().max(32_768)).default({}) }).strict(),
+  "agent.start": z
+    .object({
+      agentId,
+      harness: z.string().min(1).max(32),
+      command: z.string().min(1).max(4096).nullish(),
+      task: z.string().max(65_536).nullish(),
+      env: z.record(envName, z.string().max(32_768)).default({}),
+      gitRemote: z.string().max(500).nullish(),
+      /** The agent's own token; without one the harness runs without the shim. */
+      token: token.optional(),
+    })
+    .strict(),
   "agent.stop": z.object({ agentId }).strict(),
   "agent.delete": z.object({ agentId }).strict(),
   "agent.message": z.object({ agentId, text: z.string().min(1).max(65_536) }).strict(),
+  "agent.reset-auth": z.object({ agentId, token }).strict(),
 } as const;
+
+/** Names the broker sets for every agent; an agent's own env cannot override them. */
+const RESERVED = /^(SCION_|AVAILABLE_LOCALHOST_)/;
 
 export interface AgentOperations {
   handle: RequestHandler;
@@ -22,14 +42,25 @@ export interface AgentOperations {
   restore(): Promise<void>;
 }
 
+export interface AgentOperationsOptions {
+  runtime: AgentRuntime;
+  ports: PortPool;
+  dataDir: string;
+  logger: Logger;
+  /** The hub URL agents report to: the one this broker is connected to. */
+  hubUrl?: () => string | undefined;
+  /** Tells the hub about progress it cannot see (the clone before the shim runs). */
+  emit?: (name: string, data: unknown) => void;
+}
+
 /**
- * The operations a hub asks of this broker, over the control channel. Starting allocates the
- * agent's ports (releasing any it held first, so a restart never leaks), passes them in the
- * environment and gives them back if the start fails; stop and delete release them. Holdings
- * are saved in `<data dir>/ports.json`, so a broker restart does not hand out ports that
- * running agents still use.
+ * The operations a hub asks of this broker, over the control channel. Starting writes the
+ * agent's token file, prepares the workspace, allocates the agent's ports (releasing any it
+ * held first, so a restart never leaks), passes them in the environment and gives them back if
+ * the start fails; stop and delete release them. Holdings are saved in `<data dir>/ports.json`,
+ * so a broker restart does not hand out ports that running agents still use.
  */
-export function createAgentOperations({ runtime, ports, dataDir, logger }: { runtime: AgentRuntime; ports: PortPool; dataDir: string; logger: Logger }): AgentOperations {
+export function createAgentOperations({ runtime, ports, dataDir, logger, hubUrl, emit }: AgentOperationsOptions): AgentOperations {
   const file = path.join(dataDir, "ports.json");
   const save = () => {
     const tmp = `${file}.tmp-${process.pid}`;
@@ -49,7 +80,19 @@ export function createAgentOperations({ runtime, ports, dataDir, logger }: { run
     ping: async () => ({ pong: true }),
     "agent.start": async (raw) => {
       const args = schemas["agent.start"].parse(raw);
-      if (await runtime.isRunning(args.agentId)) return ports.describe(ports.snapshot()[args.agentId] ?? []);
+      if (await runtime.isRunning(args.agentId)) return { ...ports.describe(ports.snapshot()[args.agentId] ?? []), alreadyRunning: true };
+      let argv: string[];
+      try {
+        argv = harnessArgv(args.harness, args, { shell: defaultShell() });
+      } catch (err) {
+        throw new ChannelRequestError("validation_error", (err as Error).message);
+      }
+      const hub = args.token ? hubUrl?.() : undefined;
+      if (args.token && !hub) throw new ChannelRequestError("broker_unavailable", "the broker is not connected to a hub");
+      if (args.token) writeTokenFile(runtime.tokenFileOf(args.agentId), args.token);
+      await prepareWorkspace(runtime.workspaceOf(args.agentId), args.gitRemote, () => emit?.("agent.phase", { agentId: args.agentId, phase: "cloning" })).catch((err: Error) => {
+        throw new ChannelRequestError("start_failed", err.message);
+      });
       ports.release(args.agentId);
       let allocation: PortAllocation;
       try {
@@ -59,15 +102,18 @@ export function createAgentOperations({ runtime, ports, dataDir, logger }: { run
         if (err instanceof PortPoolExhaustedError) throw new ChannelRequestError("ports_exhausted", err.message);
         throw err;
       }
+      const env: Record<string, string> = {};
+      for (const [k, v] of Object.entries(args.env)) if (!RESERVED.test(k)) env[k] = v;
+      Object.assign(env, portEnvironment(allocation), { SCION_AGENT_LOG: path.join(path.dirname(runtime.tokenFileOf(args.agentId)), "shim.log") });
       try {
-        await runtime.start({ agentId: args.agentId, command: args.command, env: { ...args.env, ...portEnvironment(allocation) } });
+        await runtime.start({ agentId: args.agentId, argv, env, ...(hub && { shim: { hubUrl: hub } }) });
       } catch (err) {
         ports.release(args.agentId);
         save();
-        throw err;
+        throw new ChannelRequestError("start_failed", (err as Error).message);
       }
       save();
-      logger.info({ agentId: args.agentId, ports: allocation.ports }, "agent started");
+      logger.info({ agentId: args.agentId, ports: allocation.ports, harness: args.harness }, "agent started");
       return allocation;
     },
     "agent.stop": async (raw) => end(schemas["agent.stop"].parse(raw).agentId, (id) => runtime.stop(id)),
@@ -77,6 +123,17 @@ export function createAgentOperations({ runtime, ports, dataDir, logger }: { run
       if (!(await runtime.isRunning(args.agentId))) throw new ChannelRequestError("conflict", "the agent is not running");
       await runtime.sendText(args.agentId, args.text);
       return { delivered: true };
+    },
+    // Reset-auth: the new token replaces the file the shim reads, then SIGUSR2 tells the shim to
+    // re-read it now. A signal that cannot be sent is a warning: the shim's refresh loop reads the
+    // file too.
+    "agent.reset-auth": async (raw) => {
+      const args = schemas["agent.reset-auth"].parse(raw);
+      if (!(await runtime.isRunning(args.agentId))) throw new ChannelRequestError("conflict", "the agent is not running");
+      writeTokenFile(runtime.tokenFileOf(args.agentId), args.token);
+      const signalled = await runtime.signal(args.agentId, "SIGUSR2").catch(() => false);
+      if (!signalled) logger.warn({ agentId: args.agentId }, "wrote the new token but could not signal the shim");
+      return { written: true, signalled, ...(!signalled && { warning: "the token file was written, but the shim could not be signalled; it picks the token up at its next refresh" }) };
     },
   };
 
@@ -106,4 +163,9 @@ export function createAgentOperations({ runtime, ports, dataDir, logger }: { run
       save();
     },
   };
+}
+
+/** The login shell for the shell harness: the broker user's, else bash. */
+export function defaultShell(): string {
+  return process.env.SHELL || (os.platform() === "darwin" ? "/bin/zsh" : "/bin/bash");
 }

@@ -34,9 +34,20 @@ export class ControlChannelClient {
   private retryTimer: NodeJS.Timeout | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private connectedWaiters: Array<() => void> = [];
+  private currentUrl: string | undefined;
 
   constructor(private readonly opts: ControlChannelOptions) {
     if (opts.hubUrls.length === 0) throw new Error("no hub URLs to connect to");
+  }
+
+  /** The hub this broker is connected to now, if any. */
+  get connectedUrl(): string | undefined {
+    return this.isConnected ? this.currentUrl : undefined;
+  }
+
+  /** Sends an event to the hub; dropped while disconnected (the hub learns the state anyway). */
+  emit(name: string, data: unknown): void {
+    this.peer?.emit(name, data);
   }
 
   get isConnected(): boolean {
@@ -82,6 +93,7 @@ export class ControlChannelClient {
     ws.on("open", () => {
       opened = true;
       this.attempt = 0;
+      this.currentUrl = base;
       this.peer = new ChannelPeer(ws, {
         onRequest: this.opts.onRequest,
         onEvent: () => undefined,

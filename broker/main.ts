@@ -11,6 +11,7 @@ import { createAgentOperations } from "./agent-operations";
 import { ControlChannelClient } from "./control-channel-client";
 import { PortPool } from "./port-pool";
 import { LocalRuntime } from "./runtimes/local-runtime";
+import { installAgentShim } from "./agent-shim";
 import { joinHub, readCredentials, writeCredentials } from "./credentials";
 
 async function main(): Promise<void> {
@@ -29,10 +30,19 @@ async function main(): Promise<void> {
   } catch (err) {
     throw new StartupError(`SCION_PORT_RANGE/SCION_PORTS_PER_AGENT/SCION_HOST_URL: ${(err as Error).message}`);
   }
-  const operations = createAgentOperations({ runtime: new LocalRuntime(config.dataDirPath), ports, dataDir: config.dataDirPath, logger });
+  const shim = await installAgentShim(config.dataDirPath);
+  let client: ControlChannelClient | undefined = undefined;
+  const operations = createAgentOperations({
+    runtime: new LocalRuntime(config.dataDirPath, shim),
+    ports,
+    dataDir: config.dataDirPath,
+    logger,
+    hubUrl: () => client?.connectedUrl,
+    emit: (name, data) => client?.emit(name, data),
+  });
   await operations.restore();
   const startedAt = new Date().toISOString();
-  const client = new ControlChannelClient({
+  client = new ControlChannelClient({
     hubUrls: config.hubUrls,
     brokerId: credentials.brokerId,
     secret: credentials.secret,

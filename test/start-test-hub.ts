@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -15,6 +16,7 @@ export interface TestHub {
   url: string;
   db: TestDatabase;
   log: CapturedLogger;
+  dataDir: string;
   /** A user with an API token, and a fetch that sends it. */
   createUser(opts?: { email?: string; role?: "admin" | "member"; status?: "active" | "suspended" }): Promise<TestUser>;
   close(): Promise<void>;
@@ -32,12 +34,12 @@ let userCounter = 0;
  * A whole hub in this test process: its own database (cloned template), its own data
  * directory, Next.js serving the production build (test/global-setup.ts keeps it current).
  */
-export async function startTestHub(env: Record<string, string> = {}): Promise<TestHub> {
+export async function startTestHub(env: Record<string, string> = {}, opts: { localBroker?: boolean } = {}): Promise<TestHub> {
   const db = await createTestDatabase();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "scion-api-"));
   const log = captureLogger("info");
   const config = loadConfig({ env: { DATABASE_URL: db.url, PORT: "0", SCION_DATA_DIR: dataDir, SESSION_SECRET: "test-secret-".padEnd(48, "x"), ...env }, cwd: dataDir });
-  const hub = await startHub({ config, logger: log.logger, next: { dev: false, dir: ROOT }, root: ROOT });
+  const hub = await startHub({ config, logger: log.logger, next: { dev: false, dir: ROOT }, root: ROOT, withLocalBroker: opts.localBroker === true });
 
   const request = (token: string | undefined) => (pathname: string, init: RequestInit & { json?: unknown } = {}) => {
     const headers = new Headers(init.headers);
@@ -55,6 +57,7 @@ export async function startTestHub(env: Record<string, string> = {}): Promise<Te
     url: hub.url,
     db,
     log,
+    dataDir,
     async createUser({ email, role = "member", status = "active" } = {}) {
       const created = await hub.runtime.prisma.user.create({
         data: { email: email ?? `user${++userCounter}-${process.pid}@example.com`, name: `Test ${role}`, role, status },
@@ -65,6 +68,8 @@ export async function startTestHub(env: Record<string, string> = {}): Promise<Te
     },
     async close() {
       await hub.close();
+      // Agents outlive their broker by design; a test's agents must not outlive the test.
+      if (opts.localBroker) spawnSync("tmux", ["-S", path.join(dataDir, "broker", "tmux.sock"), "kill-server"], { stdio: "ignore" });
       await db.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },

@@ -27,7 +27,7 @@ describe("LocalRuntime (real tmux)", () => {
   it("runs an agent in its own session and workspace with its environment", async () => {
     const r = runtime();
     const agentId = crypto.randomUUID();
-    await r.start({ agentId, command: "sh -c 'echo \"port=$AVAILABLE_LOCALHOST_PORT_A quote=$TRICKY\"; pwd; sleep 60'", env: { AVAILABLE_LOCALHOST_PORT_A: "8000", TRICKY: "a'b\"c $(rm -rf /)" } });
+    await r.start({ agentId, argv: ["sh", "-c", 'echo "port=$AVAILABLE_LOCALHOST_PORT_A quote=$TRICKY"; pwd; sleep 60'], env: { AVAILABLE_LOCALHOST_PORT_A: "8000", TRICKY: "a'b\"c $(rm -rf /)" } });
     expect(await r.isRunning(agentId)).toBe(true);
     expect(await r.listRunning()).toEqual([agentId]);
     await until(async () => (await r.capture(agentId)).includes("port=8000"));
@@ -39,7 +39,7 @@ describe("LocalRuntime (real tmux)", () => {
   it("types a message into the session", async () => {
     const r = runtime();
     const agentId = crypto.randomUUID();
-    await r.start({ agentId, command: "cat", env: {} });
+    await r.start({ agentId, argv: ["cat"], env: {} });
     await r.sendText(agentId, "hello agent; echo not-run");
     await until(async () => (await r.capture(agentId)).split("\n").filter((l) => l === "hello agent; echo not-run").length === 2);
   });
@@ -47,13 +47,13 @@ describe("LocalRuntime (real tmux)", () => {
   it("start, stop and remove are idempotent", async () => {
     const r = runtime();
     const agentId = crypto.randomUUID();
-    await r.start({ agentId, command: "sleep 60", env: {} });
-    await r.start({ agentId, command: "sleep 60", env: {} });
+    await r.start({ agentId, argv: ["sleep", "60"], env: {} });
+    await r.start({ agentId, argv: ["sleep", "60"], env: {} });
     expect(await r.listRunning()).toEqual([agentId]);
     await r.stop(agentId);
     await r.stop(agentId);
     expect(await r.isRunning(agentId)).toBe(false);
-    const { workspace } = await r.create({ agentId, command: "", env: {} });
+    const workspace = r.workspaceOf(agentId);
     expect(fs.existsSync(workspace)).toBe(true);
     await r.remove(agentId);
     await r.remove(agentId);
@@ -66,14 +66,14 @@ describe("LocalRuntime (real tmux)", () => {
     runtimes.push(r);
     expect(r.serverArgs[0]).toBe("-L");
     const agentId = crypto.randomUUID();
-    await r.start({ agentId, command: "sleep 60", env: {} });
+    await r.start({ agentId, argv: ["sleep", "60"], env: {} });
     expect(await r.isRunning(agentId)).toBe(true);
     expect(r.attachCommand(agentId)).toEqual(["tmux", "-L", r.serverArgs[1], "attach-session", "-t", `=scion-${agentId}`]);
   });
 
   it("refuses ids that are not agent ids before anything reaches tmux", async () => {
     const r = runtime();
-    await expect(r.start({ agentId: "x; rm -rf /", command: "true", env: {} })).rejects.toThrow("not an agent id");
+    await expect(r.start({ agentId: "x; rm -rf /", argv: ["true"], env: {} })).rejects.toThrow("not an agent id");
     expect(await r.listRunning()).toEqual([]);
   });
 });

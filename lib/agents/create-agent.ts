@@ -4,14 +4,17 @@ import type { HubRuntime } from "../runtime/hub-runtime";
 import { ApiError } from "../http/api-error";
 import { slugify } from "../naming/slugify";
 import { publishAgentEvent } from "./publish-agent-event";
-import { requireDispatchableBroker } from "./require-dispatchable-broker";
+import { chooseBroker } from "../dispatch/choose-broker";
+import { requireConnected, startAgent } from "./lifecycle";
 import type { AgentJson, CreateAgentBody } from "./schemas";
 import { toAgentJson } from "./to-agent-json";
 
 /**
  * Records a new agent in phase `created`, owned by its creator (for an agent creating a
- * sub-agent, ownership stays with that agent). With `start: true` the broker must take it, and
- * until a broker is reachable the request is refused before anything is written.
+ * sub-agent, ownership stays with that agent). With `start: true` a broker must be able to take
+ * it (checked before anything is written: 422 no_runtime_broker, 503 broker_unavailable), and
+ * the agent is started at once; the answer is the agent as it stands once it runs, or still
+ * starting after the rolling wait.
  */
 export async function createAgent(runtime: HubRuntime, principal: Principal, body: CreateAgentBody, requestId?: string): Promise<AgentJson> {
   const { prisma } = runtime;
@@ -20,7 +23,7 @@ export async function createAgent(runtime: HubRuntime, principal: Principal, bod
   if (body.brokerId && !(await prisma.runtimeBroker.findUnique({ where: { id: body.brokerId }, select: { id: true } }))) {
     throw new ApiError("no_runtime_broker", "The named runtime broker does not exist.");
   }
-  if (body.start) await requireDispatchableBroker(runtime, body.brokerId ?? project.defaultBrokerId);
+  if (body.start) requireConnected(runtime, await chooseBroker(runtime, { brokerId: body.brokerId, projectDefaultBrokerId: project.defaultBrokerId }));
   const slug = slugify(body.name, "agent");
   const owner = principalId(principal);
   const agent = await prisma.$transaction(async (tx) => {
@@ -47,5 +50,13 @@ export async function createAgent(runtime: HubRuntime, principal: Principal, bod
   });
   const json = toAgentJson(agent);
   await publishAgentEvent(runtime.events, "created", json);
-  return json;
+  if (!body.start) return json;
+  try {
+    return (await startAgent(runtime, agent, owner)).agent;
+  } catch (err) {
+    // The agent exists either way; a failed start is in its phase and detail.
+    runtime.logger.info({ agentId: agent.id, err: (err as Error).message }, "starting a new agent failed");
+    const current = await prisma.agent.findUnique({ where: { id: agent.id } });
+    return current ? toAgentJson(current) : json;
+  }
 }

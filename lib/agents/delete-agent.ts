@@ -4,18 +4,23 @@ import type { Agent } from "../db/generated/client";
 import { ApiError } from "../http/api-error";
 import type { HubRuntime } from "../runtime/hub-runtime";
 import { publishAgentEvent } from "./publish-agent-event";
-import { requireDispatchableBroker } from "./require-dispatchable-broker";
+import { callBroker } from "../brokers/channel/call-broker";
+import { AT_REST, requireConnected } from "./lifecycle";
 import { toAgentJson } from "./to-agent-json";
 
-const AT_REST = new Set(["created", "stopped", "error"]);
-
 /**
- * Deletes an agent's record. An agent that may still be running on a broker must be stopped
- * there first, which needs the broker; an agent at rest (or never placed) goes at once.
+ * Deletes an agent. When its broker is connected, the broker stops it and removes its workspace
+ * and token first (idempotent, so a retry is harmless). An agent that may still be running
+ * needs its broker (503 otherwise, nothing deleted); an agent at rest whose broker is away is
+ * deleted here and its leftover workspace is logged.
  */
 export async function deleteAgent(runtime: HubRuntime, principal: Principal, agent: Agent, requestId?: string): Promise<void> {
   if (principal.kind === "agent") throw new ApiError("forbidden", "Agents may not delete themselves.");
-  if (agent.brokerId && !AT_REST.has(agent.phase)) await requireDispatchableBroker(runtime, agent.brokerId);
+  if (agent.brokerId) {
+    if (runtime.brokers.has(agent.brokerId)) await callBroker(runtime, agent.brokerId, "agent.delete", { agentId: agent.id }, 30_000);
+    else if (!AT_REST.includes(agent.phase)) requireConnected(runtime, agent.brokerId);
+    else runtime.logger.warn({ agentId: agent.id, brokerId: agent.brokerId }, "deleted an agent whose broker is away; its workspace stays on the broker");
+  }
   const deleted = await runtime.prisma.$transaction(async (tx) => {
     const { count } = await tx.agent.deleteMany({ where: { id: agent.id } });
     if (count === 0) return false;

@@ -1,19 +1,27 @@
+import { NextResponse } from "next/server";
 import type { Principal } from "../auth/principal";
+import { principalId } from "../auth/principal";
+import { recordAudit } from "../audit/record-audit";
 import { ApiError } from "../http/api-error";
 import type { HubRuntime } from "../runtime/hub-runtime";
 import { getAgentOrThrow } from "./get-agent-or-throw";
-import { requireDispatchableBroker } from "./require-dispatchable-broker";
+import { restartAgent, startAgent, stopAgent } from "./lifecycle";
+import { resetAgentAuth } from "./reset-agent-auth";
 
 export type LifecycleAction = "start" | "stop" | "restart" | "reset-auth";
 
 /**
- * POST /agents/{id}/start|stop|restart|reset-auth: the caller must be able to act on the agent,
- * reset-auth needs a running agent, and every one of them needs the agent's broker.
+ * POST /agents/{id}/start|stop|restart|reset-auth: the caller must be a person who may act on
+ * the agent; the action goes to the agent's broker. Start, stop and restart answer `{agent}`
+ * with 200 once the target phase is reached or 202 while still in flight; reset-auth answers
+ * the per-agent result of API.md.
  */
-export async function requestLifecycle(runtime: HubRuntime, principal: Principal, agentId: string | undefined, action: LifecycleAction): Promise<never> {
+export async function requestLifecycle(runtime: HubRuntime, principal: Principal, agentId: string | undefined, action: LifecycleAction, requestId?: string): Promise<Response> {
   if (principal.kind === "agent") throw new ApiError("forbidden", "Agents may not change lifecycles.");
   const agent = await getAgentOrThrow(runtime.prisma, principal, agentId);
-  if (action === "reset-auth" && agent.phase !== "running") throw new ApiError("conflict", `Reset auth needs a running agent; this one is ${agent.phase}.`);
-  const project = agent.brokerId ? null : await runtime.prisma.project.findUnique({ where: { id: agent.projectId }, select: { defaultBrokerId: true } });
-  return requireDispatchableBroker(runtime, agent.brokerId ?? project?.defaultBrokerId);
+  const actor = principalId(principal);
+  if (action === "reset-auth") return NextResponse.json(await resetAgentAuth(runtime, agent, actor, requestId));
+  await recordAudit(runtime.prisma, { principal: actor, action: `agent.${action}`, targetType: "agent", targetId: agent.id, details: { phase: agent.phase }, requestId });
+  const outcome = action === "start" ? await startAgent(runtime, agent, actor) : action === "stop" ? await stopAgent(runtime, agent, actor) : await restartAgent(runtime, agent, actor);
+  return NextResponse.json({ agent: outcome.agent }, { status: outcome.status });
 }

@@ -7,6 +7,7 @@ import type { Database, PrismaClient } from "../db/create-database";
 import type { MigrationFile } from "../db/migrations";
 import type { EventBus } from "../events/event-bus";
 import type { Logger } from "../log/create-logger";
+import type { Scheduler } from "./scheduler";
 
 /**
  * Everything process-wide. Next.js compiles route handlers apart from server.ts, so a module
@@ -36,6 +37,8 @@ export interface HubRuntime {
   iap?: { jwks: JwksCache; provisioned: Map<string, { userId: string; at: number }> };
   /** Dev mode only: the local developer that pages sign in automatically. */
   devUser?: UserIdentity;
+  /** Background jobs (singletons across replicas); absent until the hub has started. */
+  scheduler?: Scheduler;
   /** Set once shutdown begins: readiness fails and new upgrades are refused. */
   isShuttingDown: boolean;
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ingestAgentStatus } from "../agents/ingest-agent-status";
+import { flushPendingMessages } from "../messages/deliver-message";
 import { refreshAgentToken } from "../agents/refresh-agent-token";
 import { agentStatusBody } from "../agents/schemas";
 import { authenticate } from "../auth/authenticate";
@@ -116,7 +117,10 @@ async function requireOwnAgent({ req, runtime, params }: MachineContext): Promis
 async function agentStatus(ctx: MachineContext): Promise<void> {
   const { runtime, agentId } = await requireOwnAgent(ctx);
   const body = await readNodeJson(ctx.req, agentStatusBody);
-  sendJson(ctx.res, 200, await ingestAgentStatus(runtime.prisma, runtime.events, agentId, body));
+  const agent = await ingestAgentStatus(runtime.prisma, runtime.events, agentId, body);
+  sendJson(ctx.res, 200, agent);
+  // Messages sent while the agent was not running go in as soon as it runs.
+  if (body.phase === "running" && agent.phase === "running") void flushPendingMessages(runtime, agentId);
 }
 
 /** POST /api/v1/agents/{id}/token/refresh - a fresh token before the current one expires. */

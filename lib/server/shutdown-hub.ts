@@ -48,6 +48,7 @@ export async function shutdownHub({ server, wss, runtime, next, embedded, localB
   // Brokers go offline in the database before the pool closes (a reconnect elsewhere is unharmed).
   await Promise.race([Promise.all(brokerConnections.map((c) => c.released)), delay(3000)]);
 
+  await runtime.scheduler?.stop();
   await next?.close().catch((err: unknown) => logger.warn({ err }, "closing Next.js failed"));
   await runtime.events.close();
   await runtime.db.close();

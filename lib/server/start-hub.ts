@@ -25,6 +25,8 @@ import { trackRequest } from "./request-log";
 import { resolveSessionSecret } from "./resolve-session-secret";
 import { shutdownHub } from "./shutdown-hub";
 import { startLocalBroker } from "./start-local-broker";
+import { backgroundJobs } from "./background-jobs";
+import { startScheduler } from "../runtime/scheduler";
 
 export interface StartHubOptions {
   config: HubConfig;
@@ -132,6 +134,7 @@ export async function startHub({ config, logger, next, root = process.cwd(), wit
     throw err;
   }
   const runtime = state.runtime;
+  runtime.scheduler = startScheduler(runtime.db.pool, logger, backgroundJobs(runtime));
   const localBroker = config.localBroker && withLocalBroker ? await startLocalBroker(runtime, url, root) : undefined;
   logger.info({ url, hubId: runtime.hubId, authMode: config.authMode, embeddedDatabase: Boolean(opened.embedded) }, "hub started");
 

@@ -97,13 +97,16 @@ describe("agents", () => {
     expect(bad.status).toBe(400);
   });
 
-  it("lifecycle calls need a runtime broker: none online is 422, nothing changes", async () => {
+  it("starting needs a runtime broker: none online is 422, nothing changes; stopping an agent at rest is a no-op", async () => {
     const agent = await createAgent(alice, "needs-broker");
-    for (const action of ["start", "stop", "restart"]) {
+    for (const action of ["start", "restart"]) {
       const res = await alice.request(`/api/v1/agents/${agent.id}/${action}`, { method: "POST" });
       expect(res.status).toBe(422);
       expect(await json(res)).toEqual({ error: { code: "no_runtime_broker", message: "No runtime broker is online to take this agent." } });
     }
+    const stop = await alice.request(`/api/v1/agents/${agent.id}/stop`, { method: "POST" });
+    expect(stop.status).toBe(200);
+    expect((await json<{ agent: { phase: string } }>(stop)).agent.phase).toBe("created");
     const withStart = await alice.request("/api/v1/agents", { method: "POST", json: { projectId, name: "started", start: true } });
     expect(withStart.status).toBe(422);
     expect(await t.hub.runtime.prisma.agent.count({ where: { slug: "started" } })).toBe(0);

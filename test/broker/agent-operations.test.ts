@@ -68,7 +68,7 @@ async function screenOf(agentId: string, needle: string): Promise<string> {
 describe("broker agent operations over the control channel", () => {
   it("starts an agent with its ports in the environment, types a message, stops it and frees the ports", async () => {
     const agentId = crypto.randomUUID();
-    const started = (await call("agent.start", { agentId, command: "sh -c 'echo ports=$AVAILABLE_LOCALHOST_PORT_A,$AVAILABLE_LOCALHOST_PORT_B url=$AVAILABLE_LOCALHOST_URL_A; cat'", env: { GREETING: "hi" } })) as { ports: Record<string, number>; urls: Record<string, string> };
+    const started = (await call("agent.start", { agentId, harness: "generic", command: "echo ports=$AVAILABLE_LOCALHOST_PORT_A,$AVAILABLE_LOCALHOST_PORT_B url=$AVAILABLE_LOCALHOST_URL_A; cat", env: { GREETING: "hi" } })) as { ports: Record<string, number>; urls: Record<string, string> };
     expect(Object.keys(started.ports)).toEqual(["A", "B"]);
     expect(started.urls.A).toBe(`http://broker.example:${started.ports.A}`);
     expect(await screenOf(agentId, "ports=")).toContain(`ports=${started.ports.A},${started.ports.B} url=http://broker.example:${started.ports.A}`);
@@ -79,32 +79,32 @@ describe("broker agent operations over the control channel", () => {
     await call("agent.stop", { agentId });
     expect(await runtime.isRunning(agentId)).toBe(false);
     await expect(call("agent.message", { agentId, text: "anyone?" })).rejects.toThrow("the agent is not running");
-    const again = (await call("agent.start", { agentId, command: "sleep 60", env: {} })) as { ports: Record<string, number> };
+    const again = (await call("agent.start", { agentId, harness: "generic", command: "sleep 60", env: {} })) as { ports: Record<string, number> };
     expect(again.ports).toEqual(started.ports);
   });
 
   it("exhausting the pool fails that start cleanly: no session, no ports held", async () => {
     const ids = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
-    await call("agent.start", { agentId: ids[0], command: "sleep 60", env: {} });
-    await call("agent.start", { agentId: ids[1], command: "sleep 60", env: {} });
-    await expect(call("agent.start", { agentId: ids[2], command: "sleep 60", env: {} })).rejects.toThrow(/no 2 free ports left/);
+    await call("agent.start", { agentId: ids[0], harness: "generic", command: "sleep 60", env: {} });
+    await call("agent.start", { agentId: ids[1], harness: "generic", command: "sleep 60", env: {} });
+    await expect(call("agent.start", { agentId: ids[2], harness: "generic", command: "sleep 60", env: {} })).rejects.toThrow(/no 2 free ports left/);
     expect(await runtime.isRunning(ids[2]!)).toBe(false);
     await call("agent.delete", { agentId: ids[0] });
-    await expect(call("agent.start", { agentId: ids[2], command: "sleep 60", env: {} })).resolves.toMatchObject({ ports: { A: expect.any(Number) } });
+    await expect(call("agent.start", { agentId: ids[2], harness: "generic", command: "sleep 60", env: {} })).resolves.toMatchObject({ ports: { A: expect.any(Number) } });
   });
 
   it("a broker restart keeps the ports of agents that are still running", async () => {
     const survivor = crypto.randomUUID();
-    const held = (await call("agent.start", { agentId: survivor, command: "sleep 60", env: {} })) as { ports: Record<string, number> };
+    const held = (await call("agent.start", { agentId: survivor, harness: "generic", command: "sleep 60", env: {} })) as { ports: Record<string, number> };
     const restarted = operations();
     await restarted.restore();
-    const newcomer = (await restarted.handle("agent.start", { agentId: crypto.randomUUID(), command: "sleep 60", env: {} })) as { ports: Record<string, number> };
+    const newcomer = (await restarted.handle("agent.start", { agentId: crypto.randomUUID(), harness: "generic", command: "sleep 60", env: {} })) as { ports: Record<string, number> };
     expect(Object.values(newcomer.ports).some((p) => Object.values(held.ports).includes(p))).toBe(false);
     expect((await restarted.heartbeat()).agents).toContain(survivor);
   });
 
   it("refuses malformed requests without touching tmux", async () => {
-    await expect(call("agent.start", { agentId: "not-a-uuid", command: "true" })).rejects.toThrow(/agentId/);
+    await expect(call("agent.start", { agentId: "not-a-uuid", harness: "generic", command: "true" })).rejects.toThrow(/agentId/);
     await expect(call("agent.reboot-everything", {})).rejects.toThrow("does not handle agent.reboot-everything");
     expect(await runtime.listRunning()).toEqual([]);
   });

@@ -2,11 +2,13 @@ import crypto from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { WebSocket, WebSocketServer } from "ws";
+import { z } from "zod";
 import { ApiError } from "../../http/api-error";
 import type { HubRuntime } from "../../runtime/hub-runtime";
 import { authenticateBrokerRequest } from "../authenticate-broker-request";
 import { claimBroker, releaseBroker, touchBroker } from "../claim-broker";
 import { ChannelPeer } from "./channel-peer";
+import { changeAgent } from "../../agents/change-agent";
 
 const PING_MS = 15_000;
 
@@ -47,8 +49,9 @@ async function attach(runtime: HubRuntime, brokerId: string, ws: WebSocket): Pro
     onRequest: async (op) => {
       throw new ApiError("not_found", `the hub serves no ${op} requests`);
     },
-    onEvent: (name) => {
+    onEvent: (name, data) => {
       if (name === "heartbeat") void touchBroker(runtime.db.pool, brokerId, sessionId).catch((err: unknown) => logger.warn({ err, brokerId }, "recording a broker heartbeat failed"));
+      else if (name === "agent.phase") void recordBrokerPhase(runtime, brokerId, data).catch((err: unknown) => logger.warn({ err, brokerId }, "recording an agent phase from a broker failed"));
     },
     onProtocolError: (err) => logger.warn({ brokerId, err: err.message }, "broker sent a malformed frame"),
   });
@@ -92,4 +95,19 @@ async function attach(runtime: HubRuntime, brokerId: string, ws: WebSocket): Pro
 
 async function publishBrokerStatus(runtime: HubRuntime, brokerId: string, status: "online" | "offline"): Promise<void> {
   await runtime.events.publish({ subject: `broker.${brokerId}.status`, data: { id: brokerId, status } }).catch(() => undefined);
+}
+
+const brokerPhase = z.object({ agentId: z.uuid(), phase: z.literal("cloning") }).strict();
+
+/**
+ * A broker reports progress the shim cannot (it clones before the shim exists): `cloning`, only
+ * for an agent placed on this broker and still provisioning.
+ */
+async function recordBrokerPhase(runtime: HubRuntime, brokerId: string, data: unknown): Promise<void> {
+  const parsed = brokerPhase.safeParse(data);
+  if (!parsed.success) return void runtime.logger.warn({ brokerId }, "broker sent a malformed agent.phase event");
+  const { agentId, phase } = parsed.data;
+  await changeAgent(runtime.prisma, runtime.events, agentId, `broker:${brokerId}`, (a) => (a.brokerId === brokerId && a.phase === "provisioning" ? { phase } : null)).catch((err: unknown) => {
+    if (!(err instanceof ApiError)) throw err;
+  });
 }

@@ -1,6 +1,6 @@
 import { ApiError } from "../../http/api-error";
 import type { HubRuntime } from "../../runtime/hub-runtime";
-import { ChannelRequestError } from "./channel-peer";
+import type { ChannelRequestError } from "./channel-peer";
 
 /**
  * Sends an operation to a broker over the control channel this replica holds. A broker whose
@@ -13,7 +13,16 @@ export async function callBroker(runtime: HubRuntime, brokerId: string, op: stri
   try {
     return await connection.peer.call(op, args, timeoutMs);
   } catch (err) {
-    if (err instanceof ChannelRequestError) throw new ApiError(err.code === "broker_unavailable" || err.code === "timeout" ? "broker_unavailable" : "conflict", `The broker could not ${op}: ${err.message}`);
+    // By name, not instanceof: the channel was built by server.ts's copy of this module and a
+    // route handler runs Next's copy, whose class is a different object.
+    if (isChannelRequestError(err)) {
+      const code = err.code === "broker_unavailable" || err.code === "timeout" ? "broker_unavailable" : err.code === "validation_error" ? "validation_error" : "conflict";
+      throw new ApiError(code, err.message);
+    }
     throw err;
   }
+}
+
+function isChannelRequestError(err: unknown): err is ChannelRequestError {
+  return err instanceof Error && err.name === "ChannelRequestError" && typeof (err as { code?: unknown }).code === "string";
 }

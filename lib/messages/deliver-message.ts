@@ -1,0 +1,75 @@
+import { callBroker } from "../brokers/channel/call-broker";
+import type { HubRuntime } from "../runtime/hub-runtime";
+import { toMessageJson } from "./list-messages";
+
+interface MessageRow {
+  id: string;
+  agentId: string;
+  body: string;
+  brokerId: string | null;
+  phase: string;
+  ownerId: string;
+}
+
+/**
+ * Types one pending message into its agent's session. The message row stays locked
+ * (FOR UPDATE SKIP LOCKED) while the broker types it, and becomes `dispatched` in the same
+ * transaction, so two deliverers can never both send it and a failed send leaves it `pending`
+ * for the next try: a message moves pending → dispatched exactly once. Returns whether it was
+ * sent now.
+ */
+export async function deliverMessage(runtime: HubRuntime, messageId: string): Promise<boolean> {
+  const client = await runtime.db.pool.connect();
+  let sent = false;
+  try {
+    await client.query("BEGIN");
+    const { rows } = await client.query<MessageRow>(
+      `SELECT m.id::text AS id, m."agentId"::text AS "agentId", m.body, a."brokerId"::text AS "brokerId", a.phase::text AS phase, a."ownerId"
+         FROM messages m JOIN agents a ON a.id = m."agentId"
+        WHERE m.id = $1 AND m."dispatchState" = 'pending'
+        FOR UPDATE OF m SKIP LOCKED`,
+      [messageId],
+    );
+    const row = rows[0];
+    if (!row || row.phase !== "running" || !row.brokerId || !runtime.brokers.has(row.brokerId)) {
+      await client.query("ROLLBACK");
+      return false;
+    }
+    try {
+      await callBroker(runtime, row.brokerId, "agent.message", { agentId: row.agentId, text: row.body }, 15_000);
+    } catch (err) {
+      await client.query(`UPDATE messages SET error = $2 WHERE id = $1`, [messageId, String((err as Error).message).slice(0, 500)]);
+      await client.query("COMMIT");
+      runtime.logger.warn({ err: (err as Error).message, messageId }, "a message could not be typed into its agent; it stays pending");
+      return false;
+    }
+    await client.query(`UPDATE messages SET "dispatchState" = 'dispatched', "dispatchedAt" = now(), error = NULL WHERE id = $1`, [messageId]);
+    await client.query("COMMIT");
+    sent = true;
+  } catch (err) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+  if (sent) {
+    const message = await runtime.prisma.message.findUnique({ where: { id: messageId }, include: { agent: { select: { ownerId: true } } } });
+    if (message) await runtime.events.publish({ subject: `message.${message.agentId}.dispatched`, data: { ...toMessageJson(message), ownerId: message.agent.ownerId } });
+  }
+  return sent;
+}
+
+/** Sends an agent's pending messages in the order they were written (after it starts running). */
+export async function flushPendingMessages(runtime: HubRuntime, agentId: string): Promise<number> {
+  let sent = 0;
+  try {
+    const pending = await runtime.prisma.message.findMany({ where: { agentId, dispatchState: "pending" }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], select: { id: true } });
+    for (const { id } of pending) {
+      if (!(await deliverMessage(runtime, id))) break;
+      sent++;
+    }
+  } catch (err) {
+    runtime.logger.warn({ err, agentId }, "flushing pending messages failed");
+  }
+  return sent;
+}

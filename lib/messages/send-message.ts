@@ -1,0 +1,33 @@
+import type { z } from "zod";
+import { recordAudit } from "../audit/record-audit";
+import { principalId, type Principal } from "../auth/principal";
+import type { Agent } from "../db/generated/client";
+import type { HubRuntime } from "../runtime/hub-runtime";
+import { deliverMessage } from "./deliver-message";
+import { toMessageJson } from "./list-messages";
+import type { MessageJson, sendMessageBody } from "./schemas";
+
+/**
+ * POST /agents/{id}/messages: records the message (channel, thread, sender) with its audit
+ * event, announces it, and types it into the agent's session when the agent runs on a broker
+ * this replica holds: 201 when it was dispatched now, 202 when it waits (`pending`) for the
+ * agent to run, in which case the start delivers it.
+ */
+export async function sendMessage(
+  runtime: HubRuntime,
+  principal: Principal,
+  agent: Agent,
+  body: z.output<typeof sendMessageBody>,
+  requestId?: string,
+): Promise<{ status: 201 | 202; message: MessageJson }> {
+  const sender = principalId(principal);
+  const created = await runtime.prisma.$transaction(async (tx) => {
+    const message = await tx.message.create({ data: { agentId: agent.id, channel: body.channel, threadId: body.threadId ?? null, sender, body: body.body } });
+    await recordAudit(tx, { principal: sender, action: "message.create", targetType: "agent", targetId: agent.id, details: { messageId: message.id, channel: body.channel }, requestId });
+    return message;
+  });
+  await runtime.events.publish({ subject: `message.${agent.id}.created`, data: { ...toMessageJson(created), ownerId: agent.ownerId } });
+  const sent = await deliverMessage(runtime, created.id);
+  const message = sent ? await runtime.prisma.message.findUniqueOrThrow({ where: { id: created.id } }) : created;
+  return { status: sent ? 201 : 202, message: toMessageJson(message) };
+}

@@ -1,0 +1,241 @@
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LocalRuntime } from "../../broker/runtimes/local-runtime";
+import type { AgentJson } from "../../lib/agents/schemas";
+import type { EventDelivery } from "../../lib/events/event-bus";
+import { startTestHub, type TestHub, type TestUser } from "../start-test-hub";
+
+/**
+ * The whole path, for real: API → hub → control channel → the local broker process → tmux →
+ * the bundled agent shim → status reports back to the hub over HTTP.
+ */
+let t: TestHub;
+let alice: TestUser;
+let bob: TestUser;
+let admin: TestUser;
+let projectId: string;
+let brokerId: string;
+let tmux: LocalRuntime;
+
+const json = async <T = Record<string, unknown>>(res: Response) => (await res.json()) as T;
+
+async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+beforeAll(async () => {
+  t = await startTestHub({ SCION_LOCAL_BROKER: "true" }, { localBroker: true });
+  [alice, bob, admin] = await Promise.all([t.createUser(), t.createUser(), t.createUser({ role: "admin" })]);
+  projectId = (await json<{ id: string }>(await alice.request("/api/v1/projects", { method: "POST", json: { name: "lifecycle" } }))).id;
+  brokerId = await until(async () => {
+    const { items } = await json<{ items: Array<{ id: string; status: string }> }>(await admin.request("/api/v1/runtime-brokers"));
+    return items.find((b) => b.status === "online")?.id;
+  }, "the local broker to come online");
+  tmux = new LocalRuntime(path.join(t.dataDir, "broker"));
+}, 60_000);
+afterAll(async () => {
+  await t?.close();
+});
+
+async function create(name: string, body: Record<string, unknown> = {}, user = alice) {
+  const res = await user.request("/api/v1/agents", { method: "POST", json: { projectId, name, ...body } });
+  return { status: res.status, agent: await json<AgentJson & { error?: { code: string; message: string } }>(res) };
+}
+
+async function act(id: string, action: string, user = alice) {
+  const res = await user.request(`/api/v1/agents/${id}/${action}`, { method: "POST" });
+  return { status: res.status, body: await json<{ agent: AgentJson; error?: { code: string; message: string; details?: { agent: AgentJson } } }>(res) };
+}
+
+const screenOf = (id: string, needle: string) => until(async () => ((await tmux.capture(id).catch(() => "")).includes(needle) ? true : undefined), `"${needle}" on the agent's screen`);
+const panePid = async (id: string) => (await tmux.capture(id), Number((await import("node:child_process")).execFileSync("tmux", [...tmux.serverArgs, "display-message", "-p", "-t", `=scion-${id}:`, "#{pane_pid}"]).toString().trim()));
+const phasesOf = async (id: string) => (await t.hub.runtime.prisma.agentStateChange.findMany({ where: { agentId: id }, orderBy: { createdAt: "asc" } })).map((c) => c.phase);
+
+describe("agent lifecycle through the local broker", () => {
+  it("create with start: placed on the online broker, shim reports starting → running, ports in env and JSON; every transition is an event", async () => {
+    const deliveries: EventDelivery[] = [];
+    const unsubscribe = t.hub.runtime.events.subscribe([`project.${projectId}.agent.>`], (d) => deliveries.push(d));
+    const { status, agent } = await create("Runner", { harness: "generic", command: "echo ports=$AVAILABLE_LOCALHOST_PORT_A,$AVAILABLE_LOCALHOST_PORT_B id=$SCION_AGENT_ID; exec cat", start: true });
+    unsubscribe();
+    expect(status).toBe(201);
+    expect(agent).toMatchObject({ phase: "running", activity: "idle", brokerId, ports: { A: expect.any(Number), B: expect.any(Number) }, urls: {} });
+    expect(agent.ports.B).toBe(agent.ports.A! + 1);
+    await screenOf(agent.id, `ports=${agent.ports.A},${agent.ports.B} id=${agent.id}`);
+    expect(await phasesOf(agent.id)).toEqual(["created", "provisioning", "starting", "running"]);
+    const seen = deliveries.filter((d) => d.kind === "event").map((d) => (d.kind === "event" ? `${d.event.subject.split(".").pop()}:${(d.event.data as AgentJson).phase}` : ""));
+    expect(seen[0]).toBe("created:created");
+    expect(seen).toContain("status:provisioning");
+    expect(seen).toContain("status:running");
+    // The shim's own token works: its heartbeat set lastSeen.
+    expect(agent.lastSeen).not.toBeNull();
+    // The token file is the agent's alone.
+    expect(fs.statSync(tmux.tokenFileOf(agent.id)).mode & 0o777).toBe(0o600);
+  });
+
+  it("messages are typed into the session and move pending → dispatched once; sent while stopped, they wait and go in at start", async () => {
+    const { agent } = await create("Listener", { harness: "generic", command: "exec cat", start: true });
+    expect(agent.phase).toBe("running");
+    const res = await alice.request(`/api/v1/agents/${agent.id}/messages`, { method: "POST", json: { body: "hello from the hub", channel: "web", threadId: "t-1" } });
+    expect(res.status).toBe(201);
+    const message = await json<{ id: string; dispatchState: string; channel: string; threadId: string; dispatchedAt: string }>(res);
+    expect(message).toMatchObject({ dispatchState: "dispatched", channel: "web", threadId: "t-1", dispatchedAt: expect.any(String) });
+    await screenOf(agent.id, "hello from the hub");
+
+    expect((await act(agent.id, "stop")).body.agent).toMatchObject({ phase: "stopped", ports: {}, activity: null });
+    expect(await tmux.isRunning(agent.id)).toBe(false);
+    const later = await alice.request(`/api/v1/agents/${agent.id}/messages`, { method: "POST", json: { body: "read this when you are back" } });
+    expect(later.status).toBe(202);
+    expect(await json(later)).toMatchObject({ dispatchState: "pending", dispatchedAt: null });
+
+    expect((await act(agent.id, "start")).status).toBe(200);
+    await screenOf(agent.id, "read this when you are back");
+    const rows = await until(async () => {
+      const all = await t.hub.runtime.prisma.message.findMany({ where: { agentId: agent.id }, orderBy: { createdAt: "asc" } });
+      return all.every((m) => m.dispatchState === "dispatched") ? all : undefined;
+    }, "both messages dispatched");
+    expect(rows.map((m) => m.body)).toEqual(["hello from the hub", "read this when you are back"]);
+  });
+
+  it("stop is idempotent, restart is a real restart, and the ports come back lowest-first", async () => {
+    const { agent } = await create("Restarter", { harness: "shell", start: true });
+    expect(agent.phase).toBe("running");
+    const before = await panePid(agent.id);
+    const restarted = await act(agent.id, "restart");
+    expect(restarted.status).toBe(200);
+    expect(restarted.body.agent).toMatchObject({ phase: "running", ports: agent.ports });
+    expect(await panePid(agent.id)).not.toBe(before);
+    const stop1 = await act(agent.id, "stop");
+    const stop2 = await act(agent.id, "stop");
+    expect([stop1.status, stop2.status]).toEqual([200, 200]);
+    expect(stop2.body.agent.phase).toBe("stopped");
+    expect(await phasesOf(agent.id)).toEqual(["created", "provisioning", "starting", "running", "stopping", "stopped", "provisioning", "starting", "running", "stopping", "stopped"]);
+  });
+
+  it("a harness that ends with an error puts the agent in error with the exit code; a broker that cannot start it answers 409 and leaves the reason", async () => {
+    const { agent } = await create("Broken", { harness: "generic", command: "sleep 0.3; exit 3" });
+    expect((await act(agent.id, "start")).status).toBe(200);
+    const failed = await until(async () => {
+      const row = await t.hub.runtime.prisma.agent.findUniqueOrThrow({ where: { id: agent.id } });
+      return row.phase === "error" ? row : undefined;
+    }, "the agent to fail");
+    expect(failed.detail).toBe("the harness exited with code 3");
+
+    const remote = (await json<{ id: string }>(await alice.request("/api/v1/projects", { method: "POST", json: { name: "unreachable", gitRemote: "http://127.0.0.1:1/missing.git" } }))).id;
+    const cloned = await json<AgentJson>(await alice.request("/api/v1/agents", { method: "POST", json: { projectId: remote, name: "Cloner" } }));
+    const started = await act(cloned.id, "start");
+    expect(started.status).toBe(409);
+    expect(started.body.error?.message).toMatch(/cloning http:\/\/127\.0\.0\.1:1\/missing\.git failed/);
+    const row = await t.hub.runtime.prisma.agent.findUniqueOrThrow({ where: { id: cloned.id } });
+    expect(row).toMatchObject({ phase: "error", ports: {} });
+    expect(row.detail).toMatch(/cloning .* failed/);
+    expect(await phasesOf(cloned.id)).toEqual(["created", "provisioning", "cloning", "error"]);
+    expect(fs.existsSync(tmux.workspaceOf(cloned.id))).toBe(false);
+  });
+
+  it("a project with a git remote gets a clone as the agent's workspace (phase cloning on the way)", async () => {
+    // A bare repository served over git's "dumb" HTTP protocol: static files after update-server-info.
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "scion-git-"));
+    const git = (...args: string[]) => execFileSync("git", args, { cwd: scratch, env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@e", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@e" } });
+    git("init", "-q", "-b", "main", "src");
+    fs.writeFileSync(path.join(scratch, "src", "README.md"), "hello from the remote\n");
+    git("-C", "src", "add", ".");
+    git("-C", "src", "commit", "-q", "-m", "first");
+    git("clone", "-q", "--bare", "src", "repo.git");
+    git("-C", "repo.git", "update-server-info");
+    const server = http.createServer((req, res) => {
+      const file = path.join(scratch, "repo.git", decodeURIComponent(new URL(req.url!, "http://x").pathname).replace(/^\/repo\.git/, ""));
+      if (!file.startsWith(path.join(scratch, "repo.git")) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) return void res.writeHead(404).end();
+      res.writeHead(200).end(fs.readFileSync(file));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const remote = `http://127.0.0.1:${(server.address() as { port: number }).port}/repo.git`;
+      const project = await json<{ id: string }>(await alice.request("/api/v1/projects", { method: "POST", json: { name: "cloned", gitRemote: remote } }));
+      const agent = await json<AgentJson>(await alice.request("/api/v1/agents", { method: "POST", json: { projectId: project.id, name: "Reader", harness: "generic", command: "cat README.md; exec cat", start: true } }));
+      expect(agent.phase).toBe("running");
+      expect(fs.readFileSync(path.join(tmux.workspaceOf(agent.id), "README.md"), "utf8")).toBe("hello from the remote\n");
+      await screenOf(agent.id, "hello from the remote");
+      expect(await phasesOf(agent.id)).toEqual(["created", "provisioning", "cloning", "starting", "running"]);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("delete stops the agent and removes its workspace and token; a second delete is 404", async () => {
+    const { agent } = await create("Doomed", { harness: "generic", command: "exec sleep 600", start: true });
+    const workspace = tmux.workspaceOf(agent.id);
+    expect(fs.existsSync(workspace)).toBe(true);
+    expect((await alice.request(`/api/v1/agents/${agent.id}`, { method: "DELETE" })).status).toBe(204);
+    expect(await tmux.isRunning(agent.id)).toBe(false);
+    expect(fs.existsSync(workspace)).toBe(false);
+    expect(fs.existsSync(tmux.tokenFileOf(agent.id))).toBe(false);
+    expect((await alice.request(`/api/v1/agents/${agent.id}`, { method: "DELETE" })).status).toBe(404);
+  });
+
+  it("only the owner or an admin can drive an agent", async () => {
+    const { agent } = await create("Private", { harness: "generic", command: "exec cat" });
+    expect((await act(agent.id, "start", bob)).status).toBe(404);
+    expect((await bob.request(`/api/v1/agents/${agent.id}/messages`, { method: "POST", json: { body: "hi" } })).status).toBe(404);
+    expect((await act(agent.id, "start", admin)).body.agent.phase).toBe("running");
+    expect((await act(agent.id, "stop", admin)).body.agent.phase).toBe("stopped");
+  });
+
+  it("reset-auth: the old token is refused, the shim re-reads the new one on SIGUSR2 and reports with it at once", async () => {
+    const { agent } = await create("Rotator", { harness: "generic", command: "exec cat", start: true });
+    const oldToken = fs.readFileSync(tmux.tokenFileOf(agent.id), "utf8").trim();
+    const seenBefore = (await t.hub.runtime.prisma.agent.findUniqueOrThrow({ where: { id: agent.id } })).lastSeen!;
+    const res = await alice.request(`/api/v1/agents/${agent.id}/reset-auth`, { method: "POST" });
+    expect(res.status).toBe(200);
+    expect(await json(res)).toEqual({ agentId: agent.id, ok: true, signalled: true });
+    const newToken = fs.readFileSync(tmux.tokenFileOf(agent.id), "utf8").trim();
+    expect(newToken).not.toBe(oldToken);
+    expect(fs.statSync(tmux.tokenFileOf(agent.id)).mode & 0o777).toBe(0o600);
+    const withOld = await fetch(`${t.url}/api/v1/agents/${agent.id}/status`, { method: "POST", headers: { authorization: `Bearer ${oldToken}`, "content-type": "application/json" }, body: JSON.stringify({ heartbeat: true }) });
+    expect(withOld.status).toBe(401);
+    // The shim's heartbeat after SIGUSR2 used the new token.
+    await until(async () => ((await t.hub.runtime.prisma.agent.findUniqueOrThrow({ where: { id: agent.id } })).lastSeen! > seenBefore ? true : undefined), "a heartbeat with the new token");
+    await until(async () => (fs.readFileSync(path.join(path.dirname(tmux.tokenFileOf(agent.id)), "shim.log"), "utf8").includes("re-read the token file") ? true : undefined), "the shim's log line");
+    // A stopped agent has nothing to reset.
+    await act(agent.id, "stop");
+    const refused = await alice.request(`/api/v1/agents/${agent.id}/reset-auth`, { method: "POST" });
+    expect(refused.status).toBe(409);
+  });
+
+  it("reset-auth-all: every running agent, with progress events and the per-agent summary; admins only", async () => {
+    const running = await t.hub.runtime.prisma.agent.findMany({ where: { phase: "running" }, select: { id: true } });
+    const deliveries: EventDelivery[] = [];
+    const unsubscribe = t.hub.runtime.events.subscribe(["maintenance.run.>"], (d) => deliveries.push(d));
+    expect((await alice.request("/api/v1/admin/agents/reset-auth-all", { method: "POST" })).status).toBe(403);
+    const res = await admin.request("/api/v1/admin/agents/reset-auth-all", { method: "POST" });
+    unsubscribe();
+    expect(res.status).toBe(200);
+    const summary = await json<{ runId: string; total: number; succeeded: number; failed: number; results: Array<{ agentId: string; name: string; ok: boolean }> }>(res);
+    expect(summary).toMatchObject({ total: running.length, succeeded: running.length, failed: 0 });
+    expect(summary.results.map((r) => r.agentId).sort()).toEqual(running.map((a) => a.id).sort());
+    expect(summary.results.every((r) => r.ok && r.name)).toBe(true);
+    const subjects = deliveries.map((d) => (d.kind === "event" ? d.event.subject : d.kind));
+    expect(subjects.filter((s) => s.endsWith(".progress"))).toHaveLength(running.length);
+    expect(subjects.at(-1)).toBe(`maintenance.run.${summary.runId}.done`);
+    const run = await t.hub.runtime.prisma.maintenanceRun.findUniqueOrThrow({ where: { id: summary.runId } });
+    expect(run).toMatchObject({ status: "completed", operationKey: "reset-auth-all" });
+    expect(run.log.split("\n")).toHaveLength(running.length);
+  });
+
+  it("no broker can take the agent: 422 no_runtime_broker and nothing is written", async () => {
+    const ghost = await t.hub.runtime.prisma.runtimeBroker.create({ data: { name: "ghost", slug: "ghost", hostname: "nowhere", status: "offline" } });
+    const { status, agent } = await create("Homeless", { brokerId: ghost.id, start: true });
+    expect(status).toBe(422);
+    expect(agent.error?.code).toBe("no_runtime_broker");
+    expect(await t.hub.runtime.prisma.agent.count({ where: { name: "Homeless" } })).toBe(0);
+  });
+});
