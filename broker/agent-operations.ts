@@ -5,6 +5,7 @@ import { z } from "zod";
 import { ChannelRequestError, type RequestHandler } from "../lib/brokers/channel/channel-peer";
 import type { Logger } from "../lib/log/create-logger";
 import { harnessArgv } from "./harnesses";
+import type { PtyRelay } from "./pty-relay";
 import { PortPool, PortPoolExhaustedError, portEnvironment, type PortAllocation } from "./port-pool";
 import { writeTokenFile, type AgentRuntime } from "./runtimes/agent-runtime";
 import { prepareWorkspace } from "./workspace";
@@ -51,6 +52,8 @@ export interface AgentOperationsOptions {
   hubUrl?: () => string | undefined;
   /** Tells the hub about progress it cannot see (the clone before the shim runs). */
   emit?: (name: string, data: unknown) => void;
+  /** Browser terminals; without it `pty.open` is unsupported. */
+  pty?: PtyRelay;
 }
 
 /**
@@ -60,7 +63,7 @@ export interface AgentOperationsOptions {
  * the start fails; stop and delete release them. Holdings are saved in `<data dir>/ports.json`,
  * so a broker restart does not hand out ports that running agents still use.
  */
-export function createAgentOperations({ runtime, ports, dataDir, logger, hubUrl, emit }: AgentOperationsOptions): AgentOperations {
+export function createAgentOperations({ runtime, ports, dataDir, logger, hubUrl, emit, pty }: AgentOperationsOptions): AgentOperations {
   const file = path.join(dataDir, "ports.json");
   const save = () => {
     const tmp = `${file}.tmp-${process.pid}`;
@@ -78,6 +81,7 @@ export function createAgentOperations({ runtime, ports, dataDir, logger, hubUrl,
 
   const ops: Record<string, (args: unknown) => Promise<unknown>> = {
     ping: async () => ({ pong: true }),
+    ...(pty && { "pty.open": (args: unknown) => pty.open(args) }),
     "agent.start": async (raw) => {
       const args = schemas["agent.start"].parse(raw);
       if (await runtime.isRunning(args.agentId)) return { ...ports.describe(ports.snapshot()[args.agentId] ?? []), alreadyRunning: true };

@@ -14,6 +14,12 @@ export interface ControlChannelOptions {
   /** What each heartbeat carries (the agents this broker runs). */
   heartbeat: () => unknown | Promise<unknown>;
   onConnected?: (hubUrl: string) => void;
+  /** Events from the hub (terminal control). */
+  onEvent?: (name: string, data: unknown) => void;
+  /** Binary frames from the hub (terminal input). */
+  onBinary?: (data: Buffer) => void;
+  /** The channel closed (terminals attached through it are gone). */
+  onDisconnected?: () => void;
   heartbeatMs?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
@@ -43,6 +49,11 @@ export class ControlChannelClient {
   /** The hub this broker is connected to now, if any. */
   get connectedUrl(): string | undefined {
     return this.isConnected ? this.currentUrl : undefined;
+  }
+
+  /** Sends a binary frame to the hub; false while disconnected. */
+  sendBinary(frame: Buffer): boolean {
+    return this.peer?.sendBinary(frame) ?? false;
   }
 
   /** Sends an event to the hub; dropped while disconnected (the hub learns the state anyway). */
@@ -96,7 +107,8 @@ export class ControlChannelClient {
       this.currentUrl = base;
       this.peer = new ChannelPeer(ws, {
         onRequest: this.opts.onRequest,
-        onEvent: () => undefined,
+        onEvent: (name, data) => this.opts.onEvent?.(name, data),
+        onBinary: (data) => this.opts.onBinary?.(data),
         onProtocolError: (err) => this.opts.logger.warn({ err: err.message }, "hub sent a malformed frame"),
       });
       this.opts.logger.info({ hub: base }, "control channel open");
@@ -113,6 +125,7 @@ export class ControlChannelClient {
     ws.on("close", (code) => {
       clearInterval(this.heartbeatTimer);
       this.peer = undefined;
+      if (opened) this.opts.onDisconnected?.();
       if (opened) this.opts.logger.warn({ hub: base, code }, "control channel closed");
       if (this.stopped) return;
       this.urlIndex++;

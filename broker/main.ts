@@ -10,6 +10,7 @@ import { loadBrokerConfig } from "./config";
 import { createAgentOperations } from "./agent-operations";
 import { ControlChannelClient } from "./control-channel-client";
 import { PortPool } from "./port-pool";
+import { PtyRelay } from "./pty-relay";
 import { LocalRuntime } from "./runtimes/local-runtime";
 import { installAgentShim } from "./agent-shim";
 import { joinHub, readCredentials, writeCredentials } from "./credentials";
@@ -31,26 +32,34 @@ async function main(): Promise<void> {
     throw new StartupError(`SCION_PORT_RANGE/SCION_PORTS_PER_AGENT/SCION_HOST_URL: ${(err as Error).message}`);
   }
   const shim = await installAgentShim(config.dataDirPath);
-  let client: ControlChannelClient | undefined = undefined;
+  const runtime = new LocalRuntime(config.dataDirPath, shim);
+  // The channel is created below; these closures reach it once it exists.
+  const link: { client?: ControlChannelClient } = {};
+  const pty = new PtyRelay(runtime, { sendBinary: (frame) => link.client?.sendBinary(frame) ?? false, emit: (name, data) => link.client?.emit(name, data) }, logger);
   const operations = createAgentOperations({
-    runtime: new LocalRuntime(config.dataDirPath, shim),
+    runtime,
     ports,
     dataDir: config.dataDirPath,
     logger,
-    hubUrl: () => client?.connectedUrl,
-    emit: (name, data) => client?.emit(name, data),
+    hubUrl: () => link.client?.connectedUrl,
+    emit: (name, data) => link.client?.emit(name, data),
+    pty,
   });
   await operations.restore();
   const startedAt = new Date().toISOString();
-  client = new ControlChannelClient({
+  const client = new ControlChannelClient({
     hubUrls: config.hubUrls,
     brokerId: credentials.brokerId,
     secret: credentials.secret,
     logger,
-    heartbeat: async () => ({ ...(await operations.heartbeat()), hostname: os.hostname(), startedAt }),
+    heartbeat: async () => ({ ...(await operations.heartbeat()), hostname: os.hostname(), startedAt, terminals: pty.openCount }),
     onRequest: operations.handle,
+    onEvent: (name, data) => void pty.onEvent(name, data),
+    onBinary: (frame) => pty.input(frame),
+    onDisconnected: () => pty.closeAll(),
     onConnected: (url) => process.stdout.write(`Scion broker connected to ${url}\n`),
   });
+  link.client = client;
   client.start();
   const stop = (signal: NodeJS.Signals) => {
     logger.info({ signal }, "stopping");

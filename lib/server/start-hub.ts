@@ -25,6 +25,7 @@ import { trackRequest } from "./request-log";
 import { resolveSessionSecret } from "./resolve-session-secret";
 import { shutdownHub } from "./shutdown-hub";
 import { startLocalBroker } from "./start-local-broker";
+import { acceptTerminal, PTY_PATH } from "../terminal/accept-terminal";
 import { backgroundJobs } from "./background-jobs";
 import { startScheduler } from "../runtime/scheduler";
 
@@ -91,7 +92,8 @@ export async function startHub({ config, logger, next, root = process.cwd(), wit
     if (state.runtime?.isShuttingDown) return rejectUpgrade(socket, 503, "Service Unavailable");
     if (next?.dev && pathname.startsWith("/_next/") && state.next) return state.next.upgrade(req, socket, head);
     if (pathname === CHANNEL_PATH && state.runtime) return acceptBrokerChannel(state.runtime, wss, req, socket, head);
-    // The terminal relay registers here when it lands.
+    const pty = PTY_PATH.exec(pathname);
+    if (pty && state.runtime) return acceptTerminal(state.runtime, wss, req, socket, head, pty[1]!);
     rejectUpgrade(socket, 404, "Not Found");
   }
 

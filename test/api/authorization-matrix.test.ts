@@ -58,6 +58,7 @@ const MATRIX: Record<string, Row> = {
   "POST /api/v1/agents/{id}/reset-auth": OWNER_OR_ADMIN,
   "GET /api/v1/agents/{id}/messages": OWNER_ADMIN_OR_SELF,
   "POST /api/v1/agents/{id}/messages": OWNER_OR_ADMIN,
+  "POST /api/v1/admin/agents/reset-auth-all": ADMINS,
   "POST /api/v1/agents/{id}/status": OWN_TOKEN_ONLY,
   "POST /api/v1/agents/{id}/token/refresh": OWN_TOKEN_ONLY,
   "GET /api/v1/runtime-brokers": PEOPLE,

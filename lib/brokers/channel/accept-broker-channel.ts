@@ -8,6 +8,8 @@ import type { HubRuntime } from "../../runtime/hub-runtime";
 import { authenticateBrokerRequest } from "../authenticate-broker-request";
 import { claimBroker, releaseBroker, touchBroker } from "../claim-broker";
 import { ChannelPeer } from "./channel-peer";
+import { decodeStreamFrame } from "./protocol";
+import type { HubTerminal } from "../../terminal/accept-terminal";
 import { changeAgent } from "../../agents/change-agent";
 
 const PING_MS = 15_000;
@@ -19,6 +21,9 @@ export interface HubBrokerConnection {
   ws: WebSocket;
   /** Settles once the disconnect has been recorded (or found stale). */
   released: Promise<void>;
+  /** Browser terminals relayed through this channel, by stream number. */
+  terminals: Map<number, HubTerminal>;
+  nextStream: number;
 }
 
 /**
@@ -51,11 +56,18 @@ async function attach(runtime: HubRuntime, brokerId: string, ws: WebSocket): Pro
     },
     onEvent: (name, data) => {
       if (name === "heartbeat") void touchBroker(runtime.db.pool, brokerId, sessionId).catch((err: unknown) => logger.warn({ err, brokerId }, "recording a broker heartbeat failed"));
-      else if (name === "agent.phase") void recordBrokerPhase(runtime, brokerId, data).catch((err: unknown) => logger.warn({ err, brokerId }, "recording an agent phase from a broker failed"));
+      else if (name === "pty.closed") {
+        const { stream, reason } = (data ?? {}) as { stream?: unknown; reason?: unknown };
+        if (typeof stream === "number") connection.terminals.get(stream)?.ended(typeof reason === "string" ? reason : "the terminal ended", 1000);
+      } else if (name === "agent.phase") void recordBrokerPhase(runtime, brokerId, data).catch((err: unknown) => logger.warn({ err, brokerId }, "recording an agent phase from a broker failed"));
     },
     onProtocolError: (err) => logger.warn({ brokerId, err: err.message }, "broker sent a malformed frame"),
+    onBinary: (frame) => {
+      const decoded = decodeStreamFrame(frame);
+      if (decoded) connection.terminals.get(decoded.stream)?.output(decoded.payload);
+    },
   });
-  const connection: HubBrokerConnection = { brokerId, sessionId, peer, ws, released };
+  const connection: HubBrokerConnection = { brokerId, sessionId, peer, ws, released, terminals: new Map(), nextStream: 1 };
   runtime.webSockets.add(ws);
 
   let alive = true;
@@ -68,6 +80,7 @@ async function attach(runtime: HubRuntime, brokerId: string, ws: WebSocket): Pro
 
   ws.once("close", () => {
     clearInterval(pinger);
+    for (const terminal of [...connection.terminals.values()]) terminal.ended("the runtime broker disconnected", 1011);
     runtime.webSockets.delete(ws);
     if (runtime.brokers.get(brokerId)?.sessionId === sessionId) runtime.brokers.delete(brokerId);
     void releaseBroker(runtime.db.pool, brokerId, sessionId)

@@ -32,10 +32,19 @@ export class ChannelPeer {
 
   constructor(
     private readonly ws: WebSocket,
-    private readonly handlers: { onRequest: RequestHandler; onEvent: (name: string, data: unknown) => void; onProtocolError: (err: Error) => void },
+    private readonly handlers: {
+      onRequest: RequestHandler;
+      onEvent: (name: string, data: unknown) => void;
+      onProtocolError: (err: Error) => void;
+      /** Binary frames: terminal bytes of a stream (see encodeStreamFrame). */
+      onBinary?: (data: Buffer) => void;
+    },
   ) {
     ws.on("message", (data, isBinary) => {
-      if (isBinary) return;
+      if (isBinary) {
+        this.handlers.onBinary?.(Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data));
+        return;
+      }
       let message: ChannelMessage | null;
       try {
         message = this.decoder.decode(data.toString());
@@ -65,6 +74,22 @@ export class ChannelPeer {
 
   emit(name: string, data: unknown): void {
     this.send({ t: "evt", name, data });
+  }
+
+  /** Sends a binary frame; false when the channel is closed. */
+  sendBinary(frame: Buffer): boolean {
+    if (this.closed || this.ws.readyState !== this.ws.OPEN) return false;
+    this.ws.send(frame, { binary: true });
+    return true;
+  }
+
+  /** Bytes queued on the socket and not yet written (for back-pressure). */
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  get isOpen(): boolean {
+    return !this.closed && this.ws.readyState === this.ws.OPEN;
   }
 
   private dispatch(message: ChannelMessage): void {

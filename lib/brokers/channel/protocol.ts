@@ -2,7 +2,7 @@ import { z } from "zod";
 
 /**
  * The hub ↔ broker control channel, shared by both ends. Text frames carry JSON messages;
- * binary frames (terminal bytes) come with the terminal relay. Requests carry an id and are
+ * binary frames carry terminal bytes, each prefixed with its 4-byte stream number (no base64). Requests carry an id and are
  * answered in any order, so a slow operation never holds up the others. A message whose JSON is
  * larger than PART_SIZE travels as numbered parts that the receiver joins.
  */
@@ -59,4 +59,20 @@ export class FrameDecoder {
     if (whole.t === "part") throw new Error("nested parts");
     return whole;
   }
+}
+
+/** Largest terminal chunk in one binary frame. */
+export const STREAM_CHUNK = 64 * 1024;
+
+/** A binary frame: the stream number (uint32, big-endian) then the bytes. */
+export function encodeStreamFrame(stream: number, payload: Uint8Array): Buffer {
+  const frame = Buffer.allocUnsafe(4 + payload.length);
+  frame.writeUInt32BE(stream, 0);
+  frame.set(payload, 4);
+  return frame;
+}
+
+export function decodeStreamFrame(frame: Buffer): { stream: number; payload: Buffer } | null {
+  if (frame.length < 4) return null;
+  return { stream: frame.readUInt32BE(0), payload: frame.subarray(4) };
 }

@@ -1,0 +1,175 @@
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import type { RawData, WebSocket, WebSocketServer } from "ws";
+import { z } from "zod";
+import { canAccessAgent } from "../agents/can-access-agent";
+import { authenticate } from "../auth/authenticate";
+import { applyIapIdentity } from "../auth/iap/apply-iap-identity";
+import { IDENTITY_HEADER } from "../auth/identity-header";
+import type { HubBrokerConnection } from "../brokers/channel/accept-broker-channel";
+import { encodeStreamFrame, STREAM_CHUNK } from "../brokers/channel/protocol";
+import { ApiError } from "../http/api-error";
+import type { HubRuntime } from "../runtime/hub-runtime";
+
+export const PTY_PATH = /^\/api\/v1\/agents\/([^/]+)\/pty$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Acknowledge output to the broker in batches of this many bytes written to the browser. */
+const ACK_BATCH = 32 * 1024;
+/** Browser input waiting on the control channel beyond this pauses reading from the browser. */
+const INPUT_HIGH_WATER = 1024 * 1024;
+const PING_MS = 30_000;
+
+const size = z.object({
+  cols: z.coerce.number().int().min(2).max(1000).default(80),
+  rows: z.coerce.number().int().min(2).max(500).default(24),
+});
+const controlMessage = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("resize"), cols: z.number().int().min(2).max(1000), rows: z.number().int().min(2).max(500) }).strict(),
+  z.object({ type: z.literal("ping") }).strict(),
+]);
+
+/** What a broker connection needs to route a terminal's output and end. */
+export interface HubTerminal {
+  output(payload: Buffer): void;
+  ended(reason: string, code: number): void;
+}
+
+/**
+ * GET /api/v1/agents/{id}/pty (WebSocket). Everything is decided before the upgrade: a person
+ * (session cookie, IAP identity or user API token; never an agent token, never anonymous) who
+ * owns the agent or is an admin, a browser request from this hub's own origin, a running agent
+ * whose broker this replica holds. Then a stream is opened on the broker's control channel,
+ * where `tmux attach` runs under a PTY: binary frames carry bytes both ways, text frames carry
+ * JSON control (`{"type":"resize","cols","rows"}`). Output is acknowledged to the broker only
+ * once written to the browser's socket, so a flood is held back at its source.
+ */
+export async function acceptTerminal(runtime: HubRuntime, wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer, rawAgentId: string): Promise<void> {
+  let connection: HubBrokerConnection;
+  let agentId: string;
+  let dims: z.output<typeof size>;
+  try {
+    delete req.headers[IDENTITY_HEADER];
+    let refused: ApiError | undefined;
+    if (runtime.iap && !(await applyIapIdentity(runtime, req, (_status, err) => (refused = err)))) throw refused ?? new ApiError("unauthorized", "IAP refused the request.");
+    const header = (name: string) => {
+      const value = req.headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    };
+    const result = await authenticate(runtime, { authorization: header("authorization"), cookie: header("cookie"), identity: header(IDENTITY_HEADER) });
+    const principal = result.principal;
+    if (!principal) throw new ApiError("unauthorized", "Sign in to open a terminal.");
+    if (principal.kind !== "user") throw new ApiError("forbidden", "Agents may not open terminals.");
+    // A browser carries cookies to any site's WebSocket; only our own pages may use them here.
+    if (principal.via !== "token" && !sameOrigin(req)) throw new ApiError("forbidden", "The terminal must be opened from this hub's own pages.");
+    if (!UUID.test(rawAgentId)) throw new ApiError("not_found", "No such agent.");
+    agentId = rawAgentId.toLowerCase();
+    const agent = await runtime.prisma.agent.findUnique({ where: { id: agentId } });
+    if (!agent || !canAccessAgent(principal, agent)) throw new ApiError("not_found", "No such agent.");
+    if (agent.phase !== "running") throw new ApiError("conflict", `The agent is ${agent.phase}; a terminal needs it running.`);
+    if (!agent.brokerId) throw new ApiError("no_runtime_broker", "The agent is not placed on a runtime broker.");
+    const held = runtime.brokers.get(agent.brokerId);
+    if (!held) throw new ApiError("broker_unavailable", "The agent's runtime broker is not connected to this hub replica.");
+    connection = held;
+    const parsed = size.safeParse(Object.fromEntries(new URL(req.url ?? "/", "http://x").searchParams));
+    if (!parsed.success) throw new ApiError("validation_error", "cols must be 2-1000 and rows 2-500.");
+    dims = parsed.data;
+  } catch (err) {
+    const apiErr = err instanceof ApiError ? err : new ApiError("internal", "Internal error.");
+    if (!(err instanceof ApiError)) runtime.logger.error({ err }, "terminal upgrade failed");
+    const body = JSON.stringify({ error: { code: apiErr.code, message: apiErr.message } });
+    socket.end(`HTTP/1.1 ${apiErr.status} ${apiErr.code}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    return;
+  }
+  wss.handleUpgrade(req, socket, head, (ws) => void relay(runtime, connection, ws, agentId, dims));
+}
+
+async function relay(runtime: HubRuntime, connection: HubBrokerConnection, ws: WebSocket, agentId: string, dims: { cols: number; rows: number }): Promise<void> {
+  const { peer } = connection;
+  const stream = connection.nextStream++;
+  runtime.webSockets.add(ws);
+  let ended = false;
+  let unacked = 0;
+  const ack = (bytes: number) => {
+    unacked += bytes;
+    if (unacked >= ACK_BATCH || ws.bufferedAmount === 0) {
+      peer.emit("pty.ack", { stream, bytes: unacked });
+      unacked = 0;
+    }
+  };
+  const end = (code: number, reason: string) => {
+    if (ended) return;
+    ended = true;
+    connection.terminals.delete(stream);
+    clearInterval(pinger);
+    peer.emit("pty.close", { stream });
+    if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason.slice(0, 120));
+  };
+  connection.terminals.set(stream, {
+    output(payload) {
+      if (ws.readyState !== ws.OPEN) return;
+      ws.send(payload, { binary: true }, (err) => {
+        if (!err) ack(payload.length);
+      });
+    },
+    ended: (reason, code) => end(code, reason),
+  });
+
+  let alive = true;
+  ws.on("pong", () => (alive = true));
+  const pinger = setInterval(() => {
+    if (!alive) return ws.terminate();
+    alive = false;
+    ws.ping();
+  }, PING_MS);
+
+  ws.on("message", (data: RawData, isBinary) => {
+    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    if (isBinary) {
+      for (let offset = 0; offset < bytes.length; offset += STREAM_CHUNK) peer.sendBinary(encodeStreamFrame(stream, bytes.subarray(offset, offset + STREAM_CHUNK)));
+      if (peer.bufferedAmount > INPUT_HIGH_WATER) holdInput();
+      return;
+    }
+    let message: z.output<typeof controlMessage>;
+    try {
+      message = controlMessage.parse(JSON.parse(bytes.toString("utf8")));
+    } catch {
+      ws.send(JSON.stringify({ type: "error", message: 'control frames are {"type":"resize","cols":N,"rows":N} with cols 2-1000 and rows 2-500' }));
+      return;
+    }
+    if (message.type === "resize") peer.emit("pty.resize", { stream, cols: message.cols, rows: message.rows });
+    else ws.send(JSON.stringify({ type: "pong" }));
+  });
+  // A paste larger than the channel can take pauses reading from the browser until it drains.
+  const holdInput = () => {
+    ws.pause();
+    const check = setInterval(() => {
+      if (ended || peer.bufferedAmount < INPUT_HIGH_WATER / 2) {
+        clearInterval(check);
+        ws.resume();
+      }
+    }, 10);
+  };
+  ws.on("close", () => end(1000, "closed"));
+  ws.on("error", () => end(1011, "socket error"));
+
+  try {
+    await peer.call("pty.open", { stream, agentId, ...dims }, 15_000);
+    if (!ended) ws.send(JSON.stringify({ type: "attached", agentId, cols: dims.cols, rows: dims.rows }));
+  } catch (err) {
+    runtime.logger.warn({ agentId, err: (err as Error).message }, "opening a terminal on the broker failed");
+    end(4409, `cannot attach: ${(err as Error).message}`);
+  }
+}
+
+/** The Origin of a browser request matches the host it was sent to (absent Origin: not a browser). */
+function sameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (!origin) return true;
+  try {
+    const forwardedHost = req.headers["x-forwarded-host"];
+    const host = (Array.isArray(forwardedHost) ? forwardedHost[0] : forwardedHost) ?? req.headers.host;
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
