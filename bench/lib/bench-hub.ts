@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -5,13 +6,15 @@ import { findFreePort } from "../../lib/db/embedded-postgres";
 import { spawnHub } from "../../test/spawn-hub";
 
 /** A production hub in its own process on a scratch embedded database, for one benchmark. */
-export async function startBenchHub(): Promise<{ url: string; dataDir: string; stop: () => Promise<void> }> {
+export async function startBenchHub(opts: { localBroker?: boolean } = {}): Promise<{ url: string; dataDir: string; stop: () => Promise<void> }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "scion-bench-"));
   fs.chmodSync(dataDir, 0o755);
-  const hub = spawnHub({ SCION_DATA_DIR: dataDir, PORT: String(await findFreePort()), SCION_LOG_LEVEL: "warn", SCION_LOCAL_BROKER: "false" });
+  const hub = spawnHub({ SCION_DATA_DIR: dataDir, PORT: String(await findFreePort()), SCION_LOG_LEVEL: "warn", SCION_LOCAL_BROKER: String(opts.localBroker === true) });
   const stop = async () => {
     hub.child.kill("SIGTERM");
     await hub.exited;
+    // The local broker's agents outlive it by design; a benchmark's must not.
+    if (opts.localBroker) spawnSync("tmux", ["-S", path.join(dataDir, "broker", "tmux.sock"), "kill-server"], { stdio: "ignore" });
     fs.rmSync(dataDir, { recursive: true, force: true });
   };
   try {

@@ -1,0 +1,95 @@
+/**
+ * Agent lifecycle figures through the real path (API → hub → broker → tmux → shim → hub):
+ * - create-to-running: POST /api/v1/agents with start:true until it answers with phase running,
+ *   against starting the same command in a tmux session directly (no hub, no shim) in the same run;
+ * - bulk reset-auth of N running agents (default 200) with POST /admin/agents/reset-auth-all,
+ *   against resetting the same agents one request at a time, in the same run.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { LocalRuntime } from "../broker/runtimes/local-runtime";
+import { startBenchHub } from "./lib/bench-hub";
+import { hubClient, summarize, waitForBroker } from "./lib/hub-client";
+
+const STARTS = Number(process.env.BENCH_STARTS ?? 20);
+const RESET_AGENTS = Number(process.env.BENCH_RESET_AGENTS ?? 200);
+
+export async function run() {
+  const hub = await startBenchHub({ localBroker: true });
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "scion-bench-tmux-"));
+  const direct = new LocalRuntime(scratch);
+  try {
+    const { call } = hubClient(hub.url, hub.dataDir);
+    await waitForBroker(call);
+    const { body: project } = await call<{ id: string }>("POST", "/api/v1/projects", { name: "lifecycle-bench" });
+    const create = async (name: string) => {
+      const started = performance.now();
+      const res = await call<{ id: string; phase: string }>("POST", "/api/v1/agents", { projectId: project.id, name, harness: "generic", command: "exec sleep 100000", start: true });
+      if (res.status !== 201 || res.body.phase !== "running") throw new Error(`${name} did not start: ${res.status} ${res.body.phase}`);
+      return { id: res.body.id, ms: performance.now() - started };
+    };
+
+    // Create to running, one at a time.
+    console.log(`agent-lifecycle: ${STARTS} creates to running; then reset-auth of ${RESET_AGENTS} running agents`);
+    const startSamples: number[] = [];
+    for (let i = 0; i < STARTS; i++) startSamples.push((await create(`start-${i}`)).ms);
+    const directSamples: number[] = [];
+    for (let i = 0; i < STARTS; i++) {
+      const agentId = crypto.randomUUID();
+      const started = performance.now();
+      await direct.start({ agentId, argv: ["sleep", "100000"], env: {} });
+      while (!(await direct.isRunning(agentId))) await new Promise((r) => setTimeout(r, 1));
+      directSamples.push(performance.now() - started);
+    }
+    const createToRunning = summarize(startSamples);
+    const directStart = summarize(directSamples);
+
+    // Bring the fleet to N running agents (the ones above count).
+    const fleetStarted = performance.now();
+    let made = STARTS;
+    const worker = async () => {
+      while (made < RESET_AGENTS) {
+        const i = made++;
+        await create(`fleet-${i}`);
+        if ((i + 1) % 50 === 0) console.log(`  ${i + 1}/${RESET_AGENTS} agents running`);
+      }
+    };
+    await Promise.all(Array.from({ length: 4 }, worker));
+    const fleetSeconds = (performance.now() - fleetStarted) / 1000;
+
+    const bulkStarted = performance.now();
+    const bulk = await call<{ total: number; succeeded: number; failed: number; results: Array<{ signalled: boolean }> }>("POST", "/api/v1/admin/agents/reset-auth-all");
+    const bulkMs = performance.now() - bulkStarted;
+    if (bulk.status !== 200 || bulk.body.failed !== 0) throw new Error(`reset-auth-all failed: ${bulk.status} ${JSON.stringify(bulk.body).slice(0, 300)}`);
+
+    const { body: list } = await call<{ items: Array<{ id: string }> }>("GET", "/api/v1/agents?phase=running&limit=500");
+    const oneByOneStarted = performance.now();
+    for (const agent of list.items) {
+      const res = await call<{ ok: boolean }>("POST", `/api/v1/agents/${agent.id}/reset-auth`);
+      if (!res.body.ok) throw new Error(`reset-auth of ${agent.id} failed`);
+    }
+    const oneByOneMs = performance.now() - oneByOneStarted;
+
+    const result = {
+      createToRunning,
+      directTmuxStart: directStart,
+      createToRunningRatioP50: Math.round((createToRunning.p50Ms / directStart.p50Ms) * 100) / 100,
+      fleet: { agents: RESET_AGENTS, secondsToStart: Math.round(fleetSeconds * 10) / 10 },
+      resetAuthAll: { agents: bulk.body.total, succeeded: bulk.body.succeeded, signalled: bulk.body.results.filter((r) => r.signalled).length, ms: Math.round(bulkMs) },
+      resetAuthOneByOne: { agents: list.items.length, ms: Math.round(oneByOneMs) },
+      resetAuthSpeedup: Math.round((oneByOneMs / bulkMs) * 100) / 100,
+    };
+    console.table({
+      "create → running (hub)": { "p50 ms": createToRunning.p50Ms, "p99 ms": createToRunning.p99Ms },
+      "tmux new-session (direct)": { "p50 ms": directStart.p50Ms, "p99 ms": directStart.p99Ms },
+    });
+    console.log(`create-to-running p50 is ${result.createToRunningRatioP50}× a bare tmux start`);
+    console.log(`reset-auth-all of ${bulk.body.total} running agents: ${result.resetAuthAll.ms} ms (${result.resetAuthAll.signalled} signalled); one request at a time: ${result.resetAuthOneByOne.ms} ms; bulk is ${result.resetAuthSpeedup}× faster`);
+    return result;
+  } finally {
+    for (const id of await direct.listRunning()) await direct.stop(id, 0);
+    await hub.stop();
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * The browser terminal path — WebSocket → hub → control channel → broker → PTY (tmux attach) —
+ * against a WebSocket connected straight to a PTY running the same `tmux attach` on the same
+ * agent session, in the same run: keystroke echo latency (one key, until its echo arrives) and
+ * bulk output throughput (a command printing megabytes, until its end marker arrives).
+ */
+import { spawn } from "node:child_process";
+import path from "node:path";
+import WebSocket from "ws";
+import { LocalRuntime } from "../broker/runtimes/local-runtime";
+import { startBenchHub } from "./lib/bench-hub";
+import { hubClient, summarize, waitForBroker } from "./lib/hub-client";
+
+const KEYSTROKES = Number(process.env.BENCH_KEYSTROKES ?? 300);
+const BULK_LINES = Number(process.env.BENCH_BULK_LINES ?? 400_000);
+const BULK_ROUNDS = Number(process.env.BENCH_BULK_ROUNDS ?? 3);
+
+interface PathFigures {
+  echo: ReturnType<typeof summarize>;
+  bulk: { rounds: number; bytesPerRound: number; meanMs: number; mibPerSecond: number };
+}
+
+export async function run(): Promise<{ subject: PathFigures; baseline: PathFigures; ratios: Record<string, number> }> {
+  const hub = await startBenchHub({ localBroker: true });
+  let direct: ReturnType<typeof spawn> | undefined;
+  try {
+    const { call, token } = hubClient(hub.url, hub.dataDir);
+    await waitForBroker(call);
+    const { body: project } = await call<{ id: string }>("POST", "/api/v1/projects", { name: "terminal-bench" });
+    const { status, body: agent } = await call<{ id: string; phase: string }>("POST", "/api/v1/agents", { projectId: project.id, name: "bench-shell", harness: "generic", command: "exec bash --norc --noprofile -i", start: true });
+    if (status !== 201 || agent.phase !== "running") throw new Error(`the bench agent did not start (${status}, ${agent.phase})`);
+
+    const runtime = new LocalRuntime(path.join(hub.dataDir, "broker"));
+    direct = spawn(process.execPath, [path.join(import.meta.dirname, "lib", "direct-pty-server.mjs"), JSON.stringify(runtime.attachCommand(agent.id))], { stdio: ["ignore", "pipe", "inherit"] });
+    const port = await new Promise<number>((resolve) => direct!.stdout!.on("data", (d: Buffer) => /up (\d+)/.test(d.toString()) && resolve(Number(/up (\d+)/.exec(d.toString())![1]))));
+
+    const viaHub = `${hub.url.replace("http", "ws")}/api/v1/agents/${agent.id}/pty?cols=160&rows=48`;
+    const straight = `ws://127.0.0.1:${port}/?cols=160&rows=48`;
+    console.log(`terminal: ${KEYSTROKES} keystrokes, ${BULK_ROUNDS} × seq 1 ${BULK_LINES} per path`);
+    // Alternate the paths so neither always runs on a warmer machine.
+    const baseline = await measurePath(straight, {});
+    const subject = await measurePath(viaHub, { authorization: `Bearer ${token}` });
+    const ratios = {
+      echoP50: round(subject.echo.p50Ms / baseline.echo.p50Ms),
+      echoP99: round(subject.echo.p99Ms / baseline.echo.p99Ms),
+      bulkThroughput: round(subject.bulk.mibPerSecond / baseline.bulk.mibPerSecond),
+    };
+    console.table({
+      "hub relay": { "echo p50 ms": subject.echo.p50Ms, "echo p99 ms": subject.echo.p99Ms, "bulk MiB/s": subject.bulk.mibPerSecond },
+      "direct WS→PTY": { "echo p50 ms": baseline.echo.p50Ms, "echo p99 ms": baseline.echo.p99Ms, "bulk MiB/s": baseline.bulk.mibPerSecond },
+    });
+    console.log(`ratios (hub / direct): echo p50 ${ratios.echoP50}, echo p99 ${ratios.echoP99}; bulk throughput ${ratios.bulkThroughput} of direct`);
+    return { subject, baseline, ratios };
+  } finally {
+    direct?.kill();
+    await hub.stop();
+  }
+}
+
+async function measurePath(url: string, headers: Record<string, string>): Promise<PathFigures> {
+  const term = await connect(url, headers);
+  try {
+    await term.quiet(500);
+    // Echo: one printable key at a time; done when it comes back on the screen.
+    const samples: number[] = [];
+    const keys = "abcdefghijklmnopqrstuvwxyz";
+    for (let i = 0; i < KEYSTROKES; i++) {
+      const key = keys[i % keys.length]!;
+      const started = performance.now();
+      await term.sendAndWait(key, (text) => text.includes(key));
+      samples.push(performance.now() - started);
+      if (i % keys.length === keys.length - 1) await term.sendAndWait("\x15", () => true, 0); // Ctrl-U clears the line
+    }
+    await term.quiet(300);
+    // Bulk: a command printing megabytes; done when its end marker (computed, so not the echo) arrives.
+    const times: number[] = [];
+    let bytes = 0;
+    for (let round = 0; round < BULK_ROUNDS; round++) {
+      const marker = `END${1000 + round}`;
+      const before = term.received();
+      const started = performance.now();
+      await term.sendAndWait(`seq 1 ${BULK_LINES}; echo END$((1000+${round}))\r`, (text) => text.includes(marker), 120_000);
+      times.push(performance.now() - started);
+      bytes += term.received() - before;
+      await term.quiet(300);
+    }
+    const meanMs = times.reduce((a, b) => a + b, 0) / times.length;
+    const bytesPerRound = Math.round(bytes / BULK_ROUNDS);
+    return { echo: summarize(samples), bulk: { rounds: BULK_ROUNDS, bytesPerRound, meanMs: round(meanMs), mibPerSecond: round(bytesPerRound / 1048576 / (meanMs / 1000)) } };
+  } finally {
+    term.ws.close();
+  }
+}
+
+function connect(url: string, headers: Record<string, string>) {
+  const ws = new WebSocket(url, { headers });
+  let total = 0;
+  let tail = "";
+  let lastData = performance.now();
+  let waiter: { test: (text: string) => boolean; resolve: () => void } | undefined;
+  ws.on("message", (data, isBinary) => {
+    if (!isBinary) return;
+    const chunk = data as Buffer;
+    total += chunk.length;
+    lastData = performance.now();
+    tail = (tail + chunk.toString("latin1")).slice(-4096);
+    if (waiter?.test(tail)) {
+      const w = waiter;
+      waiter = undefined;
+      w.resolve();
+    }
+  });
+  const api = {
+    ws,
+    received: () => total,
+    async sendAndWait(input: string, test: (text: string) => boolean, timeoutMs = 10_000) {
+      tail = "";
+      const done = timeoutMs === 0 ? Promise.resolve() : new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no answer to ${JSON.stringify(input.slice(0, 40))} within ${timeoutMs} ms`)), timeoutMs);
+        waiter = { test, resolve: () => (clearTimeout(timer), resolve()) };
+      });
+      ws.send(Buffer.from(input), { binary: true });
+      await done;
+    },
+    async quiet(ms: number) {
+      while (performance.now() - lastData < ms) await new Promise((r) => setTimeout(r, ms / 4));
+    },
+  };
+  return new Promise<typeof api>((resolve, reject) => {
+    ws.once("open", () => resolve(api));
+    ws.once("unexpected-response", (_q, res) => reject(new Error(`terminal refused: HTTP ${res.statusCode}`)));
+    ws.once("error", reject);
+  });
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
