@@ -23,6 +23,11 @@ const schema = z.object({
   portRange: z.string().default("8000-9000"),
   portsPerAgent: z.coerce.number().int().default(2),
   hostUrl: z.string().optional(),
+  runtime: z.enum(["local", "docker"], { error: 'must be "local" or "docker"' }).default("local"),
+  dockerHost: z.string().trim().optional(),
+  dockerImage: z.string().trim().min(1).default("localhost/scion-agent:bookworm"),
+  dockerHubUrl: httpUrl.optional(),
+  dockerNetwork: z.string().trim().regex(/^[A-Za-z0-9_.:-]{1,64}$/, { error: "must be a network name such as bridge or host" }).default("bridge"),
 });
 
 export type BrokerConfig = z.output<typeof schema> & { dataDirPath: string };
@@ -36,6 +41,11 @@ const ENV: Record<string, keyof z.input<typeof schema>> = {
   SCION_PORT_RANGE: "portRange",
   SCION_PORTS_PER_AGENT: "portsPerAgent",
   SCION_HOST_URL: "hostUrl",
+  SCION_RUNTIME: "runtime",
+  SCION_DOCKER_HOST: "dockerHost",
+  SCION_DOCKER_IMAGE: "dockerImage",
+  SCION_DOCKER_HUB_URL: "dockerHubUrl",
+  SCION_DOCKER_NETWORK: "dockerNetwork",
 };
 
 /** The broker's settings from its environment (API.md, "npm run broker"); one line per problem. */
@@ -52,6 +62,11 @@ export function loadBrokerConfig(env: Record<string, string | undefined> = proce
     portRange: env.SCION_PORT_RANGE || undefined,
     portsPerAgent: env.SCION_PORTS_PER_AGENT || undefined,
     hostUrl: env.SCION_HOST_URL || undefined,
+    runtime: env.SCION_RUNTIME || undefined,
+    dockerHost: env.SCION_DOCKER_HOST || env.DOCKER_HOST || undefined,
+    dockerImage: env.SCION_DOCKER_IMAGE || undefined,
+    dockerHubUrl: env.SCION_DOCKER_HUB_URL || undefined,
+    dockerNetwork: env.SCION_DOCKER_NETWORK || undefined,
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {

@@ -32,14 +32,14 @@ export function writeCredentials(dataDir: string, credentials: BrokerCredentials
 }
 
 /** Redeems a join token at the first hub that answers; the secret is returned only once. */
-export async function joinHub(hubUrls: string[], joinToken: string): Promise<BrokerCredentials> {
+export async function joinHub(hubUrls: string[], joinToken: string, capabilities: { runtimes: string[]; harnesses: string[] } = { runtimes: ["local"], harnesses: ["shell", "generic"] }): Promise<BrokerCredentials> {
   let lastError = "";
   for (const hubUrl of hubUrls) {
     try {
       const res = await fetch(new URL("/api/v1/runtime-brokers/join", hubUrl), {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ joinToken, hostname: os.hostname(), capabilities: { runtimes: ["local"], harnesses: ["shell", "generic"] } }),
+        body: JSON.stringify({ joinToken, hostname: os.hostname(), capabilities }),
         signal: AbortSignal.timeout(15_000),
       });
       const body = (await res.json().catch(() => ({}))) as { brokerId?: string; secret?: string; error?: { message?: string } };

@@ -6,13 +6,17 @@
 import os from "node:os";
 import { createLogger } from "../lib/log/create-logger";
 import { StartupError } from "../lib/runtime/startup-error";
-import { loadBrokerConfig } from "./config";
+import { loadBrokerConfig, type BrokerConfig } from "./config";
 import { createAgentOperations } from "./agent-operations";
 import { ControlChannelClient } from "./control-channel-client";
 import { PortPool } from "./port-pool";
 import { PtyRelay } from "./pty-relay";
 import { LocalRuntime } from "./runtimes/local-runtime";
-import { installAgentShim } from "./agent-shim";
+import Docker from "dockerode";
+import { HARNESS_REGISTRY } from "./harnesses";
+import { installAgentShim, type ShimInstall } from "./agent-shim";
+import { DockerRuntime } from "./runtimes/docker-runtime";
+import type { AgentRuntime } from "./runtimes/agent-runtime";
 import { joinHub, readCredentials, writeCredentials } from "./credentials";
 
 async function main(): Promise<void> {
@@ -21,7 +25,7 @@ async function main(): Promise<void> {
   let credentials = readCredentials(config.dataDirPath);
   if (!credentials) {
     if (!config.joinToken) throw new StartupError("SCION_JOIN_TOKEN: required on the first start (ask an admin to register this broker)");
-    credentials = await joinHub(config.hubUrls, config.joinToken);
+    credentials = await joinHub(config.hubUrls, config.joinToken, { runtimes: [config.runtime], harnesses: Object.keys(HARNESS_REGISTRY) });
     writeCredentials(config.dataDirPath, credentials);
     logger.info({ brokerId: credentials.brokerId }, "joined the hub");
   }
@@ -32,7 +36,7 @@ async function main(): Promise<void> {
     throw new StartupError(`SCION_PORT_RANGE/SCION_PORTS_PER_AGENT/SCION_HOST_URL: ${(err as Error).message}`);
   }
   const shim = await installAgentShim(config.dataDirPath);
-  const runtime = new LocalRuntime(config.dataDirPath, shim);
+  const runtime: AgentRuntime = config.runtime === "docker" ? await dockerRuntime(config, shim) : new LocalRuntime(config.dataDirPath, shim);
   // The channel is created below; these closures reach it once it exists.
   const link: { client?: ControlChannelClient } = {};
   const pty = new PtyRelay(runtime, { sendBinary: (frame) => link.client?.sendBinary(frame) ?? false, emit: (name, data) => link.client?.emit(name, data) }, logger);
@@ -68,6 +72,25 @@ async function main(): Promise<void> {
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
+}
+
+/** The docker runtime on the configured engine, checked before the broker says it is ready. */
+async function dockerRuntime(config: BrokerConfig, shim: ShimInstall): Promise<AgentRuntime> {
+  const host = config.dockerHost ?? "/var/run/docker.sock";
+  const docker = host.startsWith("tcp://") || host.startsWith("http")
+    ? new Docker({ host: new URL(host.replace(/^tcp:/, "http:")).hostname, port: Number(new URL(host.replace(/^tcp:/, "http:")).port || 2375) })
+    : new Docker({ socketPath: host.replace(/^unix:\/\//, "") });
+  try {
+    await docker.ping();
+  } catch (err) {
+    throw new StartupError(`SCION_DOCKER_HOST: cannot reach the container engine at ${host}: ${(err as Error).message}`);
+  }
+  try {
+    await docker.getImage(config.dockerImage).inspect();
+  } catch {
+    throw new StartupError(`SCION_DOCKER_IMAGE: the engine has no image ${config.dockerImage} (build one with docker/agent-image/build-offline.sh or its Dockerfile)`);
+  }
+  return new DockerRuntime({ dataDir: config.dataDirPath, shim, docker, image: config.dockerImage, hubUrl: config.dockerHubUrl, network: config.dockerNetwork });
 }
 
 main().catch((err: unknown) => {

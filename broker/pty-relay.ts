@@ -1,9 +1,8 @@
-import * as pty from "node-pty";
 import { z } from "zod";
 import { ChannelRequestError } from "../lib/brokers/channel/channel-peer";
 import { decodeStreamFrame, encodeStreamFrame, STREAM_CHUNK } from "../lib/brokers/channel/protocol";
 import type { Logger } from "../lib/log/create-logger";
-import type { AgentRuntime } from "./runtimes/agent-runtime";
+import type { AgentRuntime, TerminalProcess } from "./runtimes/agent-runtime";
 
 /**
  * Output a terminal may have in flight (sent to the hub, not yet acknowledged as written to the
@@ -18,7 +17,7 @@ const ptyAck = z.object({ stream: z.number().int(), bytes: z.number().int().min(
 const ptyClose = z.object({ stream: z.number().int() }).strict();
 
 interface Terminal {
-  proc: pty.IPty;
+  proc: TerminalProcess;
   unacked: number;
   paused: boolean;
 }
@@ -29,8 +28,8 @@ export interface PtyTransport {
 }
 
 /**
- * The broker's end of browser terminals. `pty.open` starts `tmux attach` to the agent's session
- * under a PTY (so a reconnect is a fresh attach that tmux redraws with the current screen); its
+ * The broker's end of browser terminals. `pty.open` attaches a terminal to the agent's tmux
+ * session through its runtime (a PTY running `tmux attach`, or a TTY exec in the container; so a reconnect is a fresh attach that tmux redraws with the current screen); its
  * output goes to the hub as binary frames on the stream; input, resize, acknowledgements and
  * close come back as frames and events. Closing a terminal only detaches: the session lives on.
  */
@@ -51,19 +50,10 @@ export class PtyRelay {
     const args = ptyOpenArgs.parse(raw);
     if (!(await this.runtime.isRunning(args.agentId))) throw new ChannelRequestError("conflict", "the agent's session is not running");
     this.close(args.stream);
-    const [file, ...argv] = this.runtime.attachCommand(args.agentId);
-    const proc = pty.spawn(file!, argv, {
-      name: "xterm-256color",
-      cols: args.cols,
-      rows: args.rows,
-      cwd: process.cwd(),
-      env: { ...process.env, TERM: "xterm-256color", TMUX: "" } as Record<string, string>,
-      encoding: null,
-    } as pty.IPtyForkOptions);
+    const proc = await this.runtime.openTerminal(args.agentId, { cols: args.cols, rows: args.rows });
     const terminal: Terminal = { proc, unacked: 0, paused: false };
     this.terminals.set(args.stream, terminal);
-    proc.onData((data: string | Buffer) => {
-      const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+    proc.onData((bytes) => {
       for (let offset = 0; offset < bytes.length; offset += STREAM_CHUNK) {
         const chunk = bytes.subarray(offset, offset + STREAM_CHUNK);
         if (!this.transport.sendBinary(encodeStreamFrame(args.stream, chunk))) return this.close(args.stream);
@@ -117,11 +107,7 @@ export class PtyRelay {
     const terminal = this.terminals.get(stream);
     if (!terminal) return;
     this.terminals.delete(stream);
-    try {
-      terminal.proc.kill();
-    } catch {
-      // already gone
-    }
+    terminal.proc.kill();
   }
 
   /** The control channel went away: every terminal attached through it detaches. */

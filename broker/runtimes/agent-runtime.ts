@@ -34,10 +34,22 @@ export interface AgentRuntime {
   sendText(agentId: string, text: string): Promise<void>;
   /** Agents whose sessions are running. */
   listRunning(): Promise<string[]>;
-  /** The command a PTY runs to attach a terminal to the agent's session. */
-  attachCommand(agentId: string): string[];
+  /** A terminal attached to the agent's session (closing it detaches; the session lives on). */
+  openTerminal(agentId: string, size: { cols: number; rows: number }): Promise<TerminalProcess>;
   /** The current screen of the agent's session. */
   capture(agentId: string): Promise<string>;
+}
+
+/** A terminal attached to an agent's session: bytes both ways, resize, flow control. */
+export interface TerminalProcess {
+  onData(listener: (chunk: Buffer) => void): void;
+  onExit(listener: () => void): void;
+  write(data: Buffer): void;
+  resize(cols: number, rows: number): void;
+  /** Stops reading output (the session's writer blocks once buffers fill) until resume(). */
+  pause(): void;
+  resume(): void;
+  kill(): void;
 }
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -4,7 +4,8 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { ShimInstall } from "../agent-shim";
-import { assertAgentId, UUID, waitFor, type AgentRuntime, type AgentSpec } from "./agent-runtime";
+import * as pty from "node-pty";
+import { assertAgentId, UUID, waitFor, type AgentRuntime, type AgentSpec, type TerminalProcess } from "./agent-runtime";
 
 const run = promisify(execFile);
 const SESSION_PREFIX = "scion-";
@@ -134,6 +135,33 @@ export class LocalRuntime implements AgentRuntime {
 
   attachCommand(agentId: string): string[] {
     return ["tmux", ...this.serverArgs, "attach-session", "-t", `=${this.sessionOf(agentId)}`];
+  }
+
+  async openTerminal(agentId: string, size: { cols: number; rows: number }): Promise<TerminalProcess> {
+    const [file, ...argv] = this.attachCommand(agentId);
+    const proc = pty.spawn(file!, argv, {
+      name: "xterm-256color",
+      cols: size.cols,
+      rows: size.rows,
+      cwd: process.cwd(),
+      env: { ...process.env, TERM: "xterm-256color", TMUX: "" } as Record<string, string>,
+      encoding: null,
+    } as pty.IPtyForkOptions);
+    return {
+      onData: (listener) => void proc.onData((data: string | Buffer) => listener(typeof data === "string" ? Buffer.from(data, "utf8") : data)),
+      onExit: (listener) => void proc.onExit(() => listener()),
+      write: (data) => proc.write(data),
+      resize: (cols, rows) => proc.resize(cols, rows),
+      pause: () => proc.pause(),
+      resume: () => proc.resume(),
+      kill: () => {
+        try {
+          proc.kill();
+        } catch {
+          // already gone
+        }
+      },
+    };
   }
 
   async capture(agentId: string): Promise<string> {

@@ -124,11 +124,7 @@ async function relay(runtime: HubRuntime, connection: HubBrokerConnection, ws: W
 
   ws.on("message", (data: RawData, isBinary) => {
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-    if (isBinary) {
-      for (let offset = 0; offset < bytes.length; offset += STREAM_CHUNK) peer.sendBinary(encodeStreamFrame(stream, bytes.subarray(offset, offset + STREAM_CHUNK)));
-      if (peer.bufferedAmount > INPUT_HIGH_WATER) holdInput();
-      return;
-    }
+    if (isBinary) return forward(bytes);
     let message: z.output<typeof controlMessage>;
     try {
       message = controlMessage.parse(JSON.parse(bytes.toString("utf8")));
@@ -139,6 +135,18 @@ async function relay(runtime: HubRuntime, connection: HubBrokerConnection, ws: W
     if (message.type === "resize") peer.emit("pty.resize", { stream, cols: message.cols, rows: message.rows });
     else ws.send(JSON.stringify({ type: "pong" }));
   });
+  // Keys typed before the broker has attached wait for it (bounded: the socket pauses beyond it).
+  let attached = false;
+  const early: Buffer[] = [];
+  const forward = (bytes: Buffer) => {
+    if (!attached) {
+      early.push(bytes);
+      if (early.reduce((n, b) => n + b.length, 0) > INPUT_HIGH_WATER) ws.pause();
+      return;
+    }
+    for (let offset = 0; offset < bytes.length; offset += STREAM_CHUNK) peer.sendBinary(encodeStreamFrame(stream, bytes.subarray(offset, offset + STREAM_CHUNK)));
+    if (peer.bufferedAmount > INPUT_HIGH_WATER) holdInput();
+  };
   // A paste larger than the channel can take pauses reading from the browser until it drains.
   const holdInput = () => {
     ws.pause();
@@ -154,7 +162,11 @@ async function relay(runtime: HubRuntime, connection: HubBrokerConnection, ws: W
 
   try {
     await peer.call("pty.open", { stream, agentId, ...dims }, 15_000);
-    if (!ended) ws.send(JSON.stringify({ type: "attached", agentId, cols: dims.cols, rows: dims.rows }));
+    if (ended) return;
+    attached = true;
+    for (const bytes of early.splice(0)) forward(bytes);
+    ws.resume();
+    ws.send(JSON.stringify({ type: "attached", agentId, cols: dims.cols, rows: dims.rows }));
   } catch (err) {
     runtime.logger.warn({ agentId, err: (err as Error).message }, "opening a terminal on the broker failed");
     end(4409, `cannot attach: ${(err as Error).message}`);

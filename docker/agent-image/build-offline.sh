@@ -1,0 +1,19 @@
+#!/bin/sh
+# Builds the agent image for the docker runtime without a registry (Debian packages only):
+# a minimal Debian with tmux, git and CA certificates, plus this machine's `node` (it needs only
+# glibc and libstdc++). The agent shim is not baked in: the broker mounts its bundled shim.
+#   docker/agent-image/build-offline.sh [image] [engine]
+# image defaults to localhost/scion-agent:bookworm, engine to podman.
+set -eu
+IMAGE="${1:-localhost/scion-agent:bookworm}"
+ENGINE="${2:-podman}"
+MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+ROOTFS="$(mktemp -d /var/tmp/scion-agent-rootfs.XXXXXX)"
+trap 'rm -rf "$ROOTFS"' EXIT
+echo "building $IMAGE: debootstrap (about 40 s)…"
+debootstrap --variant=minbase --include=tmux,ca-certificates,git,procps bookworm "$ROOTFS" "$MIRROR" >/dev/null
+cp "$(command -v node)" "$ROOTFS/usr/local/bin/node"
+rm -rf "$ROOTFS/var/cache/apt/archives/"*.deb "$ROOTFS/var/lib/apt/lists/"*
+echo "importing into $ENGINE…"
+tar -C "$ROOTFS" -c . | "$ENGINE" import --change 'CMD ["/bin/bash"]' - "$IMAGE" >/dev/null
+echo "built $IMAGE"
