@@ -79,6 +79,20 @@ describe("scion-agent run", () => {
   });
 });
 
+describe("scion-agent report", () => {
+  it("reports the activity a harness hook gives, with the agent's token; refuses what is not an activity", async () => {
+    const { agent, env } = await agentWithTokenFile();
+    await t.hub.runtime.prisma.agent.update({ where: { id: agent.id }, data: { phase: "running", activity: "idle" } });
+    const ok = shim(env, ["report", "--activity", "thinking", "--detail", "reading the repo"]);
+    expect(await ok.exited).toBe(0);
+    expect(await row(agent.id)).toMatchObject({ activity: "thinking", detail: "reading the repo" });
+    const bad = shim(env, ["report", "--activity", "offline"]);
+    expect(await bad.exited).toBe(2);
+    expect(bad.err()).toContain("activity: Invalid option");
+    expect((await row(agent.id)).activity).toBe("thinking");
+  });
+});
+
 describe("scion-agent doctor", () => {
   it("passes every check for a healthy agent", async () => {
     const { env } = await agentWithTokenFile();

@@ -82,6 +82,20 @@ describe("agent lifecycle through the local broker", () => {
     expect(fs.statSync(tmux.tokenFileOf(agent.id)).mode & 0o777).toBe(0o600);
   });
 
+  it("an agent's ports are reachable on the broker's machine", async () => {
+    const server = `require("http").createServer((q, s) => s.end("served by " + process.env.SCION_AGENT_ID)).listen(+process.env.AVAILABLE_LOCALHOST_PORT_A)`;
+    const { agent } = await create("Server", { harness: "generic", command: `exec node -e '${server}'`, start: true });
+    const answer = await until(async () => {
+      try {
+        return await (await fetch(`http://127.0.0.1:${agent.ports.A}/`, { signal: AbortSignal.timeout(1000) })).text();
+      } catch {
+        return undefined;
+      }
+    }, "the agent's server");
+    expect(answer).toBe(`served by ${agent.id}`);
+    await act(agent.id, "stop");
+  });
+
   it("messages are typed into the session and move pending → dispatched once; sent while stopped, they wait and go in at start", async () => {
     const { agent } = await create("Listener", { harness: "generic", command: "exec cat", start: true });
     expect(agent.phase).toBe("running");
