@@ -76,3 +76,16 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, 
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/** Where a broker keeps an agent's files: `<data>/workspaces/<id>` and `<data>/agents/<id>/agent-token`. */
+export class AgentPaths {
+  constructor(private readonly dataDir: string) {}
+
+  workspaceOf(agentId: string): string {
+    return path.join(this.dataDir, "workspaces", assertAgentId(agentId));
+  }
+
+  tokenFileOf(agentId: string): string {
+    return path.join(this.dataDir, "agents", assertAgentId(agentId), "agent-token");
+  }
+}

@@ -4,7 +4,7 @@ import path from "node:path";
 import type { Duplex } from "node:stream";
 import Docker from "dockerode";
 import type { ShimInstall } from "../agent-shim";
-import { assertAgentId, waitFor, type AgentRuntime, type AgentSpec, type TerminalProcess } from "./agent-runtime";
+import { AgentPaths, assertAgentId, waitFor, type AgentRuntime, type AgentSpec, type TerminalProcess } from "./agent-runtime";
 
 export interface DockerRuntimeOptions {
   dataDir: string;
@@ -35,26 +35,15 @@ const SHIM_DIR = "/opt/scion/bin";
  * lives as long as that session. Everything reaches tmux as argv through exec, never through a
  * shell string built from a request.
  */
-export class DockerRuntime implements AgentRuntime {
+export class DockerRuntime extends AgentPaths implements AgentRuntime {
   readonly kind = "docker" as const;
   private readonly docker: Docker;
   private readonly brokerLabel: string;
-  private readonly workspaces: string;
-  private readonly secrets: string;
 
   constructor(private readonly opts: DockerRuntimeOptions) {
+    super(opts.dataDir);
     this.docker = opts.docker;
     this.brokerLabel = crypto.createHash("sha256").update(path.resolve(opts.dataDir)).digest("hex").slice(0, 16);
-    this.workspaces = path.join(opts.dataDir, "workspaces");
-    this.secrets = path.join(opts.dataDir, "agents");
-  }
-
-  workspaceOf(agentId: string): string {
-    return path.join(this.workspaces, assertAgentId(agentId));
-  }
-
-  tokenFileOf(agentId: string): string {
-    return path.join(this.secrets, assertAgentId(agentId), "agent-token");
   }
 
   async start(spec: AgentSpec): Promise<void> {

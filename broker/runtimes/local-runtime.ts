@@ -5,7 +5,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import type { ShimInstall } from "../agent-shim";
 import * as pty from "node-pty";
-import { assertAgentId, UUID, waitFor, type AgentRuntime, type AgentSpec, type TerminalProcess } from "./agent-runtime";
+import { AgentPaths, assertAgentId, UUID, waitFor, type AgentRuntime, type AgentSpec, type TerminalProcess } from "./agent-runtime";
 
 const run = promisify(execFile);
 const SESSION_PREFIX = "scion-";
@@ -18,30 +18,19 @@ const SESSION_PREFIX = "scion-";
  * ever parsed by a shell, and the pane's first process is the shim, which receives SIGTERM
  * (stop) and SIGUSR2 (reset-auth). Environment variables go in with `-e`.
  */
-export class LocalRuntime implements AgentRuntime {
+export class LocalRuntime extends AgentPaths implements AgentRuntime {
   readonly kind = "local" as const;
   /** How tmux finds this broker's server: `-S <socket>`, or `-L <name>` when the path is too long. */
   readonly serverArgs: string[];
-  private readonly workspaces: string;
-  private readonly secrets: string;
 
   constructor(
     dataDir: string,
     private readonly shim?: ShimInstall,
   ) {
+    super(dataDir);
     const socket = path.join(dataDir, "tmux.sock");
     // Unix socket paths are limited to about 107 bytes.
     this.serverArgs = Buffer.byteLength(socket) <= 100 ? ["-S", socket] : ["-L", `scion-${crypto.createHash("sha256").update(dataDir).digest("hex").slice(0, 16)}`];
-    this.workspaces = path.join(dataDir, "workspaces");
-    this.secrets = path.join(dataDir, "agents");
-  }
-
-  workspaceOf(agentId: string): string {
-    return path.join(this.workspaces, assertAgentId(agentId));
-  }
-
-  tokenFileOf(agentId: string): string {
-    return path.join(this.secrets, assertAgentId(agentId), "agent-token");
   }
 
   async start(spec: AgentSpec): Promise<void> {

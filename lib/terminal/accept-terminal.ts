@@ -10,6 +10,7 @@ import type { HubBrokerConnection } from "../brokers/channel/accept-broker-chann
 import { encodeStreamFrame, STREAM_CHUNK } from "../brokers/channel/protocol";
 import { ApiError } from "../http/api-error";
 import type { HubRuntime } from "../runtime/hub-runtime";
+import { keepAlive } from "../http/keep-alive";
 
 export const PTY_PATH = /^\/api\/v1\/agents\/([^/]+)\/pty$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -100,7 +101,7 @@ async function relay(runtime: HubRuntime, connection: HubBrokerConnection, ws: W
     if (ended) return;
     ended = true;
     connection.terminals.delete(stream);
-    clearInterval(pinger);
+    stopPinging();
     peer.emit("pty.close", { stream });
     if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason.slice(0, 120));
   };
@@ -114,13 +115,7 @@ async function relay(runtime: HubRuntime, connection: HubBrokerConnection, ws: W
     ended: (reason, code) => end(code, reason),
   });
 
-  let alive = true;
-  ws.on("pong", () => (alive = true));
-  const pinger = setInterval(() => {
-    if (!alive) return ws.terminate();
-    alive = false;
-    ws.ping();
-  }, PING_MS);
+  const stopPinging = keepAlive(ws, PING_MS);
 
   ws.on("message", (data: RawData, isBinary) => {
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);

@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintAgentToken } from "../../lib/auth/agent-token";
 import { startTestHub, type TestHub } from "../start-test-hub";
+import { until } from "../until";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 let t: TestHub;
@@ -37,14 +38,6 @@ function shim(env: Record<string, string | undefined>, args: string[]) {
   child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return { child, exited, out: () => out, err: () => err };
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const row = (id: string) => t.hub.runtime.prisma.agent.findUniqueOrThrow({ where: { id } });

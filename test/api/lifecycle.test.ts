@@ -8,6 +8,7 @@ import { LocalRuntime } from "../../broker/runtimes/local-runtime";
 import type { AgentJson } from "../../lib/agents/schemas";
 import type { EventDelivery } from "../../lib/events/event-bus";
 import { startTestHub, type TestHub, type TestUser } from "../start-test-hub";
+import { until } from "../until";
 
 /**
  * The whole path, for real: API → hub → control channel → the local broker process → tmux →
@@ -22,16 +23,6 @@ let brokerId: string;
 let tmux: LocalRuntime;
 
 const json = async <T = Record<string, unknown>>(res: Response) => (await res.json()) as T;
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 beforeAll(async () => {
   t = await startTestHub({ SCION_LOCAL_BROKER: "true" }, { localBroker: true });

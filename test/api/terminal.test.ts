@@ -7,6 +7,7 @@ import { mintAgentToken } from "../../lib/auth/agent-token";
 import { encodeSessionCookie, SESSION_COOKIE } from "../../lib/auth/session-cookie";
 import type { AgentJson } from "../../lib/agents/schemas";
 import { startTestHub, type TestHub, type TestUser } from "../start-test-hub";
+import { until } from "../until";
 
 /** The browser terminal for real: WebSocket → hub → control channel → broker → PTY → tmux attach. */
 let t: TestHub;
@@ -17,16 +18,6 @@ let projectId: string;
 let tmux: LocalRuntime;
 
 const json = async <T = Record<string, unknown>>(res: Response) => (await res.json()) as T;
-
-async function until<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 beforeAll(async () => {
   t = await startTestHub({ SCION_LOCAL_BROKER: "true" }, { localBroker: true });

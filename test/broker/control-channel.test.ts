@@ -12,6 +12,7 @@ import { findFreePort } from "../../lib/db/embedded-postgres";
 import { startHub, type Hub } from "../../lib/server/start-hub";
 import { captureLogger } from "../silent-logger";
 import { createTestDatabase, type TestDatabase } from "../test-database";
+import { until } from "../until";
 
 let db: TestDatabase;
 let hub: Hub;
@@ -61,14 +62,6 @@ function client(brokerId: string, secret: string, handlers: Record<string, (args
   clients.push(c);
   c.start();
   return c;
-}
-
-async function until(check: () => Promise<boolean> | boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 const brokerRow = (id: string) => hub.runtime.prisma.runtimeBroker.findUniqueOrThrow({ where: { id } });
@@ -155,7 +148,7 @@ describe("broker control channel", () => {
     expect(rows).toEqual([{ status: "offline", connectedSessionId: null }]);
 
     hub = await start();
-    await until(async () => connects === 2 && (await brokerRow(brokerId)).status === "online", 10_000);
+    await until(async () => connects === 2 && (await brokerRow(brokerId)).status === "online", "the broker back online after the hub restart", 10_000);
     expect(hub.runtime.brokers.has(brokerId)).toBe(true);
   });
 });

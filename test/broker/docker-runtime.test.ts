@@ -19,6 +19,7 @@ import { findFreePort } from "../../lib/db/embedded-postgres";
 import { startPodman, type Podman } from "../podman";
 import { captureLogger } from "../silent-logger";
 import { startTestHub, type TestHub, type TestUser } from "../start-test-hub";
+import { until } from "../until";
 
 /**
  * The docker runtime against a real Docker-compatible engine (Podman's API through dockerode):
@@ -30,16 +31,6 @@ let docker: Docker;
 let shim: ShimInstall;
 let dataDir: string;
 let runtime: DockerRuntime;
-
-async function until<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 beforeAll(async () => {
   podman = await startPodman();

@@ -11,6 +11,7 @@ import { ChannelPeer } from "./channel-peer";
 import { decodeStreamFrame } from "./protocol";
 import type { HubTerminal } from "../../terminal/accept-terminal";
 import { changeAgent } from "../../agents/change-agent";
+import { keepAlive } from "../../http/keep-alive";
 
 const PING_MS = 15_000;
 
@@ -70,16 +71,10 @@ async function attach(runtime: HubRuntime, brokerId: string, ws: WebSocket): Pro
   const connection: HubBrokerConnection = { brokerId, sessionId, peer, ws, released, terminals: new Map(), nextStream: 1 };
   runtime.webSockets.add(ws);
 
-  let alive = true;
-  ws.on("pong", () => (alive = true));
-  const pinger = setInterval(() => {
-    if (!alive) return ws.terminate();
-    alive = false;
-    ws.ping();
-  }, PING_MS);
+  const stopPinging = keepAlive(ws, PING_MS);
 
   ws.once("close", () => {
-    clearInterval(pinger);
+    stopPinging();
     for (const terminal of [...connection.terminals.values()]) terminal.ended("the runtime broker disconnected", 1011);
     runtime.webSockets.delete(ws);
     if (runtime.brokers.get(brokerId)?.sessionId === sessionId) runtime.brokers.delete(brokerId);
