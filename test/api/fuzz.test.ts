@@ -126,5 +126,5 @@ describe("hostile input", () => {
     console.log(`fuzz: ${requests.length} requests, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`);
     expect(failures.slice(0, 25)).toEqual([]);
     expect([...statuses.keys()].filter((s) => s >= 500)).toEqual([]);
-  });
+  }, 240_000); // thousands of requests through Next.js on two shared cores; a ceiling, not a speed check
 });
