@@ -22,6 +22,7 @@ const hubEnv = { NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", HOST: "12
 
 export default defineConfig({
   testDir: "e2e",
+  globalTeardown: "./e2e/support/global-teardown.ts",
   fullyParallel: false,
   workers: 1,
   forbidOnly: Boolean(process.env.CI),

@@ -1,34 +1,25 @@
+import { AgentList } from "@/components/agents/agent-list";
 import { AppShell } from "@/components/shell/app-shell";
-import { StatCard } from "@/components/shell/stat-card";
-import { redirect } from "next/navigation";
-import { getFleetSummary } from "@/lib/agents/get-fleet-summary";
-import { getPagePrincipal } from "@/lib/auth/get-page-principal";
+import { listAgents } from "@/lib/agents/list-agents";
+import { listAgentsQuery } from "@/lib/agents/schemas";
+import { requirePageUser } from "@/lib/auth/require-page-user";
 import { getHubRuntime } from "@/lib/runtime/hub-runtime";
 
 export const dynamic = "force-dynamic";
+export const metadata = { title: { absolute: "Agents · Scion Hub" } };
 
-export default async function HomePage() {
+// The agent list, first page rendered from the database; the client keeps it live.
+export default async function AgentsPage() {
   const runtime = getHubRuntime();
-  const principal = await getPagePrincipal(runtime);
-  if (!principal || principal.kind !== "user") redirect("/login");
-  if (principal.user.status !== "active") redirect(`/login?error=AccessDenied&reason=${encodeURIComponent("This account is suspended. Ask an administrator to reactivate it.")}`);
-  const summary = await getFleetSummary(runtime.prisma, principal);
+  const viewer = await requirePageUser(runtime, "/");
+  const [page, projects, brokers] = await Promise.all([
+    listAgents(runtime.prisma, viewer, listAgentsQuery.parse({ limit: "50" })),
+    runtime.prisma.project.findMany({ select: { id: true, name: true }, orderBy: { name: "asc" }, take: 500 }),
+    runtime.prisma.runtimeBroker.findMany({ select: { id: true, name: true, status: true }, orderBy: { name: "asc" }, take: 500 }),
+  ]);
   return (
-    <AppShell badge={runtime.config.authMode === "dev" ? "Dev mode" : undefined}>
-      <h1 className="text-xl font-semibold">Agents</h1>
-      <dl className="mt-6 grid grid-cols-1 gap-4 sm:grid-cols-3">
-        <StatCard label="Agents" value={summary.agents} hint={`${summary.runningAgents} running`} />
-        <StatCard label="Projects" value={summary.projects} />
-        <StatCard label="Brokers online" value={summary.brokersOnline} hint={`of ${summary.brokers} registered`} />
-      </dl>
-      {summary.agents === 0 && (
-        <section className="mt-10 rounded-lg border border-dashed border-zinc-300 p-10 text-center dark:border-zinc-700">
-          <h2 className="font-medium">No agents yet</h2>
-          <p className="mt-2 text-sm text-zinc-600 dark:text-zinc-400">
-            Agents you create appear here with their status, live.
-          </p>
-        </section>
-      )}
+    <AppShell viewer={viewer.user} devMode={runtime.config.authMode === "dev"}>
+      <AgentList initial={page} projects={projects} brokers={brokers} />
     </AppShell>
   );
 }

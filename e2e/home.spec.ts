@@ -8,12 +8,12 @@ test("a newcomer opens the dashboard and sees the empty agent overview", async (
   const response = await page.goto("/");
   expect(response?.status()).toBe(200);
 
-  await expect(page).toHaveTitle("Scion Hub");
+  await expect(page).toHaveTitle("Agents · Scion Hub");
   await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Agents" })).toBeVisible();
   await expect(page.getByRole("heading", { level: 1, name: "Agents" })).toBeVisible();
   await expect(page.getByText("Dev mode")).toBeVisible();
   await expect(page.getByRole("heading", { name: "No agents yet" })).toBeVisible();
-  await expect(page.getByText("Brokers online")).toBeVisible();
+  await expect(page.getByRole("button", { name: "New agent" })).toBeVisible();
 
   await page.screenshot({ path: testInfo.outputPath("home.png"), fullPage: true });
   expect(errors).toEqual([]);

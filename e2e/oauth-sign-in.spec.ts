@@ -3,7 +3,7 @@ import { OAUTH_HUB_URL } from "../playwright.config";
 
 async function signInThroughProvider(page: Page, email: string) {
   await page.goto(`${OAUTH_HUB_URL}/`);
-  await expect(page).toHaveURL(/\/login$/);
+  await expect(page).toHaveURL(/\/login(\?callbackUrl=%2F)?$/);
   await page.getByRole("button", { name: "Sign in with Test SSO" }).click();
   // oidc-provider's development login and consent forms.
   await page.locator('input[name="login"]').fill(email);

@@ -2,6 +2,7 @@ import { redirect } from "next/navigation";
 import { SignInButtons } from "@/components/auth/sign-in-buttons";
 import { getPagePrincipal } from "@/lib/auth/get-page-principal";
 import { listAuthProviders } from "@/lib/auth/list-auth-providers";
+import { safeReturnPath } from "@/lib/auth/require-page-user";
 import { getHubRuntime } from "@/lib/runtime/hub-runtime";
 
 export const dynamic = "force-dynamic";
@@ -13,13 +14,17 @@ const ERRORS: Record<string, string> = {
   OAuthCallback: "The identity provider's answer could not be verified. Try again.",
   Callback: "The sign-in could not be completed. Try again.",
   Configuration: "Sign-in is misconfigured on this hub. Tell an administrator.",
+  OAuthAccountNotLinked: "This email is already linked to another sign-in method. Use the one you used before.",
+  SessionRequired: "Sign in to see that page.",
+  Verification: "The sign-in link is no longer valid. Start again.",
 };
 
 export default async function LoginPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const runtime = getHubRuntime();
   const principal = await getPagePrincipal(runtime);
-  if (principal?.kind === "user" && principal.user.status === "active") redirect("/");
   const params = await searchParams;
+  const returnTo = safeReturnPath(typeof params.callbackUrl === "string" ? params.callbackUrl : null);
+  if (principal?.kind === "user" && principal.user.status === "active") redirect(returnTo);
   const error = typeof params.error === "string" ? params.error : undefined;
   const reason = typeof params.reason === "string" ? params.reason.slice(0, 300) : undefined;
   const { mode, providers } = listAuthProviders(runtime.config);
@@ -32,10 +37,20 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
         </p>
       )}
       {mode === "oauth" ? (
-        <SignInButtons providers={providers} />
+        <SignInButtons providers={providers} callbackUrl={returnTo} />
       ) : (
         <p className="mt-4 text-sm text-zinc-600 dark:text-zinc-400">
-          {mode === "proxy" ? "This hub signs you in through Google IAP; reload the page to sign in again." : "Dev mode signs you in automatically; open the dashboard."}
+          {mode === "proxy" ? (
+            "This hub signs you in through Google IAP; reload the page to sign in again."
+          ) : (
+            <>
+              Dev mode signs you in automatically.{" "}
+              <a href={returnTo} className="underline">
+                Open the dashboard
+              </a>
+              .
+            </>
+          )}
         </p>
       )}
     </main>

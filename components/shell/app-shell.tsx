@@ -1,33 +1,48 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
+import { Providers } from "../providers";
+import { NavLinks } from "./nav-links";
+import { UserMenu } from "./user-menu";
 
-// Projects, Brokers and Admin join as their pages land.
-const NAV = [{ href: "/", label: "Agents" }];
+export interface ShellViewer {
+  name: string | null;
+  email: string | null;
+  role: "admin" | "member" | null;
+}
 
-/** The frame of every dashboard page: product name, navigation, and the page's content. */
-export function AppShell({ children, badge }: { children: ReactNode; badge?: string }) {
+/**
+ * The frame of every dashboard page: product name, navigation (Admin only for admins), the
+ * dev-mode badge, the user menu, and the client providers (queries, live events, toasts).
+ */
+export function AppShell({ children, viewer, devMode }: { children: ReactNode; viewer: ShellViewer; devMode: boolean }) {
+  const nav = [
+    { href: "/", label: "Agents" },
+    { href: "/projects", label: "Projects" },
+    { href: "/brokers", label: "Brokers" },
+    ...(viewer.role === "admin" ? [{ href: "/admin/maintenance", label: "Admin" }] : []),
+  ];
   return (
-    <div className="flex min-h-screen flex-col">
-      <header className="border-b border-zinc-200 dark:border-zinc-800">
-        <div className="mx-auto flex h-14 max-w-6xl items-center gap-6 px-4">
-          <Link href="/" className="font-semibold tracking-tight">
-            Scion Hub
-          </Link>
-          <nav aria-label="Main" className="flex gap-4 text-sm text-zinc-600 dark:text-zinc-400">
-            {NAV.map((item) => (
-              <Link key={item.href} href={item.href} className="hover:text-zinc-900 dark:hover:text-zinc-100">
-                {item.label}
-              </Link>
-            ))}
-          </nav>
-          {badge && (
-            <span className="ml-auto rounded-full bg-amber-100 px-2.5 py-0.5 text-xs font-medium text-amber-900 dark:bg-amber-900/40 dark:text-amber-200">
-              {badge}
-            </span>
-          )}
-        </div>
-      </header>
-      <main className="mx-auto w-full max-w-6xl flex-1 px-4 py-8">{children}</main>
-    </div>
+    <Providers>
+      <div className="flex min-h-screen flex-col">
+        <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:rounded focus:bg-white focus:px-3 focus:py-1 dark:focus:bg-zinc-900">
+          Skip to content
+        </a>
+        <header className="border-b border-zinc-200 dark:border-zinc-800">
+          <div className="mx-auto flex h-14 max-w-6xl items-center gap-6 px-4">
+            <Link href="/" className="font-semibold tracking-tight">
+              Scion Hub
+            </Link>
+            <NavLinks items={nav} />
+            <div className="ml-auto flex items-center gap-3">
+              {devMode && <span className="rounded-full bg-amber-100 px-2.5 py-0.5 text-xs font-medium text-amber-900 dark:bg-amber-900/40 dark:text-amber-200">Dev mode</span>}
+              <UserMenu name={viewer.name ?? viewer.email ?? "Signed in"} email={viewer.email} />
+            </div>
+          </div>
+        </header>
+        <main id="main" className="mx-auto w-full max-w-6xl flex-1 px-4 py-8">
+          {children}
+        </main>
+      </div>
+    </Providers>
   );
 }

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { agentSchema, agentStatusBody, createAgentBody, createProjectAgentBody, listAgentsQuery, updateAgentBody } from "../agents/schemas";
 import { brokerSchema, joinBrokerBody, listBrokersQuery, registerBrokerBody } from "../brokers/schemas";
 import type { RouteAccess } from "../http/api-route";
+import { listRunsQuery } from "../maintenance/list-runs";
 import { listMessagesQuery, sendMessageBody } from "../messages/schemas";
 import { createProjectBody, listProjectsQuery, projectSchema, updateProjectBody } from "../projects/schemas";
 import { apiTokenSchema, createApiTokenBody } from "../tokens/schemas";
@@ -71,6 +72,18 @@ export const API_ROUTES: ApiRouteSpec[] = [
     access: "user",
     response: z.object({ agentId: z.uuid(), ok: z.boolean(), signalled: z.boolean(), error: z.string().optional(), warning: z.string().optional() }),
   },
+  { method: "GET", path: "/api/v1/admin/maintenance/operations", summary: "Maintenance operations and their parameters", access: "admin" },
+  {
+    method: "POST",
+    path: "/api/v1/admin/maintenance/operations/{key}/run",
+    summary: "Start a maintenance run (202); progress on maintenance.run.{id}.progress",
+    access: "admin",
+    body: z.object({ params: z.record(z.string(), z.unknown()).optional() }).strict(),
+    status: 202,
+  },
+  { method: "GET", path: "/api/v1/admin/maintenance/runs", summary: "Maintenance run history, newest first", access: "admin", query: listRunsQuery },
+  { method: "GET", path: "/api/v1/admin/maintenance/runs/{id}", summary: "One maintenance run with its log", access: "admin" },
+  { method: "POST", path: "/api/v1/admin/maintenance/runs/{id}/abort", summary: "Ask a running maintenance run to stop (202)", access: "admin", status: 202 },
   {
     method: "POST",
     path: "/api/v1/admin/agents/reset-auth-all",
@@ -83,6 +96,13 @@ export const API_ROUTES: ApiRouteSpec[] = [
       failed: z.number().int(),
       results: z.array(z.object({ agentId: z.uuid(), name: z.string(), ok: z.boolean(), signalled: z.boolean(), error: z.string().optional(), warning: z.string().optional() })),
     }),
+  },
+  {
+    method: "GET",
+    path: "/api/v1/agents/{id}/history",
+    summary: "An agent's last 100 phase/activity changes, newest first",
+    access: "any",
+    response: z.object({ items: z.array(z.object({ phase: z.string(), activity: z.string().nullable(), detail: z.string().nullable(), actor: z.string(), at: z.iso.datetime() })) }),
   },
   { method: "GET", path: "/api/v1/agents/{id}/messages", summary: "An agent's messages", access: "any", query: listMessagesQuery },
   { method: "POST", path: "/api/v1/agents/{id}/messages", summary: "Send a message into an agent's session", access: "user", body: sendMessageBody, status: 201 },

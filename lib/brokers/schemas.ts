@@ -36,6 +36,8 @@ export const brokerSchema = z.object({
   portsPerAgent: z.number().int(),
   hostUrl: z.string().nullable(),
   agentCount: z.number().int(),
+  runningAgents: z.number().int(),
+  portsInUse: z.number().int(),
   createdAt: z.iso.datetime(),
 });
 

@@ -1,7 +1,7 @@
 import type { RuntimeBroker } from "../db/generated/client";
 import type { BrokerJson } from "./schemas";
 
-export function toBrokerJson(b: RuntimeBroker, agentCount: number): BrokerJson {
+export function toBrokerJson(b: RuntimeBroker, agentCount: number, usage: { running: number; ports: number } = { running: 0, ports: 0 }): BrokerJson {
   return {
     id: b.id,
     name: b.name,
@@ -16,6 +16,8 @@ export function toBrokerJson(b: RuntimeBroker, agentCount: number): BrokerJson {
     portsPerAgent: b.portsPerAgent,
     hostUrl: b.hostUrl,
     agentCount,
+    runningAgents: usage.running,
+    portsInUse: usage.ports,
     createdAt: b.createdAt.toISOString(),
   };
 }

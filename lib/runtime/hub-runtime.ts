@@ -37,6 +37,8 @@ export interface HubRuntime {
   iap?: { jwks: JwksCache; provisioned: Map<string, { userId: string; at: number }> };
   /** Dev mode only: the local developer that pages sign in automatically. */
   devUser?: UserIdentity;
+  /** Maintenance runs on this replica that were asked to abort (the database flag reaches the others). */
+  abortedRuns: Set<string>;
   /** Background jobs (singletons across replicas); absent until the hub has started. */
   scheduler?: Scheduler;
   /** Set once shutdown begins: readiness fails and new upgrades are refused. */

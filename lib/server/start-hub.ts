@@ -117,6 +117,7 @@ export async function startHub({ config, logger, next, root = process.cwd(), wit
       streams: new Set(),
       brokers: new Map(),
       webSockets: new Set(),
+      abortedRuns: new Set(),
       isShuttingDown: false,
     };
     if (config.authMode === "dev") runtime.devUser = await prepareDevMode(runtime);

@@ -57,8 +57,14 @@ const MATRIX: Record<string, Row> = {
   "POST /api/v1/agents/{id}/restart": OWNER_OR_ADMIN,
   "POST /api/v1/agents/{id}/reset-auth": OWNER_OR_ADMIN,
   "GET /api/v1/agents/{id}/messages": OWNER_ADMIN_OR_SELF,
+  "GET /api/v1/agents/{id}/history": OWNER_ADMIN_OR_SELF,
   "POST /api/v1/agents/{id}/messages": OWNER_OR_ADMIN,
   "POST /api/v1/admin/agents/reset-auth-all": ADMINS,
+  "GET /api/v1/admin/maintenance/operations": ADMINS,
+  "POST /api/v1/admin/maintenance/operations/{key}/run": ADMINS,
+  "GET /api/v1/admin/maintenance/runs": ADMINS,
+  "GET /api/v1/admin/maintenance/runs/{id}": ADMINS,
+  "POST /api/v1/admin/maintenance/runs/{id}/abort": ADMINS,
   "POST /api/v1/agents/{id}/status": OWN_TOKEN_ONLY,
   "POST /api/v1/agents/{id}/token/refresh": OWN_TOKEN_ONLY,
   "GET /api/v1/runtime-brokers": PEOPLE,
@@ -102,7 +108,9 @@ async function fixtures() {
     ownAgent: (await mintAgentToken(sessionSecret, agent)).token,
     foreignAgent: (await mintAgentToken(sessionSecret, foreign)).token,
   };
-  return { n, owner, target, project, agent, tokens, joinToken, brokerId: broker.id };
+  await prisma.maintenanceOperation.upsert({ where: { key: "purge-messages" }, create: { key: "purge-messages", title: "Purge", description: "d" }, update: {} });
+  const run = await prisma.maintenanceRun.create({ data: { operationKey: "purge-messages", status: "completed", completedAt: new Date() } });
+  return { n, owner, target, project, agent, tokens, joinToken, brokerId: broker.id, runId: run.id };
 }
 
 function requestFor(method: string, path: string, f: Awaited<ReturnType<typeof fixtures>>): { url: string; body?: unknown } {
@@ -114,8 +122,10 @@ function requestFor(method: string, path: string, f: Awaited<ReturnType<typeof f
         ? f.project.id
         : path.startsWith("/api/v1/runtime-brokers/")
           ? f.brokerId
-          : f.agent.id;
-  const url = path.replace("{id}", id).replace("{agentId}", f.agent.id);
+          : path.startsWith("/api/v1/admin/maintenance/runs/")
+            ? f.runId
+            : f.agent.id;
+  const url = path.replace("{id}", id).replace("{agentId}", f.agent.id).replace("{key}", "purge-messages");
   const bodies: Record<string, unknown> = {
     "POST /api/v1/tokens": { name: "cell" },
     "PATCH /api/v1/users/{id}": { role: "admin" },
@@ -129,6 +139,7 @@ function requestFor(method: string, path: string, f: Awaited<ReturnType<typeof f
     "POST /api/v1/agents/{id}/status": { heartbeat: true },
     "POST /api/v1/runtime-brokers": { name: `cell broker ${f.n}` },
     "POST /api/v1/runtime-brokers/join": { joinToken: f.joinToken, hostname: "cell-host" },
+    "POST /api/v1/admin/maintenance/operations/{key}/run": { params: { olderThanDays: 365 } },
   };
   return { url, body: bodies[`${method} ${path}`] };
 }

@@ -61,7 +61,7 @@ function generate(route: ApiRouteSpec, next: () => number): BadRequest {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
   const token = route.access === "agent-self" ? agentToken : admin.token;
   const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-  let path = route.path.replace("{id}", route.path.startsWith("/api/v1/projects") ? projectId : agentId).replace("{agentId}", agentId);
+  let path = route.path.replace("{id}", route.path.startsWith("/api/v1/projects") ? projectId : agentId).replace("{agentId}", agentId).replace("{key}", "purge-messages");
   let query = "";
   let body: string | undefined;
   // A DELETE that succeeded would remove the fixture every later request aims at.

@@ -1,0 +1,194 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useState, type FormEvent } from "react";
+import type { AgentHistoryEntry } from "@/lib/agents/list-agent-history";
+import type { AgentJson } from "@/lib/agents/schemas";
+import type { MessageJson } from "@/lib/messages/schemas";
+import { RelativeTime } from "../ui/relative-time";
+import { StatusBadge } from "../ui/status-badge";
+import { useToast } from "../ui/toast";
+import { AgentActions } from "./agent-actions";
+import { activityLabel, agentStatus, phaseLabel } from "./agent-status";
+import { agentKeys, api } from "./queries";
+
+interface ResetAuthResult {
+  agentId: string;
+  ok: boolean;
+  signalled: boolean;
+  error?: string;
+  warning?: string;
+}
+
+/**
+ * One agent: header with state and actions (Reset Auth while running), current state, ports
+ * and URLs, phase/activity history and messages. Server-rendered first, then live.
+ */
+export function AgentDetail({ initial, history, messages, projectName, brokerName }: { initial: AgentJson; history: AgentHistoryEntry[]; messages: MessageJson[]; projectName: string; brokerName: string | null }) {
+  const router = useRouter();
+  const toast = useToast();
+  const queryClient = useQueryClient();
+  const id = initial.id;
+  const agent = useQuery({ queryKey: agentKeys.detail(id), queryFn: async () => (await api<AgentJson>(`/api/v1/agents/${id}`)).body, initialData: initial }).data;
+  const changes = useQuery({ queryKey: agentKeys.history(id), queryFn: async () => (await api<{ items: AgentHistoryEntry[] }>(`/api/v1/agents/${id}/history`)).body.items, initialData: history }).data;
+  const resetAuth = useMutation({
+    mutationFn: async () => (await api<ResetAuthResult>(`/api/v1/agents/${id}/reset-auth`, { method: "POST" })).body,
+    onSuccess: (r) => {
+      if (!r.ok) toast(`Reset auth failed: ${r.error ?? "unknown error"}`, "error");
+      else if (!r.signalled) toast(`New token written; the agent was not signalled and picks it up at its next refresh.`, "info");
+      else toast("Reset auth: a new token was written and the agent re-read it.", "success");
+    },
+    onError: (err) => toast(`Reset auth failed: ${(err as Error).message}`, "error"),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: agentKeys.all }),
+  });
+  const ports = Object.entries(agent.ports).sort();
+  return (
+    <div className="flex flex-col gap-6">
+      <div className="flex flex-wrap items-center gap-3">
+        <Link href="/" className="text-sm text-zinc-600 hover:underline dark:text-zinc-400">
+          ← Agents
+        </Link>
+      </div>
+      <header className="flex flex-wrap items-center gap-3">
+        <h1 className="text-xl font-semibold">{agent.name}</h1>
+        <StatusBadge status={agentStatus(agent)} />
+        <div className="ml-auto flex items-center gap-2">
+          {agent.phase === "running" && (
+            <button type="button" className="btn-secondary" disabled={resetAuth.isPending} onClick={() => resetAuth.mutate()}>
+              {resetAuth.isPending ? "Resetting…" : "Reset Auth"}
+            </button>
+          )}
+          <AgentActions agent={agent} onDeleted={() => router.push("/")} />
+        </div>
+      </header>
+      {agent.phase === "error" && agent.detail && (
+        <p role="alert" className="rounded-md bg-red-50 p-3 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
+          {agent.detail}
+        </p>
+      )}
+      <div className="grid grid-cols-1 gap-4 md:grid-cols-2">
+        <section className="card p-4" aria-labelledby="state-heading">
+          <h2 id="state-heading" className="text-sm font-semibold">
+            State
+          </h2>
+          <dl className="mt-3 grid grid-cols-[8rem_1fr] gap-y-1.5 text-sm">
+            <dt className="text-zinc-600 dark:text-zinc-400">Phase</dt>
+            <dd>{phaseLabel(agent.phase)}</dd>
+            <dt className="text-zinc-600 dark:text-zinc-400">Activity</dt>
+            <dd>{agent.activity ? activityLabel(agent.activity) : "—"}</dd>
+            <dt className="text-zinc-600 dark:text-zinc-400">Project</dt>
+            <dd>{projectName}</dd>
+            <dt className="text-zinc-600 dark:text-zinc-400">Broker</dt>
+            <dd>{brokerName ?? "Automatic"}</dd>
+            <dt className="text-zinc-600 dark:text-zinc-400">Harness</dt>
+            <dd>{agent.harness}</dd>
+            <dt className="text-zinc-600 dark:text-zinc-400">Last seen</dt>
+            <dd>
+              <RelativeTime iso={agent.lastSeen} />
+            </dd>
+            <dt className="text-zinc-600 dark:text-zinc-400">Task</dt>
+            <dd className="whitespace-pre-wrap">{agent.task ?? "—"}</dd>
+          </dl>
+        </section>
+        <section className="card p-4" aria-labelledby="ports-heading">
+          <h2 id="ports-heading" className="text-sm font-semibold">
+            Ports and URLs
+          </h2>
+          {ports.length === 0 ? (
+            <p className="mt-3 text-sm text-zinc-600 dark:text-zinc-400">Ports are allocated when the agent starts.</p>
+          ) : (
+            <ul className="mt-3 flex flex-col gap-1.5 text-sm">
+              {ports.map(([letter, port]) => {
+                const url = agent.urls[letter as "A" | "B"];
+                return (
+                  <li key={letter}>
+                    <span className="font-mono">AVAILABLE_LOCALHOST_PORT_{letter}</span> = {port}
+                    {url && (
+                      <>
+                        {" · "}
+                        <a href={url} target="_blank" rel="noreferrer" className="text-blue-700 underline dark:text-blue-400">
+                          {url}
+                        </a>
+                      </>
+                    )}
+                  </li>
+                );
+              })}
+            </ul>
+          )}
+        </section>
+      </div>
+      <Messages agentId={id} initial={messages} running={agent.phase === "running"} />
+      <section className="card p-4" aria-labelledby="history-heading">
+        <h2 id="history-heading" className="text-sm font-semibold">
+          History
+        </h2>
+        <ol className="mt-3 flex flex-col gap-1 text-sm">
+          {changes.map((c, i) => (
+            <li key={`${c.at}-${i}`} className="flex flex-wrap gap-x-3">
+              <span className="w-24 text-zinc-600 dark:text-zinc-400">
+                <RelativeTime iso={c.at} />
+              </span>
+              <span className="font-medium">{phaseLabel(c.phase)}</span>
+              {c.activity && <span>{activityLabel(c.activity)}</span>}
+              {c.detail && <span className="text-zinc-600 dark:text-zinc-400">{c.detail}</span>}
+              <span className="ml-auto text-xs text-zinc-500">{c.actor.startsWith("agent:") ? "agent" : c.actor === "system" ? "hub" : c.actor.startsWith("broker:") ? "broker" : "person"}</span>
+            </li>
+          ))}
+        </ol>
+      </section>
+    </div>
+  );
+}
+
+function Messages({ agentId, initial, running }: { agentId: string; initial: MessageJson[]; running: boolean }) {
+  const queryClient = useQueryClient();
+  const toast = useToast();
+  const [body, setBody] = useState("");
+  const list = useQuery({ queryKey: agentKeys.messages(agentId), queryFn: async () => (await api<{ items: MessageJson[] }>(`/api/v1/agents/${agentId}/messages?limit=50`)).body.items, initialData: initial }).data;
+  const send = useMutation({
+    mutationFn: (text: string) => api<MessageJson>(`/api/v1/agents/${agentId}/messages`, { method: "POST", json: { body: text, channel: "web" } }),
+    onSuccess: (res) => {
+      setBody("");
+      toast(res.status === 201 ? "Message typed into the agent's session." : "Message queued: it goes in when the agent runs.", res.status === 201 ? "success" : "info");
+    },
+    onError: (err) => toast(`The message was not sent: ${(err as Error).message}`, "error"),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: agentKeys.messages(agentId) }),
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (body.trim()) send.mutate(body);
+  };
+  return (
+    <section className="card p-4" aria-labelledby="messages-heading">
+      <h2 id="messages-heading" className="text-sm font-semibold">
+        Messages
+      </h2>
+      <form onSubmit={submit} className="mt-3 flex gap-2">
+        <label className="flex-1">
+          <span className="sr-only">Message</span>
+          <input value={body} onChange={(e) => setBody(e.target.value)} maxLength={65536} placeholder={running ? "Type a message for the agent" : "Queued until the agent runs"} className="input" />
+        </label>
+        <button type="submit" className="btn-primary" disabled={send.isPending || !body.trim()}>
+          Send
+        </button>
+      </form>
+      {list.length === 0 ? (
+        <p className="mt-3 text-sm text-zinc-600 dark:text-zinc-400">No messages yet.</p>
+      ) : (
+        <ul className="mt-3 flex flex-col gap-2 text-sm">
+          {list.map((m) => (
+            <li key={m.id} data-message={m.dispatchState} className="rounded-md bg-zinc-50 p-2 dark:bg-zinc-800/60">
+              <p className="whitespace-pre-wrap">{m.body}</p>
+              <p className="mt-1 text-xs text-zinc-600 dark:text-zinc-400">
+                {m.dispatchState === "dispatched" ? "Delivered" : m.dispatchState === "pending" ? "Waiting for the agent" : "Failed"} · <RelativeTime iso={m.createdAt} />
+              </p>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

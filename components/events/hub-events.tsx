@@ -1,0 +1,51 @@
+"use client";
+
+import { useQueryClient } from "@tanstack/react-query";
+import { useEffect } from "react";
+
+/** Subjects the dashboard follows; the hub only sends what the viewer may read. */
+const SUBSCRIPTIONS = ["agent.>", "broker.>", "message.>", "maintenance.>"];
+
+/**
+ * Keeps every query live from the hub's event stream (SSE). An event invalidates the queries of
+ * its domain (`agent.<id>.status` → ["agents"], …); a `resync` from the hub, or a reconnect after
+ * the stream dropped, invalidates everything, since events may have been missed in the gap.
+ * EventSource reconnects by itself; the status is published on <html data-events="…"> for tests.
+ */
+export function HubEvents() {
+  const queryClient = useQueryClient();
+  useEffect(() => {
+    const url = `/api/v1/events?${SUBSCRIPTIONS.map((s) => `sub=${encodeURIComponent(s)}`).join("&")}`;
+    const source = new EventSource(url);
+    let hadError = false;
+    const setStatus = (status: string) => document.documentElement.setAttribute("data-events", status);
+    source.addEventListener("open", () => {
+      setStatus("open");
+      if (hadError) void queryClient.invalidateQueries();
+      hadError = false;
+    });
+    source.addEventListener("error", () => {
+      hadError = true;
+      setStatus("reconnecting");
+    });
+    source.addEventListener("update", (e) => {
+      let subject = "";
+      try {
+        subject = (JSON.parse((e as MessageEvent<string>).data) as { subject?: string }).subject ?? "";
+      } catch {
+        return;
+      }
+      const root = subject.split(".")[0];
+      if (root === "agent" || root === "project") void queryClient.invalidateQueries({ queryKey: ["agents"] });
+      else if (root === "message") void queryClient.invalidateQueries({ queryKey: ["messages"] });
+      else if (root === "broker") void queryClient.invalidateQueries({ queryKey: ["brokers"] });
+      else if (root === "maintenance") void queryClient.invalidateQueries({ queryKey: ["maintenance"] });
+    });
+    source.addEventListener("resync", () => void queryClient.invalidateQueries());
+    return () => {
+      source.close();
+      setStatus("closed");
+    };
+  }, [queryClient]);
+  return null;
+}
