@@ -1,0 +1,26 @@
+import { notFound } from "next/navigation";
+import { AdminTabs } from "@/components/admin/admin-tabs";
+import { UserAdmin } from "@/components/admin/user-admin";
+import { AppShell } from "@/components/shell/app-shell";
+import { requirePageUser } from "@/lib/auth/require-page-user";
+import { listUsers } from "@/lib/users/list-users";
+import { listUsersQuery } from "@/lib/users/schemas";
+import { getHubRuntime } from "@/lib/runtime/hub-runtime";
+
+export const dynamic = "force-dynamic";
+export const metadata = { title: "Users" };
+
+// Admin users: roles and suspension (admins only; others get 404).
+export default async function AdminUsersPage() {
+  const runtime = getHubRuntime();
+  const viewer = await requirePageUser(runtime, "/admin/users");
+  if (viewer.user.role !== "admin") notFound();
+  const page = await listUsers(runtime.prisma, listUsersQuery.parse({ limit: "500" }));
+  return (
+    <AppShell viewer={viewer.user} devMode={runtime.config.authMode === "dev"}>
+      <h1 className="mb-4 text-xl font-semibold">Admin</h1>
+      <AdminTabs current="users" />
+      <UserAdmin initial={page.items} viewerId={viewer.user.id} />
+    </AppShell>
+  );
+}
