@@ -61,6 +61,24 @@ test("the terminal shows the session, survives a restart with a DISCONNECTED ove
   await page.keyboard.type("typed in the browser");
   await page.keyboard.press("Enter");
   await expect(page.locator(".xterm-rows")).toContainText("typed in the browser");
+
+  // Paste from the clipboard, copy a selection to it, Shift+Enter sends ESC CR (the tty echoes ^[).
+  await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
+  await page.evaluate(() => navigator.clipboard.writeText("pastedword"));
+  await page.keyboard.press("Control+V");
+  await expect(page.locator(".xterm-rows")).toContainText("pastedword");
+  await page.keyboard.press("Enter");
+  // The tty's echo and cat's copy: two rows, and nothing moves once both are there.
+  const pastedRows = page.locator(".xterm-rows > div").filter({ hasText: /^pastedword\s*$/ });
+  await expect(pastedRows).toHaveCount(2);
+  // xterm's screen layer takes the pointer events, so the double-click goes to the row's place on it.
+  const box = (await pastedRows.first().boundingBox())!;
+  await page.mouse.dblclick(box.x + 12, box.y + box.height / 2);
+  await page.keyboard.press("Control+Shift+C");
+  await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe("pastedword");
+  await page.keyboard.type("before");
+  await page.keyboard.press("Shift+Enter");
+  await expect(page.locator(".xterm-rows")).toContainText("before^[");
   await shot(page, testInfo, "terminal");
 
   // A restart ends the session the terminal is attached to: the overlay shows, then clears on reconnect.
@@ -69,7 +87,8 @@ test("the terminal shows the session, survives a restart with a DISCONNECTED ove
   await expect(page.getByTestId("disconnected-overlay")).toBeVisible();
   await expect(page.getByTestId("disconnected-overlay")).toContainText("DISCONNECTED");
   await shot(page, testInfo, "terminal-disconnected");
-  expect((await restart).status()).toBe(200);
+  const restarted = await restart;
+  expect(restarted.status(), await restarted.text()).toBe(200);
   await expect(terminal).toHaveAttribute("data-status", "connected", { timeout: 20_000 });
   await expect(page.getByTestId("disconnected-overlay")).toHaveCount(0);
   expect(await axeProblems(page, ".xterm-rows")).toEqual([]);

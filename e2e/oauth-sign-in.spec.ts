@@ -32,3 +32,35 @@ test("someone outside the allowed domains is refused and told why", async ({ pag
   await page.screenshot({ path: testInfo.outputPath("oauth-refused.png"), fullPage: true });
   expect((await page.request.get(`${OAUTH_HUB_URL}/api/v1/auth/me`)).status()).toBe(401);
 });
+
+test("signing in brings a person back to the page they asked for", async ({ page }) => {
+  await page.goto(`${OAUTH_HUB_URL}/brokers`);
+  await expect(page).toHaveURL(`${OAUTH_HUB_URL}/login?callbackUrl=%2Fbrokers`);
+  await page.getByRole("button", { name: "Sign in with Test SSO" }).click();
+  await page.locator('input[name="login"]').fill("ada@example.com");
+  await page.locator('input[name="password"]').fill("any password");
+  await page.locator('button[type="submit"]').click();
+  const consent = page.locator('button[type="submit"]', { hasText: /continue/i });
+  if (await consent.isVisible().catch(() => false)) await consent.click();
+  await expect(page).toHaveURL(`${OAUTH_HUB_URL}/brokers`);
+  await expect(page.getByRole("heading", { level: 1, name: "Brokers" })).toBeVisible();
+});
+
+test("the login page explains each error and refuses to send anyone off-site afterwards", async ({ page }) => {
+  for (const [code, text] of [
+    ["OAuthCallback", "The identity provider's answer could not be verified. Try again."],
+    ["Configuration", "Sign-in is misconfigured on this hub. Tell an administrator."],
+    ["SomethingNew", "The sign-in failed. Try again."],
+  ] as const) {
+    await page.goto(`${OAUTH_HUB_URL}/login?error=${code}`);
+    await expect(page.getByRole("main").getByRole("alert")).toHaveText(text);
+  }
+  await page.goto(`${OAUTH_HUB_URL}/login?callbackUrl=${encodeURIComponent("https://evil.example/steal")}`);
+  await page.getByRole("button", { name: "Sign in with Test SSO" }).click();
+  await page.locator('input[name="login"]').fill("ada@example.com");
+  await page.locator('input[name="password"]').fill("any password");
+  await page.locator('button[type="submit"]').click();
+  const consent = page.locator('button[type="submit"]', { hasText: /continue/i });
+  if (await consent.isVisible().catch(() => false)) await consent.click();
+  await expect(page).toHaveURL(`${OAUTH_HUB_URL}/`);
+});

@@ -90,10 +90,9 @@ export function TerminalView({ agentId }: { agentId: string }) {
         void navigator.clipboard?.writeText(term.getSelection());
         return false;
       }
-      if (mod && (e.key === "v" || e.key === "V")) {
-        void navigator.clipboard?.readText().then((text) => text && term.paste(text));
-        return false;
-      }
+      // Paste: keep ^V from the shell and let the browser's own paste event reach xterm (reading
+      // the clipboard here as well would paste twice).
+      if (mod && (e.key === "v" || e.key === "V")) return false;
       return true;
     });
     const onResize = () => {
