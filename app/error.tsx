@@ -1,5 +1,7 @@
 "use client";
 
+import Link from "next/link";
+
 /** A page that failed to render: what happened, and a way to try again or go back. */
 export default function ErrorPage({ error, reset }: { error: Error & { digest?: string }; reset: () => void }) {
   return (
@@ -10,9 +12,9 @@ export default function ErrorPage({ error, reset }: { error: Error & { digest?: 
         <button type="button" className="btn-primary" onClick={reset}>
           Try again
         </button>
-        <a href="/" className="btn-secondary">
+        <Link href="/" className="btn-secondary">
           Back to the dashboard
-        </a>
+        </Link>
       </div>
     </main>
   );

@@ -125,6 +125,7 @@ test("the agent list: filters, search, sorting, grid view remembered, pages past
   await page.getByRole("button", { name: "Name" }).click();
   await expect(rows.first()).toContainText("echo-bot");
   await shot(page, testInfo, "agent-list");
+  await page.screenshot({ path: testInfo.outputPath("agent-list-viewport.png") });
   expect(await axeProblems(page)).toEqual([]);
 
   await page.getByRole("button", { name: "Grid view" }).click();

@@ -64,3 +64,19 @@ test("the login page explains each error and refuses to send anyone off-site aft
   if (await consent.isVisible().catch(() => false)) await consent.click();
   await expect(page).toHaveURL(`${OAUTH_HUB_URL}/`);
 });
+
+test("signing out ends the session: the dashboard asks to sign in again", async ({ page }) => {
+  await page.goto(`${OAUTH_HUB_URL}/`);
+  await page.getByRole("button", { name: "Sign in with Test SSO" }).click();
+  await page.locator('input[name="login"]').fill("ada@example.com");
+  await page.locator('input[name="password"]').fill("any password");
+  await page.locator('button[type="submit"]').click();
+  const consent = page.locator('button[type="submit"]', { hasText: /continue/i });
+  if (await consent.isVisible().catch(() => false)) await consent.click();
+  await expect(page.getByRole("heading", { level: 1, name: "Agents" })).toBeVisible();
+  await page.getByRole("button", { name: /^ada/i }).click();
+  await page.getByRole("menuitem", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/login/);
+  await page.goto(`${OAUTH_HUB_URL}/projects`);
+  await expect(page).toHaveURL(`${OAUTH_HUB_URL}/login?callbackUrl=%2Fprojects`);
+});

@@ -183,7 +183,7 @@ function Messages({ agentId, initial, running }: { agentId: string; initial: Mes
             <li key={m.id} data-message={m.dispatchState} className="rounded-md bg-zinc-50 p-2 dark:bg-zinc-800/60">
               <p className="whitespace-pre-wrap">{m.body}</p>
               <p className="mt-1 text-xs text-zinc-600 dark:text-zinc-400">
-                {m.dispatchState === "dispatched" ? "Delivered" : m.dispatchState === "pending" ? "Waiting for the agent" : "Failed"} · <RelativeTime iso={m.createdAt} />
+                {m.dispatchState === "dispatched" ? "Typed into the session" : m.dispatchState === "pending" ? "Waiting for the agent to run" : "Failed"} · <RelativeTime iso={m.createdAt} />
               </p>
             </li>
           ))}

@@ -125,7 +125,7 @@ export function TerminalView({ agentId }: { agentId: string }) {
         {status !== "connected" && hadConnection && (
           <div role="alert" className="absolute inset-0 flex flex-col items-center justify-center gap-2 bg-black/75 text-white" data-testid="disconnected-overlay">
             <p className="text-2xl font-bold tracking-widest">DISCONNECTED</p>
-            <p className="text-sm text-zinc-300">{reason ?? "The connection to the agent dropped."} Reconnecting…</p>
+            <p className="text-sm text-zinc-300">{reason ? `${reason.charAt(0).toUpperCase()}${reason.slice(1).replace(/\.$/, "")}.` : "The connection to the agent dropped."} Reconnecting…</p>
           </div>
         )}
       </div>
