@@ -1,3 +1,5 @@
+import { execFileSync } from "node:child_process";
+import path from "node:path";
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page, type TestInfo } from "@playwright/test";
 import { devApi } from "./support/dev-api";
@@ -80,6 +82,15 @@ test("the terminal shows the session, survives a restart with a DISCONNECTED ove
   await page.keyboard.press("Shift+Enter");
   await expect(page.locator(".xterm-rows")).toContainText("before^[");
   await shot(page, testInfo, "terminal");
+
+  // The session's size follows the window.
+  const agentIdNow = agentUrl.split("/").pop()!;
+  const paneSize = () => execFileSync("tmux", ["-S", path.join(process.env.E2E_DATA_DIR!, "broker", "tmux.sock"), "display-message", "-p", "-t", `=scion-${agentIdNow}:`, "#{window_width}"]).toString().trim();
+  const wide = Number(paneSize());
+  await page.setViewportSize({ width: 900, height: 720 });
+  await expect.poll(() => Number(paneSize())).toBeLessThan(wide);
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await expect.poll(() => Number(paneSize())).toBe(wide);
 
   // A restart ends the session the terminal is attached to: the overlay shows, then clears on reconnect.
   const agentId = agentUrl.split("/").pop()!;

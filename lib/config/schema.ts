@@ -116,6 +116,8 @@ export const settingsSchema = z
     allowedDomains: list.default([]),
     localBroker: bool.optional(),
     internalUrl: httpUrl.optional(),
+    /** A bearer token Prometheus may scrape /metrics with (admins may always). */
+    metricsToken: z.string().min(24, { error: "must be at least 24 characters" }).optional(),
     logLevel: z
       .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
         error: "must be one of fatal, error, warn, info, debug, trace, silent",

@@ -29,8 +29,9 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: readonly string[] }> =
   { env: "SCION_ALLOWED_DOMAINS", path: ["allowedDomains"] },
   { env: "SCION_LOCAL_BROKER", path: ["localBroker"] },
   { env: "SCION_INTERNAL_URL", path: ["internalUrl"] },
+  { env: "SCION_METRICS_TOKEN", path: ["metricsToken"] },
   { env: "SCION_LOG_LEVEL", path: ["logLevel"] },
 ];
 
 /** Settings whose values must never be echoed in an error message. */
-export const SECRET_PATHS = new Set(["sessionSecret", "databaseUrl", "oauth"]);
+export const SECRET_PATHS = new Set(["sessionSecret", "databaseUrl", "oauth", "metricsToken"]);

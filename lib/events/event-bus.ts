@@ -16,6 +16,8 @@ export interface EventBus {
   subscribe(patterns: string[], onDelivery: (delivery: EventDelivery) => void, options?: { queueLimit?: number }): () => void;
   publish(event: HubEvent): Promise<void>;
   close(): Promise<void>;
+  /** Whether events reach other replicas now (the Postgres listener is connected); true in memory. */
+  readonly isListening?: boolean;
 }
 
 /** NATS-style subject matching: `*` matches one token, a trailing `>` matches one or more. */

@@ -46,6 +46,7 @@ export async function deliverMessage(runtime: HubRuntime, messageId: string): Pr
     await client.query(`UPDATE messages SET "dispatchState" = 'dispatched', "dispatchedAt" = now(), error = NULL WHERE id = $1`, [messageId]);
     await client.query("COMMIT");
     sent = true;
+    runtime.metrics.messagesDispatched.inc();
   } catch (err) {
     await client.query("ROLLBACK").catch(() => undefined);
     throw err;

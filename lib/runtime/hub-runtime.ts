@@ -8,6 +8,7 @@ import type { MigrationFile } from "../db/migrations";
 import type { EventBus } from "../events/event-bus";
 import type { Logger } from "../log/create-logger";
 import type { Scheduler } from "./scheduler";
+import type { HubMetrics } from "../metrics/hub-metrics";
 
 /**
  * Everything process-wide. Next.js compiles route handlers apart from server.ts, so a module
@@ -39,6 +40,8 @@ export interface HubRuntime {
   devUser?: UserIdentity;
   /** Maintenance runs on this replica that were asked to abort (the database flag reaches the others). */
   abortedRuns: Set<string>;
+  /** Prometheus metrics of this replica (GET /metrics). */
+  metrics: HubMetrics;
   /** Background jobs (singletons across replicas); absent until the hub has started. */
   scheduler?: Scheduler;
   /** Set once shutdown begins: readiness fails and new upgrades are refused. */

@@ -4,6 +4,8 @@ import { flushPendingMessages } from "../messages/deliver-message";
 import { refreshAgentToken } from "../agents/refresh-agent-token";
 import { agentStatusBody } from "../agents/schemas";
 import { authenticate } from "../auth/authenticate";
+import { isAdmin } from "../auth/principal";
+import { digestsEqual, hashToken } from "../tokens/hash-token";
 import { pendingMigrationNames } from "../db/migrate";
 import { serveEventStream } from "../events/serve-event-stream";
 import { joinBroker } from "../brokers/join-broker";
@@ -23,6 +25,7 @@ import { readNodeJson } from "./read-node-json";
 const ROUTES: RouteDef[] = [
   { method: "GET", path: "/healthz", handler: healthz },
   { method: "GET", path: "/readyz", handler: readyz },
+  { method: "GET", path: "/metrics", handler: metrics },
   { method: "GET", path: "/api/v1/events", handler: events },
   { method: "POST", path: "/api/v1/runtime-brokers/join", handler: brokerJoin },
   { method: "POST", path: "/api/v1/agents/:id/status", handler: agentStatus },
@@ -97,7 +100,8 @@ async function readyz({ res, runtime }: MachineContext): Promise<void> {
     checks.database = `error: ${(err as Error).message}`;
     checks.migrations = "unknown";
   }
-  const ok = checks.database === "ok" && pending.length === 0;
+  checks.listener = runtime.events.isListening === false ? "reconnecting" : "ok";
+  const ok = checks.database === "ok" && pending.length === 0 && checks.listener === "ok";
   sendJson(res, ok ? 200 : 503, { status: ok ? "ready" : "not_ready", checks });
 }
 
@@ -140,4 +144,21 @@ async function brokerJoin({ req, res, runtime }: MachineContext): Promise<void> 
   if (!runtime) throw new ApiError("unavailable", "The hub is starting.");
   const body = await readNodeJson(req, joinBrokerBody);
   sendJson(res, 200, await joinBroker(runtime.prisma, runtime.sessionSecret, body));
+}
+
+/** GET /metrics - Prometheus text; for admins, or whoever holds the configured scrape token. */
+async function metrics({ req, res, runtime }: MachineContext): Promise<void> {
+  if (!runtime) throw new ApiError("unavailable", "The hub is starting.");
+  const auth = req.headers.authorization?.trim() ?? "";
+  const bearer = /^Bearer\s+(\S+)$/i.exec(auth)?.[1];
+  const scrape = runtime.config.metricsToken;
+  // Compared as digests: constant time whatever the lengths.
+  if (!(scrape && bearer && digestsEqual(hashToken(bearer), hashToken(scrape)))) {
+    const result = await authenticate(runtime, { authorization: req.headers.authorization, cookie: req.headers.cookie });
+    if (!result.principal) throw new ApiError("unauthorized", "Send an admin's credentials or the metrics scrape token.");
+    if (!isAdmin(result.principal)) throw new ApiError("forbidden", "Metrics are for admins and the configured scraper.");
+  }
+  const body = await runtime.metrics.registry.metrics();
+  res.writeHead(200, { "content-type": runtime.metrics.registry.contentType, "cache-control": "no-store" });
+  res.end(body);
 }

@@ -44,7 +44,7 @@ describe("hub process routes", () => {
   it("GET /readyz - ready when the database is reachable and has every migration", async () => {
     const res = await fetch(`${hub.url}/readyz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: "ready", checks: { database: "ok", migrations: "ok" } });
+    expect(await res.json()).toEqual({ status: "ready", checks: { database: "ok", migrations: "ok", listener: "ok" } });
   });
 
   it("GET /readyz - not ready, naming the migration the database lacks", async () => {
@@ -52,7 +52,7 @@ describe("hub process routes", () => {
     await sql(`DELETE FROM "_prisma_migrations" WHERE migration_name = '${latest}'`);
     const res = await fetch(`${hub.url}/readyz`);
     expect(res.status).toBe(503);
-    expect(await res.json()).toEqual({ status: "not_ready", checks: { database: "ok", migrations: `pending: ${latest}` } });
+    expect(await res.json()).toEqual({ status: "not_ready", checks: { database: "ok", migrations: `pending: ${latest}`, listener: "ok" } });
   });
 
   it("GET /readyz - not ready when the database is gone", async () => {

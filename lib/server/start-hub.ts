@@ -5,7 +5,8 @@ import { WebSocketServer } from "ws";
 import type { HubConfig } from "../config/schema";
 import { createDatabase } from "../db/create-database";
 import { defaultMigrationsDir, readMigrationFiles } from "../db/migrations";
-import { MemoryEventBus } from "../events/memory-event-bus";
+import { PostgresEventBus } from "../events/postgres-event-bus";
+import { createHubMetrics } from "../metrics/hub-metrics";
 import type { Logger } from "../log/create-logger";
 import { setHubRuntime, type HubRuntime } from "../runtime/hub-runtime";
 import { prepareDevMode } from "../auth/dev-mode";
@@ -100,22 +101,36 @@ export async function startHub({ config, logger, next, root = process.cwd(), wit
   const address = await listen(server, config.host, config.port);
   const url = urlOf(address);
   let opened: Awaited<ReturnType<typeof openDatabase>> | undefined;
+  let events: PostgresEventBus | undefined;
   try {
     const migrations = readMigrationFiles(defaultMigrationsDir(root));
     opened = await openDatabase(config, migrations, logger);
     const db = createDatabase(opened.url, config.database, logger);
+    const hubId = crypto.randomUUID();
+    const streams: HubRuntime["streams"] = new Set();
+    const brokers: HubRuntime["brokers"] = new Map();
+    const metrics = createHubMetrics({
+      pool: db.pool,
+      sseClients: () => streams.size,
+      brokerConnections: () => brokers.size,
+      terminals: () => [...brokers.values()].reduce((n, c) => n + c.terminals.size, 0),
+      pendingMessages: () => db.prisma.message.count({ where: { dispatchState: "pending" } }),
+    });
+    events = new PostgresEventBus({ connectionString: opened.url, pool: db.pool, hubId, logger, onReconnect: () => metrics.listenerReconnects.inc() });
+    if (!(await events.ready())) logger.warn("the event listener has not connected yet; it keeps trying");
     const runtime: HubRuntime = {
-      hubId: crypto.randomUUID(),
+      hubId,
       startedAt: new Date(),
       config: { ...config, port: address.port },
       sessionSecret,
       logger,
       db,
       prisma: db.prisma,
-      events: new MemoryEventBus(),
+      events,
       migrations,
-      streams: new Set(),
-      brokers: new Map(),
+      streams,
+      brokers,
+      metrics,
       webSockets: new Set(),
       abortedRuns: new Set(),
       isShuttingDown: false,
@@ -129,6 +144,7 @@ export async function startHub({ config, logger, next, root = process.cwd(), wit
     if (next) state.next = await prepareNext({ ...next, hostname: config.host, port: address.port });
   } catch (err) {
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    await events?.close();
     if (state.runtime) {
       setHubRuntime(undefined);
       await state.runtime.db.close();

@@ -10,9 +10,13 @@ import type { ChannelRequestError } from "./channel-peer";
 export async function callBroker(runtime: HubRuntime, brokerId: string, op: string, args: unknown, timeoutMs?: number): Promise<unknown> {
   const connection = runtime.brokers.get(brokerId);
   if (!connection) throw new ApiError("broker_unavailable", "The runtime broker is not connected to this hub.");
+  const timer = runtime.metrics.brokerCalls.startTimer({ op });
   try {
-    return await connection.peer.call(op, args, timeoutMs);
+    const result = await connection.peer.call(op, args, timeoutMs);
+    timer({ outcome: "ok" });
+    return result;
   } catch (err) {
+    timer({ outcome: isChannelRequestError(err) ? err.code : "error" });
     // By name, not instanceof: the channel was built by server.ts's copy of this module and a
     // route handler runs Next's copy, whose class is a different object.
     if (isChannelRequestError(err)) {

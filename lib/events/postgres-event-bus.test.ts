@@ -1,0 +1,114 @@
+import pg from "pg";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { captureLogger } from "../../test/silent-logger";
+import { createTestDatabase, type TestDatabase } from "../../test/test-database";
+import { until } from "../../test/until";
+import type { EventDelivery } from "./event-bus";
+import { PostgresEventBus, sweepEventPayloads } from "./postgres-event-bus";
+
+/** Two buses on one database stand for two hub replicas. */
+let db: TestDatabase;
+let pool: pg.Pool;
+const buses: PostgresEventBus[] = [];
+
+function replica(hubId: string, backoffBaseMs = 20) {
+  const bus = new PostgresEventBus({ connectionString: db.url, pool, hubId, logger: captureLogger().logger, backoffBaseMs, backoffMaxMs: Math.max(200, backoffBaseMs) });
+  buses.push(bus);
+  return bus;
+}
+
+function collect(bus: PostgresEventBus, patterns = [">"]) {
+  const seen: EventDelivery[] = [];
+  bus.subscribe(patterns, (d) => seen.push(d));
+  return seen;
+}
+
+const events = (seen: EventDelivery[]) => seen.flatMap((d) => (d.kind === "event" ? [d.event] : []));
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  pool = new pg.Pool({ connectionString: db.url, max: 4 });
+});
+afterEach(async () => {
+  for (const bus of buses.splice(0)) await bus.close();
+});
+afterAll(async () => {
+  await pool.end();
+  await db.drop();
+});
+
+describe("PostgresEventBus", () => {
+  it("an event published on one replica reaches subscribers on the other, and locally once publish resolves", async () => {
+    const a = replica("a");
+    const b = replica("b");
+    await Promise.all([a.ready(), b.ready()]);
+    const onA = collect(a, ["agent.*.status"]);
+    const onB = collect(b, ["agent.>"]);
+    await a.publish({ subject: "agent.1.status", data: { phase: "running" } });
+    await Promise.resolve();
+    expect(events(onA)).toEqual([{ subject: "agent.1.status", data: { phase: "running" } }]);
+    await until(() => events(onB).length === 1, "the other replica");
+    expect(events(onB)).toEqual([{ subject: "agent.1.status", data: { phase: "running" } }]);
+  });
+
+  it("a payload over the NOTIFY limit travels by reference and arrives whole; old payloads are swept", async () => {
+    const a = replica("a");
+    const b = replica("b");
+    await Promise.all([a.ready(), b.ready()]);
+    const onB = collect(b);
+    const big = { log: "x".repeat(50_000) };
+    await a.publish({ subject: "maintenance.run.1.progress", data: big });
+    await until(() => events(onB).length === 1, "the big event");
+    expect(events(onB)[0]).toEqual({ subject: "maintenance.run.1.progress", data: big });
+    expect((await pool.query("SELECT count(*)::int AS n FROM event_payloads")).rows[0].n).toBe(1);
+    expect(await sweepEventPayloads(pool, 60_000)).toBe(0);
+    expect(await sweepEventPayloads(pool, 0)).toBe(1);
+  });
+
+  it("publishing inside a transaction announces on commit and never after a rollback", async () => {
+    const a = replica("a");
+    await a.ready();
+    const seen = collect(a);
+    const client = await pool.connect();
+    try {
+      await client.query("BEGIN");
+      await a.publishIn(client, { subject: "agent.rolled.status", data: 1 });
+      await client.query("ROLLBACK");
+      await client.query("BEGIN");
+      await a.publishIn(client, { subject: "agent.committed.status", data: 2 });
+      await new Promise((r) => setTimeout(r, 100));
+      expect(events(seen)).toEqual([]);
+      await client.query("COMMIT");
+    } finally {
+      client.release();
+    }
+    await until(() => events(seen).length === 1, "the committed event");
+    await new Promise((r) => setTimeout(r, 100));
+    expect(events(seen).map((e) => e.subject)).toEqual(["agent.committed.status"]);
+  });
+
+  it("when the listener's connection is killed it reconnects, LISTENs again and tells subscribers to resync", async () => {
+    const a = replica("a");
+    const b = replica("b");
+    await Promise.all([a.ready(), b.ready()]);
+    const onB = collect(b);
+    const killed = await pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'scion-hub-listener' AND datname = current_database()`);
+    expect(killed.rowCount).toBe(2);
+    await until(() => onB.some((d) => d.kind === "resync"), "a resync after the reconnect");
+    await until(() => a.isListening && b.isListening, "both listeners back");
+    expect(b.reconnects).toBe(1);
+    await a.publish({ subject: "agent.after.status", data: "still flowing" });
+    await until(() => events(onB).some((e) => e.subject === "agent.after.status"), "events after the reconnect");
+  });
+
+  it("with the listener down, a publish still reaches local subscribers at once", async () => {
+    const a = replica("a", 10_000);
+    await a.ready();
+    const seen = collect(a);
+    await pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'scion-hub-listener' AND datname = current_database()`);
+    await until(() => !a.isListening, "the listener to notice");
+    await a.publish({ subject: "agent.local.status", data: 1 });
+    await Promise.resolve();
+    expect(events(seen).map((e) => e.subject)).toContain("agent.local.status");
+  });
+});
