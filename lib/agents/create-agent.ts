@@ -5,7 +5,8 @@ import { ApiError } from "../http/api-error";
 import { slugify } from "../naming/slugify";
 import { publishAgentEvent } from "./publish-agent-event";
 import { chooseBroker } from "../dispatch/choose-broker";
-import { requireConnected, startAgent } from "./lifecycle";
+import { requireReachable } from "../dispatch/route-to-broker";
+import { startAgent } from "./lifecycle";
 import type { AgentJson, CreateAgentBody } from "./schemas";
 import { toAgentJson } from "./to-agent-json";
 
@@ -23,7 +24,7 @@ export async function createAgent(runtime: HubRuntime, principal: Principal, bod
   if (body.brokerId && !(await prisma.runtimeBroker.findUnique({ where: { id: body.brokerId }, select: { id: true } }))) {
     throw new ApiError("no_runtime_broker", "The named runtime broker does not exist.");
   }
-  if (body.start) requireConnected(runtime, await chooseBroker(runtime, { brokerId: body.brokerId, projectDefaultBrokerId: project.defaultBrokerId }));
+  if (body.start) await requireReachable(runtime, await chooseBroker(runtime, { brokerId: body.brokerId, projectDefaultBrokerId: project.defaultBrokerId }));
   const slug = slugify(body.name, "agent");
   const owner = principalId(principal);
   const agent = await prisma.$transaction(async (tx) => {

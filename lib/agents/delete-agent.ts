@@ -4,8 +4,8 @@ import type { Agent } from "../db/generated/client";
 import { ApiError } from "../http/api-error";
 import type { HubRuntime } from "../runtime/hub-runtime";
 import { publishAgentEvent } from "./publish-agent-event";
-import { callBroker } from "../brokers/channel/call-broker";
-import { AT_REST, requireConnected } from "./lifecycle";
+import { dispatchToBroker, routeFor } from "../dispatch/route-to-broker";
+import { AT_REST } from "./lifecycle";
 import { toAgentJson } from "./to-agent-json";
 
 /**
@@ -17,8 +17,9 @@ import { toAgentJson } from "./to-agent-json";
 export async function deleteAgent(runtime: HubRuntime, principal: Principal, agent: Agent, requestId?: string): Promise<void> {
   if (principal.kind === "agent") throw new ApiError("forbidden", "Agents may not delete themselves.");
   if (agent.brokerId) {
-    if (runtime.brokers.has(agent.brokerId)) await callBroker(runtime, agent.brokerId, "agent.delete", { agentId: agent.id }, 30_000);
-    else if (!AT_REST.includes(agent.phase)) requireConnected(runtime, agent.brokerId);
+    const route = await routeFor(runtime, agent.brokerId);
+    if (route.kind !== "undeliverable") await dispatchToBroker(runtime, { brokerId: agent.brokerId, agentId: agent.id, op: "agent.delete", args: { agentId: agent.id }, timeoutMs: 30_000, actor: principalId(principal) });
+    else if (!AT_REST.includes(agent.phase)) throw new ApiError("broker_unavailable", route.reason);
     else runtime.logger.warn({ agentId: agent.id, brokerId: agent.brokerId }, "deleted an agent whose broker is away; its workspace stays on the broker");
   }
   const deleted = await runtime.prisma.$transaction(async (tx) => {

@@ -1,7 +1,7 @@
 import { mintAgentToken } from "../auth/agent-token";
 import type { Agent, AgentPhase } from "../db/generated/client";
-import { callBroker } from "../brokers/channel/call-broker";
 import { chooseBroker } from "../dispatch/choose-broker";
+import { dispatchToBroker, requireReachable } from "../dispatch/route-to-broker";
 import { ApiError } from "../http/api-error";
 import type { HubRuntime } from "../runtime/hub-runtime";
 import { changeAgent } from "./change-agent";
@@ -26,7 +26,7 @@ export interface LifecycleOutcome {
 
 /**
  * Starts an agent on its broker: places it (its broker, else the project's default, else the
- * least busy online broker), moves it to `provisioning` (only from rest, so two starts cannot
+ * least busy online broker; on whichever replica holds it), moves it to `provisioning` (only from rest, so two starts cannot
  * both dispatch), mints its token and asks the broker to start it under the shim. The broker
  * answers with the ports it allocated; the shim then reports `starting` and `running`. The call
  * waits for a settled phase with a rolling timeout. A broker that refuses leaves the agent in
@@ -40,7 +40,7 @@ export async function startAgent(runtime: HubRuntime, agent: Agent, actor: strin
 
   const project = await prisma.project.findUniqueOrThrow({ where: { id: agent.projectId }, select: { defaultBrokerId: true, gitRemote: true } });
   const brokerId = await chooseBroker(runtime, { brokerId: agent.brokerId, projectDefaultBrokerId: project.defaultBrokerId });
-  requireConnected(runtime, brokerId);
+  await requireReachable(runtime, brokerId);
 
   const waiter = waitForAgent(events, agent.id, isSettled, idleWaitMs);
   const claimed = await changeAgent(prisma, events, agent.id, actor, (a) =>
@@ -60,13 +60,14 @@ export async function startAgent(runtime: HubRuntime, agent: Agent, actor: strin
   let started: { ports?: Record<string, number>; urls?: Record<string, string> };
   try {
     const { token } = await mintAgentToken(runtime.sessionSecret, claimed.agent);
-    started = (await callBroker(
-      runtime,
+    started = (await dispatchToBroker(runtime, {
       brokerId,
-      "agent.start",
-      { agentId: agent.id, harness: agent.harness, command: agent.command, task: agent.task, env: agent.env ?? {}, gitRemote: project.gitRemote, token },
-      BROKER_START_TIMEOUT_MS,
-    )) as typeof started;
+      agentId: agent.id,
+      op: "agent.start",
+      args: { agentId: agent.id, harness: agent.harness, command: agent.command, task: agent.task, env: agent.env ?? {}, gitRemote: project.gitRemote, token },
+      timeoutMs: BROKER_START_TIMEOUT_MS,
+      actor,
+    })) as typeof started;
   } catch (err) {
     waiter.cancel();
     const reason = err instanceof Error ? err.message : String(err);
@@ -92,11 +93,11 @@ export async function stopAgent(runtime: HubRuntime, agent: Agent, actor: string
   if (AT_REST.includes(agent.phase)) return { status: 200, agent: toAgentJson(agent) };
   const stopped = { phase: "stopped" as const, activity: null, previousActivity: null, detail: null, ports: {}, urls: {} };
   if (!agent.brokerId) return { status: 200, agent: toAgentJson((await changeAgent(prisma, events, agent.id, actor, () => stopped)).agent) };
-  requireConnected(runtime, agent.brokerId);
+  await requireReachable(runtime, agent.brokerId);
   const before = agent.phase;
   await changeAgent(prisma, events, agent.id, actor, (a) => (AT_REST.includes(a.phase) ? null : { phase: "stopping" }));
   try {
-    await callBroker(runtime, agent.brokerId, "agent.stop", { agentId: agent.id }, BROKER_STOP_TIMEOUT_MS);
+    await dispatchToBroker(runtime, { brokerId: agent.brokerId, agentId: agent.id, op: "agent.stop", args: { agentId: agent.id }, timeoutMs: BROKER_STOP_TIMEOUT_MS, actor });
   } catch (err) {
     await changeAgent(prisma, events, agent.id, actor, (a) => (a.phase === "stopping" ? { phase: before } : null));
     throw err;
@@ -109,11 +110,6 @@ export async function stopAgent(runtime: HubRuntime, agent: Agent, actor: string
 export async function restartAgent(runtime: HubRuntime, agent: Agent, actor: string, idleWaitMs = LIFECYCLE_IDLE_WAIT_MS): Promise<LifecycleOutcome> {
   await stopAgent(runtime, agent, actor);
   return startAgent(runtime, await runtime.prisma.agent.findUniqueOrThrow({ where: { id: agent.id } }), actor, idleWaitMs);
-}
-
-/** The broker this replica holds for the agent, or broker_unavailable (503) before anything is written. */
-export function requireConnected(runtime: HubRuntime, brokerId: string): void {
-  if (!runtime.brokers.has(brokerId)) throw new ApiError("broker_unavailable", "The runtime broker is online but not connected to this hub replica.");
 }
 
 function isSettled(agent: AgentJson): boolean {

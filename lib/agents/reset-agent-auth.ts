@@ -1,6 +1,6 @@
 import { mintAgentToken } from "../auth/agent-token";
 import { recordAudit } from "../audit/record-audit";
-import { callBroker } from "../brokers/channel/call-broker";
+import { requireReachable, dispatchToBroker } from "../dispatch/route-to-broker";
 import type { Agent } from "../db/generated/client";
 import { ApiError } from "../http/api-error";
 import type { HubRuntime } from "../runtime/hub-runtime";
@@ -27,7 +27,7 @@ export interface ResetAuthResult {
 export async function resetAgentAuth(runtime: HubRuntime, agent: Pick<Agent, "id" | "phase" | "brokerId">, actor: string, requestId?: string): Promise<ResetAuthResult> {
   if (agent.phase !== "running") throw new ApiError("conflict", `Reset auth needs a running agent; this one is ${agent.phase}.`);
   if (!agent.brokerId) throw new ApiError("no_runtime_broker", "The agent is not placed on a runtime broker.");
-  if (!runtime.brokers.has(agent.brokerId)) throw new ApiError("broker_unavailable", "The agent's runtime broker is not connected to this hub replica.");
+  await requireReachable(runtime, agent.brokerId);
   const bumped = await runtime.prisma.$transaction(async (tx) => {
     const updated = await tx.agent.update({ where: { id: agent.id }, data: { tokenVersion: { increment: 1 } } });
     await recordAudit(tx, { principal: actor, action: "agent.reset-auth", targetType: "agent", targetId: agent.id, details: { tokenVersion: updated.tokenVersion }, requestId });
@@ -35,7 +35,7 @@ export async function resetAgentAuth(runtime: HubRuntime, agent: Pick<Agent, "id
   });
   const { token } = await mintAgentToken(runtime.sessionSecret, bumped);
   try {
-    const answer = (await callBroker(runtime, agent.brokerId, "agent.reset-auth", { agentId: agent.id, token }, 15_000)) as { signalled?: boolean; warning?: string };
+    const answer = (await dispatchToBroker(runtime, { brokerId: agent.brokerId, agentId: agent.id, op: "agent.reset-auth", args: { agentId: agent.id, token }, timeoutMs: 15_000, actor })) as { signalled?: boolean; warning?: string };
     await publishAgentEvent(runtime.events, "status", toAgentJson(bumped));
     return { agentId: agent.id, ok: true, signalled: answer.signalled === true, ...(answer.warning && { warning: answer.warning }) };
   } catch (err) {

@@ -11,6 +11,7 @@ export const KEY_LABELS = {
   session: "scion-hub/nextauth-session/v1",
   identityHeader: "scion-hub/identity-header/v1",
   brokerSecret: "scion-hub/broker-secret-box/v1",
+  replicaIdentity: "scion-hub/replica-identity/v1",
 } as const;
 
 export type KeyLabel = (typeof KEY_LABELS)[keyof typeof KEY_LABELS];

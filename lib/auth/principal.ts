@@ -10,7 +10,7 @@ export interface UserIdentity {
 
 /** Who is calling: a person (through a session, an API token, IAP or dev mode) or an agent. */
 export type Principal =
-  | { kind: "user"; user: UserIdentity; via: "session" | "token" | "iap"; tokenId?: string }
+  | { kind: "user"; user: UserIdentity; via: "session" | "token" | "iap" | "replica"; tokenId?: string }
   | { kind: "agent"; agentId: string; scopes: string[] };
 
 /** The id stored in createdBy/ownerId and audit rows: `user:<uuid>` or `agent:<uuid>`. */

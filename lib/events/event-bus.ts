@@ -16,6 +16,8 @@ export interface EventBus {
   subscribe(patterns: string[], onDelivery: (delivery: EventDelivery) => void, options?: { queueLimit?: number }): () => void;
   publish(event: HubEvent): Promise<void>;
   close(): Promise<void>;
+  /** Publishes as part of the caller's transaction (a pg client inside BEGIN): on commit, never after a rollback. */
+  publishIn?(tx: { query(sql: string, params: unknown[]): Promise<unknown> }, event: HubEvent): Promise<void>;
   /** Whether events reach other replicas now (the Postgres listener is connected); true in memory. */
   readonly isListening?: boolean;
 }

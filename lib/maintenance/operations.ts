@@ -106,7 +106,7 @@ export const OPERATIONS: MaintenanceOperationSpec[] = [
     schema: z.object({ pendingMinutes: z.number().int().min(1).max(10_080).default(10) }).strict(),
     run: async (ctx, params) => {
       const { prisma } = ctx.runtime;
-      const reaped = await prisma.brokerDispatch.updateMany({ where: { state: { in: ["pending", "claimed"] }, deadlineAt: { lt: new Date() } }, data: { state: "failed", error: "reaped: past its deadline" } });
+      const reaped = await prisma.brokerDispatch.updateMany({ where: { state: { in: ["pending", "in_progress"] }, deadlineAt: { lt: new Date() } }, data: { state: "failed", error: "reaped: past its deadline" } });
       ctx.log(`failed ${reaped.count} dispatches past their deadline`);
       const cutoff = new Date(Date.now() - (params.pendingMinutes as number) * 60_000);
       const stuck = await prisma.message.findMany({ where: { dispatchState: "pending", createdAt: { lt: cutoff } }, select: { id: true, agentId: true, createdAt: true }, take: 500 });

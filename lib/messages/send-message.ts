@@ -3,6 +3,7 @@ import { recordAudit } from "../audit/record-audit";
 import { principalId, type Principal } from "../auth/principal";
 import type { Agent } from "../db/generated/client";
 import type { HubRuntime } from "../runtime/hub-runtime";
+import { routeFor } from "../dispatch/route-to-broker";
 import { deliverMessage } from "./deliver-message";
 import { toMessageJson } from "./list-messages";
 import type { MessageJson, sendMessageBody } from "./schemas";
@@ -10,8 +11,8 @@ import type { MessageJson, sendMessageBody } from "./schemas";
 /**
  * POST /agents/{id}/messages: records the message (channel, thread, sender) with its audit
  * event, announces it, and types it into the agent's session when the agent runs on a broker
- * this replica holds: 201 when it was dispatched now, 202 when it waits (`pending`) for the
- * agent to run, in which case the start delivers it.
+ * this replica holds: 201 when it was dispatched now, 202 when it waits (`pending`): for the
+ * agent to run (the start delivers it), or for the replica holding the broker (nudged now).
  */
 export async function sendMessage(
   runtime: HubRuntime,
@@ -28,6 +29,12 @@ export async function sendMessage(
   });
   await runtime.events.publish({ subject: `message.${agent.id}.created`, data: { ...toMessageJson(created), ownerId: agent.ownerId } });
   const sent = await deliverMessage(runtime, created.id);
+  if (!sent && agent.phase === "running" && agent.brokerId) {
+    // The broker is held by another replica: the message stays pending (its own intent) and that
+    // replica is nudged to type it; its periodic sweep catches a lost nudge.
+    const route = await routeFor(runtime, agent.brokerId).catch(() => null);
+    if (route?.kind === "forward") await runtime.events.publish({ subject: `dispatch.messages.${route.ownerHubId}`, data: { agentId: agent.id } }).catch(() => undefined);
+  }
   const message = sent ? await runtime.prisma.message.findUniqueOrThrow({ where: { id: created.id } }) : created;
   return { status: sent ? 201 : 202, message: toMessageJson(message) };
 }

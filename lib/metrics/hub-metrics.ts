@@ -10,6 +10,12 @@ export interface HubMetrics {
   messagesDispatched: client.Counter;
   listenerReconnects: client.Counter;
   brokerCalls: client.Histogram<"op" | "outcome">;
+  dispatchPublished: client.Counter;
+  dispatchClaimed: client.Counter;
+  dispatchDone: client.Counter;
+  dispatchFailed: client.Counter;
+  dispatchLatency: client.Histogram<"outcome">;
+  drainDuration: client.Histogram;
 }
 
 export interface MetricSources {
@@ -50,5 +56,11 @@ export function createHubMetrics(sources: MetricSources): HubMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     }),
+    dispatchPublished: new client.Counter({ name: "scion_dispatch_published_total", help: "Intents this replica wrote for a broker another replica holds", registers: [registry] }),
+    dispatchClaimed: new client.Counter({ name: "scion_dispatch_claimed_total", help: "Intents this replica claimed for a broker it holds", registers: [registry] }),
+    dispatchDone: new client.Counter({ name: "scion_dispatch_done_total", help: "Intents this replica completed", registers: [registry] }),
+    dispatchFailed: new client.Counter({ name: "scion_dispatch_failed_total", help: "Intents this replica failed", registers: [registry] }),
+    dispatchLatency: new client.Histogram({ name: "scion_dispatch_intent_to_done_seconds", help: "From writing an intent to its outcome, seen by the replica that wrote it", labelNames: ["outcome"], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 90], registers: [registry] }),
+    drainDuration: new client.Histogram({ name: "scion_dispatch_drain_seconds", help: "Draining the intents and messages pending for a broker this replica just claimed", buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30], registers: [registry] }),
   };
 }

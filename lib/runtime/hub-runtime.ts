@@ -42,6 +42,8 @@ export interface HubRuntime {
   abortedRuns: Set<string>;
   /** Prometheus metrics of this replica (GET /metrics). */
   metrics: HubMetrics;
+  /** Stoppers of per-replica background work (replica row, dispatch executor), run at shutdown. */
+  stoppers: Array<() => Promise<void> | void>;
   /** Background jobs (singletons across replicas); absent until the hub has started. */
   scheduler?: Scheduler;
   /** Set once shutdown begins: readiness fails and new upgrades are refused. */

@@ -49,6 +49,7 @@ export async function shutdownHub({ server, wss, runtime, next, embedded, localB
   await Promise.race([Promise.all(brokerConnections.map((c) => c.released)), delay(3000)]);
 
   await runtime.scheduler?.stop();
+  for (const stop of runtime.stoppers.splice(0).reverse()) await Promise.resolve(stop()).catch((err: unknown) => logger.warn({ err }, "stopping background work failed"));
   await next?.close().catch((err: unknown) => logger.warn({ err }, "closing Next.js failed"));
   await runtime.events.close();
   await runtime.db.close();

@@ -29,6 +29,8 @@ import { startLocalBroker } from "./start-local-broker";
 import { acceptTerminal, PTY_PATH } from "../terminal/accept-terminal";
 import { backgroundJobs } from "./background-jobs";
 import { startScheduler } from "../runtime/scheduler";
+import { registerReplica } from "../dispatch/replicas";
+import { startDispatchExecutor } from "../dispatch/run-dispatches";
 
 export interface StartHubOptions {
   config: HubConfig;
@@ -90,6 +92,9 @@ export async function startHub({ config, logger, next, root = process.cwd(), wit
 
   async function handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const pathname = (req.url ?? "/").split("?")[0]!;
+    // A client that resets while its upgrade is refused or pending must not crash the process
+    // (a socket error without a listener is an uncaught exception).
+    socket.on("error", (err) => logger.debug({ err: err.message, path: pathname }, "an upgrading socket failed"));
     if (state.runtime?.isShuttingDown) return rejectUpgrade(socket, 503, "Service Unavailable");
     if (next?.dev && pathname.startsWith("/_next/") && state.next) return state.next.upgrade(req, socket, head);
     if (pathname === CHANNEL_PATH && state.runtime) return acceptBrokerChannel(state.runtime, wss, req, socket, head);
@@ -133,6 +138,7 @@ export async function startHub({ config, logger, next, root = process.cwd(), wit
       metrics,
       webSockets: new Set(),
       abortedRuns: new Set(),
+      stoppers: [],
       isShuttingDown: false,
     };
     if (config.authMode === "dev") runtime.devUser = await prepareDevMode(runtime);
@@ -154,6 +160,7 @@ export async function startHub({ config, logger, next, root = process.cwd(), wit
   }
   const runtime = state.runtime;
   runtime.scheduler = startScheduler(runtime.db.pool, logger, backgroundJobs(runtime));
+  runtime.stoppers.push(await registerReplica(runtime), startDispatchExecutor(runtime));
   const localBroker = config.localBroker && withLocalBroker ? await startLocalBroker(runtime, url, root) : undefined;
   logger.info({ url, hubId: runtime.hubId, authMode: config.authMode, embeddedDatabase: Boolean(opened.embedded) }, "hub started");
 

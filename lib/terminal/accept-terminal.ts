@@ -10,6 +10,10 @@ import type { HubBrokerConnection } from "../brokers/channel/accept-broker-chann
 import { encodeStreamFrame, STREAM_CHUNK } from "../brokers/channel/protocol";
 import { ApiError } from "../http/api-error";
 import type { HubRuntime } from "../runtime/hub-runtime";
+import type { Principal } from "../auth/principal";
+import { REPLICA_IDENTITY_HEADER, verifyReplicaIdentity } from "../auth/replica-identity";
+import { requireReachable } from "../dispatch/route-to-broker";
+import { relayToReplica } from "./relay-to-replica";
 import { keepAlive } from "../http/keep-alive";
 
 export const PTY_PATH = /^\/api\/v1\/agents\/([^/]+)\/pty$/;
@@ -39,7 +43,8 @@ export interface HubTerminal {
  * GET /api/v1/agents/{id}/pty (WebSocket). Everything is decided before the upgrade: a person
  * (session cookie, IAP identity or user API token; never an agent token, never anonymous) who
  * owns the agent or is an admin, a browser request from this hub's own origin, a running agent
- * whose broker this replica holds. Then a stream is opened on the broker's control channel,
+ * whose broker is reachable: held here, or held by another replica, to which the socket is relayed
+ * (vouching for the person with a signed header). Then a stream is opened on the broker's control channel,
  * where `tmux attach` runs under a PTY: binary frames carry bytes both ways, text frames carry
  * JSON control (`{"type":"resize","cols","rows"}`). Output is acknowledged to the broker only
  * once written to the browser's socket, so a flood is held back at its source.
@@ -56,24 +61,43 @@ export async function acceptTerminal(runtime: HubRuntime, wss: WebSocketServer, 
       const value = req.headers[name];
       return Array.isArray(value) ? value[0] : value;
     };
-    const result = await authenticate(runtime, { authorization: header("authorization"), cookie: header("cookie"), identity: header(IDENTITY_HEADER) });
-    const principal = result.principal;
+    if (!UUID.test(rawAgentId)) throw new ApiError("not_found", "No such agent.");
+    agentId = rawAgentId.toLowerCase();
+    // Another replica relaying a person's terminal vouches for them (it checked them already).
+    const vouched = verifyReplicaIdentity(runtime.sessionSecret, header(REPLICA_IDENTITY_HEADER), agentId);
+    let principal: Principal | null;
+    if (vouched) {
+      const user = await runtime.prisma.user.findUnique({ where: { id: vouched }, select: { id: true, email: true, name: true, role: true, status: true } });
+      principal = user && user.status === "active" ? { kind: "user", user, via: "replica" } : null;
+    } else {
+      principal = (await authenticate(runtime, { authorization: header("authorization"), cookie: header("cookie"), identity: header(IDENTITY_HEADER) })).principal;
+    }
     if (!principal) throw new ApiError("unauthorized", "Sign in to open a terminal.");
     if (principal.kind !== "user") throw new ApiError("forbidden", "Agents may not open terminals.");
     // A browser carries cookies to any site's WebSocket; only our own pages may use them here.
-    if (principal.via !== "token" && !sameOrigin(req)) throw new ApiError("forbidden", "The terminal must be opened from this hub's own pages.");
-    if (!UUID.test(rawAgentId)) throw new ApiError("not_found", "No such agent.");
-    agentId = rawAgentId.toLowerCase();
+    if (principal.via !== "token" && principal.via !== "replica" && !sameOrigin(req)) throw new ApiError("forbidden", "The terminal must be opened from this hub's own pages.");
     const agent = await runtime.prisma.agent.findUnique({ where: { id: agentId } });
     if (!agent || !canAccessAgent(principal, agent)) throw new ApiError("not_found", "No such agent.");
     if (agent.phase !== "running") throw new ApiError("conflict", `The agent is ${agent.phase}; a terminal needs it running.`);
     if (!agent.brokerId) throw new ApiError("no_runtime_broker", "The agent is not placed on a runtime broker.");
-    const held = runtime.brokers.get(agent.brokerId);
-    if (!held) throw new ApiError("broker_unavailable", "The agent's runtime broker is not connected to this hub replica.");
-    connection = held;
     const parsed = size.safeParse(Object.fromEntries(new URL(req.url ?? "/", "http://x").searchParams));
     if (!parsed.success) throw new ApiError("validation_error", "cols must be 2-1000 and rows 2-500.");
     dims = parsed.data;
+    const held = runtime.brokers.get(agent.brokerId);
+    if (!held) {
+      if (principal.via === "replica") throw new ApiError("broker_unavailable", "The agent's runtime broker is no longer connected to this replica.");
+      const route = await requireReachable(runtime, agent.brokerId);
+      if (route.kind === "forward") {
+        const owner = await runtime.prisma.hubReplica.findUnique({ where: { id: route.ownerHubId }, select: { internalUrl: true } });
+        if (!owner) throw new ApiError("broker_unavailable", "The replica holding the agent's runtime broker is gone.");
+        const userId = principal.user.id;
+        const size_ = dims;
+        wss.handleUpgrade(req, socket, head, (ws) => relayToReplica(runtime, ws, owner.internalUrl, agentId, size_, userId));
+        return;
+      }
+      throw new ApiError("broker_unavailable", "The agent's runtime broker is not connected to this hub replica.");
+    }
+    connection = held;
   } catch (err) {
     const apiErr = err instanceof ApiError ? err : new ApiError("internal", "Internal error.");
     if (!(err instanceof ApiError)) runtime.logger.error({ err }, "terminal upgrade failed");

@@ -11,6 +11,7 @@ import { ChannelPeer } from "./channel-peer";
 import { decodeStreamFrame } from "./protocol";
 import type { HubTerminal } from "../../terminal/accept-terminal";
 import { changeAgent } from "../../agents/change-agent";
+import { drainBroker } from "../../dispatch/run-dispatches";
 import { keepAlive } from "../../http/keep-alive";
 
 const PING_MS = 15_000;
@@ -99,6 +100,11 @@ async function attach(runtime: HubRuntime, brokerId: string, ws: WebSocket): Pro
   previous?.ws.close(4000, "replaced by a newer connection");
   logger.info({ brokerId, sessionId }, "broker control channel open");
   await publishBrokerStatus(runtime, brokerId, "online");
+  // Whatever other replicas wrote for this broker while it was away runs now.
+  void drainBroker(runtime, brokerId).then(
+    ({ intents, agents }) => (intents || agents) && logger.info({ brokerId, intents, agents }, "drained pending work for a broker"),
+    (err: unknown) => logger.warn({ err, brokerId }, "draining a broker's pending work failed"),
+  );
 }
 
 async function publishBrokerStatus(runtime: HubRuntime, brokerId: string, status: "online" | "offline"): Promise<void> {
