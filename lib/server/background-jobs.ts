@@ -1,4 +1,5 @@
 import { sweepAgentLiveness } from "../agents/sweep-agent-liveness";
+import { purgeOldMessages, reapStuckDispatches, sweepPendingMessages, sweepStaleAffinity } from "../dispatch/sweeps";
 import { sweepEventPayloads } from "../events/postgres-event-bus";
 import type { HubRuntime } from "../runtime/hub-runtime";
 import type { ScheduledJob } from "../runtime/scheduler";
@@ -8,5 +9,9 @@ export function backgroundJobs(runtime: HubRuntime): ScheduledJob[] {
   return [
     { name: "agent-liveness", lockKey: 72700001, intervalMs: 30_000, run: () => sweepAgentLiveness(runtime) },
     { name: "event-payload-sweep", lockKey: 72700002, intervalMs: 60_000, run: () => sweepEventPayloads(runtime.db.pool) },
+    { name: "stale-affinity", lockKey: 72700003, intervalMs: 30_000, run: () => sweepStaleAffinity(runtime) },
+    { name: "stuck-dispatch-reaper", lockKey: 72700004, intervalMs: 15_000, run: () => reapStuckDispatches(runtime) },
+    { name: "pending-message-sweep", lockKey: 72700005, intervalMs: 30_000, run: () => sweepPendingMessages(runtime) },
+    { name: "message-purge", lockKey: 72700006, intervalMs: 6 * 60 * 60_000, run: () => purgeOldMessages(runtime) },
   ];
 }
