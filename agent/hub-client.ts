@@ -2,6 +2,8 @@ import fs from "node:fs";
 
 export interface AgentHubClientOptions {
   hubUrl: string;
+  /** Other hub replicas to try, in order, when the current one cannot be reached. */
+  fallbackUrls?: string[];
   agentId: string;
   tokenFile: string;
   log: (level: "info" | "warn", message: string) => void;
@@ -30,6 +32,24 @@ export class AgentHubClient {
     this.token = readToken(opts.tokenFile);
   }
 
+  private urls(): string[] {
+    return [this.opts.hubUrl, ...(this.opts.fallbackUrls ?? []).filter((u) => u !== this.opts.hubUrl)];
+  }
+
+  private urlIndex = 0;
+
+  private get currentUrl(): string {
+    const urls = this.urls();
+    return urls[this.urlIndex % urls.length]!;
+  }
+
+  private rotate(): void {
+    if (this.urls().length > 1) {
+      this.urlIndex++;
+      this.opts.log("warn", `the hub did not answer; trying ${this.currentUrl}`);
+    }
+  }
+
   reloadToken(): void {
     this.token = readToken(this.opts.tokenFile);
   }
@@ -56,7 +76,7 @@ export class AgentHubClient {
     const delays = [500, 1000, 2000];
     for (let attempt = 0; ; attempt++) {
       try {
-        const res = await fetch(new URL(path, this.opts.hubUrl), {
+        const res = await fetch(new URL(path, this.currentUrl), {
           method: "POST",
           headers: { authorization: `Bearer ${this.token}`, "content-type": "application/json" },
           body: JSON.stringify(body),
@@ -69,6 +89,8 @@ export class AgentHubClient {
         if (attempt >= delays.length) throw error;
       } catch (err) {
         if (err instanceof HubRequestError && err.status < 500) throw err;
+        // Unreachable (not an answer): the next hub replica, if there is one, takes the retry.
+        if (!(err instanceof HubRequestError)) this.rotate();
         if (attempt >= delays.length) throw err;
       }
       await new Promise((r) => setTimeout(r, delays[attempt]));

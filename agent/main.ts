@@ -58,7 +58,7 @@ async function report(args: string[]): Promise<number> {
     log("warn", problems.join("; "));
     return 2;
   }
-  const client = new AgentHubClient({ hubUrl: config.hubUrl, agentId: config.agentId, tokenFile: config.tokenFile, log });
+  const client = new AgentHubClient({ hubUrl: config.hubUrl, fallbackUrls: config.hubUrls, agentId: config.agentId, tokenFile: config.tokenFile, log });
   await client.report(parsed.data);
   return 0;
 }

@@ -14,7 +14,7 @@ const REFRESH_BEFORE_S = 2 * 60 * 60;
  * working while the hub is away.
  */
 export async function runAgent(config: ShimConfig, argv: string[], log: (level: "info" | "warn", message: string) => void): Promise<number> {
-  const client = new AgentHubClient({ hubUrl: config.hubUrl, agentId: config.agentId, tokenFile: config.tokenFile, log });
+  const client = new AgentHubClient({ hubUrl: config.hubUrl, fallbackUrls: config.hubUrls, agentId: config.agentId, tokenFile: config.tokenFile, log });
   const report = (body: Record<string, unknown>) => client.report(body).catch((err: Error) => log("warn", `status report failed: ${err.message}`));
 
   await report({ phase: "starting" });

@@ -50,6 +50,8 @@ export interface AgentOperationsOptions {
   logger: Logger;
   /** The hub URL agents report to: the one this broker is connected to. */
   hubUrl?: () => string | undefined;
+  /** Every hub URL this broker knows; agents fall back to them when theirs is unreachable. */
+  hubUrls?: string[];
   /** Tells the hub about progress it cannot see (the clone before the shim runs). */
   emit?: (name: string, data: unknown) => void;
   /** Browser terminals; without it `pty.open` is unsupported. */
@@ -63,7 +65,7 @@ export interface AgentOperationsOptions {
  * the start fails; stop and delete release them. Holdings are saved in `<data dir>/ports.json`,
  * so a broker restart does not hand out ports that running agents still use.
  */
-export function createAgentOperations({ runtime, ports, dataDir, logger, hubUrl, emit, pty }: AgentOperationsOptions): AgentOperations {
+export function createAgentOperations({ runtime, ports, dataDir, logger, hubUrl, hubUrls, emit, pty }: AgentOperationsOptions): AgentOperations {
   const file = path.join(dataDir, "ports.json");
   const save = () => {
     const tmp = `${file}.tmp-${process.pid}`;
@@ -108,7 +110,7 @@ export function createAgentOperations({ runtime, ports, dataDir, logger, hubUrl,
       }
       const env: Record<string, string> = {};
       for (const [k, v] of Object.entries(args.env)) if (!RESERVED.test(k)) env[k] = v;
-      Object.assign(env, portEnvironment(allocation), { SCION_AGENT_LOG: path.join(path.dirname(runtime.tokenFileOf(args.agentId)), "shim.log") });
+      Object.assign(env, portEnvironment(allocation), { SCION_AGENT_LOG: path.join(path.dirname(runtime.tokenFileOf(args.agentId)), "shim.log") }, hubUrls?.length ? { SCION_HUB_URLS: hubUrls.join(",") } : {});
       try {
         await runtime.start({ agentId: args.agentId, argv, env, ...(hub && { shim: { hubUrl: hub } }) });
       } catch (err) {

@@ -46,6 +46,7 @@ async function main(): Promise<void> {
     dataDir: config.dataDirPath,
     logger,
     hubUrl: () => link.client?.connectedUrl,
+    hubUrls: config.hubUrls,
     emit: (name, data) => link.client?.emit(name, data),
     pty,
   });

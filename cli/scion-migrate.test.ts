@@ -18,7 +18,7 @@ let dataDir: string;
 let target: TestDatabase;
 
 function scion(args: string[], env: Record<string, string> = {}) {
-  const res = spawnSync(process.execPath, ["--import", "tsx", "cli/scion.ts", ...args], { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, SCION_DATA_DIR: dataDir, ...env }, encoding: "utf8", timeout: 120_000 });
+  const res = spawnSync(process.execPath, ["--import", "tsx", "cli/scion.ts", ...args], { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production", SCION_DATA_DIR: dataDir, ...env }, encoding: "utf8", timeout: 120_000 });
   return { code: res.status, out: res.stdout, err: res.stderr };
 }
 

@@ -70,10 +70,22 @@ export async function runDispatch(runtime: HubRuntime, id: string): Promise<bool
 
 /**
  * On connect: everything pending for the broker this replica just claimed — intents in the
- * order they were written, then the pending messages of its running agents.
+ * order they were written (including those a replica that lost the broker left in progress),
+ * then the pending messages of its running agents.
  */
 export async function drainBroker(runtime: HubRuntime, brokerId: string): Promise<{ intents: number; agents: number }> {
   const started = performance.now();
+  // Intents another replica was running when it lost this broker cannot finish there (its
+  // channel is gone, and its guarded completion will not match any more). Every broker
+  // operation is idempotent (start returns the running agent, stop and delete of a stopped one
+  // do nothing), so running them again here finishes them with one effect.
+  const { rows: reclaimed } = await runtime.db.pool.query<{ id: string }>(
+    `UPDATE broker_dispatches SET state = 'pending', "claimedBy" = NULL, "claimedAt" = NULL, "updatedAt" = now()
+      WHERE "brokerId" = $1::uuid AND state = 'in_progress' AND "claimedBy" IS DISTINCT FROM $2 AND "deadlineAt" > now()
+      RETURNING id::text AS id`,
+    [brokerId, runtime.hubId],
+  );
+  if (reclaimed.length) runtime.logger.info({ brokerId, intents: reclaimed.length }, "took over intents another replica was running for this broker");
   const { rows } = await runtime.db.pool.query<{ id: string }>(`SELECT id::text AS id FROM broker_dispatches WHERE "brokerId" = $1::uuid AND state = 'pending' AND "deadlineAt" > now() ORDER BY "createdAt"`, [brokerId]);
   let intents = 0;
   for (const { id } of rows) if (await runDispatch(runtime, id)) intents++;
