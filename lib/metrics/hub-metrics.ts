@@ -24,6 +24,8 @@ export interface MetricSources {
   brokerConnections: () => number;
   terminals: () => number;
   pendingMessages: () => Promise<number>;
+  /** Messages pending for over ten minutes. */
+  stuckMessages: () => Promise<number>;
 }
 
 export function createHubMetrics(sources: MetricSources): HubMetrics {
@@ -45,6 +47,7 @@ export function createHubMetrics(sources: MetricSources): HubMetrics {
   gauge("scion_broker_connections", "Broker control channels held by this replica", sources.brokerConnections);
   gauge("scion_terminals", "Browser terminals relayed by this replica", sources.terminals);
   gauge("scion_messages_pending", "Messages waiting to be typed into their agent (all replicas)", sources.pendingMessages);
+  gauge("scion_messages_stuck", "Messages pending for over ten minutes (all replicas)", sources.stuckMessages);
   return {
     registry,
     messagesDispatched: new client.Counter({ name: "scion_messages_dispatched_total", help: "Messages typed into an agent's session by this replica", registers: [registry] }),

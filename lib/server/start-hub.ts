@@ -120,6 +120,7 @@ export async function startHub({ config, logger, next, root = process.cwd(), wit
       brokerConnections: () => brokers.size,
       terminals: () => [...brokers.values()].reduce((n, c) => n + c.terminals.size, 0),
       pendingMessages: () => db.prisma.message.count({ where: { dispatchState: "pending" } }),
+      stuckMessages: () => db.prisma.message.count({ where: { dispatchState: "pending", createdAt: { lt: new Date(Date.now() - 10 * 60_000) } } }),
     });
     events = new PostgresEventBus({ connectionString: opened.url, pool: db.pool, hubId, logger, onReconnect: () => metrics.listenerReconnects.inc() });
     if (!(await events.ready())) logger.warn("the event listener has not connected yet; it keeps trying");

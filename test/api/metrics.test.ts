@@ -23,7 +23,7 @@ describe("GET /metrics", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await res.text();
-    for (const name of ["scion_db_pool_in_use", "scion_db_pool_idle", "scion_db_pool_waiting", "scion_sse_clients", "scion_broker_connections", "scion_terminals", "scion_messages_pending", "scion_messages_dispatched_total", "scion_event_listener_reconnects_total", "scion_hub_process_resident_memory_bytes"]) {
+    for (const name of ["scion_db_pool_in_use", "scion_db_pool_idle", "scion_db_pool_waiting", "scion_sse_clients", "scion_broker_connections", "scion_terminals", "scion_messages_pending", "scion_messages_stuck", "scion_messages_dispatched_total", "scion_dispatch_published_total", "scion_dispatch_claimed_total", "scion_dispatch_done_total", "scion_dispatch_failed_total", "scion_event_listener_reconnects_total", "scion_hub_process_resident_memory_bytes"]) {
       expect(text).toMatch(new RegExp(`^${name}(\\{[^}]*\\})? \\d`, "m"));
     }
     expect((await admin.request("/metrics")).status).toBe(200);

@@ -127,6 +127,23 @@ describe("two replicas, the broker on B, every call through A", () => {
     expect(other).toBe(401);
   });
 
+  it("killing both replicas' listener connections (pg_terminate_backend) loses no call and no message", async () => {
+    const viaA = api(a.url);
+    const created = await viaA<AgentJson>("POST", "/api/v1/agents", { projectId, name: "unshaken", harness: "generic", command: "exec cat", start: true });
+    expect(created.body.phase).toBe("running");
+    for (let round = 0; round < 3; round++) {
+      const killed = await pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'scion-hub-listener' AND datname = current_database()`);
+      expect(killed.rowCount).toBe(2);
+      // Straight after the kill: B may not hear the NOTIFY, but its resync sweep and A's polling of the intent row do.
+      const reset = await viaA<{ ok: boolean }>("POST", `/api/v1/agents/${created.body.id}/reset-auth`);
+      expect(reset.body.ok).toBe(true);
+      const message = await viaA<{ id: string }>("POST", `/api/v1/agents/${created.body.id}/messages`, { body: `after kill ${round}` });
+      expect(message.status).toBe(202);
+      await until(async () => (await pool.query(`SELECT "dispatchState" FROM messages WHERE id = $1`, [message.body.id])).rows[0]?.dispatchState === "dispatched", `message ${round} dispatched`, 30_000);
+    }
+    await until(() => screen(created.body.id).includes("after kill 2"), "the last message on screen");
+  });
+
   it("an SSE client on A sees what B causes", async () => {
     const stream = await openEventStream(`${a.url}/api/v1/events?sub=agent.>`, { authorization: `Bearer ${token}` });
     try {
