@@ -170,5 +170,5 @@ export class LocalRuntime extends AgentPaths implements AgentRuntime {
 /** tmux's ways of saying there is no such session, or no server at all yet. */
 function isMissing(err: unknown): boolean {
   const text = `${(err as { stderr?: string }).stderr ?? ""}${(err as Error).message ?? ""}`;
-  return /can't find session|can't find pane|no server running|session not found|error connecting to|server exited unexpectedly|lost server|No such file or directory/.test(text);
+  return /can't find session|can't find pane|no server running|session not found|error connecting to|server exited unexpectedly|lost server|no current target|No such file or directory/.test(text);
 }

@@ -2,6 +2,7 @@ import { callBroker } from "../brokers/channel/call-broker";
 import { ApiError } from "../http/api-error";
 import type { HubRuntime } from "../runtime/hub-runtime";
 import { REPLICA_STALE_MS } from "./replicas";
+import { runDispatch } from "./run-dispatches";
 
 /** A broker whose last heartbeat is older than this is not trusted to be reachable. */
 export const BROKER_STALE_MS = 90_000;
@@ -28,7 +29,7 @@ export async function routeFor(runtime: HubRuntime, brokerId: string): Promise<R
   const row = rows[0];
   if (!row) return { kind: "undeliverable", reason: "The runtime broker no longer exists." };
   if (!row.owner || !row.fresh) return { kind: "undeliverable", reason: "The runtime broker is not connected to any hub replica." };
-  if (row.owner === runtime.hubId) return { kind: "undeliverable", reason: "The runtime broker's connection to this replica is closing." };
+  if (row.owner === runtime.hubId) return { kind: "undeliverable", reason: "The runtime broker's connection to this replica has just closed; it reconnects by itself." };
   if (!row.alive) return { kind: "undeliverable", reason: "The hub replica holding the runtime broker is not answering." };
   return { kind: "forward", ownerHubId: row.owner };
 }
@@ -88,7 +89,7 @@ async function forward(runtime: HubRuntime, ownerHubId: string, req: DispatchReq
   }
   metrics.dispatchPublished.inc();
 
-  const outcome = await waitForOutcome(runtime, id, req.agentId);
+  const outcome = await waitForOutcome(runtime, id, req.brokerId, req.agentId);
   metrics.dispatchLatency.observe({ outcome: outcome.state }, (performance.now() - started) / 1000);
   if (outcome.state === "done") return outcome.result;
   if (outcome.state === "failed") {
@@ -106,8 +107,12 @@ interface Outcome {
   error?: string | null;
 }
 
-/** Waits for the intent's end: its done event, or the row (polled, in case an event was lost). */
-function waitForOutcome(runtime: HubRuntime, id: string, agentId: string | undefined): Promise<Outcome> {
+/**
+ * Waits for the intent's end: its done event, or the row (polled, in case an event was lost).
+ * If the broker has meanwhile connected to this very replica (its owner died), the intent is
+ * run here rather than left for the next sweep.
+ */
+function waitForOutcome(runtime: HubRuntime, id: string, brokerId: string, agentId: string | undefined): Promise<Outcome> {
   return new Promise<Outcome>((resolve) => {
     let finished = false;
     let idle: NodeJS.Timeout;
@@ -125,6 +130,7 @@ function waitForOutcome(runtime: HubRuntime, id: string, agentId: string | undef
       if (!row) return finish({ state: "failed", error: JSON.stringify({ code: "conflict", message: "the dispatch disappeared" }) });
       if (row.state === "done") finish({ state: "done", result: row.result });
       else if (row.state === "failed") finish({ state: "failed", error: row.error });
+      else if (row.state === "pending" && runtime.brokers.has(brokerId)) void runDispatch(runtime, id);
     };
     const rearm = () => {
       clearTimeout(idle);

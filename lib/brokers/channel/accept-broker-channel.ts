@@ -88,15 +88,22 @@ async function attach(runtime: HubRuntime, brokerId: string, ws: WebSocket): Pro
       .finally(resolveReleased);
   });
 
+  // Held here before the claim is written: from the moment the database names this replica as
+  // the owner, this replica must route the broker's calls locally (never "owner is me, but I
+  // have no socket").
+  const previous = runtime.brokers.get(brokerId);
+  runtime.brokers.set(brokerId, connection);
   try {
     await claimBroker(runtime.db.pool, brokerId, runtime.hubId, sessionId);
   } catch (err) {
     logger.warn({ err, brokerId }, "claiming a broker failed; closing its channel");
+    if (runtime.brokers.get(brokerId)?.sessionId === sessionId) {
+      if (previous && previous.ws.readyState === previous.ws.OPEN) runtime.brokers.set(brokerId, previous);
+      else runtime.brokers.delete(brokerId);
+    }
     ws.close(1011, "claim failed");
     return;
   }
-  const previous = runtime.brokers.get(brokerId);
-  runtime.brokers.set(brokerId, connection);
   previous?.ws.close(4000, "replaced by a newer connection");
   logger.info({ brokerId, sessionId }, "broker control channel open");
   await publishBrokerStatus(runtime, brokerId, "online");
