@@ -1,16 +1,20 @@
 import { expect, test, type Page } from "@playwright/test";
 import { OAUTH_HUB_URL } from "../playwright.config";
 
-async function signInThroughProvider(page: Page, email: string) {
-  await page.goto(`${OAUTH_HUB_URL}/`);
-  await expect(page).toHaveURL(/\/login(\?callbackUrl=%2F)?$/);
+/** From the hub's login page: the provider button, then oidc-provider's development login and consent forms. */
+async function completeProviderSignIn(page: Page, email: string) {
   await page.getByRole("button", { name: "Sign in with Test SSO" }).click();
-  // oidc-provider's development login and consent forms.
   await page.locator('input[name="login"]').fill(email);
   await page.locator('input[name="password"]').fill("any password");
   await page.locator('button[type="submit"]').click();
   const consent = page.locator('button[type="submit"]', { hasText: /continue/i });
   if (await consent.isVisible().catch(() => false)) await consent.click();
+}
+
+async function signInThroughProvider(page: Page, email: string) {
+  await page.goto(`${OAUTH_HUB_URL}/`);
+  await expect(page).toHaveURL(/\/login(\?callbackUrl=%2F)?$/);
+  await completeProviderSignIn(page, email);
 }
 
 test("a person signs in through an OpenID Connect provider and lands on the dashboard", async ({ page }, testInfo) => {
@@ -36,12 +40,7 @@ test("someone outside the allowed domains is refused and told why", async ({ pag
 test("signing in brings a person back to the page they asked for", async ({ page }) => {
   await page.goto(`${OAUTH_HUB_URL}/brokers`);
   await expect(page).toHaveURL(`${OAUTH_HUB_URL}/login?callbackUrl=%2Fbrokers`);
-  await page.getByRole("button", { name: "Sign in with Test SSO" }).click();
-  await page.locator('input[name="login"]').fill("ada@example.com");
-  await page.locator('input[name="password"]').fill("any password");
-  await page.locator('button[type="submit"]').click();
-  const consent = page.locator('button[type="submit"]', { hasText: /continue/i });
-  if (await consent.isVisible().catch(() => false)) await consent.click();
+  await completeProviderSignIn(page, "ada@example.com");
   await expect(page).toHaveURL(`${OAUTH_HUB_URL}/brokers`);
   await expect(page.getByRole("heading", { level: 1, name: "Brokers" })).toBeVisible();
 });
@@ -56,23 +55,13 @@ test("the login page explains each error and refuses to send anyone off-site aft
     await expect(page.getByRole("main").getByRole("alert")).toHaveText(text);
   }
   await page.goto(`${OAUTH_HUB_URL}/login?callbackUrl=${encodeURIComponent("https://evil.example/steal")}`);
-  await page.getByRole("button", { name: "Sign in with Test SSO" }).click();
-  await page.locator('input[name="login"]').fill("ada@example.com");
-  await page.locator('input[name="password"]').fill("any password");
-  await page.locator('button[type="submit"]').click();
-  const consent = page.locator('button[type="submit"]', { hasText: /continue/i });
-  if (await consent.isVisible().catch(() => false)) await consent.click();
+  await completeProviderSignIn(page, "ada@example.com");
   await expect(page).toHaveURL(`${OAUTH_HUB_URL}/`);
 });
 
 test("signing out ends the session: the dashboard asks to sign in again", async ({ page }) => {
   await page.goto(`${OAUTH_HUB_URL}/`);
-  await page.getByRole("button", { name: "Sign in with Test SSO" }).click();
-  await page.locator('input[name="login"]').fill("ada@example.com");
-  await page.locator('input[name="password"]').fill("any password");
-  await page.locator('button[type="submit"]').click();
-  const consent = page.locator('button[type="submit"]', { hasText: /continue/i });
-  if (await consent.isVisible().catch(() => false)) await consent.click();
+  await completeProviderSignIn(page, "ada@example.com");
   await expect(page.getByRole("heading", { level: 1, name: "Agents" })).toBeVisible();
   await page.getByRole("button", { name: /^ada/i }).click();
   await page.getByRole("menuitem", { name: "Sign out" }).click();

@@ -7,7 +7,9 @@ import { useState, type FormEvent } from "react";
 import type { MaintenanceRunJson } from "@/lib/maintenance/run-maintenance";
 import { api } from "../agents/queries";
 import { ConfirmDialog } from "../ui/confirm-dialog";
+import { ErrorNote } from "../ui/error-note";
 import { RelativeTime } from "../ui/relative-time";
+import { TableHead } from "../ui/table-head";
 import { useToast } from "../ui/toast";
 import { RunStatus } from "./run-status";
 
@@ -57,14 +59,7 @@ export function MaintenancePage({ operations, initialRuns }: { operations: Opera
         ) : (
           <div className="card mt-3 overflow-x-auto">
             <table className="w-full text-left text-sm">
-              <thead className="border-b border-zinc-200 text-xs uppercase text-zinc-600 dark:border-zinc-800 dark:text-zinc-400">
-                <tr>
-                  <th scope="col" className="px-3 py-2 font-medium">Operation</th>
-                  <th scope="col" className="px-3 py-2 font-medium">Status</th>
-                  <th scope="col" className="px-3 py-2 font-medium">Started</th>
-                  <th scope="col" className="px-3 py-2 font-medium">By</th>
-                </tr>
-              </thead>
+              <TableHead columns={["Operation", "Status", "Started", "By"]} />
               <tbody>
                 {runs.map((r) => (
                   <tr key={r.id} className="border-b border-zinc-100 last:border-0 dark:border-zinc-800">
@@ -188,11 +183,7 @@ function OperationCard({ op }: { op: OperationJson }) {
             <input name={p.name} type="number" required min={p.min} max={p.max} defaultValue={p.default} className="input w-28" />
           </label>
         ))}
-        {error && (
-          <p role="alert" className="rounded-md bg-red-50 p-2 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
-            {error}
-          </p>
-        )}
+        {error && <ErrorNote>{error}</ErrorNote>}
         <div className="mt-auto flex justify-end">
           <button type="submit" className="btn-secondary" disabled={run.isPending}>
             Run

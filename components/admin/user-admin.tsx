@@ -7,6 +7,7 @@ import { api } from "../agents/queries";
 import { ConfirmDialog } from "../ui/confirm-dialog";
 import { RelativeTime } from "../ui/relative-time";
 import { StatusBadge } from "../ui/status-badge";
+import { TableHead } from "../ui/table-head";
 import { useToast } from "../ui/toast";
 
 type Change = { user: UserJson; body: { role?: "admin" | "member"; status?: "active" | "suspended" }; question: string; confirmLabel: string };
@@ -33,17 +34,7 @@ export function UserAdmin({ initial, viewerId }: { initial: UserJson[]; viewerId
       </h2>
       <div className="card mt-3 overflow-x-auto">
         <table className="w-full text-left text-sm">
-          <thead className="border-b border-zinc-200 text-xs uppercase text-zinc-600 dark:border-zinc-800 dark:text-zinc-400">
-            <tr>
-              <th scope="col" className="px-3 py-2 font-medium">User</th>
-              <th scope="col" className="px-3 py-2 font-medium">Role</th>
-              <th scope="col" className="px-3 py-2 font-medium">Status</th>
-              <th scope="col" className="px-3 py-2 font-medium">Last sign-in</th>
-              <th scope="col" className="px-3 py-2">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={["User", "Role", "Status", "Last sign-in", { label: "Actions", srOnly: true }]} />
           <tbody>
             {users.map((u) => {
               const self = u.id === viewerId;

@@ -2,8 +2,10 @@
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import type { AgentJson } from "@/lib/agents/schemas";
+import { ErrorNote } from "../ui/error-note";
+import { Modal } from "../ui/modal";
 import { useToast } from "../ui/toast";
 import { agentKeys, api } from "./queries";
 
@@ -22,21 +24,11 @@ const HARNESSES = [
 
 /** New agent: project, broker (or automatic), harness or command, task; started at once by default. */
 export function CreateAgentDialog({ open, onClose, projects, brokers }: { open: boolean; onClose: () => void; projects: Choice[]; brokers: Array<Choice & { status: string }> }) {
-  const ref = useRef<HTMLDialogElement>(null);
   const router = useRouter();
   const toast = useToast();
   const queryClient = useQueryClient();
   const [harness, setHarness] = useState("shell");
   const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    const dialog = ref.current;
-    if (open && dialog && !dialog.open) {
-      setError(null);
-      dialog.showModal();
-    }
-    if (!open && dialog?.open) dialog.close();
-  }, [open]);
-
   const create = useMutation({
     mutationFn: (body: Record<string, unknown>) => api<AgentJson>("/api/v1/agents", { method: "POST", json: body }),
     onSuccess: ({ body }) => {
@@ -64,7 +56,7 @@ export function CreateAgentDialog({ open, onClose, projects, brokers }: { open: 
   };
 
   return (
-    <dialog ref={ref} onClose={onClose} aria-labelledby="create-agent-title" className="m-auto w-full max-w-lg rounded-lg border border-zinc-200 bg-white p-0 text-zinc-900 backdrop:bg-black/40 dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-100">
+    <Modal open={open} onClose={onClose} onOpen={() => setError(null)} labelledBy="create-agent-title">
       <form onSubmit={submit} className="flex flex-col gap-4 p-5">
         <h2 id="create-agent-title" className="text-base font-semibold">
           New agent
@@ -125,11 +117,7 @@ export function CreateAgentDialog({ open, onClose, projects, brokers }: { open: 
             </label>
           </>
         )}
-        {error && (
-          <p role="alert" className="rounded-md bg-red-50 p-2 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
-            {error}
-          </p>
-        )}
+        {error && <ErrorNote>{error}</ErrorNote>}
         <div className="flex justify-end gap-2">
           <button type="button" className="btn-secondary" onClick={onClose}>
             Cancel
@@ -139,6 +127,6 @@ export function CreateAgentDialog({ open, onClose, projects, brokers }: { open: 
           </button>
         </div>
       </form>
-    </dialog>
+    </Modal>
   );
 }

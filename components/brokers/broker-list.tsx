@@ -1,11 +1,14 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import type { BrokerJson } from "@/lib/brokers/schemas";
 import { api } from "../agents/queries";
 import { RelativeTime } from "../ui/relative-time";
+import { ErrorNote } from "../ui/error-note";
+import { Modal } from "../ui/modal";
 import { StatusBadge } from "../ui/status-badge";
+import { TableHead } from "../ui/table-head";
 
 const STATUS = {
   online: { label: "Online", tone: "green", pulse: false },
@@ -37,16 +40,7 @@ export function BrokerList({ initial, hubUrl, isAdmin }: { initial: BrokerJson[]
       ) : (
         <div className="card mt-4 overflow-x-auto">
           <table className="w-full text-left text-sm">
-            <thead className="border-b border-zinc-200 text-xs uppercase text-zinc-600 dark:border-zinc-800 dark:text-zinc-400">
-              <tr>
-                <th scope="col" className="px-3 py-2 font-medium">Name</th>
-                <th scope="col" className="px-3 py-2 font-medium">Status</th>
-                <th scope="col" className="px-3 py-2 font-medium">Host</th>
-                <th scope="col" className="px-3 py-2 font-medium">Last heartbeat</th>
-                <th scope="col" className="px-3 py-2 text-right font-medium">Agents</th>
-                <th scope="col" className="px-3 py-2 text-right font-medium">Ports in use</th>
-              </tr>
-            </thead>
+            <TableHead columns={["Name", "Status", "Host", "Last heartbeat", { label: "Agents", className: "text-right" }, { label: "Ports in use", className: "text-right" }]} />
             <tbody>
               {brokers.map((b) => (
                 <tr key={b.id} data-broker={b.slug} className="border-b border-zinc-100 last:border-0 dark:border-zinc-800">
@@ -81,7 +75,6 @@ function rangeSize(range: string): number {
 }
 
 function RegisterBrokerDialog({ open, onClose, hubUrl }: { open: boolean; onClose: () => void; hubUrl: string }) {
-  const ref = useRef<HTMLDialogElement>(null);
   const queryClient = useQueryClient();
   const [error, setError] = useState<string | null>(null);
   const register = useMutation({
@@ -89,16 +82,6 @@ function RegisterBrokerDialog({ open, onClose, hubUrl }: { open: boolean; onClos
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: ["brokers"] }),
     onError: (err) => setError((err as Error).message),
   });
-  useEffect(() => {
-    const dialog = ref.current;
-    if (open && dialog && !dialog.open) {
-      register.reset();
-      setError(null);
-      dialog.showModal();
-    }
-    if (!open && dialog?.open) dialog.close();
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- reset once per opening
-  }, [open]);
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     register.mutate(String(new FormData(e.currentTarget).get("name") ?? "").trim());
@@ -106,7 +89,16 @@ function RegisterBrokerDialog({ open, onClose, hubUrl }: { open: boolean; onClos
   const done = register.data;
   const command = done ? `SCION_HUB_URLS=${hubUrl} SCION_JOIN_TOKEN=${done.joinToken} SCION_BROKER_NAME=${JSON.stringify(done.broker.name)} npm run broker` : "";
   return (
-    <dialog ref={ref} onClose={onClose} aria-labelledby="register-title" className="m-auto w-full max-w-xl rounded-lg border border-zinc-200 bg-white p-0 text-zinc-900 backdrop:bg-black/40 dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-100">
+    <Modal
+      open={open}
+      onClose={onClose}
+      onOpen={() => {
+        register.reset();
+        setError(null);
+      }}
+      labelledBy="register-title"
+      width="max-w-xl"
+    >
       <div className="flex flex-col gap-4 p-5">
         <h2 id="register-title" className="text-base font-semibold">
           Register broker
@@ -117,11 +109,7 @@ function RegisterBrokerDialog({ open, onClose, hubUrl }: { open: boolean; onClos
               Name
               <input name="name" required maxLength={63} className="input" autoFocus />
             </label>
-            {error && (
-              <p role="alert" className="rounded-md bg-red-50 p-2 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
-                {error}
-              </p>
-            )}
+            {error && <ErrorNote>{error}</ErrorNote>}
             <div className="flex justify-end gap-2">
               <button type="button" className="btn-secondary" onClick={onClose}>
                 Cancel
@@ -150,7 +138,7 @@ function RegisterBrokerDialog({ open, onClose, hubUrl }: { open: boolean; onClos
           </>
         )}
       </div>
-    </dialog>
+    </Modal>
   );
 }
 

@@ -5,7 +5,9 @@ import { useState, type FormEvent } from "react";
 import type { ProjectJson } from "@/lib/projects/schemas";
 import { api } from "../agents/queries";
 import { ConfirmDialog } from "../ui/confirm-dialog";
+import { ErrorNote } from "../ui/error-note";
 import { IconButton } from "../ui/icon-button";
+import { TableHead } from "../ui/table-head";
 import { useToast } from "../ui/toast";
 
 /** Projects: their remote and default broker; create one; delete one you created (or any, as admin). */
@@ -67,9 +69,9 @@ export function ProjectList({ initial, brokers, viewerId, isAdmin }: { initial: 
           Create project
         </button>
         {error && (
-          <p role="alert" className="rounded-md bg-red-50 p-2 text-sm text-red-800 md:col-span-4 dark:bg-red-950 dark:text-red-200">
-            {error}
-          </p>
+          <div className="md:col-span-4">
+            <ErrorNote>{error}</ErrorNote>
+          </div>
         )}
       </form>
       {projects.length === 0 ? (
@@ -80,17 +82,7 @@ export function ProjectList({ initial, brokers, viewerId, isAdmin }: { initial: 
       ) : (
         <div className="card overflow-x-auto">
           <table className="w-full text-left text-sm">
-            <thead className="border-b border-zinc-200 text-xs uppercase text-zinc-600 dark:border-zinc-800 dark:text-zinc-400">
-              <tr>
-                <th scope="col" className="px-3 py-2 font-medium">Name</th>
-                <th scope="col" className="px-3 py-2 font-medium">Slug</th>
-                <th scope="col" className="px-3 py-2 font-medium">Git remote</th>
-                <th scope="col" className="px-3 py-2 font-medium">Default broker</th>
-                <th scope="col" className="px-3 py-2">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={["Name", "Slug", "Git remote", "Default broker", { label: "Actions", srOnly: true }]} />
             <tbody>
               {projects.map((p) => (
                 <tr key={p.id} className="border-b border-zinc-100 last:border-0 dark:border-zinc-800">
