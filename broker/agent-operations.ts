@@ -81,46 +81,58 @@ export function createAgentOperations({ runtime, ports, dataDir, logger, hubUrl,
     return {};
   };
 
+  const start = async (args: z.output<(typeof schemas)["agent.start"]>): Promise<unknown> => {
+    if (await runtime.isRunning(args.agentId)) return { ...ports.describe(ports.snapshot()[args.agentId] ?? []), alreadyRunning: true };
+    let argv: string[];
+    try {
+      argv = harnessArgv(args.harness, args, { shell: defaultShell() });
+    } catch (err) {
+      throw new ChannelRequestError("validation_error", (err as Error).message);
+    }
+    const hub = args.token ? hubUrl?.() : undefined;
+    if (args.token && !hub) throw new ChannelRequestError("broker_unavailable", "the broker is not connected to a hub");
+    if (args.token) writeTokenFile(runtime.tokenFileOf(args.agentId), args.token);
+    await prepareWorkspace(runtime.workspaceOf(args.agentId), args.gitRemote, () => emit?.("agent.phase", { agentId: args.agentId, phase: "cloning" })).catch((err: Error) => {
+      throw new ChannelRequestError("start_failed", err.message);
+    });
+    ports.release(args.agentId);
+    let allocation: PortAllocation;
+    try {
+      allocation = await ports.allocate(args.agentId);
+    } catch (err) {
+      save();
+      if (err instanceof PortPoolExhaustedError) throw new ChannelRequestError("ports_exhausted", err.message);
+      throw err;
+    }
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(args.env)) if (!RESERVED.test(k)) env[k] = v;
+    Object.assign(env, portEnvironment(allocation), { SCION_AGENT_LOG: path.join(path.dirname(runtime.tokenFileOf(args.agentId)), "shim.log") }, hubUrls?.length ? { SCION_HUB_URLS: hubUrls.join(",") } : {});
+    try {
+      await runtime.start({ agentId: args.agentId, argv, env, ...(hub && { shim: { hubUrl: hub } }) });
+    } catch (err) {
+      ports.release(args.agentId);
+      save();
+      throw new ChannelRequestError("start_failed", (err as Error).message);
+    }
+    save();
+    logger.info({ agentId: args.agentId, ports: allocation.ports, harness: args.harness }, "agent started");
+    return allocation;
+  };
+
+  // Agents between "ports allocated" and "session running": their ports are not idle.
+  const starting = new Set<string>();
+
   const ops: Record<string, (args: unknown) => Promise<unknown>> = {
     ping: async () => ({ pong: true }),
     ...(pty && { "pty.open": (args: unknown) => pty.open(args) }),
     "agent.start": async (raw) => {
       const args = schemas["agent.start"].parse(raw);
-      if (await runtime.isRunning(args.agentId)) return { ...ports.describe(ports.snapshot()[args.agentId] ?? []), alreadyRunning: true };
-      let argv: string[];
+      starting.add(args.agentId);
       try {
-        argv = harnessArgv(args.harness, args, { shell: defaultShell() });
-      } catch (err) {
-        throw new ChannelRequestError("validation_error", (err as Error).message);
+        return await start(args);
+      } finally {
+        starting.delete(args.agentId);
       }
-      const hub = args.token ? hubUrl?.() : undefined;
-      if (args.token && !hub) throw new ChannelRequestError("broker_unavailable", "the broker is not connected to a hub");
-      if (args.token) writeTokenFile(runtime.tokenFileOf(args.agentId), args.token);
-      await prepareWorkspace(runtime.workspaceOf(args.agentId), args.gitRemote, () => emit?.("agent.phase", { agentId: args.agentId, phase: "cloning" })).catch((err: Error) => {
-        throw new ChannelRequestError("start_failed", err.message);
-      });
-      ports.release(args.agentId);
-      let allocation: PortAllocation;
-      try {
-        allocation = await ports.allocate(args.agentId);
-      } catch (err) {
-        save();
-        if (err instanceof PortPoolExhaustedError) throw new ChannelRequestError("ports_exhausted", err.message);
-        throw err;
-      }
-      const env: Record<string, string> = {};
-      for (const [k, v] of Object.entries(args.env)) if (!RESERVED.test(k)) env[k] = v;
-      Object.assign(env, portEnvironment(allocation), { SCION_AGENT_LOG: path.join(path.dirname(runtime.tokenFileOf(args.agentId)), "shim.log") }, hubUrls?.length ? { SCION_HUB_URLS: hubUrls.join(",") } : {});
-      try {
-        await runtime.start({ agentId: args.agentId, argv, env, ...(hub && { shim: { hubUrl: hub } }) });
-      } catch (err) {
-        ports.release(args.agentId);
-        save();
-        throw new ChannelRequestError("start_failed", (err as Error).message);
-      }
-      save();
-      logger.info({ agentId: args.agentId, ports: allocation.ports, harness: args.harness }, "agent started");
-      return allocation;
     },
     "agent.stop": async (raw) => end(schemas["agent.stop"].parse(raw).agentId, (id) => runtime.stop(id)),
     "agent.delete": async (raw) => end(schemas["agent.delete"].parse(raw).agentId, (id) => runtime.remove(id)),
@@ -154,8 +166,19 @@ export function createAgentOperations({ runtime, ports, dataDir, logger, hubUrl,
         throw err;
       }
     },
+    // Every heartbeat also returns the ports of agents whose session ended by itself (the
+    // harness exited): nothing else would, until the agent's next stop, start or delete.
     async heartbeat() {
-      return { agents: await runtime.listRunning() };
+      const running = await runtime.listRunning();
+      const alive = new Set(running);
+      let released = false;
+      for (const agentId of Object.keys(ports.snapshot())) {
+        if (alive.has(agentId) || starting.has(agentId)) continue;
+        ports.release(agentId);
+        released = true;
+      }
+      if (released) save();
+      return { agents: running };
     },
     async restore() {
       let saved: Record<string, number[]> = {};

@@ -55,6 +55,8 @@ function nextState(agent: Agent, body: AgentStatusBody, now: Date): AgentChange 
     previousActivity,
     detail: body.detail !== undefined ? body.detail : agent.detail,
     ...(phase === "running" && agent.phase !== "running" && { startedAt: now }),
+    // An agent that ended holds no ports (its broker takes them back at its next heartbeat).
+    ...((phase === "stopped" || phase === "error") && { ports: {}, urls: {} }),
   };
   return change;
 }

@@ -103,6 +103,24 @@ describe("broker agent operations over the control channel", () => {
     expect((await restarted.heartbeat()).agents).toContain(survivor);
   });
 
+  it("a harness that exits by itself gives its ports back at the next heartbeat; a start in flight keeps its own", async () => {
+    const ops = operations();
+    const quitter = crypto.randomUUID();
+    const held = (await ops.handle("agent.start", { agentId: quitter, harness: "generic", command: "exit 0" })) as { ports: Record<string, number> };
+    expect(Object.keys(held.ports)).toHaveLength(2);
+    const deadline = Date.now() + 5000;
+    while ((await runtime.isRunning(quitter)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    expect(await runtime.isRunning(quitter)).toBe(false);
+    const survivor = crypto.randomUUID();
+    await ops.handle("agent.start", { agentId: survivor, harness: "generic", command: "sleep 60" });
+    expect((await ops.heartbeat()).agents).toEqual([survivor]);
+    const saved = JSON.parse(fs.readFileSync(path.join(brokerDir, "ports.json"), "utf8")) as Record<string, number[]>;
+    expect(Object.keys(saved)).toEqual([survivor]);
+    // The freed ports are the lowest again.
+    const next = (await ops.handle("agent.start", { agentId: crypto.randomUUID(), harness: "generic", command: "sleep 60" })) as { ports: Record<string, number> };
+    expect(next.ports).toEqual(held.ports);
+  });
+
   it("refuses malformed requests without touching tmux", async () => {
     await expect(call("agent.start", { agentId: "not-a-uuid", harness: "generic", command: "true" })).rejects.toThrow(/agentId/);
     await expect(call("agent.reboot-everything", {})).rejects.toThrow("does not handle agent.reboot-everything");
