@@ -9,6 +9,7 @@ import { IDENTITY_HEADER } from "../auth/identity-header";
 import type { HubBrokerConnection } from "../brokers/channel/accept-broker-channel";
 import { encodeStreamFrame, STREAM_CHUNK } from "../brokers/channel/protocol";
 import { ApiError } from "../http/api-error";
+import { parseId } from "../http/ids";
 import type { HubRuntime } from "../runtime/hub-runtime";
 import type { Principal } from "../auth/principal";
 import { REPLICA_IDENTITY_HEADER, verifyReplicaIdentity } from "../auth/replica-identity";
@@ -17,7 +18,6 @@ import { relayToReplica } from "./relay-to-replica";
 import { keepAlive } from "../http/keep-alive";
 
 export const PTY_PATH = /^\/api\/v1\/agents\/([^/]+)\/pty$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Acknowledge output to the broker in batches of this many bytes written to the browser. */
 const ACK_BATCH = 32 * 1024;
 /** Browser input waiting on the control channel beyond this pauses reading from the browser. */
@@ -61,8 +61,7 @@ export async function acceptTerminal(runtime: HubRuntime, wss: WebSocketServer, 
       const value = req.headers[name];
       return Array.isArray(value) ? value[0] : value;
     };
-    if (!UUID.test(rawAgentId)) throw new ApiError("not_found", "No such agent.");
-    agentId = rawAgentId.toLowerCase();
+    agentId = parseId(rawAgentId, "agent");
     // Another replica relaying a person's terminal vouches for them (it checked them already).
     const vouched = verifyReplicaIdentity(runtime.sessionSecret, header(REPLICA_IDENTITY_HEADER), agentId);
     let principal: Principal | null;

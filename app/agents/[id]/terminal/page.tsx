@@ -1,24 +1,19 @@
 import Link from "next/link";
-import { notFound } from "next/navigation";
 import { AppShell } from "@/components/shell/app-shell";
 import { TerminalView } from "@/components/terminal/terminal-view";
-import { canAccessAgent } from "@/lib/agents/can-access-agent";
 import { requirePageUser } from "@/lib/auth/require-page-user";
 import { getHubRuntime } from "@/lib/runtime/hub-runtime";
+import { getPageAgent } from "../../page-agent";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Terminal" };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // The agent's terminal (owner or admin); the socket itself is authorized again at the upgrade.
 export default async function TerminalPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const runtime = getHubRuntime();
   const viewer = await requirePageUser(runtime, `/agents/${id}/terminal`);
-  if (!UUID.test(id)) notFound();
-  const agent = await runtime.prisma.agent.findUnique({ where: { id: id.toLowerCase() }, select: { id: true, name: true, ownerId: true } });
-  if (!agent || !canAccessAgent(viewer, agent)) notFound();
+  const agent = await getPageAgent(runtime, viewer, id);
   return (
     <AppShell viewer={viewer.user} devMode={runtime.config.authMode === "dev"}>
       <div className="flex h-[calc(100vh-9rem)] flex-col gap-3">
