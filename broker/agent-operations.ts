@@ -7,8 +7,7 @@ import type { Logger } from "../lib/log/create-logger";
 import { harnessArgv } from "./harnesses";
 import type { PtyRelay } from "./pty-relay";
 import { PortPool, PortPoolExhaustedError, portEnvironment, type PortAllocation } from "./port-pool";
-import { writeTokenFile, type AgentRuntime } from "./runtimes/agent-runtime";
-import { prepareWorkspace } from "./workspace";
+import type { AgentRuntime } from "./runtimes/agent-runtime";
 
 const agentId = z.uuid();
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/);
@@ -22,6 +21,8 @@ const schemas = {
       task: z.string().max(65_536).nullish(),
       env: z.record(envName, z.string().max(32_768)).default({}),
       gitRemote: z.string().max(500).nullish(),
+      /** The hub's admin allows remotes on internal addresses (SCION_ALLOW_PRIVATE_GIT_REMOTES). */
+      allowPrivateRemote: z.boolean().optional(),
       /** The agent's own token; without one the harness runs without the shim. */
       token: token.optional(),
     })
@@ -91,10 +92,18 @@ export function createAgentOperations({ runtime, ports, dataDir, logger, hubUrl,
     }
     const hub = args.token ? hubUrl?.() : undefined;
     if (args.token && !hub) throw new ChannelRequestError("broker_unavailable", "the broker is not connected to a hub");
-    if (args.token) writeTokenFile(runtime.tokenFileOf(args.agentId), args.token);
-    await prepareWorkspace(runtime.workspaceOf(args.agentId), args.gitRemote, () => emit?.("agent.phase", { agentId: args.agentId, phase: "cloning" })).catch((err: Error) => {
-      throw new ChannelRequestError("start_failed", err.message);
-    });
+    try {
+      await runtime.prepare(args.agentId);
+      if (args.token) await runtime.writeToken(args.agentId, args.token);
+      if (args.gitRemote) {
+        await runtime.cloneWorkspace(args.agentId, args.gitRemote, {
+          allowPrivate: args.allowPrivateRemote === true,
+          onCloning: () => emit?.("agent.phase", { agentId: args.agentId, phase: "cloning" }),
+        });
+      }
+    } catch (err) {
+      throw new ChannelRequestError("start_failed", (err as Error).message);
+    }
     ports.release(args.agentId);
     let allocation: PortAllocation;
     try {
@@ -148,7 +157,7 @@ export function createAgentOperations({ runtime, ports, dataDir, logger, hubUrl,
     "agent.reset-auth": async (raw) => {
       const args = schemas["agent.reset-auth"].parse(raw);
       if (!(await runtime.isRunning(args.agentId))) throw new ChannelRequestError("conflict", "the agent is not running");
-      writeTokenFile(runtime.tokenFileOf(args.agentId), args.token);
+      await runtime.writeToken(args.agentId, args.token);
       const signalled = await runtime.signal(args.agentId, "SIGUSR2").catch(() => false);
       if (!signalled) logger.warn({ agentId: args.agentId }, "wrote the new token but could not signal the shim");
       return { written: true, signalled, ...(!signalled && { warning: "the token file was written, but the shim could not be signalled; it picks the token up at its next refresh" }) };

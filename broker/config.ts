@@ -14,8 +14,24 @@ const httpUrl = z
     }
   }, { error: "must be http:// or https:// URLs" });
 
+const bool = z.enum(["true", "false"], { error: 'must be "true" or "false"' }).transform((v) => v === "true");
+
+/** "4g", "512m", "1073741824": bytes for the engine. */
+const byteSize = z
+  .string()
+  .trim()
+  .regex(/^\d+(\.\d+)?\s*([kmgt]i?b?)?$/i, { error: 'must be a size such as "4g", "512m" or a number of bytes ("0" for no limit)' })
+  .transform((v) => {
+    const m = /^(\d+(?:\.\d+)?)\s*([kmgt])?/i.exec(v)!;
+    const power = m[2] ? "kmgt".indexOf(m[2].toLowerCase()) + 1 : 0;
+    return Math.round(Number(m[1]) * 1024 ** power);
+  });
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
 const schema = z.object({
   hubUrls: z.array(httpUrl).min(1, { error: "needs at least one hub URL" }),
+  allowInsecureHub: bool.default(false),
   joinToken: z.string().regex(/^scion_join_[A-Za-z0-9_-]{43}$/, { error: "is not a join token (scion_join_…)" }).optional(),
   dataDir: z.string().trim().min(1),
   name: z.string().trim().min(1).max(63),
@@ -25,10 +41,24 @@ const schema = z.object({
   hostUrl: z.string().optional(),
   runtime: z.enum(["local", "docker"], { error: 'must be "local" or "docker"' }).default("local"),
   dockerHost: z.string().trim().optional(),
-  dockerImage: z.string().trim().min(1).default("localhost/scion-agent:bookworm"),
+  dockerImage: z.string().trim().min(1).default("localhost/scion-agent:bookworm-v2"),
   dockerHubUrl: httpUrl.optional(),
   dockerNetwork: z.string().trim().regex(/^[A-Za-z0-9_.:-]{1,64}$/, { error: "must be a network name such as bridge or host" }).default("bridge"),
-});
+  dockerAllowHostNetwork: bool.default(false),
+  dockerMemory: byteSize.default(4 * 1024 ** 3),
+  dockerCpus: z.coerce.number({ error: "must be a number of CPUs such as 2 or 0.5" }).min(0).max(1024).default(2),
+  dockerPids: z.coerce.number().int({ error: "must be a whole number" }).min(0).max(1_000_000).default(2048),
+})
+  // The control channel carries agent tokens, secrets and terminal keystrokes: never in the clear
+  // over a network. A hub on this machine (loopback) needs no TLS.
+  .refine((c) => c.allowInsecureHub || c.hubUrls.every((u) => new URL(u).protocol === "https:" || LOOPBACK.test(new URL(u).hostname)), {
+    path: ["hubUrls"],
+    error: "a plaintext http:// hub that is not on this machine would expose agent tokens, secrets and terminals to the network; use https:// (or SCION_ALLOW_INSECURE_HUB=true on a network you trust)",
+  })
+  .refine((c) => c.dockerNetwork !== "host" || c.dockerAllowHostNetwork, {
+    path: ["dockerNetwork"],
+    error: "host networking gives agents the broker's network, loopback services included; set SCION_DOCKER_ALLOW_HOST_NETWORK=true to allow it",
+  });
 
 export type BrokerConfig = z.output<typeof schema> & { dataDirPath: string };
 
@@ -46,6 +76,11 @@ const ENV: Record<string, keyof z.input<typeof schema>> = {
   SCION_DOCKER_IMAGE: "dockerImage",
   SCION_DOCKER_HUB_URL: "dockerHubUrl",
   SCION_DOCKER_NETWORK: "dockerNetwork",
+  SCION_ALLOW_INSECURE_HUB: "allowInsecureHub",
+  SCION_DOCKER_ALLOW_HOST_NETWORK: "dockerAllowHostNetwork",
+  SCION_DOCKER_MEMORY: "dockerMemory",
+  SCION_DOCKER_CPUS: "dockerCpus",
+  SCION_DOCKER_PIDS: "dockerPids",
 };
 
 /** The broker's settings from its environment (API.md, "npm run broker"); one line per problem. */
@@ -67,6 +102,11 @@ export function loadBrokerConfig(env: Record<string, string | undefined> = proce
     dockerImage: env.SCION_DOCKER_IMAGE || undefined,
     dockerHubUrl: env.SCION_DOCKER_HUB_URL || undefined,
     dockerNetwork: env.SCION_DOCKER_NETWORK || undefined,
+    allowInsecureHub: env.SCION_ALLOW_INSECURE_HUB?.trim().toLowerCase() || undefined,
+    dockerAllowHostNetwork: env.SCION_DOCKER_ALLOW_HOST_NETWORK?.trim().toLowerCase() || undefined,
+    dockerMemory: env.SCION_DOCKER_MEMORY || undefined,
+    dockerCpus: env.SCION_DOCKER_CPUS || undefined,
+    dockerPids: env.SCION_DOCKER_PIDS || undefined,
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {

@@ -3,8 +3,10 @@
  * credentials (joining with SCION_JOIN_TOKEN on first start), then the control channel to the
  * hub, then signal handling. Prints "Scion broker connected to <url>" on every connect.
  */
+import fs from "node:fs";
 import os from "node:os";
-import { createLogger } from "../lib/log/create-logger";
+import path from "node:path";
+import { createLogger, type Logger } from "../lib/log/create-logger";
 import { StartupError } from "../lib/runtime/startup-error";
 import { loadBrokerConfig, type BrokerConfig } from "./config";
 import { createAgentOperations } from "./agent-operations";
@@ -18,6 +20,7 @@ import { installAgentShim, type ShimInstall } from "./agent-shim";
 import { DockerRuntime } from "./runtimes/docker-runtime";
 import type { AgentRuntime } from "./runtimes/agent-runtime";
 import { joinHub, readCredentials, writeCredentials } from "./credentials";
+import { AgentUsers } from "./agent-users";
 
 async function main(): Promise<void> {
   const config = loadBrokerConfig();
@@ -36,7 +39,7 @@ async function main(): Promise<void> {
     throw new StartupError(`SCION_PORT_RANGE/SCION_PORTS_PER_AGENT/SCION_HOST_URL: ${(err as Error).message}`);
   }
   const shim = await installAgentShim(config.dataDirPath);
-  const runtime: AgentRuntime = config.runtime === "docker" ? await dockerRuntime(config, shim) : new LocalRuntime(config.dataDirPath, shim);
+  const runtime: AgentRuntime = config.runtime === "docker" ? await dockerRuntime(config, shim) : await localRuntime(config, shim, logger);
   // The channel is created below; these closures reach it once it exists.
   const link: { client?: ControlChannelClient } = {};
   const pty = new PtyRelay(runtime, { sendBinary: (frame) => link.client?.sendBinary(frame) ?? false, emit: (name, data) => link.client?.emit(name, data) }, logger);
@@ -75,6 +78,29 @@ async function main(): Promise<void> {
   process.once("SIGTERM", stop);
 }
 
+/**
+ * The local runtime. As root, every agent runs as a user of its own; agents must then be able to
+ * pass through the directories above the data directory to reach their own (its files stay
+ * 0600/0700 and root's). Not root: agents run as this broker's user, which the broker says.
+ */
+async function localRuntime(config: BrokerConfig, shim: ShimInstall, logger: Logger): Promise<AgentRuntime> {
+  const users = new AgentUsers(logger);
+  if (!users.isolated) {
+    logger.warn(
+      "agents run as this broker's own user (it is not root and cannot switch users): each agent can read what this user can, including the broker's data directory and other agents' workspaces; run the broker as root, or use SCION_RUNTIME=docker, to isolate agents",
+    );
+  } else {
+    for (let dir = path.dirname(config.dataDirPath); ; dir = path.dirname(dir)) {
+      const mode = fs.statSync(dir).mode;
+      if ((mode & 0o001) === 0) throw new StartupError(`SCION_DATA_DIR: agents run as users of their own and cannot pass through ${dir} (mode ${(mode & 0o777).toString(8)}); choose a data directory whose parents others may traverse (e.g. under /var/lib) or chmod o+x ${dir}`);
+      if (dir === path.dirname(dir)) break;
+    }
+    fs.chmodSync(config.dataDirPath, 0o711);
+    await users.reapOrphans();
+  }
+  return new LocalRuntime(config.dataDirPath, shim, { users, logger });
+}
+
 /** The docker runtime on the configured engine, checked before the broker says it is ready. */
 async function dockerRuntime(config: BrokerConfig, shim: ShimInstall): Promise<AgentRuntime> {
   const host = config.dockerHost ?? "/var/run/docker.sock";
@@ -91,7 +117,16 @@ async function dockerRuntime(config: BrokerConfig, shim: ShimInstall): Promise<A
   } catch {
     throw new StartupError(`SCION_DOCKER_IMAGE: the engine has no image ${config.dockerImage} (build one with docker/agent-image/build-offline.sh or its Dockerfile)`);
   }
-  return new DockerRuntime({ dataDir: config.dataDirPath, shim, docker, image: config.dockerImage, hubUrl: config.dockerHubUrl, network: config.dockerNetwork });
+  return new DockerRuntime({
+    dataDir: config.dataDirPath,
+    shim,
+    docker,
+    image: config.dockerImage,
+    hubUrl: config.dockerHubUrl,
+    network: config.dockerNetwork,
+    allowHostNetwork: config.dockerAllowHostNetwork,
+    limits: { memoryBytes: config.dockerMemory, cpus: config.dockerCpus, pids: config.dockerPids },
+  });
 }
 
 main().catch((err: unknown) => {

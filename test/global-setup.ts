@@ -12,6 +12,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from "../lib/db/embedded
 import { migrate } from "../lib/db/migrate";
 import { defaultMigrationsDir, readMigrationFiles } from "../lib/db/migrations";
 import { createLogger } from "../lib/log/create-logger";
+import { reapAgentsUnder } from "./reap-agents";
 // @ts-expect-error plain ESM script without types
 import { buildIfStale } from "../scripts/build-if-stale.mjs";
 
@@ -26,10 +27,16 @@ declare module "vitest" {
 
 let server: EmbeddedPostgres | undefined;
 let dir: string | undefined;
+let runTmp: string | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
   // API tests serve the production build in-process; never let them test stale handlers.
   (buildIfStale as (root: string) => boolean)(path.resolve(import.meta.dirname, ".."));
+  // Every temporary directory of this run (hubs, brokers, agents) lives under one directory that
+  // the teardown removes with the agents in it; 0711 so agents' and Postgres's users pass through.
+  runTmp = fs.mkdtempSync(path.join(os.tmpdir(), "scion-run-"));
+  fs.chmodSync(runTmp, 0o711);
+  process.env.TMPDIR = runTmp;
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "scion-test-pg-"));
   fs.chmodSync(dir, 0o755);
   const logger = createLogger({ level: "warn", pretty: false });
@@ -48,4 +55,8 @@ export async function setup(project: TestProject): Promise<void> {
 export async function teardown(): Promise<void> {
   await server?.stop();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  if (runTmp) {
+    reapAgentsUnder(runTmp);
+    fs.rmSync(runTmp, { recursive: true, force: true });
+  }
 }

@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 
@@ -17,15 +18,29 @@ export interface AgentSpec {
  */
 export interface AgentRuntime {
   readonly kind: "local" | "docker";
+  /** True when agents run as users of their own (see AgentUsers); false on a non-root local broker. */
+  readonly isolated: boolean;
   /** The agent's workspace on this machine (created on demand). */
   workspaceOf(agentId: string): string;
-  /** The agent's token file on this machine (0600 in a 0700 directory). */
+  /** The agent's token file on this machine (0600 in a 0700 directory, both the agent's). */
   tokenFileOf(agentId: string): string;
+  /** The agent's HOME on this machine (0700, the agent's). */
+  homeOf(agentId: string): string;
+  /** The agent's user (when isolated) and directories, with their owners and modes. Idempotent. */
+  prepare(agentId: string): Promise<void>;
+  /** Replaces the agent's token file (atomically; the agent's, 0600). */
+  writeToken(agentId: string, token: string): Promise<void>;
+  /**
+   * Clones the remote into the agent's empty workspace as the agent (inside its container for
+   * docker), without the broker's credentials; a failed clone leaves no workspace. A workspace
+   * that already has files (a restart) is kept as it is.
+   */
+  cloneWorkspace(agentId: string, remote: string, opts: { allowPrivate: boolean; onCloning?: () => void }): Promise<void>;
   /** Starts the agent's session; an agent that is already running is left as it is. */
   start(spec: AgentSpec): Promise<void>;
   /** Asks the shim to end the harness (SIGTERM), then ends the session after `graceMs`. */
   stop(agentId: string, graceMs?: number): Promise<void>;
-  /** Stops the agent and removes its workspace and token. */
+  /** Stops the agent and removes its workspace, HOME, token and user. */
   remove(agentId: string): Promise<void>;
   isRunning(agentId: string): Promise<boolean>;
   /** Sends a signal to the agent's first process (the shim). False when there is none. */
@@ -59,11 +74,22 @@ export function assertAgentId(agentId: string): string {
   return agentId;
 }
 
-/** Writes a token file atomically, 0600 in a 0700 directory, so no reader sees half a token. */
-export function writeTokenFile(file: string, token: string): void {
+/**
+ * Writes a token file atomically, 0600, owned by `owner` when given. The directory may belong to
+ * the agent, so nothing here follows a link the agent could have planted: the scratch file is
+ * created exclusively (O_EXCL fails on any existing name, links included), chowned through its
+ * descriptor, and renamed over the token (rename replaces a link, never its target).
+ */
+export function writeTokenFile(file: string, token: string, owner?: { uid: number; gid: number }): void {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, `${token}\n`, { mode: 0o600 });
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${crypto.randomBytes(6).toString("hex")}`);
+  const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+  try {
+    fs.writeSync(fd, `${token}\n`);
+    if (owner) fs.fchownSync(fd, owner.uid, owner.gid);
+  } finally {
+    fs.closeSync(fd);
+  }
   fs.renameSync(tmp, file);
 }
 
@@ -77,15 +103,53 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, 
   }
 }
 
-/** Where a broker keeps an agent's files: `<data>/workspaces/<id>` and `<data>/agents/<id>/agent-token`. */
+/**
+ * Where a broker keeps an agent's files: `<data>/workspaces/<id>` (its workspace) and
+ * `<data>/agents/<id>/` (its token file, shim log, tmux socket and `home/`). `<data>`,
+ * `agents/` and `workspaces/` are the broker's (0711: agents may pass through to their own
+ * directory, not list the others); everything of one agent is that agent's and 0700.
+ */
 export class AgentPaths {
-  constructor(private readonly dataDir: string) {}
+  constructor(protected readonly dataDir: string) {}
 
   workspaceOf(agentId: string): string {
     return path.join(this.dataDir, "workspaces", assertAgentId(agentId));
   }
 
+  agentDirOf(agentId: string): string {
+    return path.join(this.dataDir, "agents", assertAgentId(agentId));
+  }
+
   tokenFileOf(agentId: string): string {
-    return path.join(this.dataDir, "agents", assertAgentId(agentId), "agent-token");
+    return path.join(this.agentDirOf(agentId), "agent-token");
+  }
+
+  homeOf(agentId: string): string {
+    return path.join(this.agentDirOf(agentId), "home");
+  }
+
+  /**
+   * Makes the agent's directories (owned by `owner` when given, 0700) below the broker's own
+   * (0711). The agent's directory is the agent's, so a link it planted where `home` should be is
+   * removed, never followed.
+   */
+  protected prepareDirs(agentId: string, owner?: { uid: number; gid: number }): void {
+    for (const dir of [this.dataDir, path.join(this.dataDir, "agents"), path.join(this.dataDir, "workspaces")]) {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o711 });
+      if ((fs.statSync(dir).mode & 0o777) !== 0o711) fs.chmodSync(dir, 0o711);
+    }
+    for (const dir of [this.agentDirOf(agentId), this.homeOf(agentId), this.workspaceOf(agentId)]) {
+      const stat = fs.lstatSync(dir, { throwIfNoEntry: false });
+      if (stat && !stat.isDirectory()) fs.rmSync(dir, { force: true });
+      if (!stat || !stat.isDirectory()) fs.mkdirSync(dir, { mode: 0o700 });
+      // Through a descriptor opened without following a link: the agent may race a swap.
+      const fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
+      try {
+        if (owner) fs.fchownSync(fd, owner.uid, owner.gid);
+        fs.fchmodSync(fd, 0o700);
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
   }
 }

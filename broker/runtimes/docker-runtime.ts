@@ -4,7 +4,8 @@ import path from "node:path";
 import type { Duplex } from "node:stream";
 import Docker from "dockerode";
 import type { ShimInstall } from "../agent-shim";
-import { AgentPaths, assertAgentId, waitFor, type AgentRuntime, type AgentSpec, type TerminalProcess } from "./agent-runtime";
+import { cloneWorkspace } from "../workspace";
+import { AgentPaths, assertAgentId, waitFor, writeTokenFile, type AgentRuntime, type AgentSpec, type TerminalProcess } from "./agent-runtime";
 
 export interface DockerRuntimeOptions {
   dataDir: string;
@@ -20,12 +21,29 @@ export interface DockerRuntimeOptions {
   network?: string;
   /** Extra /etc/hosts entries, e.g. "host.docker.internal:host-gateway" on Docker for Linux. */
   extraHosts?: string[];
+  /** `network: "host"` shares the broker's network (loopback services included): refused unless allowed. */
+  allowHostNetwork?: boolean;
+  /** Per-container limits; 0 leaves one unset. */
+  limits?: Partial<DockerLimits>;
 }
+
+export interface DockerLimits {
+  memoryBytes: number;
+  /** CPUs, fractional (1.5 = one and a half cores). */
+  cpus: number;
+  pids: number;
+}
+
+export const DEFAULT_DOCKER_LIMITS: DockerLimits = { memoryBytes: 4 * 1024 ** 3, cpus: 2, pids: 2048 };
+
+/** The image's unprivileged user (docker/agent-image); host files an agent must reach are chowned to it. */
+export const CONTAINER_USER = { uid: 1000, gid: 1000 };
 
 const SESSION = "scion";
 const WORKSPACE = "/workspace";
 const SECRETS = "/run/scion";
 const SHIM_DIR = "/opt/scion/bin";
+const HOME = "/home/agent";
 
 /**
  * The `docker` runtime: each agent is a container (dockerode; Docker or Podman) with the same
@@ -34,27 +52,80 @@ const SHIM_DIR = "/opt/scion/bin";
  * inside whose first process is the shim (mounted read-only from the broker). The container
  * lives as long as that session. Everything reaches tmux as argv through exec, never through a
  * shell string built from a request.
+ *
+ * The container is the agent's boundary: it runs as the image's unprivileged user (uid 1000),
+ * with no-new-privileges (setuid binaries such as sudo cannot raise it), every capability
+ * dropped (a non-root process needs none to edit files, build and run tests), memory, CPU and
+ * process limits, its own network namespace (host networking only when the broker allows it),
+ * and sees nothing of the host but its workspace, HOME, token directory and the shim. The clone
+ * of a project's remote runs in a one-shot container with the same identity and limits.
  */
 export class DockerRuntime extends AgentPaths implements AgentRuntime {
   readonly kind = "docker" as const;
   private readonly docker: Docker;
   private readonly brokerLabel: string;
 
+  readonly isolated = true;
+  private readonly limits: DockerLimits;
+  /** Host files the agent reaches are the container user's when the broker can chown them. */
+  private readonly owner = process.getuid?.() === 0 ? CONTAINER_USER : undefined;
+
   constructor(private readonly opts: DockerRuntimeOptions) {
     super(opts.dataDir);
     this.docker = opts.docker;
     this.brokerLabel = crypto.createHash("sha256").update(path.resolve(opts.dataDir)).digest("hex").slice(0, 16);
+    if ((opts.network ?? "bridge") === "host" && !opts.allowHostNetwork) {
+      throw new Error("host networking gives agents the broker's network, loopback services included; set SCION_DOCKER_ALLOW_HOST_NETWORK=true to allow it");
+    }
+    this.limits = { ...DEFAULT_DOCKER_LIMITS, ...opts.limits };
+  }
+
+  async prepare(agentId: string): Promise<void> {
+    this.prepareDirs(agentId, this.owner);
+  }
+
+  async writeToken(agentId: string, token: string): Promise<void> {
+    writeTokenFile(this.tokenFileOf(agentId), token, this.owner);
+  }
+
+  async cloneWorkspace(agentId: string, remote: string, opts: { allowPrivate: boolean; onCloning?: () => void }): Promise<void> {
+    await cloneWorkspace(this.workspaceOf(agentId), remote, {
+      ...opts,
+      home: HOME,
+      target: WORKSPACE,
+      runGit: async (args, env) => {
+        const container = await this.docker.createContainer({
+          name: `${this.containerName(agentId)}-clone`,
+          Image: this.opts.image,
+          User: `${CONTAINER_USER.uid}:${CONTAINER_USER.gid}`,
+          Cmd: ["git", ...args],
+          Env: Object.entries({ ...env, HOME, PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" }).map(([k, v]) => `${k}=${v}`),
+          WorkingDir: HOME,
+          Labels: { "scion.agent": agentId, "scion.broker": this.brokerLabel, "scion.role": "clone" },
+          HostConfig: { ...this.hostConfig(), Binds: [`${this.workspaceOf(agentId)}:${WORKSPACE}`, `${this.homeOf(agentId)}:${HOME}`] },
+        });
+        try {
+          await container.start();
+          const { StatusCode } = (await container.wait()) as { StatusCode: number };
+          if (StatusCode !== 0) {
+            const logs = await container.logs({ stdout: true, stderr: true, tail: 20 }).catch(() => Buffer.alloc(0));
+            throw Object.assign(new Error(`git exited with ${StatusCode}`), { stderr: demux(logs) });
+          }
+        } finally {
+          await container.remove({ force: true }).catch(() => undefined);
+        }
+      },
+    });
   }
 
   async start(spec: AgentSpec): Promise<void> {
     if (await this.isRunning(spec.agentId)) return;
     await this.removeContainer(spec.agentId);
+    await this.prepare(spec.agentId);
     const workspace = this.workspaceOf(spec.agentId);
-    const secrets = path.dirname(this.tokenFileOf(spec.agentId));
-    await fs.mkdir(workspace, { recursive: true, mode: 0o700 });
-    await fs.mkdir(secrets, { recursive: true, mode: 0o700 });
+    const secrets = this.agentDirOf(spec.agentId);
 
-    const env: Record<string, string> = { ...spec.env, TERM: "xterm-256color", HOME: "/root" };
+    const env: Record<string, string> = { ...spec.env, TERM: "xterm-256color", HOME, USER: "agent", LOGNAME: "agent", PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" };
     let argv = spec.argv;
     if (spec.shim) {
       argv = ["node", `${SHIM_DIR}/scion-agent.mjs`, "run", "--", ...spec.argv];
@@ -70,23 +141,22 @@ export class DockerRuntime extends AgentPaths implements AgentRuntime {
       .filter(([k]) => /^AVAILABLE_LOCALHOST_PORT_[A-Z]$/.test(k))
       .map(([, v]) => Number(v))
       .filter((p) => Number.isInteger(p) && p > 0 && p < 65536);
-    const network = this.opts.network ?? "bridge";
-    const published = network !== "host";
+    const published = (this.opts.network ?? "bridge") !== "host";
     // The container's first process keeps it alive exactly as long as the tmux session.
     const keeper = `tmux new-session -d -s ${SESSION} -x 200 -y 50 -c ${WORKSPACE} -- "$@" && tmux set-option -t ${SESSION} window-size latest && while tmux has-session -t ${SESSION} 2>/dev/null; do sleep 1; done`;
     const container = await this.docker.createContainer({
       name: this.containerName(spec.agentId),
       Image: this.opts.image,
+      User: `${CONTAINER_USER.uid}:${CONTAINER_USER.gid}`,
       Cmd: ["/bin/sh", "-c", keeper, "scion-keeper", ...argv],
       Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
       WorkingDir: WORKSPACE,
       Labels: { "scion.agent": spec.agentId, "scion.broker": this.brokerLabel },
       ...(published && { ExposedPorts: Object.fromEntries(ports.map((p) => [`${p}/tcp`, {}])) }),
       HostConfig: {
-        NetworkMode: network,
-        Binds: [`${workspace}:${WORKSPACE}`, `${secrets}:${SECRETS}`, `${this.opts.shim.binDir}:${SHIM_DIR}:ro`],
+        ...this.hostConfig(),
+        Binds: [`${workspace}:${WORKSPACE}`, `${secrets}:${SECRETS}`, `${this.homeOf(spec.agentId)}:${HOME}`, `${this.opts.shim.binDir}:${SHIM_DIR}:ro`],
         ...(published && { PortBindings: Object.fromEntries(ports.map((p) => [`${p}/tcp`, [{ HostPort: String(p) }]])) }),
-        ...(this.opts.extraHosts?.length && { ExtraHosts: this.opts.extraHosts }),
       },
     });
     await container.start();
@@ -107,7 +177,7 @@ export class DockerRuntime extends AgentPaths implements AgentRuntime {
   async remove(agentId: string): Promise<void> {
     await this.removeContainer(agentId);
     await fs.rm(this.workspaceOf(agentId), { recursive: true, force: true });
-    await fs.rm(path.dirname(this.tokenFileOf(agentId)), { recursive: true, force: true });
+    await fs.rm(this.agentDirOf(agentId), { recursive: true, force: true });
   }
 
   async isRunning(agentId: string): Promise<boolean> {
@@ -168,6 +238,19 @@ export class DockerRuntime extends AgentPaths implements AgentRuntime {
     };
   }
 
+  /** What every agent container (and clone) gets: identity, privileges, limits, network. */
+  private hostConfig(): Docker.HostConfig {
+    return {
+      NetworkMode: this.opts.network ?? "bridge",
+      SecurityOpt: ["no-new-privileges"],
+      CapDrop: ["ALL"],
+      ...(this.limits.memoryBytes > 0 && { Memory: this.limits.memoryBytes, MemorySwap: this.limits.memoryBytes }),
+      ...(this.limits.cpus > 0 && { NanoCpus: Math.round(this.limits.cpus * 1e9) }),
+      ...(this.limits.pids > 0 && { PidsLimit: this.limits.pids }),
+      ...(this.opts.extraHosts?.length && { ExtraHosts: this.opts.extraHosts }),
+    };
+  }
+
   private containerName(agentId: string): string {
     return `scion-${assertAgentId(agentId)}`;
   }
@@ -202,6 +285,18 @@ export function containerHubUrl(hubUrl: string): string {
   const url = new URL(hubUrl);
   if (url.hostname === "127.0.0.1" || url.hostname === "localhost" || url.hostname === "[::1]") url.hostname = "host.containers.internal";
   return url.toString().replace(/\/$/, "");
+}
+
+/** Container logs without a TTY come in frames of 8-byte headers; the text is what people read. */
+function demux(buffer: Buffer): string {
+  const out: Buffer[] = [];
+  let offset = 0;
+  while (offset + 8 <= buffer.length && buffer[offset]! <= 2 && buffer.readUInt8(offset + 1) === 0) {
+    const size = buffer.readUInt32BE(offset + 4);
+    out.push(buffer.subarray(offset + 8, offset + 8 + size));
+    offset += 8 + size;
+  }
+  return (offset === 0 ? buffer : Buffer.concat(out)).toString("utf8");
 }
 
 function isNotFound(err: unknown): boolean {

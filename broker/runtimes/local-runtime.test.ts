@@ -12,7 +12,8 @@ function runtime(): LocalRuntime {
   return r;
 }
 afterEach(async () => {
-  for (const r of runtimes.splice(0)) for (const id of await r.listRunning()) await r.stop(id);
+  // remove(), not stop(): agents of a root broker have users of their own, deleted with them.
+  for (const r of runtimes.splice(0)) for (const id of await r.listRunning()) await r.remove(id);
 });
 
 async function until(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
@@ -64,11 +65,12 @@ describe("LocalRuntime (real tmux)", () => {
     const deep = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "scion-deep-")), "d".repeat(60), "e".repeat(60));
     const r = new LocalRuntime(deep);
     runtimes.push(r);
-    expect(r.serverArgs[0]).toBe("-L");
     const agentId = crypto.randomUUID();
+    expect(r.serverArgs(agentId)[0]).toBe("-L");
     await r.start({ agentId, argv: ["sleep", "60"], env: {} });
     expect(await r.isRunning(agentId)).toBe(true);
-    expect(r.attachCommand(agentId)).toEqual(["tmux", "-L", r.serverArgs[1], "attach-session", "-t", `=scion-${agentId}`]);
+    expect(await r.listRunning()).toEqual([agentId]);
+    expect(r.attachCommand(agentId)).toEqual(["tmux", "-L", r.serverArgs(agentId)[1], "attach-session", "-t", `=scion-${agentId}`]);
   });
 
   it("refuses ids that are not agent ids before anything reaches tmux", async () => {

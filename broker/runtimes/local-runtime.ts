@@ -1,44 +1,82 @@
 import { execFile } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs/promises";
+import net from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
-import type { ShimInstall } from "../agent-shim";
 import * as pty from "node-pty";
-import { AgentPaths, assertAgentId, UUID, waitFor, type AgentRuntime, type AgentSpec, type TerminalProcess } from "./agent-runtime";
+import { createLogger, type Logger } from "../../lib/log/create-logger";
+import { agentBaseEnvironment, brokerUserName } from "../agent-environment";
+import type { ShimInstall } from "../agent-shim";
+import { AgentUsers, type AgentIdentity } from "../agent-users";
+import { cloneWorkspace } from "../workspace";
+import { AgentPaths, assertAgentId, UUID, waitFor, writeTokenFile, type AgentRuntime, type AgentSpec, type TerminalProcess } from "./agent-runtime";
 
 const run = promisify(execFile);
 const SESSION_PREFIX = "scion-";
 
+export interface LocalRuntimeOptions {
+  /** Who agents run as; by default a user per agent when the broker is root. */
+  users?: AgentUsers;
+  logger?: Logger;
+}
+
 /**
- * The `local` runtime: each agent is a tmux session on this machine, on the broker's own tmux
- * server (a socket in its data directory, so the user's tmux is never touched), working in
- * `<data dir>/workspaces/<agent id>`. The session runs the shim (the bundled agent/main.ts) with
- * the harness's argv: tmux executes a multi-word command directly, so nothing from a request is
- * ever parsed by a shell, and the pane's first process is the shim, which receives SIGTERM
- * (stop) and SIGUSR2 (reset-auth). Environment variables go in with `-e`.
+ * The `local` runtime: each agent is a tmux session on this machine, working in
+ * `<data dir>/workspaces/<agent id>`, on a tmux server of its own whose socket is in the agent's
+ * own directory. When the broker runs as root every agent is a user of its own (AgentUsers), and
+ * everything that touches the agent runs as that user: its tmux server and the tmux clients that
+ * talk to it (a tmux server can make an attached client run commands, so no client of an
+ * agent's server may run as root), git for its clone, the signals sent to it. It starts from an
+ * allow-listed environment, never the broker's. The session runs the shim (the bundled
+ * agent/main.ts) with the harness's argv: tmux executes a multi-word command directly, so
+ * nothing from a request is ever parsed by a shell, and the pane's first process is the shim,
+ * which receives SIGTERM (stop) and SIGUSR2 (reset-auth).
  */
 export class LocalRuntime extends AgentPaths implements AgentRuntime {
   readonly kind = "local" as const;
-  /** How tmux finds this broker's server: `-S <socket>`, or `-L <name>` when the path is too long. */
-  readonly serverArgs: string[];
+  readonly isolated: boolean;
+  private readonly users: AgentUsers;
 
   constructor(
     dataDir: string,
     private readonly shim?: ShimInstall,
+    opts: LocalRuntimeOptions = {},
   ) {
     super(dataDir);
-    const socket = path.join(dataDir, "tmux.sock");
-    // Unix socket paths are limited to about 107 bytes.
-    this.serverArgs = Buffer.byteLength(socket) <= 100 ? ["-S", socket] : ["-L", `scion-${crypto.createHash("sha256").update(dataDir).digest("hex").slice(0, 16)}`];
+    this.users = opts.users ?? new AgentUsers(opts.logger ?? createLogger({ level: "silent", pretty: false }));
+    this.isolated = this.users.isolated;
+  }
+
+  async prepare(agentId: string): Promise<void> {
+    // Directories first: a user whose directory is missing is an orphan to AgentUsers.
+    await fs.mkdir(this.agentDirOf(agentId), { recursive: true, mode: 0o700 });
+    const identity = await this.users.ensure(agentId, this.homeOf(agentId));
+    this.prepareDirs(agentId, identity);
+  }
+
+  async writeToken(agentId: string, token: string): Promise<void> {
+    writeTokenFile(this.tokenFileOf(agentId), token, this.users.find(agentId));
+  }
+
+  async cloneWorkspace(agentId: string, remote: string, opts: { allowPrivate: boolean; onCloning?: () => void }): Promise<void> {
+    const identity = this.users.find(agentId);
+    const home = this.homeOf(agentId);
+    await cloneWorkspace(this.workspaceOf(agentId), remote, {
+      ...opts,
+      home,
+      runGit: async (args, env) => {
+        await run("git", args, { ...this.as(agentId, identity), env: processEnv({ ...this.environmentOf(agentId, identity), ...env }), timeout: 10 * 60_000, maxBuffer: 4 * 1024 * 1024 });
+      },
+    });
   }
 
   async start(spec: AgentSpec): Promise<void> {
     if (await this.isRunning(spec.agentId)) return;
-    const workspace = this.workspaceOf(spec.agentId);
-    await fs.mkdir(workspace, { recursive: true, mode: 0o700 });
+    await this.prepare(spec.agentId);
+    const identity = this.users.find(spec.agentId);
     let argv = spec.argv;
-    const env: Record<string, string> = { ...spec.env, TERM: "xterm-256color" };
+    const env: Record<string, string> = { ...spec.env, ...this.environmentOf(spec.agentId, identity) };
     if (spec.shim) {
       if (!this.shim) throw new Error("this runtime was created without the agent shim");
       argv = [process.execPath, this.shim.bundle, "run", "--", ...spec.argv];
@@ -46,36 +84,39 @@ export class LocalRuntime extends AgentPaths implements AgentRuntime {
         SCION_HUB_URL: spec.shim.hubUrl,
         SCION_AGENT_ID: spec.agentId,
         SCION_AGENT_TOKEN_FILE: this.tokenFileOf(spec.agentId),
-        PATH: `${this.shim.binDir}:${process.env.PATH ?? "/usr/bin:/bin"}`,
       });
     }
-    const envArgs = Object.entries(env).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
     // tmux hands a single word to `sh -c`; env(1) in front makes every argv exec'd as it is.
     const command = argv.length === 1 ? ["/usr/bin/env", argv[0]!] : argv;
-    await this.tmux(["new-session", "-d", "-s", this.sessionOf(spec.agentId), "-c", workspace, "-x", "200", "-y", "50", ...envArgs, ...command]);
+    // The server starts with exactly this environment (it becomes the session's): nothing of the broker's.
+    await this.tmux(spec.agentId, ["new-session", "-d", "-s", this.sessionOf(spec.agentId), "-c", this.workspaceOf(spec.agentId), "-x", "200", "-y", "50", ...command], env);
     // Keep the session's size following whichever client is attached (the browser terminal).
-    await this.tmux(["set-option", "-t", `=${this.sessionOf(spec.agentId)}`, "window-size", "latest"]).catch(() => undefined);
+    await this.tmux(spec.agentId, ["set-option", "-t", `=${this.sessionOf(spec.agentId)}`, "window-size", "latest"]).catch(() => undefined);
   }
 
   async stop(agentId: string, graceMs = 5000): Promise<void> {
-    if (!(await this.isRunning(agentId))) return;
-    if (await this.signal(agentId, "SIGTERM")) await waitFor(async () => !(await this.isRunning(agentId)), graceMs);
-    try {
-      await this.tmux(["kill-session", "-t", `=${this.sessionOf(agentId)}`]);
-    } catch (err) {
-      if (!isMissing(err)) throw err;
+    if (await this.isRunning(agentId)) {
+      if (await this.signal(agentId, "SIGTERM")) await waitFor(async () => !(await this.isRunning(agentId)), graceMs);
+      try {
+        await this.tmux(agentId, ["kill-session", "-t", `=${this.sessionOf(agentId)}`]);
+      } catch (err) {
+        if (!isMissing(err)) throw err;
+      }
     }
+    await this.killStragglers(agentId);
   }
 
   async remove(agentId: string): Promise<void> {
     await this.stop(agentId, 0);
     await fs.rm(this.workspaceOf(agentId), { recursive: true, force: true });
-    await fs.rm(path.dirname(this.tokenFileOf(agentId)), { recursive: true, force: true });
+    await fs.rm(this.agentDirOf(agentId), { recursive: true, force: true });
+    await this.users.remove(agentId);
   }
 
   async isRunning(agentId: string): Promise<boolean> {
+    if (!(await this.serverAnswers(agentId))) return false;
     try {
-      await this.tmux(["has-session", "-t", `=${this.sessionOf(agentId)}`]);
+      await this.tmux(agentId, ["has-session", "-t", `=${this.sessionOf(agentId)}`]);
       return true;
     } catch (err) {
       if (isMissing(err)) return false;
@@ -84,17 +125,29 @@ export class LocalRuntime extends AgentPaths implements AgentRuntime {
   }
 
   async signal(agentId: string, signal: NodeJS.Signals): Promise<boolean> {
+    if (!/^SIG[A-Z0-9]+$/.test(signal)) return false;
     let pid: number;
     try {
-      const { stdout } = await this.tmux(["display-message", "-p", "-t", `=${this.sessionOf(agentId)}:`, "#{pane_pid}"]);
+      const { stdout } = await this.tmux(agentId, ["display-message", "-p", "-t", `=${this.sessionOf(agentId)}:`, "#{pane_pid}"]);
       pid = Number(stdout.trim());
     } catch (err) {
       if (isMissing(err)) return false;
       throw err;
     }
     if (!Number.isInteger(pid) || pid <= 1) return false;
+    const identity = this.users.find(agentId);
+    if (!identity) {
+      try {
+        process.kill(pid, signal);
+        return true;
+      } catch {
+        return false;
+      }
+    }
+    // As the agent: the pid comes from the agent's own tmux server, so it can only ever name
+    // one of the agent's processes, never the broker's or another agent's.
     try {
-      process.kill(pid, signal);
+      await run("kill", ["-s", signal.slice(3), String(pid)], { ...this.as(agentId, identity), env: processEnv(this.environmentOf(agentId, identity)), timeout: 10_000 });
       return true;
     } catch {
       return false;
@@ -104,36 +157,33 @@ export class LocalRuntime extends AgentPaths implements AgentRuntime {
   async sendText(agentId: string, text: string): Promise<void> {
     const target = `=${this.sessionOf(agentId)}:`;
     // -l sends the text literally (no key names); Enter is sent on its own.
-    await this.tmux(["send-keys", "-t", target, "-l", "--", text]);
-    await this.tmux(["send-keys", "-t", target, "Enter"]);
+    await this.tmux(agentId, ["send-keys", "-t", target, "-l", "--", text]);
+    await this.tmux(agentId, ["send-keys", "-t", target, "Enter"]);
   }
 
+  /** Agents whose tmux server answers (a connect, not a process per agent: heartbeats call this). */
   async listRunning(): Promise<string[]> {
-    try {
-      const { stdout } = await this.tmux(["list-sessions", "-F", "#{session_name}"]);
-      return stdout
-        .split("\n")
-        .filter((name) => name.startsWith(SESSION_PREFIX))
-        .map((name) => name.slice(SESSION_PREFIX.length))
-        .filter((id) => UUID.test(id));
-    } catch (err) {
-      if (isMissing(err)) return [];
-      throw err;
-    }
+    const ids = (await fs.readdir(path.join(this.dataDir, "agents")).catch(() => [] as string[])).filter((id) => UUID.test(id));
+    const alive = await Promise.all(ids.map(async (id) => ((await this.serverAnswers(id)) ? id : undefined)));
+    return alive.filter((id): id is string => id !== undefined);
   }
 
+  /** The argv of a tmux client attached to the agent's session (run it as the agent). */
   attachCommand(agentId: string): string[] {
-    return ["tmux", ...this.serverArgs, "attach-session", "-t", `=${this.sessionOf(agentId)}`];
+    return ["tmux", ...this.serverArgs(agentId), "attach-session", "-t", `=${this.sessionOf(agentId)}`];
   }
 
   async openTerminal(agentId: string, size: { cols: number; rows: number }): Promise<TerminalProcess> {
-    const [file, ...argv] = this.attachCommand(agentId);
+    const identity = this.users.find(agentId);
+    const attach = this.attachCommand(agentId);
+    // node-pty switches uid without dropping supplementary groups; setpriv does all three.
+    const [file, ...argv] = identity ? ["setpriv", `--reuid=${identity.uid}`, `--regid=${identity.gid}`, "--clear-groups", "--", ...attach] : attach;
     const proc = pty.spawn(file!, argv, {
       name: "xterm-256color",
       cols: size.cols,
       rows: size.rows,
-      cwd: process.cwd(),
-      env: { ...process.env, TERM: "xterm-256color", TMUX: "" } as Record<string, string>,
+      cwd: this.homeOf(agentId),
+      env: { ...this.environmentOf(agentId, identity), TMUX: "" },
       encoding: null,
     } as pty.IPtyForkOptions);
     return {
@@ -154,17 +204,67 @@ export class LocalRuntime extends AgentPaths implements AgentRuntime {
   }
 
   async capture(agentId: string): Promise<string> {
-    const { stdout } = await this.tmux(["capture-pane", "-p", "-t", `=${this.sessionOf(agentId)}:`]);
+    const { stdout } = await this.tmux(agentId, ["capture-pane", "-p", "-t", `=${this.sessionOf(agentId)}:`]);
     return stdout;
+  }
+
+  /** How tmux finds the agent's server: `-S <socket in its directory>`, or `-L` when that path is too long. */
+  serverArgs(agentId: string): string[] {
+    const socket = this.socketOf(agentId);
+    return socket.startsWith(this.agentDirOf(agentId)) ? ["-S", socket] : ["-L", path.basename(socket)];
+  }
+
+  private socketOf(agentId: string): string {
+    const socket = path.join(this.agentDirOf(agentId), "tmux.sock");
+    // Unix socket paths are limited to about 107 bytes; tmux's -L puts the socket in /tmp/tmux-<uid>/.
+    if (Buffer.byteLength(socket) <= 100) return socket;
+    const uid = this.users.find(agentId)?.uid ?? process.getuid?.() ?? 0;
+    return `/tmp/tmux-${uid}/scion-${crypto.createHash("sha256").update(socket).digest("hex").slice(0, 16)}`;
+  }
+
+  private serverAnswers(agentId: string): Promise<boolean> {
+    return new Promise((resolve) => {
+      const socket = net.connect(this.socketOf(agentId));
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once("error", () => resolve(false));
+    });
+  }
+
+  /**
+   * After a stop nothing of the agent may keep running (a daemon it left behind would keep its
+   * ports and its files): every process of the agent's user is killed, as that user.
+   */
+  private async killStragglers(agentId: string): Promise<void> {
+    const identity = this.users.find(agentId);
+    if (!identity) return;
+    await run("kill", ["-s", "KILL", "-1"], { ...this.as(agentId, identity), env: processEnv(this.environmentOf(agentId, identity)), timeout: 10_000 }).catch(() => undefined);
+  }
+
+  private environmentOf(agentId: string, identity: AgentIdentity | undefined): Record<string, string> {
+    return agentBaseEnvironment({ home: this.homeOf(agentId), user: identity?.user ?? brokerUserName(), pathPrefix: this.shim ? [this.shim.binDir] : [] });
+  }
+
+  /** Options that make a child process the agent's (uid, gid, no supplementary groups: libuv drops them). */
+  private as(agentId: string, identity: AgentIdentity | undefined): { uid?: number; gid?: number; cwd: string } {
+    return identity ? { uid: identity.uid, gid: identity.gid, cwd: this.homeOf(agentId) } : { cwd: this.homeOf(agentId) };
   }
 
   private sessionOf(agentId: string): string {
     return `${SESSION_PREFIX}${assertAgentId(agentId)}`;
   }
 
-  private tmux(args: string[]) {
-    return run("tmux", [...this.serverArgs, ...args], { timeout: 10_000, env: { ...process.env, TMUX: "" } });
+  private tmux(agentId: string, args: string[], env?: Record<string, string>) {
+    const identity = this.users.find(agentId);
+    return run("tmux", [...this.serverArgs(agentId), ...args], { ...this.as(agentId, identity), timeout: 10_000, env: processEnv({ ...(env ?? this.environmentOf(agentId, identity)), TMUX: "" }) });
   }
+}
+
+/** An exact environment for a child (Node's type wants the whole ProcessEnv shape). */
+function processEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  return env as NodeJS.ProcessEnv;
 }
 
 /** tmux's ways of saying there is no such session, or no server at all yet. */

@@ -1,11 +1,12 @@
 #!/bin/sh
 # Builds the agent image for the docker runtime without a registry (Debian packages only):
 # a minimal Debian with tmux, git and CA certificates, plus this machine's `node` (it needs only
-# glibc and libstdc++). The agent shim is not baked in: the broker mounts its bundled shim.
+# glibc and libstdc++), and the unprivileged user `agent` (uid/gid 1000, HOME /home/agent) that
+# agents run as. The agent shim is not baked in: the broker mounts its bundled shim.
 #   docker/agent-image/build-offline.sh [image] [engine]
-# image defaults to localhost/scion-agent:bookworm, engine to podman.
+# image defaults to localhost/scion-agent:bookworm-v2, engine to podman.
 set -eu
-IMAGE="${1:-localhost/scion-agent:bookworm}"
+IMAGE="${1:-localhost/scion-agent:bookworm-v2}"
 ENGINE="${2:-podman}"
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 ROOTFS="$(mktemp -d /var/tmp/scion-agent-rootfs.XXXXXX)"
@@ -13,7 +14,9 @@ trap 'rm -rf "$ROOTFS"' EXIT
 echo "building $IMAGE: debootstrap (about 40 s)…"
 debootstrap --variant=minbase --include=tmux,ca-certificates,git,procps bookworm "$ROOTFS" "$MIRROR" >/dev/null
 cp "$(command -v node)" "$ROOTFS/usr/local/bin/node"
+chroot "$ROOTFS" /usr/sbin/groupadd --gid 1000 agent
+chroot "$ROOTFS" /usr/sbin/useradd --uid 1000 --gid 1000 --create-home --home-dir /home/agent --shell /bin/bash agent
 rm -rf "$ROOTFS/var/cache/apt/archives/"*.deb "$ROOTFS/var/lib/apt/lists/"*
 echo "importing into $ENGINE…"
-tar -C "$ROOTFS" -c . | "$ENGINE" import --change 'CMD ["/bin/bash"]' - "$IMAGE" >/dev/null
+tar -C "$ROOTFS" -c . | "$ENGINE" import --change 'CMD ["/bin/bash"]' --change 'USER agent' --change 'WORKDIR /workspace' - "$IMAGE" >/dev/null
 echo "built $IMAGE"

@@ -1,8 +1,7 @@
-import { spawnSync } from "node:child_process";
-import path from "node:path";
+import { reapAgentsUnder } from "../../test/reap-agents";
 
-/** Agents outlive their broker by design; the journeys' agents must not outlive the run. */
+/** Agents outlive their broker by design; the journeys' agents (and their users) must not outlive the run. */
 export default function globalTeardown(): void {
   const dir = process.env.E2E_DATA_DIR;
-  if (dir) spawnSync("tmux", ["-S", path.join(dir, "broker", "tmux.sock"), "kill-server"], { stdio: "ignore" });
+  if (dir) reapAgentsUnder(dir);
 }

@@ -64,7 +64,7 @@ export async function startAgent(runtime: HubRuntime, agent: Agent, actor: strin
       brokerId,
       agentId: agent.id,
       op: "agent.start",
-      args: { agentId: agent.id, harness: agent.harness, command: agent.command, task: agent.task, env: agent.env ?? {}, gitRemote: project.gitRemote, token },
+      args: { agentId: agent.id, harness: agent.harness, command: agent.command, task: agent.task, env: agent.env ?? {}, gitRemote: project.gitRemote, allowPrivateRemote: runtime.config.allowPrivateGitRemotes, token },
       timeoutMs: BROKER_START_TIMEOUT_MS,
       actor,
     })) as typeof started;

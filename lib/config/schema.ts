@@ -115,6 +115,8 @@ export const settingsSchema = z
     adminEmails: emailList.default([]),
     allowedDomains: list.default([]),
     localBroker: bool.optional(),
+    /** Project remotes on loopback, link-local, private or metadata addresses (refused by default). */
+    allowPrivateGitRemotes: bool.default(false),
     internalUrl: httpUrl.optional(),
     /** A bearer token Prometheus may scrape /metrics with (admins may always). */
     metricsToken: z.string().min(24, { error: "must be at least 24 characters" }).optional(),

@@ -28,6 +28,7 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: readonly string[] }> =
   { env: "SCION_ADMIN_EMAILS", path: ["adminEmails"] },
   { env: "SCION_ALLOWED_DOMAINS", path: ["allowedDomains"] },
   { env: "SCION_LOCAL_BROKER", path: ["localBroker"] },
+  { env: "SCION_ALLOW_PRIVATE_GIT_REMOTES", path: ["allowPrivateGitRemotes"] },
   { env: "SCION_INTERNAL_URL", path: ["internalUrl"] },
   { env: "SCION_METRICS_TOKEN", path: ["metricsToken"] },
   { env: "SCION_LOG_LEVEL", path: ["logLevel"] },

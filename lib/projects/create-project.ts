@@ -2,12 +2,14 @@ import { recordAudit } from "../audit/record-audit";
 import type { UserIdentity } from "../auth/principal";
 import type { PrismaClient } from "../db/create-database";
 import { ApiError } from "../http/api-error";
+import { assertRemoteAllowed } from "./assert-remote-allowed";
 import { slugify } from "../naming/slugify";
 import type { CreateProjectBody, ProjectJson } from "./schemas";
 import { toProjectJson } from "./to-project-json";
 
 /** Creates a project; the slug comes from the name unless given, and must be unused. */
-export async function createProject(prisma: PrismaClient, actor: UserIdentity, body: CreateProjectBody, requestId?: string): Promise<ProjectJson> {
+export async function createProject(prisma: PrismaClient, actor: UserIdentity, body: CreateProjectBody, requestId?: string, opts: { allowPrivateRemotes?: boolean } = {}): Promise<ProjectJson> {
+  if (body.gitRemote) assertRemoteAllowed(body.gitRemote, opts.allowPrivateRemotes === true);
   const slug = body.slug ?? slugify(body.name, "project");
   return prisma.$transaction(async (tx) => {
     if (body.defaultBrokerId && !(await tx.runtimeBroker.findUnique({ where: { id: body.defaultBrokerId }, select: { id: true } }))) {

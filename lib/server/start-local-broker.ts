@@ -23,7 +23,7 @@ export async function startLocalBroker(runtime: HubRuntime, hubUrl: string, root
   const launch = () => {
     child = spawn(process.execPath, ["--import", "tsx", path.join(root, "broker", "main.ts")], {
       cwd: root,
-      env: { ...process.env, SCION_HUB_URLS: hubUrl, SCION_DATA_DIR: dataDir, SCION_BROKER_NAME: "local", SCION_LOG_LEVEL: runtime.config.logLevel, SCION_JOIN_TOKEN: "" },
+      env: { ...brokerEnvironment(), SCION_HUB_URLS: hubUrl, SCION_DATA_DIR: dataDir, SCION_BROKER_NAME: "local", SCION_LOG_LEVEL: runtime.config.logLevel, SCION_JOIN_TOKEN: "" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     child.stdout!.setEncoding("utf8").on("data", (text: string) => {
@@ -56,4 +56,17 @@ export async function startLocalBroker(runtime: HubRuntime, hubUrl: string, root
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * The hub's environment minus its secrets. The broker needs none of them (its own secret is in
+ * its data directory), and agents never see the broker's environment either: defence in depth.
+ */
+export function brokerEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const kept: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (/SECRET|PASSWORD|PASSWD|TOKEN|CREDENTIAL|PRIVATE_KEY|API_KEY|^DATABASE_URL$|^PG[A-Z]+$|^NEXTAUTH_/i.test(key)) continue;
+    kept[key] = value;
+  }
+  return kept as NodeJS.ProcessEnv;
 }

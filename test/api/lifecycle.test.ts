@@ -25,15 +25,15 @@ let tmux: LocalRuntime;
 const json = async <T = Record<string, unknown>>(res: Response) => (await res.json()) as T;
 
 beforeAll(async () => {
-  t = await startTestHub({ SCION_LOCAL_BROKER: "true" }, { localBroker: true });
+  t = await startTestHub({ SCION_LOCAL_BROKER: "true", SCION_ALLOW_PRIVATE_GIT_REMOTES: "true" }, { localBroker: true });
   [alice, bob, admin] = await Promise.all([t.createUser(), t.createUser(), t.createUser({ role: "admin" })]);
   projectId = (await json<{ id: string }>(await alice.request("/api/v1/projects", { method: "POST", json: { name: "lifecycle" } }))).id;
   brokerId = await until(async () => {
     const { items } = await json<{ items: Array<{ id: string; status: string }> }>(await admin.request("/api/v1/runtime-brokers"));
     return items.find((b) => b.status === "online")?.id;
-  }, "the local broker to come online");
+  }, "the local broker to come online", 60_000);
   tmux = new LocalRuntime(path.join(t.dataDir, "broker"));
-}, 60_000);
+}, 120_000);
 afterAll(async () => {
   await t?.close();
 });
@@ -49,7 +49,7 @@ async function act(id: string, action: string, user = alice) {
 }
 
 const screenOf = (id: string, needle: string) => until(async () => ((await tmux.capture(id).catch(() => "")).includes(needle) ? true : undefined), `"${needle}" on the agent's screen`);
-const panePid = async (id: string) => (await tmux.capture(id), Number((await import("node:child_process")).execFileSync("tmux", [...tmux.serverArgs, "display-message", "-p", "-t", `=scion-${id}:`, "#{pane_pid}"]).toString().trim()));
+const panePid = async (id: string) => (await tmux.capture(id), Number((await import("node:child_process")).execFileSync("tmux", [...tmux.serverArgs(id), "display-message", "-p", "-t", `=scion-${id}:`, "#{pane_pid}"]).toString().trim()));
 const phasesOf = async (id: string) => (await t.hub.runtime.prisma.agentStateChange.findMany({ where: { agentId: id }, orderBy: { createdAt: "asc" } })).map((c) => c.phase);
 
 describe("agent lifecycle through the local broker", () => {

@@ -83,6 +83,12 @@ describe("projects", () => {
     ["an unknown field", { name: "x", owner: "me" }],
     ["a bad slug", { name: "x", slug: "Not A Slug" }],
     ["a bad remote", { name: "x", gitRemote: "file:///etc/passwd" }],
+    ["a loopback remote", { name: "x", gitRemote: "http://127.0.0.1:8080/repo.git" }],
+    ["a cloud metadata remote", { name: "x", gitRemote: "http://169.254.169.254/latest.git" }],
+    ["a private-network remote", { name: "x", gitRemote: "ssh://git@10.1.2.3/repo.git" }],
+    ["an IPv6 loopback remote", { name: "x", gitRemote: "https://[::1]/repo.git" }],
+    ["a localhost remote", { name: "x", gitRemote: "git@localhost:repo.git" }],
+    ["a metadata name", { name: "x", gitRemote: "http://metadata.google.internal/x.git" }],
     ["a non-UUID broker", { name: "x", defaultBrokerId: "broker-1" }],
     ["an empty name", { name: "  " }],
   ])("POST /api/v1/projects - %s is a 400 with details", async (_case, body) => {

@@ -23,9 +23,9 @@ beforeAll(async () => {
   t = await startTestHub({ SCION_LOCAL_BROKER: "true" }, { localBroker: true });
   [alice, bob, admin] = await Promise.all([t.createUser(), t.createUser(), t.createUser({ role: "admin" })]);
   projectId = (await json<{ id: string }>(await alice.request("/api/v1/projects", { method: "POST", json: { name: "terminals" } }))).id;
-  await until(async () => (await t.hub.runtime.prisma.runtimeBroker.count({ where: { status: "online" } })) > 0, "the local broker");
+  await until(async () => (await t.hub.runtime.prisma.runtimeBroker.count({ where: { status: "online" } })) > 0, "the local broker", 60_000);
   tmux = new LocalRuntime(path.join(t.dataDir, "broker"));
-}, 60_000);
+}, 120_000);
 afterAll(async () => {
   await t?.close();
 });
@@ -65,7 +65,7 @@ function openTerminal(agentId: string, headers: Record<string, string>, query = 
 }
 
 const bearer = (user: TestUser) => ({ authorization: `Bearer ${user.token}` });
-const paneSize = (id: string) => execFileSync("tmux", [...tmux.serverArgs, "display-message", "-p", "-t", `=scion-${id}:`, "#{window_width}x#{window_height}"]).toString().trim();
+const paneSize = (id: string) => execFileSync("tmux", [...tmux.serverArgs(id), "display-message", "-p", "-t", `=scion-${id}:`, "#{window_width}x#{window_height}"]).toString().trim();
 
 describe("terminal relay", () => {
   it("refuses before the upgrade: anonymous 401, an agent token 403, another member 404, a foreign page 403, a stopped agent 409", async () => {
@@ -88,7 +88,8 @@ describe("terminal relay", () => {
   });
 
   it("relays keystrokes and output, resizes the session, and a reconnect re-attaches to the same session with its current screen", async () => {
-    const agent = await runningAgent("shell", { harness: "shell" });
+    // A short prompt: a prompt wider than the terminal is redrawn over earlier lines on resize.
+    const agent = await runningAgent("shell", { harness: "generic", command: "PS1='$ ' exec bash --norc --noprofile -i" });
     const first = await openTerminal(agent.id, bearer(alice));
     await until(() => first.controls.some((c) => c.type === "attached"), "the attached notice");
     first.ws.send(Buffer.from("echo relay-$((40+2))\r"), { binary: true });

@@ -84,6 +84,13 @@ describe("npm run broker", () => {
     [{ SCION_HUB_URLS: "ftp://hub" }, "scion-broker: SCION_HUB_URLS: must be http:// or https:// URLs"],
     [{ SCION_HUB_URLS: "http://127.0.0.1:1" }, "scion-broker: SCION_JOIN_TOKEN: required on the first start (ask an admin to register this broker)"],
     [{ SCION_HUB_URLS: "http://127.0.0.1:1", SCION_JOIN_TOKEN: "nope" }, "scion-broker: SCION_JOIN_TOKEN: is not a join token (scion_join_…)"],
+    [
+      { SCION_HUB_URLS: "http://127.0.0.1:1,http://hub.example.com" },
+      "scion-broker: SCION_HUB_URLS: a plaintext http:// hub that is not on this machine would expose agent tokens, secrets and terminals to the network; use https:// (or SCION_ALLOW_INSECURE_HUB=true on a network you trust)",
+    ],
+    [{ SCION_HUB_URLS: "http://hub.example.com", SCION_ALLOW_INSECURE_HUB: "true" }, "scion-broker: SCION_JOIN_TOKEN: required on the first start (ask an admin to register this broker)"],
+    [{ SCION_HUB_URLS: "https://hub.example.com", SCION_DOCKER_NETWORK: "host" }, "scion-broker: SCION_DOCKER_NETWORK: host networking gives agents the broker's network, loopback services included; set SCION_DOCKER_ALLOW_HOST_NETWORK=true to allow it"],
+    [{ SCION_HUB_URLS: "https://hub.example.com", SCION_DOCKER_MEMORY: "lots" }, 'scion-broker: SCION_DOCKER_MEMORY: must be a size such as "4g", "512m" or a number of bytes ("0" for no limit)'],
   ])("refuses a bad configuration %j with one line", async (env, line) => {
     const b = spawnBroker({ SCION_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "scion-bp-bad-")), ...env });
     expect(await b.exited).toBe(1);

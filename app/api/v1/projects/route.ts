@@ -14,5 +14,5 @@ export const GET = apiRoute("user", async ({ req, runtime }) => NextResponse.jso
 // POST /api/v1/projects - create a project.
 export const POST = apiRoute("user", async ({ req, runtime, principal, requestId }) => {
   const body = await readJsonBody(req, createProjectBody);
-  return NextResponse.json(await createProject(runtime.prisma, principal.user, body, requestId), { status: 201 });
+  return NextResponse.json(await createProject(runtime.prisma, principal.user, body, requestId, { allowPrivateRemotes: runtime.config.allowPrivateGitRemotes }), { status: 201 });
 });

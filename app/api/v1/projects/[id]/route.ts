@@ -15,7 +15,7 @@ export const GET = apiRoute("user", async ({ params, runtime }) => NextResponse.
 // PATCH /api/v1/projects/{id} - rename or re-point a project (its creator or an admin).
 export const PATCH = apiRoute("user", async ({ req, params, runtime, principal, requestId }) => {
   const body = await readJsonBody(req, updateProjectBody);
-  return NextResponse.json(await updateProject(runtime.prisma, principal.user, params.id ?? "", body, requestId));
+  return NextResponse.json(await updateProject(runtime.prisma, principal.user, params.id ?? "", body, requestId, { allowPrivateRemotes: runtime.config.allowPrivateGitRemotes }));
 });
 
 // DELETE /api/v1/projects/{id} - delete an empty project (its creator or an admin).
