@@ -16,6 +16,8 @@ import { applyIapIdentity } from "../auth/iap/apply-iap-identity";
 import { JwksCache } from "../auth/iap/jwks-cache";
 import { IDENTITY_HEADER } from "../auth/identity-header";
 import type { ApiError } from "../http/api-error";
+import { CLIENT_ADDRESS_HEADER, clientAddressOf } from "../http/client-address";
+import { RateLimiter } from "../http/rate-limit";
 import { ensureDataDir } from "./ensure-data-dir";
 import { signInDevPageRequest } from "./dev-sign-in";
 import { listen, urlOf } from "./listen";
@@ -71,6 +73,7 @@ export async function startHub({ config, logger, next, root = process.cwd(), wit
     trackRequest(req, res, logger, pathname);
     // Only server.ts may assert an identity to the rest of the hub; never a client.
     delete req.headers[IDENTITY_HEADER];
+    req.headers[CLIENT_ADDRESS_HEADER] = clientAddressOf(req, config.rateLimits.trustedProxyHops);
     const runtime = state.runtime;
     if (runtime?.isShuttingDown) res.setHeader("connection", "close");
     try {
@@ -139,6 +142,7 @@ export async function startHub({ config, logger, next, root = process.cwd(), wit
       metrics,
       webSockets: new Set(),
       abortedRuns: new Set(),
+      rateLimiter: new RateLimiter(config.rateLimits),
       stoppers: [],
       isShuttingDown: false,
     };
