@@ -18,6 +18,7 @@ import { IDENTITY_HEADER } from "../auth/identity-header";
 import type { ApiError } from "../http/api-error";
 import { CLIENT_ADDRESS_HEADER, clientAddressOf } from "../http/client-address";
 import { RateLimiter } from "../http/rate-limit";
+import { sealLegacyAgentEnv } from "../agents/seal-legacy-agent-env";
 import { ensureDataDir } from "./ensure-data-dir";
 import { signInDevPageRequest } from "./dev-sign-in";
 import { listen, urlOf } from "./listen";
@@ -114,6 +115,10 @@ export async function startHub({ config, logger, next, root = process.cwd(), wit
     const migrations = readMigrationFiles(defaultMigrationsDir(root));
     opened = await openDatabase(config, migrations, logger);
     const db = createDatabase(opened.url, config.database, logger);
+    await sealLegacyAgentEnv(db.pool, sessionSecret, logger).catch(async (err: unknown) => {
+      await db.close();
+      throw err;
+    });
     const hubId = crypto.randomUUID();
     const streams: HubRuntime["streams"] = new Set();
     const brokers: HubRuntime["brokers"] = new Map();
