@@ -26,7 +26,10 @@ export default defineConfig({
   fullyParallel: false,
   workers: 1,
   forbidOnly: Boolean(process.env.CI),
+  // A retry on CI collects a second trace; a test that passes only on it ("flaky") still fails
+  // the run (and counts as failed in npm test's summary), so retries never hide a failure.
   retries: process.env.CI ? 1 : 0,
+  failOnFlakyTests: true,
   reporter: [["list"], ["json", { outputFile: "test-results/e2e-results.json" }]],
   outputDir: "test-results/e2e",
   use: {

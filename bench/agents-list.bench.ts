@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { startBenchHub } from "./lib/bench-hub";
 import { startBareServer } from "./lib/bare-server";
-import { loadOptionsFromEnv, measure, printComparison, type Measurement } from "./lib/measure";
+import { expectOk, loadOptionsFromEnv, measure, printComparison, type Measurement } from "./lib/measure";
 
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 2000);
 
@@ -39,7 +39,7 @@ export async function run(): Promise<{ agents: number; subject: Measurement; bas
 
 /** Creates the agents through the API, a few at a time, with progress. */
 async function seed(url: string, headers: Record<string, string>): Promise<void> {
-  const project = (await (await fetch(`${url}/api/v1/projects`, { method: "POST", headers, body: JSON.stringify({ name: "bench" }) })).json()) as { id: string };
+  const project = (await (await expectOk(await fetch(`${url}/api/v1/projects`, { method: "POST", headers, body: JSON.stringify({ name: "bench" }) }), "creating the project")).json()) as { id: string };
   let next = 0;
   let done = 0;
   const worker = async () => {

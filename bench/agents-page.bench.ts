@@ -68,6 +68,7 @@ export async function run() {
     // Dev mode signs a page request in and sets the session cookie; keep it for the series.
     const first = await new Promise<http.IncomingMessage>((resolve, reject) => http.get(`${hub.url}/`, { headers: { accept: "text/html" } }, resolve).on("error", reject));
     first.resume();
+    if (first.statusCode !== 200) throw new Error(`GET / for the session cookie: HTTP ${first.statusCode}`);
     const cookie = (first.headers["set-cookie"] ?? []).map((c) => c.split(";")[0]).join("; ");
     const sample = await get(`${hub.url}/`, cookie);
     if (sample.status !== 200 || !sample.body.includes("page-agent-")) throw new Error(`the agents page did not render the agents (HTTP ${sample.status})`);

@@ -63,6 +63,7 @@ export async function run() {
     const { token: agentToken } = await mintAgentToken(SECRET, { id: agent.id, tokenVersion: 0 });
     const streamA = await openEventStream(`${a.url}/api/v1/events?sub=agent.${agent.id}.status`, { authorization: `Bearer ${viaA.token}` });
     const streamB = await openEventStream(`${b.url}/api/v1/events?sub=agent.${agent.id}.status`, { authorization: `Bearer ${viaA.token}` });
+    for (const s of [streamA, streamB]) if (!s.res.ok) throw new Error(`an event stream was refused: HTTP ${s.res.status}`);
     const other: number[] = [];
     const same: number[] = [];
     try {

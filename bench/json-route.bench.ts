@@ -5,7 +5,7 @@
  */
 import { startBenchHub } from "./lib/bench-hub";
 import { startBareServer } from "./lib/bare-server";
-import { loadOptionsFromEnv, measure, printComparison, type Measurement } from "./lib/measure";
+import { expectOk, loadOptionsFromEnv, measure, printComparison, type Measurement } from "./lib/measure";
 
 export async function run(): Promise<{ subject: Measurement; baseline: Measurement }> {
   const opts = loadOptionsFromEnv();
@@ -14,7 +14,7 @@ export async function run(): Promise<{ subject: Measurement; baseline: Measureme
   try {
     const hubUrl = hub.url;
     const routeUrl = `${hubUrl}/api/v1/version`;
-    const bytes = await (await fetch(routeUrl)).text();
+    const bytes = await (await expectOk(await fetch(routeUrl), `GET ${routeUrl}`)).text();
 
     bare = await startBareServer(bytes);
 

@@ -1,10 +1,13 @@
 /**
  * `npm run bench [name…]`: runs every bench/*.bench.ts (or the named ones) in turn and writes
  * their figures to bench/results/<timestamp>.json. Each benchmark measures its subject and a
- * baseline in the same run, so the ratio means something on whatever machine runs it.
+ * baseline in the same run, so the ratio means something on whatever machine runs it. A
+ * benchmark any of whose requests failed has no figures: it is reported failed, with its failed
+ * requests counted by kind, the others still run, and the command exits non-zero.
  */
 import fs from "node:fs";
 import path from "node:path";
+import { BenchFailure } from "./lib/measure";
 
 const dir = import.meta.dirname;
 const wanted = process.argv.slice(2);
@@ -17,13 +20,25 @@ if (files.length === 0) {
   process.exit(2);
 }
 const results: Record<string, unknown> = {};
+const failed: string[] = [];
 for (const file of files) {
   const name = file.replace(/\.bench\.ts$/, "");
   console.log(`\n== ${name}`);
   const mod = (await import(path.join(dir, file))) as { run: () => Promise<unknown> };
-  results[name] = await mod.run();
+  try {
+    results[name] = await mod.run();
+  } catch (err) {
+    failed.push(name);
+    results[name] = { failed: (err as Error).message, ...(err instanceof BenchFailure && { failures: err.failures }) };
+    console.error(`== ${name} FAILED: ${(err as Error).message}`);
+    if (err instanceof BenchFailure) console.table(Object.entries(err.failures).map(([kind, count]) => ({ target: err.label, failure: kind, count })));
+  }
 }
 const out = path.join(dir, "results", `${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
 fs.mkdirSync(path.dirname(out), { recursive: true });
 fs.writeFileSync(out, JSON.stringify({ node: process.version, cpus: (await import("node:os")).cpus().length, results }, null, 2));
 console.log(`\nresults written to ${path.relative(process.cwd(), out)}`);
+if (failed.length) {
+  console.error(`benchmarks failed: ${failed.join(", ")}`);
+  process.exit(1);
+}

@@ -1,10 +1,12 @@
 // `npm test`: every check, in the order that fails fastest. Typecheck and lint, the dashboard
 // build (reused when current), Vitest against one embedded Postgres, then the Playwright
-// journeys in system Chromium. Ends with one summary line "Tests: N passed, N failed".
+// journeys in system Chromium. Ends with one summary line "Tests: N passed, N failed", where a
+// journey that passed only on a retry counts as failed.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { buildIfStale } from "./build-if-stale.mjs";
+import { summarize } from "./test-summary.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const bin = (name) => path.join(root, "node_modules", ".bin", name);
@@ -39,23 +41,7 @@ fs.rmSync(e2eFile, { force: true });
 steps.unit = run("unit and integration tests (vitest)", bin("vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile=${unitFile}`]);
 steps.e2e = run("end-to-end journeys (playwright, chromium)", bin("playwright"), ["test"]);
 
-const unit = readJson(unitFile);
-const e2e = readJson(e2eFile);
-let passed = 0;
-let failed = 0;
-let skipped = 0;
-if (unit) {
-  passed += unit.numPassedTests;
-  failed += unit.numFailedTests;
-  skipped += unit.numPendingTests + unit.numTodoTests;
-}
-if (e2e) {
-  passed += e2e.stats.expected + e2e.stats.flaky;
-  failed += e2e.stats.unexpected;
-  skipped += e2e.stats.skipped;
-}
-const broken = Object.entries(steps).filter(([, ok]) => !ok).map(([name]) => name);
-if (!unit || !e2e) broken.push(!unit ? "vitest wrote no results" : "playwright wrote no results");
-process.stdout.write(`\nunit: ${unit ? `${unit.numPassedTests} passed, ${unit.numFailedTests} failed` : "no results"}; e2e: ${e2e ? `${e2e.stats.expected + e2e.stats.flaky} passed, ${e2e.stats.unexpected} failed` : "no results"}${broken.length ? `; failed steps: ${[...new Set(broken)].join(", ")}` : ""}\n`);
-process.stdout.write(`Tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}\n`);
-process.exit(broken.length || failed ? 1 : 0);
+// Flaky Playwright tests (passed only on a retry) count as failed.
+const summary = summarize({ unit: readJson(unitFile), e2e: readJson(e2eFile), steps });
+process.stdout.write(`\n${summary.lines.join("\n")}\n`);
+process.exit(summary.exitCode);

@@ -17,6 +17,7 @@ const ERRORS: Record<string, string> = {
   OAuthAccountNotLinked: "This email is already linked to another sign-in method. Use the one you used before.",
   SessionRequired: "Sign in to see that page.",
   Verification: "The sign-in link is no longer valid. Start again.",
+  RateLimited: "Too many sign-in attempts from your address. Wait a minute, then try again.",
 };
 
 export default async function LoginPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {

@@ -9,7 +9,14 @@ import { spawnHub } from "../../test/spawn-hub";
 export async function startBenchHub(opts: { localBroker?: boolean } = {}): Promise<{ url: string; dataDir: string; stop: () => Promise<void> }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "scion-bench-"));
   fs.chmodSync(dataDir, 0o755);
-  const hub = spawnHub({ SCION_DATA_DIR: dataDir, PORT: String(await findFreePort()), SCION_LOG_LEVEL: "warn", SCION_LOCAL_BROKER: String(opts.localBroker === true) });
+  // Benchmarks seed thousands of agents as fast as the hub takes them: no creation rate limit.
+  const hub = spawnHub({
+    SCION_DATA_DIR: dataDir,
+    PORT: String(await findFreePort()),
+    SCION_LOG_LEVEL: "warn",
+    SCION_LOCAL_BROKER: String(opts.localBroker === true),
+    SCION_RATE_LIMIT_AGENT_CREATIONS_PER_MINUTE: "0",
+  });
   const stop = async () => {
     hub.child.kill("SIGTERM");
     await hub.exited;

@@ -1,12 +1,13 @@
 import fs from "node:fs";
 import path from "node:path";
+import { expectOk } from "./measure";
 
-/** API calls to a bench hub as its dev admin (the token dev mode writes into the data dir). */
+/** API calls to a bench hub as its dev admin (the token dev mode writes into the data dir); anything but 2xx throws. */
 export function hubClient(url: string, dataDir: string) {
   const token = fs.readFileSync(path.join(dataDir, "dev-token"), "utf8").trim();
   const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
   const call = async <T>(method: string, pathname: string, body?: unknown): Promise<{ status: number; body: T }> => {
-    const res = await fetch(`${url}${pathname}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await expectOk(await fetch(`${url}${pathname}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }), `${method} ${pathname}`);
     return { status: res.status, body: (res.status === 204 ? null : await res.json()) as T };
   };
   return { token, headers, call };

@@ -9,6 +9,7 @@ import { requireReachable } from "../dispatch/route-to-broker";
 import { startAgent } from "./lifecycle";
 import type { AgentJson, CreateAgentBody } from "./schemas";
 import { toAgentJson } from "./to-agent-json";
+import { sealAgentEnv } from "./agent-env";
 
 /**
  * Records a new agent in phase `created`, owned by its creator (for an agent creating a
@@ -40,7 +41,7 @@ export async function createAgent(runtime: HubRuntime, principal: Principal, bod
         harness: body.harness,
         command: body.command ?? null,
         task: body.task ?? null,
-        env: body.env,
+        envSealed: sealAgentEnv(runtime.sessionSecret, body.env),
         createdBy: owner,
         ownerId: owner,
       },

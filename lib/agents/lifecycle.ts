@@ -9,6 +9,7 @@ import type { AgentJson } from "./schemas";
 import { toAgentJson } from "./to-agent-json";
 import { waitForAgent } from "./wait-for-agent";
 import { flushPendingMessages } from "../messages/deliver-message";
+import { openAgentEnv } from "./agent-env";
 
 export const AT_REST: readonly AgentPhase[] = ["created", "stopped", "error"];
 const STARTING: readonly AgentPhase[] = ["provisioning", "cloning", "starting"];
@@ -64,7 +65,7 @@ export async function startAgent(runtime: HubRuntime, agent: Agent, actor: strin
       brokerId,
       agentId: agent.id,
       op: "agent.start",
-      args: { agentId: agent.id, harness: agent.harness, command: agent.command, task: agent.task, env: agent.env ?? {}, gitRemote: project.gitRemote, allowPrivateRemote: runtime.config.allowPrivateGitRemotes, token },
+      args: { agentId: agent.id, harness: agent.harness, command: agent.command, task: agent.task, env: openAgentEnv(runtime.sessionSecret, agent), gitRemote: project.gitRemote, allowPrivateRemote: runtime.config.allowPrivateGitRemotes, token },
       timeoutMs: BROKER_START_TIMEOUT_MS,
       actor,
     })) as typeof started;

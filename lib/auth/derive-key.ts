@@ -12,6 +12,8 @@ export const KEY_LABELS = {
   identityHeader: "scion-hub/identity-header/v1",
   brokerSecret: "scion-hub/broker-secret-box/v1",
   replicaIdentity: "scion-hub/replica-identity/v1",
+  agentEnv: "scion-hub/agent-env-box/v1",
+  dispatchArgs: "scion-hub/dispatch-args-box/v1",
 } as const;
 
 export type KeyLabel = (typeof KEY_LABELS)[keyof typeof KEY_LABELS];

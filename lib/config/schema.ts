@@ -125,6 +125,25 @@ export const settingsSchema = z
         error: "must be one of fatal, error, warn, info, debug, trace, silent",
       })
       .default("info"),
+
+    // ---- Rate limits (issue 10) ------------------------------------------------------------
+    /**
+     * Bounds on abuse-prone operations, kept per replica in memory (lib/http/rate-limit.ts says
+     * why); 0 turns a limit off. Sign-ins count per client address (oauth mode only: dev and IAP
+     * have no sign-in form), tokens and agent creations per caller, event streams per caller.
+     */
+    rateLimits: z
+      .object({
+        signInsPerMinute: int(0, 1_000_000).default(10),
+        tokensPerHour: int(0, 1_000_000).default(20),
+        agentCreationsPerMinute: int(0, 1_000_000).default(60),
+        eventStreams: int(0, 1_000_000).default(20),
+        /** Reverse proxies in front of the hub whose X-Forwarded-For entries are trusted (0 = none). */
+        trustedProxyHops: int(0, 10).default(0),
+      })
+      .strict()
+      .prefault({}),
+    // ---- end of rate limits ----------------------------------------------------------------
   })
   .strict();
 

@@ -32,6 +32,12 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: readonly string[] }> =
   { env: "SCION_INTERNAL_URL", path: ["internalUrl"] },
   { env: "SCION_METRICS_TOKEN", path: ["metricsToken"] },
   { env: "SCION_LOG_LEVEL", path: ["logLevel"] },
+  // ---- Rate limits (issue 10) ----
+  { env: "SCION_RATE_LIMIT_SIGN_INS_PER_MINUTE", path: ["rateLimits", "signInsPerMinute"] },
+  { env: "SCION_RATE_LIMIT_TOKENS_PER_HOUR", path: ["rateLimits", "tokensPerHour"] },
+  { env: "SCION_RATE_LIMIT_AGENT_CREATIONS_PER_MINUTE", path: ["rateLimits", "agentCreationsPerMinute"] },
+  { env: "SCION_RATE_LIMIT_EVENT_STREAMS", path: ["rateLimits", "eventStreams"] },
+  { env: "SCION_TRUSTED_PROXY_HOPS", path: ["rateLimits", "trustedProxyHops"] },
 ];
 
 /** Settings whose values must never be echoed in an error message. */

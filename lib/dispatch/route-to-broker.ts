@@ -1,4 +1,5 @@
 import { callBroker } from "../brokers/channel/call-broker";
+import { sealDispatchArgs } from "./dispatch-args";
 import { ApiError } from "../http/api-error";
 import type { HubRuntime } from "../runtime/hub-runtime";
 import { REPLICA_STALE_MS } from "./replicas";
@@ -65,28 +66,9 @@ export async function dispatchToBroker(runtime: HubRuntime, req: DispatchRequest
 }
 
 async function forward(runtime: HubRuntime, ownerHubId: string, req: DispatchRequest): Promise<unknown> {
-  const { db, events, metrics } = runtime;
+  const { db, metrics } = runtime;
   const started = performance.now();
-  const deadline = new Date(Date.now() + Math.max(req.timeoutMs ?? 30_000, DISPATCH_IDLE_WAIT_MS) + 30_000);
-  const client = await db.pool.connect();
-  let id: string;
-  try {
-    await client.query("BEGIN");
-    const { rows } = await client.query<{ id: string }>(
-      `INSERT INTO broker_dispatches (id, "brokerId", "agentId", op, args, state, "deadlineAt", "createdBy", "createdAt", "updatedAt")
-       VALUES (gen_random_uuid(), $1::uuid, $2::uuid, $3, $4::jsonb, 'pending', $5, $6, now(), now()) RETURNING id::text AS id`,
-      [req.brokerId, req.agentId ?? null, req.op, JSON.stringify({ args: req.args ?? {}, timeoutMs: req.timeoutMs ?? null }), deadline, req.actor],
-    );
-    id = rows[0]!.id;
-    if (!events.publishIn) throw new Error("this hub's event bus cannot signal other replicas");
-    await events.publishIn(client, { subject: `dispatch.new.${ownerHubId}`, data: { id } });
-    await client.query("COMMIT");
-  } catch (err) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  const id = await writeDispatchIntent(runtime, ownerHubId, req);
   metrics.dispatchPublished.inc();
 
   const outcome = await waitForOutcome(runtime, id, req.brokerId, req.agentId);
@@ -97,8 +79,38 @@ async function forward(runtime: HubRuntime, ownerHubId: string, req: DispatchReq
     throw new ApiError(error.code === "broker_unavailable" || error.code === "timeout" ? "broker_unavailable" : error.code === "validation_error" ? "validation_error" : "conflict", error.message);
   }
   // No news for the whole rolling wait: give the intent up so it is not run late.
-  const { rowCount } = await db.pool.query(`UPDATE broker_dispatches SET state = 'failed', error = $2, "updatedAt" = now() WHERE id = $1::uuid AND state = 'pending'`, [id, JSON.stringify({ code: "timeout", message: "no replica claimed it in time" })]);
+  const { rowCount } = await db.pool.query(`UPDATE broker_dispatches SET state = 'failed', error = $2, args = '{}'::jsonb, "updatedAt" = now() WHERE id = $1::uuid AND state = 'pending'`, [id, JSON.stringify({ code: "timeout", message: "no replica claimed it in time" })]);
   throw new ApiError("broker_unavailable", rowCount ? "The replica holding the runtime broker did not take the call in time." : "The runtime broker did not answer in time.");
+}
+
+/**
+ * Writes the durable intent and signals the owner replica in one transaction. The arguments are
+ * sealed (a start carries the agent's env and token; the owner opens them to run the intent) and
+ * dropped once it is done or failed, so the table never holds them in clear.
+ */
+export async function writeDispatchIntent(runtime: HubRuntime, ownerHubId: string, req: DispatchRequest): Promise<string> {
+  const { db, events } = runtime;
+  const deadline = new Date(Date.now() + Math.max(req.timeoutMs ?? 30_000, DISPATCH_IDLE_WAIT_MS) + 30_000);
+  const args = sealDispatchArgs(runtime.sessionSecret, req.args, req.timeoutMs);
+  const client = await db.pool.connect();
+  try {
+    await client.query("BEGIN");
+    const { rows } = await client.query<{ id: string }>(
+      `INSERT INTO broker_dispatches (id, "brokerId", "agentId", op, args, state, "deadlineAt", "createdBy", "createdAt", "updatedAt")
+       VALUES (gen_random_uuid(), $1::uuid, $2::uuid, $3, $4::jsonb, 'pending', $5, $6, now(), now()) RETURNING id::text AS id`,
+      [req.brokerId, req.agentId ?? null, req.op, JSON.stringify(args), deadline, req.actor],
+    );
+    const id = rows[0]!.id;
+    if (!events.publishIn) throw new Error("this hub's event bus cannot signal other replicas");
+    await events.publishIn(client, { subject: `dispatch.new.${ownerHubId}`, data: { id } });
+    await client.query("COMMIT");
+    return id;
+  } catch (err) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
 }
 
 interface Outcome {

@@ -1,6 +1,7 @@
 import { callBroker } from "../brokers/channel/call-broker";
 import { ApiError } from "../http/api-error";
 import { flushPendingMessages } from "../messages/deliver-message";
+import { openDispatchArgs, type StoredDispatchArgs } from "./dispatch-args";
 import type { HubRuntime } from "../runtime/hub-runtime";
 
 const LOCAL_SWEEP_MS = 15_000;
@@ -35,7 +36,7 @@ export function startDispatchExecutor(runtime: HubRuntime): () => void {
 export async function runDispatch(runtime: HubRuntime, id: string): Promise<boolean> {
   const { db, hubId, metrics, logger, events } = runtime;
   try {
-    const { rows } = await db.pool.query<{ brokerId: string; op: string; args: { args?: unknown; timeoutMs?: number | null } }>(
+    const { rows } = await db.pool.query<{ brokerId: string; op: string; args: StoredDispatchArgs }>(
       `UPDATE broker_dispatches SET state = 'in_progress', "claimedBy" = $2, "claimedAt" = now(), attempts = attempts + 1, "updatedAt" = now()
         WHERE id = $1::uuid AND state = 'pending' AND "deadlineAt" > now()
         RETURNING "brokerId"::text AS "brokerId", op, args`,
@@ -50,13 +51,15 @@ export async function runDispatch(runtime: HubRuntime, id: string): Promise<bool
     metrics.dispatchClaimed.inc();
     let state: "done" | "failed";
     try {
-      const result = await callBroker(runtime, claimed.brokerId, claimed.op, claimed.args.args ?? {}, claimed.args.timeoutMs ?? undefined);
-      await db.pool.query(`UPDATE broker_dispatches SET state = 'done', result = $3::jsonb, "updatedAt" = now() WHERE id = $1::uuid AND state = 'in_progress' AND "claimedBy" = $2`, [id, hubId, JSON.stringify(result ?? null)]);
+      const args = openDispatchArgs(runtime.sessionSecret, claimed.args);
+      const result = await callBroker(runtime, claimed.brokerId, claimed.op, args, claimed.args.timeoutMs ?? undefined);
+      // Done or failed, the arguments go: nothing needs them any more, and they may hold a token.
+      await db.pool.query(`UPDATE broker_dispatches SET state = 'done', result = $3::jsonb, args = '{}'::jsonb, "updatedAt" = now() WHERE id = $1::uuid AND state = 'in_progress' AND "claimedBy" = $2`, [id, hubId, JSON.stringify(result ?? null)]);
       state = "done";
       metrics.dispatchDone.inc();
     } catch (err) {
       const error = err instanceof ApiError || (err instanceof Error && "code" in err) ? { code: String((err as { code: unknown }).code), message: err.message } : { code: "internal", message: (err as Error).message };
-      await db.pool.query(`UPDATE broker_dispatches SET state = 'failed', error = $3, "updatedAt" = now() WHERE id = $1::uuid AND state = 'in_progress' AND "claimedBy" = $2`, [id, hubId, JSON.stringify(error)]);
+      await db.pool.query(`UPDATE broker_dispatches SET state = 'failed', error = $3, args = '{}'::jsonb, "updatedAt" = now() WHERE id = $1::uuid AND state = 'in_progress' AND "claimedBy" = $2`, [id, hubId, JSON.stringify(error)]);
       state = "failed";
       metrics.dispatchFailed.inc();
     }

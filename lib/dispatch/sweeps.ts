@@ -31,7 +31,7 @@ export async function sweepStaleAffinity(runtime: HubRuntime): Promise<{ release
  */
 export async function reapStuckDispatches(runtime: HubRuntime): Promise<number> {
   const { rows } = await runtime.db.pool.query<{ id: string }>(
-    `UPDATE broker_dispatches d SET state = 'failed', "updatedAt" = now(),
+    `UPDATE broker_dispatches d SET state = 'failed', args = '{}'::jsonb, "updatedAt" = now(),
             error = CASE WHEN d."deadlineAt" < now() THEN '{"code":"timeout","message":"the dispatch passed its deadline"}'
                          ELSE '{"code":"broker_unavailable","message":"the replica running the dispatch stopped answering"}' END
       WHERE (d.state IN ('pending', 'in_progress') AND d."deadlineAt" < now())

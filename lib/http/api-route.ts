@@ -38,9 +38,9 @@ export function apiRoute<A extends RouteAccess>(access: A, handler: (ctx: ApiCon
       const ctx = { req, params: await context.params, runtime, principal, requestId };
       return await handler(ctx as ApiContext<A>);
     } catch (err) {
-      const { status, body } = handleApiError(err, runtime?.logger);
+      const { status, body, headers } = handleApiError(err, runtime?.logger);
       if (runtime && principal && req.method !== "GET" && req.method !== "HEAD") await auditRefusal(runtime, principal, req, body.error.code, requestId);
-      return NextResponse.json(body, { status });
+      return NextResponse.json(body, { status, headers });
     }
   };
 }

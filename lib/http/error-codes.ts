@@ -8,6 +8,7 @@ export const ERROR_STATUS = {
   conflict: 409,
   payload_too_large: 413,
   no_runtime_broker: 422,
+  rate_limited: 429,
   internal: 500,
   broker_unavailable: 503,
   unavailable: 503,

@@ -7,9 +7,10 @@ import { ApiError, type ErrorEnvelope } from "./api-error";
  * error to 400 with per-field details, Prisma's "not found" (P2025) to 404 and unique violation
  * (P2002) to 409. Anything else is a 500 with a generic message; its cause is logged, not sent.
  */
-export function handleApiError(err: unknown, logger?: Logger): { status: number; body: ErrorEnvelope } {
+export function handleApiError(err: unknown, logger?: Logger): { status: number; body: ErrorEnvelope; headers?: Record<string, string> } {
   if (err instanceof ApiError) {
-    return { status: err.status, body: { error: { code: err.code, message: err.message, ...(err.details !== undefined && { details: err.details }) } } };
+    const body: ErrorEnvelope = { error: { code: err.code, message: err.message, ...(err.details !== undefined && { details: err.details }) } };
+    return { status: err.status, body, ...(err.headers && { headers: err.headers }) };
   }
   if (err instanceof ZodError) {
     const details = err.issues.map((i) => ({ path: i.path.join("."), message: i.message }));

@@ -28,6 +28,11 @@ export function createLogger({ level, pretty: isPretty = Boolean(process.stdout.
         "*.password",
         "*.secret",
         "*.token",
+        // Broker call arguments and env maps carry agent tokens and people's API keys.
+        "args",
+        "*.args",
+        "env",
+        "*.env",
         "req.headers.authorization",
         "req.headers.cookie",
       ],

@@ -9,6 +9,7 @@ import type { EventBus } from "../events/event-bus";
 import type { Logger } from "../log/create-logger";
 import type { Scheduler } from "./scheduler";
 import type { HubMetrics } from "../metrics/hub-metrics";
+import type { RateLimiter } from "../http/rate-limit";
 
 /**
  * Everything process-wide. Next.js compiles route handlers apart from server.ts, so a module
@@ -46,6 +47,8 @@ export interface HubRuntime {
   stoppers: Array<() => Promise<void> | void>;
   /** Background jobs (singletons across replicas); absent until the hub has started. */
   scheduler?: Scheduler;
+  /** Rate-limit buckets and open-stream counts of this replica (lib/http/rate-limit.ts says why per replica). */
+  rateLimiter: RateLimiter;
   /** Set once shutdown begins: readiness fails and new upgrades are refused. */
   isShuttingDown: boolean;
 }

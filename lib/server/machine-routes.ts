@@ -10,7 +10,9 @@ import { pendingMigrationNames } from "../db/migrate";
 import { serveEventStream } from "../events/serve-event-stream";
 import { joinBroker } from "../brokers/join-broker";
 import { joinBrokerBody } from "../brokers/schemas";
+import { IDENTITY_HEADER } from "../auth/identity-header";
 import { ApiError } from "../http/api-error";
+import { callerKey, rateLimited, STREAM_RETRY_AFTER_SECONDS } from "../http/rate-limit";
 import { handleApiError } from "../http/handle-api-error";
 import { parseId } from "../http/ids";
 import type { HubRuntime } from "../runtime/hub-runtime";
@@ -64,17 +66,17 @@ export function findMachineRoute(method: string | undefined, pathname: string): 
       try {
         await route.handler({ ...ctx, params });
       } catch (err) {
-        const { status, body } = handleApiError(err, ctx.runtime?.logger);
-        if (!ctx.res.headersSent) sendJson(ctx.res, status, body);
+        const { status, body, headers } = handleApiError(err, ctx.runtime?.logger);
+        if (!ctx.res.headersSent) sendJson(ctx.res, status, body, headers);
       }
     };
   }
   return undefined;
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
   const bytes = Buffer.from(JSON.stringify(body));
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": bytes.length, "cache-control": "no-store" });
+  res.writeHead(status, { ...headers, "content-type": "application/json; charset=utf-8", "content-length": bytes.length, "cache-control": "no-store" });
   res.end(res.req.method === "HEAD" ? undefined : bytes);
 }
 
@@ -136,7 +138,28 @@ async function agentTokenRefresh(ctx: MachineContext): Promise<void> {
 /** GET /api/v1/events - the live event stream (SSE), filtered by what the caller may read. */
 async function events({ req, res, runtime }: MachineContext): Promise<void> {
   if (!runtime) throw new ApiError("unavailable", "The hub is starting.");
+  await holdStreamSlot(runtime, req, res);
   await serveEventStream(runtime, req, res);
+}
+
+/**
+ * Counts the stream against its caller's limit of open streams until the response closes (also
+ * when it ends as an error); over the limit, 429. A caller that is not identified is left to the
+ * stream's own 401.
+ */
+async function holdStreamSlot(runtime: HubRuntime, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  let closed = false;
+  let release = () => {};
+  res.once("close", () => {
+    closed = true;
+    release();
+  });
+  const { principal } = await authenticate(runtime, { authorization: req.headers.authorization, cookie: req.headers.cookie, identity: req.headers[IDENTITY_HEADER] as string | undefined });
+  if (!principal) return;
+  const slot = runtime.rateLimiter.openStream(callerKey(principal));
+  if (!slot) throw rateLimited("Too many open event streams; close one (another tab or client) first.", STREAM_RETRY_AFTER_SECONDS);
+  if (closed) slot();
+  else release = slot;
 }
 
 /** POST /api/v1/runtime-brokers/join - a broker redeems its one-time join token for its secret. */

@@ -16,6 +16,9 @@ import { applyIapIdentity } from "../auth/iap/apply-iap-identity";
 import { JwksCache } from "../auth/iap/jwks-cache";
 import { IDENTITY_HEADER } from "../auth/identity-header";
 import type { ApiError } from "../http/api-error";
+import { CLIENT_ADDRESS_HEADER, clientAddressOf } from "../http/client-address";
+import { RateLimiter } from "../http/rate-limit";
+import { sealLegacyAgentEnv } from "../agents/seal-legacy-agent-env";
 import { ensureDataDir } from "./ensure-data-dir";
 import { signInDevPageRequest } from "./dev-sign-in";
 import { listen, urlOf } from "./listen";
@@ -71,6 +74,7 @@ export async function startHub({ config, logger, next, root = process.cwd(), wit
     trackRequest(req, res, logger, pathname);
     // Only server.ts may assert an identity to the rest of the hub; never a client.
     delete req.headers[IDENTITY_HEADER];
+    req.headers[CLIENT_ADDRESS_HEADER] = clientAddressOf(req, config.rateLimits.trustedProxyHops);
     const runtime = state.runtime;
     if (runtime?.isShuttingDown) res.setHeader("connection", "close");
     try {
@@ -111,6 +115,10 @@ export async function startHub({ config, logger, next, root = process.cwd(), wit
     const migrations = readMigrationFiles(defaultMigrationsDir(root));
     opened = await openDatabase(config, migrations, logger);
     const db = createDatabase(opened.url, config.database, logger);
+    await sealLegacyAgentEnv(db.pool, sessionSecret, logger).catch(async (err: unknown) => {
+      await db.close();
+      throw err;
+    });
     const hubId = crypto.randomUUID();
     const streams: HubRuntime["streams"] = new Set();
     const brokers: HubRuntime["brokers"] = new Map();
@@ -139,6 +147,7 @@ export async function startHub({ config, logger, next, root = process.cwd(), wit
       metrics,
       webSockets: new Set(),
       abortedRuns: new Set(),
+      rateLimiter: new RateLimiter(config.rateLimits),
       stoppers: [],
       isShuttingDown: false,
     };

@@ -4,6 +4,7 @@ import { listAgents } from "@/lib/agents/list-agents";
 import { createProjectAgentBody, listAgentsQuery } from "@/lib/agents/schemas";
 import { apiRoute } from "@/lib/http/api-route";
 import { queryOf } from "@/lib/http/pagination";
+import { callerKey, enforceRateLimit } from "@/lib/http/rate-limit";
 import { readJsonBody } from "@/lib/http/read-json-body";
 import { getProjectOrThrow } from "@/lib/projects/get-project-or-throw";
 
@@ -20,5 +21,6 @@ export const GET = apiRoute("any", async ({ req, params, runtime, principal }) =
 export const POST = apiRoute("any", async ({ req, params, runtime, principal, requestId }) => {
   const project = await getProjectOrThrow(runtime.prisma, params.id ?? "");
   const body = await readJsonBody(req, createProjectAgentBody);
+  enforceRateLimit(runtime.rateLimiter, "agentCreate", callerKey(principal));
   return NextResponse.json(await createAgent(runtime, principal, { ...body, projectId: project.id }, requestId), { status: 201 });
 });
