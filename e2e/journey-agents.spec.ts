@@ -33,7 +33,8 @@ test("create an agent from the dialog, watch it run, message it, reset its auth"
   await shot(page, testInfo, "create-agent-dialog");
   await dialog.getByRole("button", { name: "Create agent" }).click();
 
-  await expect(page).toHaveURL(/\/agents\/[0-9a-f-]{36}$/);
+  // Creating with start waits until the agent runs (its user, workspace and session are made first).
+  await expect(page).toHaveURL(/\/agents\/[0-9a-f-]{36}$/, { timeout: 30_000 });
   await expect(page.getByRole("heading", { level: 1, name: "echo-bot" })).toBeVisible();
   await expect(page.locator("header [data-status]")).toHaveAttribute("data-status", "Idle");
   await expect(page.getByText("AVAILABLE_LOCALHOST_PORT_A")).toBeVisible();
@@ -53,7 +54,8 @@ test("create an agent from the dialog, watch it run, message it, reset its auth"
 test("the terminal shows the session, survives a restart with a DISCONNECTED overlay that clears", async ({ page }, testInfo) => {
   await page.goto("/");
   await page.getByRole("link", { name: "echo-bot", exact: true }).click();
-  await expect(page).toHaveURL(/\/agents\/[0-9a-f-]{36}$/);
+  // Creating with start waits until the agent runs (its user, workspace and session are made first).
+  await expect(page).toHaveURL(/\/agents\/[0-9a-f-]{36}$/, { timeout: 30_000 });
   const agentUrl = page.url();
   await page.goto(`${agentUrl}/terminal`);
   const terminal = page.locator("[data-status]").filter({ has: page.getByLabel("Terminal") });
