@@ -13,16 +13,26 @@ if (databaseUrl && !/@(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(databaseUrl)) {
 const port = Number(process.env.E2E_PORT ?? 29181);
 const oauthPort = port + 1;
 const oidcPort = port + 2;
+const iapHubPort = port + 3;
+const iapProxyPort = port + 4;
+const iapKeysPort = port + 5;
 // Workers re-evaluate this file; keep one set of directories for the whole run.
 const dataDir = (process.env.E2E_DATA_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), "scion-e2e-")));
 const oauthDataDir = (process.env.E2E_OAUTH_DATA_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), "scion-e2e-oauth-")));
-for (const dir of [dataDir, oauthDataDir]) fs.chmodSync(dir, 0o755);
+const iapDataDir = (process.env.E2E_IAP_DATA_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), "scion-e2e-iap-")));
+for (const dir of [dataDir, oauthDataDir, iapDataDir]) fs.chmodSync(dir, 0o755);
 export const OAUTH_HUB_URL = `http://127.0.0.1:${oauthPort}`;
+/** The proxy-mode hub, reached only through the IAP stand-in in front of it (and directly, to see it refuse). */
+export const IAP_HUB_URL = `http://127.0.0.1:${iapHubPort}`;
+export const IAP_PROXY_URL = `http://127.0.0.1:${iapProxyPort}`;
+export const IAP_KEYS_URL = `http://127.0.0.1:${iapKeysPort}/jwk`;
+/** The audience the stand-in signs for and the hub expects: the form of a real IAP backend service's. */
+export const IAP_AUDIENCE = "/projects/123456789012/global/backendServices/4567890123456789012";
 const hubEnv = { NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", HOST: "127.0.0.1", SCION_LOG_LEVEL: "warn" };
 
 export default defineConfig({
   testDir: "e2e",
-  globalTeardown: "./e2e/support/global-teardown.ts",
+  globalTeardown: ["./e2e/support/global-teardown.ts", "./e2e/support/iap-teardown.ts"],
   fullyParallel: false,
   workers: 1,
   forbidOnly: Boolean(process.env.CI),
@@ -77,6 +87,33 @@ export default defineConfig({
         SCION_OIDC_CLIENT_ID: "scion-e2e",
         SCION_OIDC_CLIENT_SECRET: "scion-e2e-secret-0123456789abcdef",
         SCION_OIDC_NAME: "Test SSO",
+        SCION_ALLOWED_DOMAINS: "example.com",
+        SCION_ADMIN_EMAILS: "ada@example.com",
+      },
+    },
+    {
+      // The IAP stand-in: signs people in, asserts them to the proxy-mode hub, serves its keys.
+      command: "node e2e/support/iap-proxy.mjs",
+      url: IAP_KEYS_URL,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      env: { IAP_PROXY_PORT: String(iapProxyPort), IAP_JWKS_PORT: String(iapKeysPort), IAP_UPSTREAM: IAP_HUB_URL, IAP_AUDIENCE },
+    },
+    {
+      // A proxy-mode hub behind that stand-in, with its local broker.
+      command: "node --import tsx server.ts",
+      url: `${IAP_HUB_URL}/readyz`,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      gracefulShutdown: { signal: "SIGTERM", timeout: 15_000 },
+      env: {
+        ...hubEnv,
+        PORT: String(iapHubPort),
+        SCION_DATA_DIR: iapDataDir,
+        SCION_AUTH_MODE: "proxy",
+        SCION_PUBLIC_URL: IAP_PROXY_URL,
+        SCION_IAP_AUDIENCE: IAP_AUDIENCE,
+        SCION_IAP_JWKS_URL: IAP_KEYS_URL,
         SCION_ALLOWED_DOMAINS: "example.com",
         SCION_ADMIN_EMAILS: "ada@example.com",
       },
