@@ -123,6 +123,13 @@ export const settingsSchema = z
         error: "must be one of fatal, error, warn, info, debug, trace, silent",
       })
       .default("info"),
+
+    // --- Sessions, event streams and agent ownership (issue 10, sec-auth) ---
+    /** How many agents one person may own, sub-agents included (creating more answers 409 quota_exceeded). */
+    maxAgentsPerUser: int(1, 1_000_000).default(100),
+    /** How long the signed identity header server.ts passes on in proxy mode stays valid (replay window). */
+    identityHeaderMaxAgeMs: int(1000, 600_000).default(60_000),
+    // --- end sec-auth ---
   })
   .strict();
 

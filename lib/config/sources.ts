@@ -31,6 +31,10 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: readonly string[] }> =
   { env: "SCION_INTERNAL_URL", path: ["internalUrl"] },
   { env: "SCION_METRICS_TOKEN", path: ["metricsToken"] },
   { env: "SCION_LOG_LEVEL", path: ["logLevel"] },
+  // --- Sessions, event streams and agent ownership (issue 10, sec-auth) ---
+  { env: "SCION_MAX_AGENTS_PER_USER", path: ["maxAgentsPerUser"] },
+  { env: "SCION_IDENTITY_HEADER_MAX_AGE_MS", path: ["identityHeaderMaxAgeMs"] },
+  // --- end sec-auth ---
 ];
 
 /** Settings whose values must never be echoed in an error message. */
