@@ -32,8 +32,18 @@ test("a person signs in through an OpenID Connect provider and lands on the dash
 test("someone outside the allowed domains is refused and told why", async ({ page }, testInfo) => {
   await signInThroughProvider(page, "mallory@evil.test");
   await expect(page).toHaveURL(/\/login\?error=AccessDenied/);
-  await expect(page.getByRole("main").getByRole("alert")).toHaveText("mallory@evil.test is not allowed to sign in to this hub. Ask an administrator to add it to the allow list.");
+  await expect(page).toHaveURL(/\/login\?error=AccessDenied&reason=not_allowed$/);
+  await expect(page.getByRole("main").getByRole("alert")).toHaveText("This email address is not allowed to sign in to this hub. Ask an administrator to add it to the allow list.");
   await page.screenshot({ path: testInfo.outputPath("oauth-refused.png"), fullPage: true });
+  expect((await page.request.get(`${OAUTH_HUB_URL}/api/v1/auth/me`)).status()).toBe(401);
+});
+
+test("an email the provider has not verified is refused, with the reason", async ({ page }, testInfo) => {
+  // An allowed domain, but email_verified is false: whoever typed the address may not own it.
+  await signInThroughProvider(page, "unverified-eve@example.com");
+  await expect(page).toHaveURL(/\/login\?error=AccessDenied&reason=email_unverified$/);
+  await expect(page.getByRole("main").getByRole("alert")).toHaveText("The identity provider has not verified this email address. Verify it there, then sign in again.");
+  await page.screenshot({ path: testInfo.outputPath("oauth-unverified.png"), fullPage: true });
   expect((await page.request.get(`${OAUTH_HUB_URL}/api/v1/auth/me`)).status()).toBe(401);
 });
 
@@ -50,13 +60,20 @@ test("the login page explains each error and refuses to send anyone off-site aft
     ["OAuthCallback", "The identity provider's answer could not be verified. Try again."],
     ["Configuration", "Sign-in is misconfigured on this hub. Tell an administrator."],
     ["SomethingNew", "The sign-in failed. Try again."],
+    // A reason is a code with fixed text; a link's own words are never shown.
+    ["AccessDenied&reason=suspended", "This account is suspended. Ask an administrator to reactivate it."],
+    [`AccessDenied&reason=${encodeURIComponent("Your account was compromised. Call +1 555 0100.")}`, "You are not allowed to sign in to this hub."],
   ] as const) {
     await page.goto(`${OAUTH_HUB_URL}/login?error=${code}`);
     await expect(page.getByRole("main").getByRole("alert")).toHaveText(text);
   }
-  await page.goto(`${OAUTH_HUB_URL}/login?callbackUrl=${encodeURIComponent("https://evil.example/steal")}`);
-  await completeProviderSignIn(page, "ada@example.com");
-  await expect(page).toHaveURL(`${OAUTH_HUB_URL}/`);
+  // As raw query strings: a tab (%09) or backslash (%5C) that a browser would drop or read as "/".
+  for (const target of ["https%3A%2F%2Fevil.example%2Fsteal", "/%09/evil.example", "/%5Cevil.example", "%2F%2Fevil.example"]) {
+    await page.context().clearCookies();
+    await page.goto(`${OAUTH_HUB_URL}/login?callbackUrl=${target}`);
+    await completeProviderSignIn(page, "ada@example.com");
+    await expect(page).toHaveURL(`${OAUTH_HUB_URL}/`);
+  }
 });
 
 test("signing out ends the session: the dashboard asks to sign in again", async ({ page }) => {

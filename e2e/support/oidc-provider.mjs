@@ -1,5 +1,6 @@
 // A real OpenID Connect provider on loopback for the oauth-mode journey (npm oidc-provider).
-// Its development login form accepts any login; the login becomes the account's email.
+// Its development login form accepts any login; the login becomes the account's email, verified
+// unless the login starts with "unverified" (a provider that has not confirmed the address).
 import Provider from "oidc-provider";
 
 const port = Number(process.env.OIDC_PORT ?? 29183);
@@ -26,7 +27,7 @@ const provider = new Provider(issuer, {
     return {
       accountId: id,
       async claims() {
-        return { sub: id, email: id, email_verified: true, name: id.split("@")[0] };
+        return { sub: id, email: id, email_verified: !id.startsWith("unverified"), name: id.split("@")[0] };
       },
     };
   },

@@ -86,14 +86,22 @@ export async function startAgent(runtime: HubRuntime, agent: Agent, actor: strin
 
 /**
  * Stops an agent: `stopping`, the broker ends the shim (SIGTERM, then the session), releases the
- * agent's ports, then `stopped`. An agent at rest is already stopped (200, nothing sent). If the
- * broker fails, the agent goes back to the phase it had and the caller gets the reason.
+ * agent's ports, then `stopped`; its tokens are retired either way. An agent at rest is already
+ * stopped (200, nothing sent to the broker). If the broker fails, the agent goes back to the
+ * phase it had and the caller gets the reason.
  */
 export async function stopAgent(runtime: HubRuntime, agent: Agent, actor: string): Promise<LifecycleOutcome> {
   const { prisma, events } = runtime;
-  if (AT_REST.includes(agent.phase)) return { status: 200, agent: toAgentJson(agent) };
+  if (AT_REST.includes(agent.phase)) {
+    await retireAgentTokens(prisma, agent.id);
+    return { status: 200, agent: toAgentJson(agent) };
+  }
   const stopped = { phase: "stopped" as const, activity: null, previousActivity: null, detail: null, ports: {}, urls: {} };
-  if (!agent.brokerId) return { status: 200, agent: toAgentJson((await changeAgent(prisma, events, agent.id, actor, () => stopped)).agent) };
+  if (!agent.brokerId) {
+    const { agent: after } = await changeAgent(prisma, events, agent.id, actor, () => stopped);
+    await retireAgentTokens(prisma, agent.id);
+    return { status: 200, agent: toAgentJson(after) };
+  }
   await requireReachable(runtime, agent.brokerId);
   const before = agent.phase;
   await changeAgent(prisma, events, agent.id, actor, (a) => (AT_REST.includes(a.phase) ? null : { phase: "stopping" }));
@@ -104,7 +112,17 @@ export async function stopAgent(runtime: HubRuntime, agent: Agent, actor: string
     throw err;
   }
   const { agent: after } = await changeAgent(prisma, events, agent.id, actor, () => stopped);
+  await retireAgentTokens(prisma, agent.id);
   return { status: 200, agent: toAgentJson(after) };
+}
+
+/**
+ * A stopped agent's tokens die with it: bumping tokenVersion retires every token minted before,
+ * on every replica at once (the next start mints a new one). Done once the broker has stopped the
+ * shim, so its last reports on the way down are still heard.
+ */
+async function retireAgentTokens(prisma: HubRuntime["prisma"], agentId: string): Promise<void> {
+  await prisma.agent.updateMany({ where: { id: agentId }, data: { tokenVersion: { increment: 1 } } });
 }
 
 /** A real restart: the session ends (ports released) and a new one starts (ports allocated). */

@@ -1,8 +1,15 @@
 import type { PrismaClient } from "../db/create-database";
+import { ApiError } from "../http/api-error";
+import type { Principal } from "./principal";
 import { mintSignedToken, verifySignedToken } from "./signed-tokens";
 
 export const AGENT_TOKEN_TTL_MS = 10 * 60 * 60 * 1000;
-export const AGENT_SCOPES = ["agent:status", "agent:token", "agent:messages"] as const;
+/**
+ * What an agent token may do, each checked where it is used: report status, refresh itself, read
+ * its own messages, create sub-agents. Reading itself (its agent, `me`, its events) needs none.
+ */
+export const AGENT_SCOPES = ["agent:status", "agent:token", "agent:messages", "agent:create"] as const;
+export type AgentScope = (typeof AGENT_SCOPES)[number];
 
 export interface MintedAgentToken {
   token: string;
@@ -11,11 +18,19 @@ export interface MintedAgentToken {
 
 /**
  * An agent's own token: its id, scopes and the agent's tokenVersion. Bumping tokenVersion
- * (reset-auth) invalidates every token minted before, on every replica at once.
+ * (reset-auth, stop) invalidates every token minted before, on every replica at once. Only known
+ * scopes are minted; a refresh passes the presented token's scopes, so a token never widens.
  */
-export async function mintAgentToken(rootSecret: string, agent: { id: string; tokenVersion: number }, ttlMs = AGENT_TOKEN_TTL_MS): Promise<MintedAgentToken> {
+export async function mintAgentToken(
+  rootSecret: string,
+  agent: { id: string; tokenVersion: number },
+  ttlMs = AGENT_TOKEN_TTL_MS,
+  scopes: readonly string[] = AGENT_SCOPES,
+): Promise<MintedAgentToken> {
+  const unknown = scopes.filter((s) => !(AGENT_SCOPES as readonly string[]).includes(s));
+  if (unknown.length > 0 || scopes.length === 0) throw new Error(`agent token scopes must be a non-empty subset of ${AGENT_SCOPES.join(", ")}`);
   const expiresAt = new Date(Date.now() + ttlMs);
-  const token = await mintSignedToken(rootSecret, "agent", { sub: agent.id, scope: [...AGENT_SCOPES], tv: agent.tokenVersion }, expiresAt);
+  const token = await mintSignedToken(rootSecret, "agent", { sub: agent.id, scope: [...new Set(scopes)], tv: agent.tokenVersion }, expiresAt);
   return { token, expiresAt };
 }
 
@@ -27,5 +42,10 @@ export async function authenticateAgentToken(prisma: PrismaClient, rootSecret: s
   if (typeof tv !== "number" || !Array.isArray(scope)) return null;
   const agent = await prisma.agent.findUnique({ where: { id: sub }, select: { id: true, tokenVersion: true } });
   if (!agent || agent.tokenVersion !== tv) return null;
-  return { agentId: agent.id, scopes: scope.filter((s): s is string => typeof s === "string") };
+  return { agentId: agent.id, scopes: scope.filter((s): s is AgentScope => (AGENT_SCOPES as readonly unknown[]).includes(s)) };
+}
+
+/** Refuses an agent token that lacks `scope` (403); people are not affected. */
+export function requireAgentScope(principal: Principal, scope: AgentScope): void {
+  if (principal.kind === "agent" && !principal.scopes.includes(scope)) throw new ApiError("forbidden", `This agent token lacks the ${scope} scope.`);
 }

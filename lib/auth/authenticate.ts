@@ -36,7 +36,7 @@ export async function authenticate(runtime: HubRuntime, headers: CredentialHeade
     }
     return { principal: null, reason: "invalid" };
   }
-  const iapUserId = verifyIdentity(sessionSecret, headers.identity);
+  const iapUserId = verifyIdentity(sessionSecret, headers.identity, Date.now(), runtime.config.identityHeaderMaxAgeMs);
   if (iapUserId) {
     const user = await prisma.user.findUnique({ where: { id: iapUserId }, select: { id: true, email: true, name: true, role: true, status: true } });
     if (user) return { principal: { kind: "user", user, via: "iap" } };

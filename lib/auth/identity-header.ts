@@ -7,7 +7,8 @@ import { deriveKey, KEY_LABELS } from "./derive-key";
  * HMAC-signed and short-lived, so a client can never forge it.
  */
 export const IDENTITY_HEADER = "x-scion-identity";
-const MAX_AGE_MS = 60_000;
+/** The default lifetime; the hub passes `identityHeaderMaxAgeMs` from its config. */
+export const IDENTITY_MAX_AGE_MS = 60_000;
 
 export function signIdentity(rootSecret: string, userId: string, now = Date.now()): string {
   const payload = `${userId}.${now}`;
@@ -15,7 +16,7 @@ export function signIdentity(rootSecret: string, userId: string, now = Date.now(
 }
 
 /** The user id in a signed identity header, or null when it is forged, malformed or stale. */
-export function verifyIdentity(rootSecret: string, value: string | undefined | null, now = Date.now()): string | null {
+export function verifyIdentity(rootSecret: string, value: string | undefined | null, now = Date.now(), maxAgeMs = IDENTITY_MAX_AGE_MS): string | null {
   if (!value) return null;
   const parts = value.split(".");
   if (parts.length !== 3) return null;
@@ -24,7 +25,7 @@ export function verifyIdentity(rootSecret: string, value: string | undefined | n
   const given = Buffer.from(sig);
   if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) return null;
   const age = now - Number(at);
-  return Number.isFinite(age) && age >= -5000 && age <= MAX_AGE_MS ? userId : null;
+  return Number.isFinite(age) && age >= -5000 && age <= maxAgeMs ? userId : null;
 }
 
 function mac(rootSecret: string, payload: string): string {

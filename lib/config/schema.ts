@@ -144,6 +144,12 @@ export const settingsSchema = z
       .strict()
       .prefault({}),
     // ---- end of rate limits ----------------------------------------------------------------
+    // --- Sessions, event streams and agent ownership (issue 10, sec-auth) ---
+    /** How many agents one person may own, sub-agents included (creating more answers 409 quota_exceeded). */
+    maxAgentsPerUser: int(1, 1_000_000).default(100),
+    /** How long the signed identity header server.ts passes on in proxy mode stays valid (replay window). */
+    identityHeaderMaxAgeMs: int(1000, 600_000).default(60_000),
+    // --- end sec-auth ---
   })
   .strict();
 

@@ -38,6 +38,10 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: readonly string[] }> =
   { env: "SCION_RATE_LIMIT_AGENT_CREATIONS_PER_MINUTE", path: ["rateLimits", "agentCreationsPerMinute"] },
   { env: "SCION_RATE_LIMIT_EVENT_STREAMS", path: ["rateLimits", "eventStreams"] },
   { env: "SCION_TRUSTED_PROXY_HOPS", path: ["rateLimits", "trustedProxyHops"] },
+  // --- Sessions, event streams and agent ownership (issue 10, sec-auth) ---
+  { env: "SCION_MAX_AGENTS_PER_USER", path: ["maxAgentsPerUser"] },
+  { env: "SCION_IDENTITY_HEADER_MAX_AGE_MS", path: ["identityHeaderMaxAgeMs"] },
+  // --- end sec-auth ---
 ];
 
 /** Settings whose values must never be echoed in an error message. */

@@ -6,6 +6,8 @@ export const ERROR_STATUS = {
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
+  /** Over a configured limit (e.g. agents per person): retrying does not help until something is removed. */
+  quota_exceeded: 409,
   payload_too_large: 413,
   no_runtime_broker: 422,
   rate_limited: 429,

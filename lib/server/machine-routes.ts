@@ -3,8 +3,9 @@ import { ingestAgentStatus } from "../agents/ingest-agent-status";
 import { flushPendingMessages } from "../messages/deliver-message";
 import { refreshAgentToken } from "../agents/refresh-agent-token";
 import { agentStatusBody } from "../agents/schemas";
+import { requireAgentScope, type AgentScope } from "../auth/agent-token";
 import { authenticate } from "../auth/authenticate";
-import { isAdmin } from "../auth/principal";
+import { isAdmin, type Principal } from "../auth/principal";
 import { digestsEqual, hashToken } from "../tokens/hash-token";
 import { pendingMigrationNames } from "../db/migrate";
 import { serveEventStream } from "../events/serve-event-stream";
@@ -107,8 +108,11 @@ async function readyz({ res, runtime }: MachineContext): Promise<void> {
   sendJson(res, ok ? 200 : 503, { status: ok ? "ready" : "not_ready", checks });
 }
 
-/** The agent behind the request's token, which must be the agent named in the path. */
-async function requireOwnAgent({ req, runtime, params }: MachineContext): Promise<{ runtime: HubRuntime; agentId: string }> {
+/** The agent behind the request's token, which must be the agent named in the path and hold `scope`. */
+async function requireOwnAgent(
+  { req, runtime, params }: MachineContext,
+  scope: AgentScope,
+): Promise<{ runtime: HubRuntime; agentId: string; principal: Extract<Principal, { kind: "agent" }> }> {
   if (!runtime) throw new ApiError("unavailable", "The hub is starting.");
   const result = await authenticate(runtime, { authorization: req.headers.authorization });
   if (!result.principal) throw new ApiError("unauthorized", result.reason === "invalid" ? "The credentials are invalid or expired." : "Send the agent's token.");
@@ -116,12 +120,13 @@ async function requireOwnAgent({ req, runtime, params }: MachineContext): Promis
   const agentId = parseId(params.id, "agent");
   if (principal.kind !== "agent") throw new ApiError("forbidden", "Only the agent's own token may call this.");
   if (principal.agentId !== agentId) throw new ApiError("forbidden", "An agent token acts only on its own agent.");
-  return { runtime, agentId };
+  requireAgentScope(principal, scope);
+  return { runtime, agentId, principal };
 }
 
 /** POST /api/v1/agents/{id}/status - the agent's shim reports phase, activity, detail, heartbeat. */
 async function agentStatus(ctx: MachineContext): Promise<void> {
-  const { runtime, agentId } = await requireOwnAgent(ctx);
+  const { runtime, agentId } = await requireOwnAgent(ctx, "agent:status");
   const body = await readNodeJson(ctx.req, agentStatusBody);
   const agent = await ingestAgentStatus(runtime.prisma, runtime.events, agentId, body);
   sendJson(ctx.res, 200, agent);
@@ -131,8 +136,8 @@ async function agentStatus(ctx: MachineContext): Promise<void> {
 
 /** POST /api/v1/agents/{id}/token/refresh - a fresh token before the current one expires. */
 async function agentTokenRefresh(ctx: MachineContext): Promise<void> {
-  const { runtime, agentId } = await requireOwnAgent(ctx);
-  sendJson(ctx.res, 200, await refreshAgentToken(runtime.prisma, runtime.sessionSecret, agentId));
+  const { runtime, principal } = await requireOwnAgent(ctx, "agent:token");
+  sendJson(ctx.res, 200, await refreshAgentToken(runtime.prisma, runtime.sessionSecret, principal));
 }
 
 /** GET /api/v1/events - the live event stream (SSE), filtered by what the caller may read. */

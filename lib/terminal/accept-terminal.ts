@@ -4,6 +4,7 @@ import type { RawData, WebSocket, WebSocketServer } from "ws";
 import { z } from "zod";
 import { canAccessAgent } from "../agents/can-access-agent";
 import { authenticate } from "../auth/authenticate";
+import { checkAccess } from "../auth/check-access";
 import { applyIapIdentity } from "../auth/iap/apply-iap-identity";
 import { IDENTITY_HEADER } from "../auth/identity-header";
 import type { HubBrokerConnection } from "../brokers/channel/accept-broker-channel";
@@ -13,6 +14,7 @@ import { parseId } from "../http/ids";
 import type { HubRuntime } from "../runtime/hub-runtime";
 import type { Principal } from "../auth/principal";
 import { REPLICA_IDENTITY_HEADER, verifyReplicaIdentity } from "../auth/replica-identity";
+import { accessRecheck, findUserIdentity, userChangedSubject } from "../auth/watch-access";
 import { requireReachable } from "../dispatch/route-to-broker";
 import { relayToReplica } from "./relay-to-replica";
 import { keepAlive } from "../http/keep-alive";
@@ -23,6 +25,8 @@ const ACK_BATCH = 32 * 1024;
 /** Browser input waiting on the control channel beyond this pauses reading from the browser. */
 const INPUT_HIGH_WATER = 1024 * 1024;
 const PING_MS = 30_000;
+/** Backstop re-check of the person at the keyboard; account changes arrive as events at once. */
+const RECHECK_MS = 15_000;
 
 const size = z.object({
   cols: z.coerce.number().int().min(2).max(1000).default(80),
@@ -53,6 +57,7 @@ export async function acceptTerminal(runtime: HubRuntime, wss: WebSocketServer, 
   let connection: HubBrokerConnection;
   let agentId: string;
   let dims: z.output<typeof size>;
+  let watcher: TerminalWatcher;
   try {
     delete req.headers[IDENTITY_HEADER];
     let refused: ApiError | undefined;
@@ -66,13 +71,17 @@ export async function acceptTerminal(runtime: HubRuntime, wss: WebSocketServer, 
     const vouched = verifyReplicaIdentity(runtime.sessionSecret, header(REPLICA_IDENTITY_HEADER), agentId);
     let principal: Principal | null;
     if (vouched) {
-      const user = await runtime.prisma.user.findUnique({ where: { id: vouched }, select: { id: true, email: true, name: true, role: true, status: true } });
+      const user = await findUserIdentity(runtime.prisma, vouched);
       principal = user && user.status === "active" ? { kind: "user", user, via: "replica" } : null;
     } else {
-      principal = (await authenticate(runtime, { authorization: header("authorization"), cookie: header("cookie"), identity: header(IDENTITY_HEADER) })).principal;
+      const result = await authenticate(runtime, { authorization: header("authorization"), cookie: header("cookie"), identity: header(IDENTITY_HEADER) });
+      principal = result.principal;
+      if (result.principal === null && result.reason === "invalid") throw new ApiError("unauthorized", "The credentials are invalid or expired.");
     }
     if (!principal) throw new ApiError("unauthorized", "Sign in to open a terminal.");
     if (principal.kind !== "user") throw new ApiError("forbidden", "Agents may not open terminals.");
+    // A suspended person is refused here as on every route (the API's one access check).
+    checkAccess(principal, "user");
     // A browser carries cookies to any site's WebSocket; only our own pages may use them here.
     if (principal.via !== "token" && principal.via !== "replica" && !sameOrigin(req)) throw new ApiError("forbidden", "The terminal must be opened from this hub's own pages.");
     const agent = await runtime.prisma.agent.findUnique({ where: { id: agentId } });
@@ -91,12 +100,14 @@ export async function acceptTerminal(runtime: HubRuntime, wss: WebSocketServer, 
         if (!owner) throw new ApiError("broker_unavailable", "The replica holding the agent's runtime broker is gone.");
         const userId = principal.user.id;
         const size_ = dims;
+        // The replica holding the broker watches this person and closes its end when access goes.
         wss.handleUpgrade(req, socket, head, (ws) => relayToReplica(runtime, ws, owner.internalUrl, agentId, size_, userId));
         return;
       }
       throw new ApiError("broker_unavailable", "The agent's runtime broker is not connected to this hub replica.");
     }
     connection = held;
+    watcher = { userId: principal.user.id, stillAllowed: stillAllowedFor(runtime, principal, agentId, header("authorization")) };
   } catch (err) {
     const apiErr = err instanceof ApiError ? err : new ApiError("internal", "Internal error.");
     if (!(err instanceof ApiError)) runtime.logger.error({ err }, "terminal upgrade failed");
@@ -104,10 +115,40 @@ export async function acceptTerminal(runtime: HubRuntime, wss: WebSocketServer, 
     socket.end(`HTTP/1.1 ${apiErr.status} ${apiErr.code}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     return;
   }
-  wss.handleUpgrade(req, socket, head, (ws) => void relay(runtime, connection, ws, agentId, dims));
+  wss.handleUpgrade(req, socket, head, (ws) => void relay(runtime, connection, ws, agentId, dims, watcher));
 }
 
-async function relay(runtime: HubRuntime, connection: HubBrokerConnection, ws: WebSocket, agentId: string, dims: { cols: number; rows: number }): Promise<void> {
+interface TerminalWatcher {
+  userId: string;
+  stillAllowed: () => Promise<boolean>;
+}
+
+/**
+ * Whether the person at an open terminal may still use it: active, still the owner or an admin,
+ * and, for an API token, the token still valid. Read by id, never from the upgrade's headers
+ * (an IAP identity header or a replica's vouching expires long before a terminal session does).
+ */
+function stillAllowedFor(runtime: HubRuntime, principal: Extract<Principal, { kind: "user" }>, agentId: string, authorization: string | undefined) {
+  return async (): Promise<boolean> => {
+    let user = await findUserIdentity(runtime.prisma, principal.user.id);
+    if (principal.via === "token") {
+      const again = (await authenticate(runtime, { authorization })).principal;
+      user = again?.kind === "user" && again.user.id === principal.user.id ? again.user : null;
+    }
+    if (!user || user.status !== "active") return false;
+    const agent = await runtime.prisma.agent.findUnique({ where: { id: agentId }, select: { id: true, ownerId: true } });
+    return agent !== null && canAccessAgent({ ...principal, user }, agent);
+  };
+}
+
+async function relay(
+  runtime: HubRuntime,
+  connection: HubBrokerConnection,
+  ws: WebSocket,
+  agentId: string,
+  dims: { cols: number; rows: number },
+  watcher: TerminalWatcher,
+): Promise<void> {
   const { peer } = connection;
   const stream = connection.nextStream++;
   runtime.webSockets.add(ws);
@@ -125,6 +166,7 @@ async function relay(runtime: HubRuntime, connection: HubBrokerConnection, ws: W
     ended = true;
     connection.terminals.delete(stream);
     stopPinging();
+    stopWatching();
     peer.emit("pty.close", { stream });
     if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason.slice(0, 120));
   };
@@ -139,6 +181,19 @@ async function relay(runtime: HubRuntime, connection: HubBrokerConnection, ws: W
   });
 
   const stopPinging = keepAlive(ws, PING_MS);
+  // A suspension (or a lost admin role) closes the terminal within a moment, on whichever replica
+  // holds it: the account change arrives as an event; a timer re-checks in case one was missed.
+  const revoked = () => end(4403, "access revoked: the account was suspended or lost access to this agent");
+  const recheck = accessRecheck(watcher.stillAllowed, revoked, runtime.logger);
+  const unsubscribe = runtime.events.subscribe([userChangedSubject(watcher.userId)], (delivery) => {
+    if (delivery.kind === "event" && (delivery.event.data as { status?: unknown } | null)?.status === "suspended") revoked();
+    else recheck();
+  });
+  const timer = setInterval(recheck, RECHECK_MS);
+  function stopWatching() {
+    clearInterval(timer);
+    unsubscribe();
+  }
 
   ws.on("message", (data: RawData, isBinary) => {
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);

@@ -17,15 +17,18 @@ export type ProvisionPolicy = Pick<HubConfig, "adminEmails" | "allowedDomains">;
  * user is refused; a new user must be an admin email, in an allowed domain or on the allow list
  * (nobody else gets in, so a fresh public deployment is closed until configured); admin emails
  * are (re)made admins; an empty name or avatar is backfilled from the identity provider.
+ * Refusals carry `details.reason`, the code the login page shows fixed text for.
  */
 export async function provisionUser(prisma: PrismaClient, policy: ProvisionPolicy, input: ProvisionInput): Promise<UserIdentity> {
   const email = input.email.trim().toLowerCase();
-  if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new ApiError("forbidden", "The identity provider gave no usable email address.");
+  if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new ApiError("forbidden", "The identity provider gave no usable email address.", { reason: "no_email" });
   const isAdminEmail = policy.adminEmails.includes(email);
   const existing = await prisma.user.findUnique({ where: { email } });
 
   if (existing) {
-    if (existing.status === "suspended") throw new ApiError("forbidden", "This account is suspended. Ask an administrator to reactivate it.");
+    if (existing.status === "suspended") {
+      throw new ApiError("forbidden", "This account is suspended. Ask an administrator to reactivate it.", { reason: "suspended" });
+    }
     const updated = await prisma.user.update({
       where: { id: existing.id },
       data: {
@@ -43,7 +46,9 @@ export async function provisionUser(prisma: PrismaClient, policy: ProvisionPolic
     isAdminEmail ||
     policy.allowedDomains.some((d) => d.toLowerCase() === domain) ||
     (await prisma.allowListEntry.findUnique({ where: { email } })) !== null;
-  if (!allowed) throw new ApiError("forbidden", `${email} is not allowed to sign in to this hub. Ask an administrator to add it to the allow list.`);
+  if (!allowed) {
+    throw new ApiError("forbidden", `${email} is not allowed to sign in to this hub. Ask an administrator to add it to the allow list.`, { reason: "not_allowed" });
+  }
 
   try {
     const created = await prisma.$transaction(async (tx) => {

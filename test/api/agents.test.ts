@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mintAgentToken } from "../../lib/auth/agent-token";
+import { registerBroker } from "../../lib/brokers/register-broker";
 import type { EventDelivery } from "../../lib/events/event-bus";
 import { startTestHub, type TestHub, type TestUser } from "../start-test-hub";
 
@@ -139,5 +141,68 @@ describe("agents", () => {
     const res = await alice.request("/api/v1/agents", { method: "POST", json: { projectId, ...body } });
     expect(res.status).toBe(400);
     expect((await json<{ error: { code: string } }>(res)).error.code).toBe("validation_error");
+  });
+
+  it("a sub-agent made with an agent token belongs to the parent's person, in the parent's project and on its broker", async () => {
+    const { prisma, sessionSecret } = t.hub.runtime;
+    const [{ broker }, { broker: elsewhere }] = [await registerBroker(prisma, admin.user, "sub home"), await registerBroker(prisma, admin.user, "sub elsewhere")];
+    const parent = await createAgent(alice, "parent");
+    const { token } = await mintAgentToken(sessionSecret, await prisma.agent.update({ where: { id: parent.id }, data: { brokerId: broker.id } }));
+    const asParent = (pathname: string, body: unknown) =>
+      fetch(`${t.url}${pathname}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+
+    const child = await json<{ id: string; ownerId: string; createdBy: string; projectId: string; brokerId: string }>(await asParent("/api/v1/agents", { projectId, name: "child" }));
+    expect(child).toMatchObject({ ownerId: `user:${alice.user.id}`, createdBy: `agent:${parent.id}`, projectId, brokerId: broker.id });
+    const second = await asParent(`/api/v1/projects/${projectId}/agents`, { name: "child-two" });
+    expect(second.status).toBe(201);
+    expect(await json(second)).toMatchObject({ ownerId: `user:${alice.user.id}`, createdBy: `agent:${parent.id}`, brokerId: broker.id });
+    // The person behind the parent sees and controls what their agent made.
+    expect((await alice.request(`/api/v1/agents/${child.id}`)).status).toBe(200);
+    expect((await json<{ items: Array<{ id: string }> }>(await alice.request(`/api/v1/agents?projectId=${projectId}&limit=500`))).items.map((a) => a.id)).toContain(child.id);
+    const audit = await prisma.auditEvent.findFirstOrThrow({ where: { targetId: child.id, action: "agent.create" } });
+    expect(audit.principal).toBe(`agent:${parent.id}`);
+
+    // Anywhere else is refused, and nothing is written.
+    const other = await json<{ id: string }>(await bob.request("/api/v1/projects", { method: "POST", json: { name: "not the parent's" } }));
+    for (const [pathname, body, message] of [
+      ["/api/v1/agents", { projectId: other.id, name: "stray" }, "A sub-agent stays in its parent agent's project."],
+      [`/api/v1/projects/${other.id}/agents`, { name: "stray" }, "A sub-agent stays in its parent agent's project."],
+      ["/api/v1/agents", { projectId, name: "stray", brokerId: elsewhere.id }, "A sub-agent stays on its parent agent's runtime broker."],
+    ] as const) {
+      const res = await asParent(pathname, body);
+      expect([pathname, res.status, await json(res)]).toEqual([pathname, 403, { error: { code: "forbidden", message } }]);
+    }
+    expect(await prisma.agent.count({ where: { slug: "stray" } })).toBe(0);
+  });
+
+  it("a person owns at most SCION_MAX_AGENTS_PER_USER agents, sub-agents included: beyond it 409 quota_exceeded", async () => {
+    const config = t.hub.runtime.config;
+    expect(config.maxAgentsPerUser).toBe(100);
+    const quinn = await t.createUser();
+    config.maxAgentsPerUser = 3;
+    try {
+      // Five at once: exactly three get in.
+      const results = await Promise.all([1, 2, 3, 4, 5].map((i) => quinn.request("/api/v1/agents", { method: "POST", json: { projectId, name: `quota-${i}` } })));
+      expect(results.map((r) => r.status).sort()).toEqual([201, 201, 201, 409, 409]);
+      const refusal = {
+        error: { code: "quota_exceeded", message: "Agent quota exceeded: a person may own at most 3 agents (sub-agents included). Delete some first.", details: { limit: 3 } },
+      };
+      expect(await json(results.find((r) => r.status === 409)!)).toEqual(refusal);
+      const mine = await Promise.all(results.filter((r) => r.status === 201).map((r) => json<{ id: string }>(r)));
+      // Their agent's sub-agents count against them too.
+      const { token } = await mintAgentToken(t.hub.runtime.sessionSecret, await t.hub.runtime.prisma.agent.findUniqueOrThrow({ where: { id: mine[0]!.id } }));
+      const asAgent = () =>
+        fetch(`${t.url}/api/v1/agents`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ projectId, name: "quota-sub" }) });
+      const sub = await asAgent();
+      expect([sub.status, await json(sub)]).toEqual([409, refusal]);
+      // Deleting one frees a place.
+      expect((await quinn.request(`/api/v1/agents/${mine[1]!.id}`, { method: "DELETE" })).status).toBe(204);
+      const freed = await asAgent();
+      expect(freed.status).toBe(201);
+      expect(await json(freed)).toMatchObject({ ownerId: `user:${quinn.user.id}` });
+      expect(await t.hub.runtime.prisma.agent.count({ where: { ownerId: `user:${quinn.user.id}` } })).toBe(3);
+    } finally {
+      config.maxAgentsPerUser = 100;
+    }
   });
 });

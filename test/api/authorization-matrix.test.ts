@@ -1,18 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { API_ROUTES } from "../../lib/api-spec/routes";
 import { mintAgentToken } from "../../lib/auth/agent-token";
+import { encodeSessionCookie, SESSION_COOKIE } from "../../lib/auth/session-cookie";
 import { registerBroker } from "../../lib/brokers/register-broker";
 import { createApiToken } from "../../lib/tokens/create-api-token";
+import { openEventStream, type SseEvent } from "../sse-client";
 import { startTestHub, type TestHub } from "../start-test-hub";
 
 /**
  * Every route of the API (lib/api-spec/routes.ts) driven as every kind of caller, against fresh
- * fixtures per cell. "ok" means the request got past authorization (any status but 401, 403 and
- * 404); the other cells name the exact refusal. Owner-only resources answer 404 to others, so a
- * refusal never reveals that something exists.
+ * fixtures per cell. "ok" means the request got past authorization and did not fail (any status
+ * but 401, 403, 404 and 5xx); the other cells name the exact refusal. Owner-only resources answer
+ * 404 to others, so a refusal never reveals that something exists. The suspended person is tried
+ * with a session cookie (from the hub's own origin) as well as with a token. The terminal
+ * WebSocket and what the event stream delivers to each caller are covered below the routes.
  */
 const CALLERS = ["anonymous", "owner", "otherMember", "admin", "suspended", "ownAgent", "foreignAgent"] as const;
 type Caller = (typeof CALLERS)[number];
+/** Every caller, plus the suspended person by session cookie, which must fare exactly as by token. */
+const CELLS: Array<[Caller | "suspendedCookie", number]> = [...CALLERS.map((c, i) => [c, i] as [Caller, number]), ["suspendedCookie", CALLERS.indexOf("suspended")]];
 type Expect = "ok" | 401 | 403 | 404;
 type Row = [Expect, Expect, Expect, Expect, Expect, Expect, Expect];
 
@@ -92,7 +99,8 @@ async function fixtures() {
     const u = await prisma.user.create({ data: { email: `m${n}-${role}-${status}-${Math.random().toString(36).slice(2)}@example.com`, role } });
     const { token, id } = await createApiToken(prisma, sessionSecret, u.id, { name: "matrix", expiresInDays: 1 });
     if (status === "suspended") await prisma.user.update({ where: { id: u.id }, data: { status } });
-    return { id: u.id, token, tokenId: id };
+    const cookie = `${SESSION_COOKIE}=${await encodeSessionCookie(sessionSecret, u)}`;
+    return { id: u.id, token, tokenId: id, cookie };
   };
   const [owner, otherMember, admin, suspended, target] = await Promise.all([user("member"), user("member"), user("admin"), user("member", "suspended"), user("member")]);
   const project = await prisma.project.create({ data: { slug: `matrix-${n}`, name: `matrix ${n}`, createdById: owner.id } });
@@ -110,8 +118,14 @@ async function fixtures() {
   };
   await prisma.maintenanceOperation.upsert({ where: { key: "purge-messages" }, create: { key: "purge-messages", title: "Purge", description: "d" }, update: {} });
   const run = await prisma.maintenanceRun.create({ data: { operationKey: "purge-messages", status: "completed", completedAt: new Date() } });
-  return { n, owner, target, project, agent, tokens, joinToken, brokerId: broker.id, runId: run.id };
+  /** What a caller sends: its token, or for the suspended person by cookie, the cookie and the hub's own Origin. */
+  const credentials = (caller: Caller | "suspendedCookie"): Record<string, string> =>
+    caller === "suspendedCookie" ? { cookie: suspended.cookie, origin: t.url } : tokens[caller] ? { authorization: `Bearer ${tokens[caller]}` } : {};
+  return { n, owner, otherMember, target, project, agent, foreign, tokens, credentials, joinToken, brokerId: broker.id, runId: run.id };
 }
+
+/** Past authorization and not a failure: anything but 401, 403, 404 and a 5xx. */
+const passes = (expected: Expect, status: number) => (expected === "ok" ? ![401, 403, 404].includes(status) && status < 500 : status === expected);
 
 function requestFor(method: string, path: string, f: Awaited<ReturnType<typeof fixtures>>): { url: string; body?: unknown } {
   const id = path.startsWith("/api/v1/tokens/")
@@ -152,21 +166,92 @@ describe("authorization matrix", () => {
   for (const route of API_ROUTES) {
     const key = `${route.method} ${route.path}`;
     it(`${key} - ${CALLERS.map((c, i) => `${c}:${MATRIX[key]?.[i]}`).join(" ")}`, async () => {
-      const outcomes: Array<[Caller, Expect, number]> = [];
-      for (const [i, caller] of CALLERS.entries()) {
+      const outcomes: Array<[string, Expect, number]> = [];
+      for (const [caller, i] of CELLS) {
         const f = await fixtures();
         const { url, body } = requestFor(route.method, route.path, f);
-        const headers: Record<string, string> = {};
-        if (f.tokens[caller]) headers.authorization = `Bearer ${f.tokens[caller]}`;
+        const headers = f.credentials(caller);
         if (body !== undefined) headers["content-type"] = "application/json";
         const controller = new AbortController();
         const res = await fetch(`${t.url}${url}`, { method: route.method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: controller.signal });
         controller.abort(); // the event stream never ends by itself
-        const expected = MATRIX[key]![i]!;
+        // The agent's own machine routes read only the Authorization header: a cookie is no credential there.
+        const expected = caller === "suspendedCookie" && MATRIX[key] === OWN_TOKEN_ONLY ? 401 : MATRIX[key]![i]!;
         outcomes.push([caller, expected, res.status]);
       }
-      const mismatches = outcomes.filter(([, expected, status]) => (expected === "ok" ? [401, 403, 404].includes(status) : status !== expected));
+      const mismatches = outcomes.filter(([, expected, status]) => !passes(expected, status));
       expect(mismatches, JSON.stringify(outcomes)).toEqual([]);
     });
   }
+
+  // The agent is not running here, so an authorized upgrade answers 409: past authorization.
+  const TERMINAL: Row = [401, "ok", 404, "ok", 403, 403, 403];
+  it(`GET /api/v1/agents/{id}/pty (WebSocket) - ${CALLERS.map((c, i) => `${c}:${TERMINAL[i]}`).join(" ")}`, async () => {
+    const outcomes: Array<[string, Expect, number]> = [];
+    for (const [caller, i] of CELLS) {
+      const f = await fixtures();
+      outcomes.push([caller, TERMINAL[i]!, await upgradeStatus(`/api/v1/agents/${f.agent.id}/pty`, f.credentials(caller))]);
+    }
+    expect(outcomes.filter(([, expected, status]) => !passes(expected, status)), JSON.stringify(outcomes)).toEqual([]);
+    expect(outcomes.find(([caller]) => caller === "owner")?.[2]).toBe(409);
+  });
+
+  it("GET /api/v1/events - each caller receives exactly the subjects it may read; suspended and anonymous callers get no stream", async () => {
+    const f = await fixtures();
+    const own = `agent.${f.agent.id}.status`;
+    const foreign = `agent.${f.foreign.id}.status`;
+    const broker = `broker.${f.brokerId}.status`;
+    // What each caller must receive of the three events below, or the status its stream is refused with.
+    const expected: Record<(typeof CELLS)[number][0], string[] | 401 | 403> = {
+      anonymous: 401,
+      owner: [own, broker],
+      otherMember: [foreign, broker],
+      admin: [own, foreign, broker],
+      suspended: 403,
+      suspendedCookie: 403,
+      ownAgent: [own],
+      foreignAgent: [foreign],
+    };
+    const streams = await Promise.all(CELLS.map(async ([caller]) => [caller, await openEventStream(`${t.url}/api/v1/events`, f.credentials(caller))] as const));
+    try {
+      for (const [caller, stream] of streams) {
+        const want = expected[caller];
+        expect([caller, stream.res.status]).toEqual([caller, typeof want === "number" ? want : 200]);
+      }
+      const { events } = t.hub.runtime;
+      await events.publish({ subject: own, data: { id: f.agent.id, ownerId: `user:${f.owner.id}` } });
+      await events.publish({ subject: foreign, data: { id: f.foreign.id, ownerId: `user:${f.otherMember.id}` } });
+      await events.publish({ subject: broker, data: { id: f.brokerId } });
+      // Markers published last: once a stream has its marker, everything before it has arrived.
+      await events.publish({ subject: `broker.${f.brokerId}.status`, data: { id: f.brokerId, marker: true } });
+      await events.publish({ subject: own, data: { id: f.agent.id, ownerId: `user:${f.owner.id}`, marker: true } });
+      await events.publish({ subject: foreign, data: { id: f.foreign.id, ownerId: `user:${f.otherMember.id}`, marker: true } });
+      const isMarker = (e: SseEvent) => (e.data as { data?: { marker?: boolean } }).data?.marker === true;
+      for (const [caller, stream] of streams) {
+        const want = expected[caller];
+        if (typeof want === "number") continue;
+        await stream.next((e) => isMarker(e) && (e.data as { subject: string }).subject === (caller === "ownAgent" ? own : caller === "foreignAgent" ? foreign : broker));
+        const got = stream.events.filter((e) => e.event === "update" && !isMarker(e)).map((e) => (e.data as { subject: string }).subject);
+        expect([caller, got.filter((s) => [own, foreign, broker].includes(s)).sort()]).toEqual([caller, [...want].sort()]);
+      }
+    } finally {
+      for (const [, stream] of streams) stream.close();
+    }
+  });
 });
+
+/** The HTTP status an upgrade gets: 101 when it opens (closed at once), else the refusal's. */
+function upgradeStatus(pathname: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${t.url.replace("http", "ws")}${pathname}`, { headers });
+    ws.once("open", () => {
+      ws.close();
+      resolve(101);
+    });
+    ws.once("unexpected-response", (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      res.resume();
+    });
+    ws.once("error", reject);
+  });
+}

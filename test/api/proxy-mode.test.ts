@@ -1,9 +1,13 @@
 import { generateKeyPair } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeIap } from "../fake-iap";
+import { openEventStream } from "../sse-client";
 import { startTestHub, type TestHub } from "../start-test-hub";
+import { until } from "../until";
 
 const AUDIENCE = "/projects/42/global/backendServices/7";
+/** The signed identity header's lifetime here: 5 s instead of 60 s, so a 32 s stream outlives it six times over. */
+const IDENTITY_MAX_AGE_MS = 5000;
 let iap: Awaited<ReturnType<typeof startFakeIap>>;
 let t: TestHub;
 
@@ -15,6 +19,7 @@ beforeAll(async () => {
     SCION_IAP_JWKS_URL: iap.jwksUrl,
     SCION_ADMIN_EMAILS: "ada@example.com",
     SCION_ALLOWED_DOMAINS: "example.com",
+    SCION_IDENTITY_HEADER_MAX_AGE_MS: String(IDENTITY_MAX_AGE_MS),
   });
 });
 afterAll(async () => {
@@ -73,4 +78,29 @@ describe("proxy mode (Google IAP)", () => {
     const providers = await (await fetch(`${t.url}/api/v1/auth/providers`)).json();
     expect(providers).toEqual({ mode: "proxy", providers: [{ id: "iap", name: "Google IAP" }] });
   });
+
+  it("an event stream outlives its identity header many times over, keeps delivering, and still ends at once on suspension", async () => {
+    const iapHeaders = async (email: string) => ({ "x-goog-iap-jwt-assertion": await iap.assertion(email) });
+    const lena = (await (await me(await iapHeaders("lena@example.com"))).json()) as { id: string };
+    const lenaStream = await openEventStream(`${t.url}/api/v1/events?sub=broker.>`, await iapHeaders("lena@example.com"));
+    try {
+      expect(lenaStream.res.status).toBe(200);
+      // Two 15 s re-checks, both long after the header the stream was opened with expired.
+      await new Promise((r) => setTimeout(r, 32_000));
+      expect(lenaStream.isClosed()).toBe(false);
+      await t.hub.runtime.events.publish({ subject: "broker.late.status", data: { id: "late" } });
+      await lenaStream.next((e) => (e.data as { subject: string }).subject === "broker.late.status");
+      const started = Date.now();
+      const patch = await fetch(`${t.url}/api/v1/users/${lena.id}`, {
+        method: "PATCH",
+        headers: { ...(await iapHeaders("ada@example.com")), "content-type": "application/json", origin: t.url },
+        body: JSON.stringify({ status: "suspended" }),
+      });
+      expect(patch.status).toBe(200);
+      await until(() => lenaStream.isClosed(), "the suspended person's stream to end", 5000);
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      lenaStream.close();
+    }
+  }, 60_000);
 });

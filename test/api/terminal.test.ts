@@ -64,6 +64,8 @@ function openTerminal(agentId: string, headers: Record<string, string>, query = 
   });
 }
 
+const within = <T>(promise: Promise<T>, ms: number) =>
+  Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`not settled within ${ms} ms`)), ms))]);
 const bearer = (user: TestUser) => ({ authorization: `Bearer ${user.token}` });
 const paneSize = (id: string) => execFileSync("tmux", [...tmux.serverArgs(id), "display-message", "-p", "-t", `=scion-${id}:`, "#{window_width}x#{window_height}"]).toString().trim();
 
@@ -142,5 +144,41 @@ describe("terminal relay", () => {
     await alice.request(`/api/v1/agents/${agent.id}/stop`, { method: "POST" });
     const { code } = await term.closed;
     expect(code).toBe(1000);
+  });
+
+  it("a suspended person is refused at the upgrade, by token and by cookie, even as the agent's owner or an admin", async () => {
+    const [owner, boss] = await Promise.all([t.createUser(), t.createUser({ role: "admin" })]);
+    const agent = await json<AgentJson>(await owner.request("/api/v1/agents", { method: "POST", json: { projectId, name: "suspended-owner", start: true, harness: "generic", command: "exec cat" } }));
+    expect(agent.phase).toBe("running");
+    (await openTerminal(agent.id, bearer(owner))).ws.close();
+    await t.hub.runtime.prisma.user.updateMany({ where: { id: { in: [owner.user.id, boss.user.id] } }, data: { status: "suspended" } });
+    for (const who of [owner, boss]) {
+      const cookie = `${SESSION_COOKIE}=${await encodeSessionCookie(t.hub.runtime.sessionSecret, who.user)}`;
+      await expect(openTerminal(agent.id, bearer(who))).rejects.toThrow("upgrade refused: 403");
+      await expect(openTerminal(agent.id, { cookie, origin: t.url })).rejects.toThrow("upgrade refused: 403");
+    }
+    await admin.request(`/api/v1/agents/${agent.id}/stop`, { method: "POST" });
+  });
+
+  it("an open terminal closes within seconds when its person is suspended, or when an admin is demoted on someone else's agent", async () => {
+    const [owner, boss] = await Promise.all([t.createUser(), t.createUser({ role: "admin" })]);
+    const agent = await json<AgentJson>(await owner.request("/api/v1/agents", { method: "POST", json: { projectId, name: "revoked", start: true, harness: "generic", command: "exec cat" } }));
+    expect(agent.phase).toBe("running");
+    const cookie = `${SESSION_COOKIE}=${await encodeSessionCookie(t.hub.runtime.sessionSecret, owner.user)}`;
+    const [byOwner, byBoss] = await Promise.all([openTerminal(agent.id, { cookie, origin: t.url }), openTerminal(agent.id, bearer(boss))]);
+    await until(() => byOwner.controls.some((c) => c.type === "attached") && byBoss.controls.some((c) => c.type === "attached"), "both attached");
+
+    let started = Date.now();
+    expect((await admin.request(`/api/v1/users/${boss.user.id}`, { method: "PATCH", json: { role: "member" } })).status).toBe(200);
+    expect(await within(byBoss.closed, 5000)).toEqual({ code: 4403, reason: expect.stringContaining("access revoked") });
+    expect(Date.now() - started).toBeLessThan(5000);
+
+    started = Date.now();
+    expect((await admin.request(`/api/v1/users/${owner.user.id}`, { method: "PATCH", json: { status: "suspended" } })).status).toBe(200);
+    expect(await within(byOwner.closed, 5000)).toEqual({ code: 4403, reason: expect.stringContaining("access revoked") });
+    expect(Date.now() - started).toBeLessThan(5000);
+    // The agent itself runs on: only the person's access ended.
+    expect(await tmux.isRunning(agent.id)).toBe(true);
+    await admin.request(`/api/v1/agents/${agent.id}/stop`, { method: "POST" });
   });
 });

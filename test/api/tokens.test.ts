@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { mintAgentToken } from "../../lib/auth/agent-token";
+import { decodeJwt } from "jose";
+import { AGENT_SCOPES, mintAgentToken } from "../../lib/auth/agent-token";
 import { spawnHub } from "../spawn-hub";
 import { anonymous, startTestHub, type TestHub } from "../start-test-hub";
 
@@ -106,5 +107,59 @@ describe("tokens and identity", () => {
       other.child.kill("SIGTERM");
       await Promise.all([same.exited, other.exited]);
     }
+  });
+
+  describe("agent tokens", () => {
+    const post = (pathname: string, token: string, body: unknown = {}) =>
+      fetch(`${t.url}${pathname}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+    const refresh = (agentId: string, token: string) => post(`/api/v1/agents/${agentId}/token/refresh`, token);
+
+    async function runningAgent(name: string) {
+      const owner = await t.createUser();
+      const project = (await (await owner.request("/api/v1/projects", { method: "POST", json: { name } })).json()) as { id: string };
+      const { prisma, sessionSecret } = t.hub.runtime;
+      // Running without a broker: a stop then needs no broker to reach `stopped`.
+      const agent = await prisma.agent.create({ data: { slug: name, name, projectId: project.id, phase: "running", createdBy: `user:${owner.user.id}`, ownerId: `user:${owner.user.id}` } });
+      return { owner, project, agent, token: (await mintAgentToken(sessionSecret, agent)).token };
+    }
+
+    it("refresh is refused once the agent is stopped (its old tokens die: 401; a current one: 409) or deleted (401)", async () => {
+      const { owner, agent, token } = await runningAgent("refresh-stop");
+      expect((await refresh(agent.id, token)).status).toBe(200);
+      expect((await owner.request(`/api/v1/agents/${agent.id}/stop`, { method: "POST" })).status).toBe(200);
+      const { tokenVersion } = await t.hub.runtime.prisma.agent.findUniqueOrThrow({ where: { id: agent.id } });
+      expect(tokenVersion).toBe(agent.tokenVersion + 1);
+      const stale = await refresh(agent.id, token);
+      expect([stale.status, await stale.json()]).toEqual([401, { error: { code: "unauthorized", message: "The credentials are invalid or expired." } }]);
+      // Even a token of the current version gets nothing new while the agent is stopped.
+      const current = (await mintAgentToken(t.hub.runtime.sessionSecret, { id: agent.id, tokenVersion })).token;
+      const refused = await refresh(agent.id, current);
+      expect([refused.status, await refused.json()]).toEqual([409, { error: { code: "conflict", message: "The agent is stopped; it gets a new token when it starts again." } }]);
+      expect((await owner.request(`/api/v1/agents/${agent.id}`, { method: "DELETE" })).status).toBe(204);
+      expect((await refresh(agent.id, current)).status).toBe(401);
+    });
+
+    it("scopes are enforced where a token is used, and a refresh never widens them", async () => {
+      const { project, agent } = await runningAgent("scoped");
+      const { sessionSecret } = t.hub.runtime;
+      expect(decodeJwt((await mintAgentToken(sessionSecret, agent)).token.slice("scion_a_".length)).scope).toEqual([...AGENT_SCOPES]);
+      await expect(mintAgentToken(sessionSecret, agent, undefined, ["agent:status", "admin"])).rejects.toThrow("agent token scopes must be a non-empty subset");
+      await expect(mintAgentToken(sessionSecret, agent, undefined, [])).rejects.toThrow("agent token scopes must be a non-empty subset");
+
+      const statusOnly = (await mintAgentToken(sessionSecret, agent, undefined, ["agent:status"])).token;
+      expect((await post(`/api/v1/agents/${agent.id}/status`, statusOnly, { heartbeat: true })).status).toBe(200);
+      for (const [res, scope] of [
+        [await refresh(agent.id, statusOnly), "agent:token"],
+        [await post("/api/v1/agents", statusOnly, { projectId: project.id, name: "sub" }), "agent:create"],
+        [await fetch(`${t.url}/api/v1/agents/${agent.id}/messages`, { headers: { authorization: `Bearer ${statusOnly}` } }), "agent:messages"],
+      ] as const) {
+        expect([res.status, await res.json()]).toEqual([403, { error: { code: "forbidden", message: `This agent token lacks the ${scope} scope.` } }]);
+      }
+      const tokenOnly = (await mintAgentToken(sessionSecret, agent, undefined, ["agent:token"])).token;
+      expect((await post(`/api/v1/agents/${agent.id}/status`, tokenOnly, { heartbeat: true })).status).toBe(403);
+      const refreshed = (await (await refresh(agent.id, tokenOnly)).json()) as { token: string };
+      expect(decodeJwt(refreshed.token.slice("scion_a_".length)).scope).toEqual(["agent:token"]);
+      expect(await t.hub.runtime.prisma.agent.count({ where: { projectId: project.id, slug: "sub" } })).toBe(0);
+    });
   });
 });

@@ -5,14 +5,30 @@ import type { OAuthConfig } from "next-auth/providers/oauth";
 import { ApiError } from "../../http/api-error";
 import type { HubRuntime } from "../../runtime/hub-runtime";
 import { provisionUser } from "../../users/provision-user";
+import { safeRedirectUrl } from "../safe-return-path";
 import { nextAuthSecret, SESSION_MAX_AGE_S } from "../session-cookie";
+import { refusalPath, SIGN_IN_REASONS, type SignInReason } from "../sign-in-reasons";
+import { GITHUB_API, githubVerifiedPrimaryEmail } from "./github-verified-email";
 
 interface OidcProfile {
   sub: string;
   email?: string;
+  email_verified?: boolean | string;
   name?: string;
   picture?: string;
 }
+
+/** What our providers' profile() hands to the signIn callback: the email and whether the provider verified it. */
+interface ProviderUser {
+  id: string;
+  email: string | null;
+  name: string | null;
+  image: string | null;
+  emailVerified: boolean;
+}
+
+/** OIDC's `email_verified` (some issuers send the string "true"). */
+const isVerified = (v: unknown) => v === true || v === "true";
 
 /**
  * next-auth for oauth mode: the configured providers, the JWT session strategy (the whole
@@ -24,8 +40,43 @@ interface OidcProfile {
 export function buildAuthOptions(runtime: HubRuntime): AuthOptions {
   const { config, prisma } = runtime;
   const providers: AuthOptions["providers"] = [];
-  if (config.oauth.google) providers.push(GoogleProvider({ ...config.oauth.google, allowDangerousEmailAccountLinking: false }));
-  if (config.oauth.github) providers.push(GitHubProvider({ ...config.oauth.github }));
+  if (config.oauth.google) {
+    providers.push(
+      GoogleProvider({
+        ...config.oauth.google,
+        allowDangerousEmailAccountLinking: false,
+        profile: (p): ProviderUser => ({
+          id: p.sub,
+          email: p.email ?? null,
+          name: p.name ?? null,
+          image: p.picture ?? null,
+          emailVerified: isVerified(p.email_verified),
+        }),
+      }),
+    );
+  }
+  if (config.oauth.github) {
+    providers.push(
+      GitHubProvider({
+        ...config.oauth.github,
+        // Only the verified primary email counts (never the profile's public one).
+        userinfo: {
+          url: `${GITHUB_API}/user`,
+          async request({ client, tokens }) {
+            const profile = await client.userinfo(tokens.access_token!);
+            return { ...profile, email: (await githubVerifiedPrimaryEmail(tokens.access_token!)) ?? undefined };
+          },
+        },
+        profile: (p): ProviderUser => ({
+          id: String(p.id),
+          email: p.email ?? null,
+          name: p.name ?? p.login,
+          image: p.avatar_url,
+          emailVerified: Boolean(p.email),
+        }),
+      }),
+    );
+  }
   if (config.oauth.oidc) {
     const oidc = config.oauth.oidc;
     const provider: OAuthConfig<OidcProfile> = {
@@ -40,9 +91,10 @@ export function buildAuthOptions(runtime: HubRuntime): AuthOptions {
       clientSecret: oidc.clientSecret,
       // Issuers that follow the spec strictly leave email out of the ID token when they also
       // issue an access token; then the claims come from the userinfo endpoint.
-      profile: async (p, tokens) => {
+      profile: async (p, tokens): Promise<ProviderUser> => {
         const claims = p.email || !tokens.access_token ? p : { ...p, ...(await fetchUserinfo(oidc.issuer, tokens.access_token)) };
-        return { id: claims.sub, email: claims.email ?? null, name: claims.name ?? null, image: claims.picture ?? null };
+        const { sub, email, name, picture, email_verified } = claims;
+        return { id: sub, email: email ?? null, name: name ?? null, image: picture ?? null, emailVerified: isVerified(email_verified) };
       },
     };
     providers.push(provider);
@@ -59,16 +111,25 @@ export function buildAuthOptions(runtime: HubRuntime): AuthOptions {
       debug: () => undefined,
     },
     callbacks: {
-      async signIn({ user }) {
-        if (!user.email) return `/login?error=AccessDenied&reason=${encodeURIComponent("The identity provider gave no email address.")}`;
+      // Only an email the provider verified signs anyone in: an unverified one would let whoever
+      // typed a member's address into their own account take that member's place.
+      async signIn({ user, account }) {
+        // GitHub leaves the email out when no verified primary email exists.
+        if (!user.email) return refusalPath(account?.provider === "github" ? "email_unverified" : "no_email");
+        if ((user as Partial<ProviderUser>).emailVerified !== true) {
+          runtime.logger.info({ provider: "oauth" }, "refused a sign-in with an unverified email");
+          return refusalPath("email_unverified");
+        }
         try {
           await provisionUser(prisma, config, { email: user.email, name: user.name, avatarUrl: user.image });
           return true;
         } catch (err) {
-          if (err instanceof ApiError) return `/login?error=AccessDenied&reason=${encodeURIComponent(err.message)}`;
+          if (err instanceof ApiError) return refusalPath(reasonOf(err));
           throw err;
         }
       },
+      // Sign-in ends on this hub, on a path that cannot lead off-site (see safeReturnPath).
+      redirect: ({ url, baseUrl }) => safeRedirectUrl(url, baseUrl),
       async jwt({ token, user }) {
         if (user?.email) {
           const row = await prisma.user.findUnique({ where: { email: user.email.trim().toLowerCase() }, select: { id: true } });
@@ -78,6 +139,11 @@ export function buildAuthOptions(runtime: HubRuntime): AuthOptions {
       },
     },
   };
+}
+
+function reasonOf(err: ApiError): SignInReason {
+  const reason = (err.details as { reason?: string } | undefined)?.reason;
+  return reason && Object.hasOwn(SIGN_IN_REASONS, reason) ? (reason as SignInReason) : "not_allowed";
 }
 
 async function fetchUserinfo(issuer: string, accessToken: string): Promise<Partial<OidcProfile>> {

@@ -1,7 +1,9 @@
 import NextAuth from "next-auth";
+import type { NextRequest } from "next/server";
 import { buildAuthOptions } from "@/lib/auth/oauth/build-auth-options";
 import { CLIENT_ADDRESS_HEADER } from "@/lib/http/client-address";
 import { rateLimited } from "@/lib/http/rate-limit";
+import { safeRedirectUrl } from "@/lib/auth/safe-return-path";
 import { getHubRuntime } from "@/lib/runtime/hub-runtime";
 
 export const dynamic = "force-dynamic";
@@ -9,7 +11,7 @@ export const dynamic = "force-dynamic";
 type Context = { params: Promise<{ nextauth: string[] }> };
 
 // GET|POST /api/auth/* - next-auth's sign-in, callback and sign-out endpoints (oauth mode only).
-async function handler(req: Request, context: Context): Promise<Response> {
+async function handler(req: NextRequest, context: Context): Promise<Response> {
   const runtime = getHubRuntime();
   if (runtime.config.authMode !== "oauth") {
     return Response.json({ error: { code: "not_found", message: "OAuth sign-in is not enabled on this hub." } }, { status: 404 });
@@ -25,6 +27,10 @@ async function handler(req: Request, context: Context): Promise<Response> {
       return Response.json({ error: { code, message, details }, url: "/login?error=RateLimited" }, { status: 429, headers });
     }
   }
+  // next-auth answers 500 to a callbackUrl it cannot parse (a leading backslash, `javascript:`): a link's is made
+  // safe, on this hub, before next-auth sees it (its redirect callback checks again).
+  const callbackUrl = req.nextUrl.searchParams.get("callbackUrl");
+  if (callbackUrl !== null) req.nextUrl.searchParams.set("callbackUrl", safeRedirectUrl(callbackUrl, runtime.config.publicUrl));
   return NextAuth(req as never, context as never, buildAuthOptions(runtime)) as Promise<Response>;
 }
 

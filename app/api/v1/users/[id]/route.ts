@@ -11,5 +11,5 @@ export const dynamic = "force-dynamic";
 export const PATCH = apiRoute("admin", async ({ req, params, runtime, principal, requestId }) => {
   const userId = parseId(params.id, "user");
   const body = await readJsonBody(req, updateUserBody);
-  return NextResponse.json(await updateUser(runtime.prisma, principal.user, userId, body, requestId));
+  return NextResponse.json(await updateUser(runtime.prisma, runtime.events, principal.user, userId, body, requestId));
 });

@@ -1,5 +1,6 @@
 import { NextResponse } from "next/server";
 import { getAgentOrThrow } from "@/lib/agents/get-agent-or-throw";
+import { requireAgentScope } from "@/lib/auth/agent-token";
 import { apiRoute } from "@/lib/http/api-route";
 import { queryOf } from "@/lib/http/pagination";
 import { readJsonBody } from "@/lib/http/read-json-body";
@@ -11,6 +12,7 @@ export const dynamic = "force-dynamic";
 
 // GET /api/v1/agents/{id}/messages - the agent's conversation (owner, admin or the agent itself).
 export const GET = apiRoute("any", async ({ req, params, runtime, principal }) => {
+  requireAgentScope(principal, "agent:messages");
   const agent = await getAgentOrThrow(runtime.prisma, principal, params.id);
   return NextResponse.json(await listMessages(runtime.prisma, agent.id, listMessagesQuery.parse(queryOf(req))));
 });
