@@ -88,7 +88,7 @@ export async function run() {
     console.log(`reset-auth-all of ${bulk.body.total} running agents: ${result.resetAuthAll.ms} ms (${result.resetAuthAll.signalled} signalled); one request at a time: ${result.resetAuthOneByOne.ms} ms; bulk is ${result.resetAuthSpeedup}× faster`);
     return result;
   } finally {
-    for (const id of await direct.listRunning()) await direct.stop(id, 0);
+    for (const id of await direct.listRunning()) await direct.remove(id);
     await hub.stop();
     fs.rmSync(scratch, { recursive: true, force: true });
   }

@@ -15,6 +15,7 @@ import { findFreePort } from "../lib/db/embedded-postgres";
 import { openEventStream } from "../test/sse-client";
 import { spawnHub, type SpawnedHub } from "../test/spawn-hub";
 import { hubClient, summarize } from "./lib/hub-client";
+import { reapAgentsUnder } from "../test/reap-agents";
 
 const ROUNDS = Number(process.env.BENCH_REPLICA_ROUNDS ?? 100);
 const SECRET = "cross-replica-bench-".padEnd(48, "b");
@@ -115,7 +116,7 @@ export async function run() {
       r.hub.child.kill("SIGTERM");
       await r.hub.exited;
     }
-    spawnSync("tmux", ["-S", path.join(brokerDir, "tmux.sock"), "kill-server"], { stdio: "ignore" });
+    reapAgentsUnder(brokerDir);
     for (const dir of [a.dataDir, b.dataDir, brokerDir]) fs.rmSync(dir, { recursive: true, force: true });
   }
 }

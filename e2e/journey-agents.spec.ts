@@ -3,6 +3,7 @@ import path from "node:path";
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page, type TestInfo } from "@playwright/test";
 import { devApi } from "./support/dev-api";
+import { LocalRuntime } from "../broker/runtimes/local-runtime";
 
 /**
  * Serious or critical accessibility violations on the page, as readable lines. `exclude` leaves
@@ -87,7 +88,7 @@ test("the terminal shows the session, survives a restart with a DISCONNECTED ove
 
   // The session's size follows the window.
   const agentIdNow = agentUrl.split("/").pop()!;
-  const paneSize = () => execFileSync("tmux", ["-S", path.join(process.env.E2E_DATA_DIR!, "broker", "tmux.sock"), "display-message", "-p", "-t", `=scion-${agentIdNow}:`, "#{window_width}"]).toString().trim();
+  const paneSize = () => execFileSync("tmux", [...new LocalRuntime(path.join(process.env.E2E_DATA_DIR!, "broker")).serverArgs(agentIdNow), "display-message", "-p", "-t", `=scion-${agentIdNow}:`, "#{window_width}"]).toString().trim();
   const wide = Number(paneSize());
   await page.setViewportSize({ width: 900, height: 720 });
   await expect.poll(() => Number(paneSize())).toBeLessThan(wide);

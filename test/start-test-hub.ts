@@ -8,6 +8,7 @@ import { startHub, type Hub } from "../lib/server/start-hub";
 import { createApiToken } from "../lib/tokens/create-api-token";
 import { captureLogger, type CapturedLogger } from "./silent-logger";
 import { createTestDatabase, type TestDatabase } from "./test-database";
+import { reapAgentsUnder } from "./reap-agents";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 
@@ -69,7 +70,7 @@ export async function startTestHub(env: Record<string, string> = {}, opts: { loc
     async close() {
       await hub.close();
       // Agents outlive their broker by design; a test's agents must not outlive the test.
-      if (opts.localBroker) spawnSync("tmux", ["-S", path.join(dataDir, "broker", "tmux.sock"), "kill-server"], { stdio: "ignore" });
+      if (opts.localBroker) reapAgentsUnder(dataDir);
       await db.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },

@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { findFreePort } from "../../lib/db/embedded-postgres";
 import { spawnHub } from "../../test/spawn-hub";
+import { reapAgentsUnder } from "../../test/reap-agents";
 
 /** A production hub in its own process on a scratch embedded database, for one benchmark. */
 export async function startBenchHub(opts: { localBroker?: boolean } = {}): Promise<{ url: string; dataDir: string; stop: () => Promise<void> }> {
@@ -21,7 +22,7 @@ export async function startBenchHub(opts: { localBroker?: boolean } = {}): Promi
     hub.child.kill("SIGTERM");
     await hub.exited;
     // The local broker's agents outlive it by design; a benchmark's must not.
-    if (opts.localBroker) spawnSync("tmux", ["-S", path.join(dataDir, "broker", "tmux.sock"), "kill-server"], { stdio: "ignore" });
+    if (opts.localBroker) reapAgentsUnder(dataDir);
     fs.rmSync(dataDir, { recursive: true, force: true });
   };
   try {

@@ -8,6 +8,8 @@ import { findFreePort } from "../../lib/db/embedded-postgres";
 import { spawnHub, type SpawnedHub } from "../spawn-hub";
 import { createTestDatabase, type TestDatabase } from "../test-database";
 import { until } from "../until";
+import { reapAgentsUnder } from "../reap-agents";
+import { LocalRuntime } from "../../broker/runtimes/local-runtime";
 
 /**
  * Chaos: two replicas, one broker. Each iteration asks the replica without the broker to start
@@ -76,7 +78,7 @@ afterAll(async () => {
     r.hub.child.kill("SIGTERM");
     await r.hub.exited;
   }
-  if (brokerDir) spawnSync("tmux", ["-S", path.join(brokerDir, "tmux.sock"), "kill-server"], { stdio: "ignore" });
+  if (brokerDir) reapAgentsUnder(brokerDir);
   await pool?.end();
   await db?.drop();
 });
@@ -117,7 +119,7 @@ describe("chaos", () => {
     }
     const doubles = outcomes.filter((o) => (starts.get(o.agentId) ?? 0) > 1).length;
     const losses = outcomes.filter((o) => (starts.get(o.agentId) ?? 0) === 0).length;
-    const sessions = spawnSync("tmux", ["-S", path.join(brokerDir, "tmux.sock"), "list-sessions", "-F", "#{session_name}"]).stdout.toString().split("\n").filter(Boolean);
+    const sessions = await new LocalRuntime(brokerDir).listRunning();
     const intents = (await pool.query(`SELECT state::text AS state, count(*)::int AS n FROM broker_dispatches GROUP BY state`)).rows;
     console.log(JSON.stringify({ iterations: ITERATIONS, outcomes: outcomes.map((o) => `${o.status}:${o.phase}`), doubles, losses, sessions: sessions.length, intents }));
     expect({ doubles, losses }).toEqual({ doubles: 0, losses: 0 });

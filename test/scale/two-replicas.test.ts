@@ -13,6 +13,8 @@ import { spawnHub, type SpawnedHub } from "../spawn-hub";
 import { createTestDatabase, type TestDatabase } from "../test-database";
 import { openEventStream } from "../sse-client";
 import { until } from "../until";
+import { reapAgentsUnder } from "../reap-agents";
+import { LocalRuntime } from "../../broker/runtimes/local-runtime";
 
 /**
  * Two hub processes on one Postgres, one broker connected to B only. Every request goes to A,
@@ -66,12 +68,14 @@ afterAll(async () => {
     r.hub.child.kill("SIGTERM");
     await r.hub.exited;
   }
-  if (brokerDir) spawnSync("tmux", ["-S", path.join(brokerDir, "tmux.sock"), "kill-server"], { stdio: "ignore" });
+  if (brokerDir) reapAgentsUnder(brokerDir);
   await pool?.end();
   await db?.drop();
 });
 
-const screen = (agentId: string) => spawnSync("tmux", ["-S", path.join(brokerDir, "tmux.sock"), "capture-pane", "-p", "-t", `=scion-${agentId}:`]).stdout.toString();
+// Each agent has a tmux server of its own (broker/runtimes/local-runtime.ts).
+const tmuxOf = (agentId: string) => new LocalRuntime(brokerDir).serverArgs(agentId);
+const screen = (agentId: string) => spawnSync("tmux", [...tmuxOf(agentId), "capture-pane", "-p", "-t", `=scion-${agentId}:`]).stdout.toString();
 
 describe("two replicas, the broker on B, every call through A", () => {
   it("create with start, message, stop and restart reach the broker through B, each intent run exactly once", async () => {
@@ -113,7 +117,7 @@ describe("two replicas, the broker on B, every call through A", () => {
     ws.send(Buffer.from("echo relayed-$((20+22))\r"), { binary: true });
     await until(() => output.includes("relayed-42"), "output relayed from B");
     ws.send(JSON.stringify({ type: "resize", cols: 120, rows: 41 }));
-    const width = () => spawnSync("tmux", ["-S", path.join(brokerDir, "tmux.sock"), "display-message", "-p", "-t", `=scion-${created.body.id}:`, "#{window_width}"]).stdout.toString().trim();
+    const width = () => spawnSync("tmux", [...tmuxOf(created.body.id), "display-message", "-p", "-t", `=scion-${created.body.id}:`, "#{window_width}"]).stdout.toString().trim();
     await until(() => width() === "120", "the resize to reach the session");
     const closed = new Promise<number>((resolve) => ws.once("close", (code) => resolve(code)));
     ws.close(1000);
