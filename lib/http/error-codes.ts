@@ -7,6 +7,8 @@ export const ERROR_STATUS = {
   method_not_allowed: 405,
   conflict: 409,
   payload_too_large: 413,
+  unsupported_media_type: 415,
+  misdirected_request: 421,
   no_runtime_broker: 422,
   internal: 500,
   broker_unavailable: 503,
