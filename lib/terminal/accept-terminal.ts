@@ -16,6 +16,7 @@ import { REPLICA_IDENTITY_HEADER, verifyReplicaIdentity } from "../auth/replica-
 import { requireReachable } from "../dispatch/route-to-broker";
 import { relayToReplica } from "./relay-to-replica";
 import { keepAlive } from "../http/keep-alive";
+import { refuseForeignOrigin } from "../http/hub-origin";
 
 export const PTY_PATH = /^\/api\/v1\/agents\/([^/]+)\/pty$/;
 /** Acknowledge output to the broker in batches of this many bytes written to the browser. */
@@ -74,7 +75,10 @@ export async function acceptTerminal(runtime: HubRuntime, wss: WebSocketServer, 
     if (!principal) throw new ApiError("unauthorized", "Sign in to open a terminal.");
     if (principal.kind !== "user") throw new ApiError("forbidden", "Agents may not open terminals.");
     // A browser carries cookies to any site's WebSocket; only our own pages may use them here.
-    if (principal.via !== "token" && principal.via !== "replica" && !sameOrigin(req)) throw new ApiError("forbidden", "The terminal must be opened from this hub's own pages.");
+    if (principal.via === "session" || principal.via === "iap") {
+      const foreign = refuseForeignOrigin(req.method, req.headers, runtime.config.publicUrl, { upgrade: true });
+      if (foreign) throw foreign;
+    }
     const agent = await runtime.prisma.agent.findUnique({ where: { id: agentId } });
     if (!agent || !canAccessAgent(principal, agent)) throw new ApiError("not_found", "No such agent.");
     if (agent.phase !== "running") throw new ApiError("conflict", `The agent is ${agent.phase}; a terminal needs it running.`);
@@ -188,18 +192,5 @@ async function relay(runtime: HubRuntime, connection: HubBrokerConnection, ws: W
   } catch (err) {
     runtime.logger.warn({ agentId, err: (err as Error).message }, "opening a terminal on the broker failed");
     end(4409, `cannot attach: ${(err as Error).message}`);
-  }
-}
-
-/** The Origin of a browser request matches the host it was sent to (absent Origin: not a browser). */
-function sameOrigin(req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (!origin) return true;
-  try {
-    const forwardedHost = req.headers["x-forwarded-host"];
-    const host = (Array.isArray(forwardedHost) ? forwardedHost[0] : forwardedHost) ?? req.headers.host;
-    return new URL(origin).host === host;
-  } catch {
-    return false;
   }
 }
