@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -86,6 +87,11 @@ describe("dev mode", () => {
       const me = await rawRequest(`${t.url}/api/v1/auth/me`, { headers: { host: `host.containers.internal:${port()}`, authorization: `Bearer ${token}` } });
       expect(me.status).toBe(200);
       expect((await rawRequest(`${t.url}/healthz`, { headers: { host: "host.containers.internal" } })).status).toBe(200);
+      // The broker's signed channel is judged by its signature (this one is made up), not by the name.
+      const channel = `${t.url}/api/v1/runtime-brokers/connect`;
+      const signed = { host: `host.containers.internal:${port()}`, "x-scion-broker-id": crypto.randomUUID(), "x-scion-timestamp": String(Math.floor(Date.now() / 1000)), "x-scion-nonce": "n".repeat(22), "x-scion-signature": "s".repeat(43) };
+      expect((await upgradeStatus(channel, signed)).status).toBe(401);
+      expect((await upgradeStatus(channel, { host: signed.host })).status).toBe(421);
       // A token does not open the pages under another name: they sign visitors in by cookie.
       expect((await page(`host.containers.internal:${port()}`, { authorization: `Bearer ${token}` })).status).toBe(421);
     });
