@@ -97,7 +97,8 @@ test("the terminal shows the session, survives a restart with a DISCONNECTED ove
 
   // A restart ends the session the terminal is attached to: the overlay shows, then clears on reconnect.
   const agentId = agentUrl.split("/").pop()!;
-  const restart = page.request.post(`/api/v1/agents/${agentId}/restart`);
+  // With the page's cookie, so from the page's origin: a cookie without it is refused (CSRF).
+  const restart = page.request.post(`/api/v1/agents/${agentId}/restart`, { headers: { origin: new URL(agentUrl).origin } });
   await expect(page.getByTestId("disconnected-overlay")).toBeVisible();
   await expect(page.getByTestId("disconnected-overlay")).toContainText("DISCONNECTED");
   await shot(page, testInfo, "terminal-disconnected");

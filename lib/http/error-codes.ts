@@ -9,6 +9,8 @@ export const ERROR_STATUS = {
   /** Over a configured limit (e.g. agents per person): retrying does not help until something is removed. */
   quota_exceeded: 409,
   payload_too_large: 413,
+  unsupported_media_type: 415,
+  misdirected_request: 421,
   no_runtime_broker: 422,
   rate_limited: 429,
   internal: 500,

@@ -2,6 +2,8 @@ import { ZodError } from "zod";
 import type { Logger } from "../log/create-logger";
 import { ApiError, type ErrorEnvelope } from "./api-error";
 
+const MAX_DETAILS = 50;
+
 /**
  * Maps anything thrown by a handler to the API envelope and a status: our ApiError as is, a zod
  * error to 400 with per-field details, Prisma's "not found" (P2025) to 404 and unique violation
@@ -13,7 +15,8 @@ export function handleApiError(err: unknown, logger?: Logger): { status: number;
     return { status: err.status, body, ...(err.headers && { headers: err.headers }) };
   }
   if (err instanceof ZodError) {
-    const details = err.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
+    // The first issues say what is wrong; thousands of them (a very wide body) would only be a big answer.
+    const details = err.issues.slice(0, MAX_DETAILS).map((i) => ({ path: i.path.join("."), message: i.message }));
     return { status: 400, body: { error: { code: "validation_error", message: "The request is invalid.", details } } };
   }
   const prismaCode = (err as { code?: unknown })?.code;

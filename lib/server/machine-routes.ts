@@ -5,13 +5,13 @@ import { refreshAgentToken } from "../agents/refresh-agent-token";
 import { agentStatusBody } from "../agents/schemas";
 import { requireAgentScope, type AgentScope } from "../auth/agent-token";
 import { authenticate } from "../auth/authenticate";
+import { IDENTITY_HEADER } from "../auth/identity-header";
 import { isAdmin, type Principal } from "../auth/principal";
 import { digestsEqual, hashToken } from "../tokens/hash-token";
 import { pendingMigrationNames } from "../db/migrate";
 import { serveEventStream } from "../events/serve-event-stream";
 import { joinBroker } from "../brokers/join-broker";
 import { joinBrokerBody } from "../brokers/schemas";
-import { IDENTITY_HEADER } from "../auth/identity-header";
 import { ApiError } from "../http/api-error";
 import { callerKey, rateLimited, STREAM_RETRY_AFTER_SECONDS } from "../http/rate-limit";
 import { handleApiError } from "../http/handle-api-error";
@@ -62,7 +62,8 @@ export function findMachineRoute(method: string | undefined, pathname: string): 
     if (route.method !== m) continue;
     const match = route.pattern.exec(pathname);
     if (!match) continue;
-    const params = Object.fromEntries(route.keys.map((k, i) => [k, decodeURIComponent(match[i + 1]!)]));
+    // server.ts refuses malformed escapes first; one that got here anyway names nothing (404).
+    const params = Object.fromEntries(route.keys.map((k, i) => [k, safeDecode(match[i + 1]!)]));
     return async (ctx) => {
       try {
         await route.handler({ ...ctx, params });
@@ -73,6 +74,14 @@ export function findMachineRoute(method: string | undefined, pathname: string): 
     };
   }
   return undefined;
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return "";
+  }
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
@@ -86,26 +95,38 @@ function healthz({ res }: MachineContext): void {
   sendJson(res, 200, { status: "ok" });
 }
 
-/** Ready for traffic: started, not stopping, database reachable, every shipped migration applied. */
-async function readyz({ res, runtime }: MachineContext): Promise<void> {
-  if (!runtime) return sendJson(res, 503, { status: "starting", checks: { database: "unknown", migrations: "unknown" } });
-  if (runtime.isShuttingDown) return sendJson(res, 503, { status: "stopping", checks: {} });
-  const checks: Record<string, string> = {};
-  let pending: string[] = [];
+/**
+ * Ready for traffic: started, not stopping, database reachable, every shipped migration applied,
+ * event listener connected. Everyone sees the status and reason codes; error messages and
+ * migration names are for admins and the metrics scraper (they describe the deployment).
+ */
+async function readyz({ req, res, runtime }: MachineContext): Promise<void> {
+  if (!runtime) return sendJson(res, 503, { status: "starting", reasons: ["starting"], checks: { database: "unknown", migrations: "unknown", listener: "unknown" } });
+  if (runtime.isShuttingDown) return sendJson(res, 503, { status: "stopping", reasons: ["stopping"], checks: {} });
+  const checks = { database: "ok", migrations: "ok", listener: runtime.events.isListening === false ? "reconnecting" : "ok" };
+  const details: { database?: string; pendingMigrations?: string[] } = {};
   try {
-    pending = await pendingMigrationNames(
+    const pending = await pendingMigrationNames(
       async (sql, params) => (await runtime.db.pool.query<{ migration_name: string }>(sql, params)).rows,
       runtime.migrations,
     );
-    checks.database = "ok";
-    checks.migrations = pending.length ? `pending: ${pending.join(", ")}` : "ok";
+    if (pending.length) {
+      checks.migrations = "pending";
+      details.pendingMigrations = pending;
+    }
   } catch (err) {
-    checks.database = `error: ${(err as Error).message}`;
+    checks.database = "unreachable";
     checks.migrations = "unknown";
+    details.database = (err as Error).message;
   }
-  checks.listener = runtime.events.isListening === false ? "reconnecting" : "ok";
-  const ok = checks.database === "ok" && pending.length === 0 && checks.listener === "ok";
-  sendJson(res, ok ? 200 : 503, { status: ok ? "ready" : "not_ready", checks });
+  const reasons = [
+    ...(checks.database !== "ok" ? ["database_unreachable"] : []),
+    ...(checks.migrations === "pending" ? ["migrations_pending"] : []),
+    ...(checks.listener !== "ok" ? ["listener_reconnecting"] : []),
+  ];
+  const ok = reasons.length === 0;
+  const body = { status: ok ? "ready" : "not_ready", reasons, checks };
+  sendJson(res, ok ? 200 : 503, (await mayOperate(req, runtime)) ? { ...body, details } : body);
 }
 
 /** The agent behind the request's token, which must be the agent named in the path and hold `scope`. */
@@ -177,16 +198,23 @@ async function brokerJoin({ req, res, runtime }: MachineContext): Promise<void> 
 /** GET /metrics - Prometheus text; for admins, or whoever holds the configured scrape token. */
 async function metrics({ req, res, runtime }: MachineContext): Promise<void> {
   if (!runtime) throw new ApiError("unavailable", "The hub is starting.");
+  if (!(await mayOperate(req, runtime, true))) throw new ApiError("forbidden", "Metrics are for admins and the configured scraper.");
+  const body = await runtime.metrics.registry.metrics();
+  res.writeHead(200, { "content-type": runtime.metrics.registry.contentType, "cache-control": "no-store" });
+  res.end(body);
+}
+
+/**
+ * An operator: whoever holds the configured metrics scrape token, or an admin (token, cookie or
+ * IAP). With `required`, a caller without credentials is told to send some (401).
+ */
+async function mayOperate(req: IncomingMessage, runtime: HubRuntime, required = false): Promise<boolean> {
   const auth = req.headers.authorization?.trim() ?? "";
   const bearer = /^Bearer\s+(\S+)$/i.exec(auth)?.[1];
   const scrape = runtime.config.metricsToken;
   // Compared as digests: constant time whatever the lengths.
-  if (!(scrape && bearer && digestsEqual(hashToken(bearer), hashToken(scrape)))) {
-    const result = await authenticate(runtime, { authorization: req.headers.authorization, cookie: req.headers.cookie });
-    if (!result.principal) throw new ApiError("unauthorized", "Send an admin's credentials or the metrics scrape token.");
-    if (!isAdmin(result.principal)) throw new ApiError("forbidden", "Metrics are for admins and the configured scraper.");
-  }
-  const body = await runtime.metrics.registry.metrics();
-  res.writeHead(200, { "content-type": runtime.metrics.registry.contentType, "cache-control": "no-store" });
-  res.end(body);
+  if (scrape && bearer && digestsEqual(hashToken(bearer), hashToken(scrape))) return true;
+  const result = await authenticate(runtime, { authorization: req.headers.authorization, cookie: req.headers.cookie, identity: req.headers[IDENTITY_HEADER] as string | undefined });
+  if (!result.principal && required) throw new ApiError("unauthorized", "Send an admin's credentials or the metrics scrape token.");
+  return isAdmin(result.principal);
 }

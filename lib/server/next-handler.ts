@@ -1,11 +1,15 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import path from "node:path";
 import type { Duplex } from "node:stream";
+import { prerenderedScriptHashes, type PagePolicy } from "./security-headers";
 
 export interface NextHandlers {
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
   /** Next's own WebSocket upgrades (the dev server's hot reload). */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void>;
   close(): Promise<void>;
+  /** What the pages' Content-Security-Policy must allow for this build. */
+  pagePolicy: PagePolicy;
 }
 
 /**
@@ -27,6 +31,7 @@ export async function prepareNext({ dev, dir, hostname, port }: { dev: boolean; 
   return {
     handle: (req, res) => handle(req, res),
     upgrade: (req, socket, head) => upgrade(req, socket, head),
+    pagePolicy: { dev, staticScriptHashes: dev ? [] : prerenderedScriptHashes(path.join(dir, ".next")) },
     close: async () => {
       await (app as unknown as { close?: () => Promise<void> }).close?.();
     },

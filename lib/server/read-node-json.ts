@@ -3,7 +3,7 @@ import type { z } from "zod";
 import { ApiError } from "../http/api-error";
 import { MAX_BODY_BYTES, parseJsonText } from "../http/read-json-body";
 
-/** readJsonBody for raw Node requests (the machine routes): 1 MiB cap, 400 on bad JSON or schema. */
+/** readJsonBody for raw Node requests (the machine routes): 1 MiB cap, application/json only, 400 on bad JSON, shape or schema. */
 export async function readNodeJson<S extends z.ZodType>(req: IncomingMessage, schema: S): Promise<z.output<S>> {
   if (Number(req.headers["content-length"] ?? 0) > MAX_BODY_BYTES) throw new ApiError("payload_too_large", `The body exceeds ${MAX_BODY_BYTES} bytes.`);
   const chunks: Buffer[] = [];
@@ -13,5 +13,5 @@ export async function readNodeJson<S extends z.ZodType>(req: IncomingMessage, sc
     if (size > MAX_BODY_BYTES) throw new ApiError("payload_too_large", `The body exceeds ${MAX_BODY_BYTES} bytes.`);
     chunks.push(chunk);
   }
-  return parseJsonText(Buffer.concat(chunks).toString("utf8"), schema);
+  return parseJsonText(Buffer.concat(chunks).toString("utf8"), schema, req.headers["content-type"]);
 }

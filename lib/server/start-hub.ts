@@ -19,7 +19,10 @@ import type { ApiError } from "../http/api-error";
 import { CLIENT_ADDRESS_HEADER, clientAddressOf } from "../http/client-address";
 import { RateLimiter } from "../http/rate-limit";
 import { sealLegacyAgentEnv } from "../agents/seal-legacy-agent-env";
+import { carriesBrowserCredential, refuseForeignOrigin } from "../http/hub-origin";
 import { ensureDataDir } from "./ensure-data-dir";
+import { refuseRequestTarget } from "./guard-request";
+import { applySecurityHeaders } from "./security-headers";
 import { signInDevPageRequest } from "./dev-sign-in";
 import { listen, urlOf } from "./listen";
 import { findMachineRoute, sendJson } from "./machine-routes";
@@ -75,10 +78,16 @@ export async function startHub({ config, logger, next, root = process.cwd(), wit
     // Only server.ts may assert an identity to the rest of the hub; never a client.
     delete req.headers[IDENTITY_HEADER];
     req.headers[CLIENT_ADDRESS_HEADER] = clientAddressOf(req, config.rateLimits.trustedProxyHops);
+    applySecurityHeaders(req, res, pathname, config.publicUrl, state.next?.pagePolicy);
     const runtime = state.runtime;
     if (runtime?.isShuttingDown) res.setHeader("connection", "close");
     try {
+      const misdirected = refuseRequestTarget(req, pathname, config);
+      if (misdirected) return replyError(req, res, misdirected.status, misdirected, pathname);
       if (runtime?.iap && !(await applyIapIdentity(runtime, req, (status, err) => replyError(req, res, status, err, pathname)))) return;
+      // What a browser attaches by itself (cookie, IAP) only counts from the hub's own pages (CSRF).
+      const foreign = carriesBrowserCredential(req.headers) ? refuseForeignOrigin(req.method, req.headers, config.publicUrl) : undefined;
+      if (foreign) return replyError(req, res, foreign.status, foreign, pathname);
       const machine = findMachineRoute(req.method, pathname);
       if (machine) return await machine({ req, res, runtime });
       if (!runtime || !state.next) {
@@ -100,6 +109,8 @@ export async function startHub({ config, logger, next, root = process.cwd(), wit
     // (a socket error without a listener is an uncaught exception).
     socket.on("error", (err) => logger.debug({ err: err.message, path: pathname }, "an upgrading socket failed"));
     if (state.runtime?.isShuttingDown) return rejectUpgrade(socket, 503, "Service Unavailable");
+    const refused = refuseRequestTarget(req, pathname, config) ?? (carriesBrowserCredential(req.headers) ? refuseForeignOrigin(req.method, req.headers, config.publicUrl, { upgrade: true }) : undefined);
+    if (refused) return refuseUpgrade(socket, refused);
     if (next?.dev && pathname.startsWith("/_next/") && state.next) return state.next.upgrade(req, socket, head);
     if (pathname === CHANNEL_PATH && state.runtime) return acceptBrokerChannel(state.runtime, wss, req, socket, head);
     const pty = PTY_PATH.exec(pathname);
@@ -187,10 +198,16 @@ function replyError(req: http.IncomingMessage, res: http.ServerResponse, status:
   const wantsHtml = !pathname.startsWith("/api/") && (req.headers.accept ?? "").includes("text/html");
   if (!wantsHtml) return sendJson(res, status, { error: { code: err.code, message: err.message } });
   const text = err.message.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  const title = status === 400 ? "Bad address" : "Access refused";
   res.writeHead(status, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
-  res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Scion Hub</title></head><body style="font-family:system-ui;max-width:40rem;margin:6rem auto;padding:0 1rem"><h1>Access refused</h1><p>${text}</p></body></html>`);
+  res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Scion Hub</title></head><body style="font-family:system-ui;max-width:40rem;margin:6rem auto;padding:0 1rem"><h1>${title}</h1><p>${text}</p></body></html>`);
 }
 
 function rejectUpgrade(socket: Duplex, status: number, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+function refuseUpgrade(socket: Duplex, err: ApiError): void {
+  const body = JSON.stringify({ error: { code: err.code, message: err.message } });
+  socket.end(`HTTP/1.1 ${err.status} ${err.code}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }

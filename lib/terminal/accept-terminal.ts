@@ -18,6 +18,7 @@ import { accessRecheck, findUserIdentity, userChangedSubject } from "../auth/wat
 import { requireReachable } from "../dispatch/route-to-broker";
 import { relayToReplica } from "./relay-to-replica";
 import { keepAlive } from "../http/keep-alive";
+import { refuseForeignOrigin } from "../http/hub-origin";
 
 export const PTY_PATH = /^\/api\/v1\/agents\/([^/]+)\/pty$/;
 /** Acknowledge output to the broker in batches of this many bytes written to the browser. */
@@ -83,7 +84,10 @@ export async function acceptTerminal(runtime: HubRuntime, wss: WebSocketServer, 
     // A suspended person is refused here as on every route (the API's one access check).
     checkAccess(principal, "user");
     // A browser carries cookies to any site's WebSocket; only our own pages may use them here.
-    if (principal.via !== "token" && principal.via !== "replica" && !sameOrigin(req)) throw new ApiError("forbidden", "The terminal must be opened from this hub's own pages.");
+    if (principal.via === "session" || principal.via === "iap") {
+      const foreign = refuseForeignOrigin(req.method, req.headers, runtime.config.publicUrl, { upgrade: true });
+      if (foreign) throw foreign;
+    }
     const agent = await runtime.prisma.agent.findUnique({ where: { id: agentId } });
     if (!agent || !canAccessAgent(principal, agent)) throw new ApiError("not_found", "No such agent.");
     if (agent.phase !== "running") throw new ApiError("conflict", `The agent is ${agent.phase}; a terminal needs it running.`);
@@ -243,18 +247,5 @@ async function relay(
   } catch (err) {
     runtime.logger.warn({ agentId, err: (err as Error).message }, "opening a terminal on the broker failed");
     end(4409, `cannot attach: ${(err as Error).message}`);
-  }
-}
-
-/** The Origin of a browser request matches the host it was sent to (absent Origin: not a browser). */
-function sameOrigin(req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (!origin) return true;
-  try {
-    const forwardedHost = req.headers["x-forwarded-host"];
-    const host = (Array.isArray(forwardedHost) ? forwardedHost[0] : forwardedHost) ?? req.headers.host;
-    return new URL(origin).host === host;
-  } catch {
-    return false;
   }
 }

@@ -72,7 +72,8 @@ describe("proxy mode (Google IAP)", () => {
   });
 
   it("logout points the browser at IAP's logout", async () => {
-    const res = await fetch(`${t.url}/api/v1/auth/logout`, { method: "POST", headers: { "x-goog-iap-jwt-assertion": await iap.assertion("ada@example.com") }, redirect: "manual" });
+    // The dashboard's own page sends it (same origin): an IAP identity counts only from there (CSRF).
+    const res = await fetch(`${t.url}/api/v1/auth/logout`, { method: "POST", headers: { "x-goog-iap-jwt-assertion": await iap.assertion("ada@example.com"), origin: t.url }, redirect: "manual" });
     expect(res.headers.get("location")).toBe("/_gcp_iap/clear_login_cookie");
     expect(await res.json()).toEqual({ ok: true, location: "/_gcp_iap/clear_login_cookie" });
     const providers = await (await fetch(`${t.url}/api/v1/auth/providers`)).json();
