@@ -129,19 +129,20 @@ export function createAgentOperations({ runtime, ports, dataDir, logger, hubUrl,
   };
 
   // Agents between "ports allocated" and "session running": their ports are not idle.
-  const starting = new Set<string>();
+  const starting = new Map<string, Promise<unknown>>();
 
   const ops: Record<string, (args: unknown) => Promise<unknown>> = {
     ping: async () => ({ pong: true }),
     ...(pty && { "pty.open": (args: unknown) => pty.open(args) }),
+    // A start retried while the first is still on its way (a hub that lost the broker hands the
+    // intent to the replica that got it) joins the first: one user, one clone, one session.
     "agent.start": async (raw) => {
       const args = schemas["agent.start"].parse(raw);
-      starting.add(args.agentId);
-      try {
-        return await start(args);
-      } finally {
-        starting.delete(args.agentId);
-      }
+      const inFlight = starting.get(args.agentId);
+      if (inFlight) return inFlight;
+      const started = start(args).finally(() => starting.delete(args.agentId));
+      starting.set(args.agentId, started);
+      return started;
     },
     "agent.stop": async (raw) => end(schemas["agent.stop"].parse(raw).agentId, (id) => runtime.stop(id)),
     "agent.delete": async (raw) => end(schemas["agent.delete"].parse(raw).agentId, (id) => runtime.remove(id)),

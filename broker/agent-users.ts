@@ -52,24 +52,29 @@ export class AgentUsers {
   async ensure(agentId: string, home: string): Promise<AgentIdentity | undefined> {
     if (!this.isolated) return undefined;
     const user = AgentUsers.userOf(agentId);
-    const existing = lookupUser(user);
-    if (existing) {
-      if (existing.gecos !== `${GECOS_PREFIX}${agentId}`) throw new Error(`the account ${user} exists but does not belong to agent ${agentId}; remove it or rename it`);
-      return { uid: existing.uid, gid: existing.gid, user };
-    }
-    await this.serially(() =>
-      retryLocked(() =>
+    const mine = (entry: PasswdEntry | undefined): AgentIdentity | undefined => {
+      if (!entry) return undefined;
+      if (entry.gecos !== `${GECOS_PREFIX}${agentId}`) throw new Error(`the account ${user} exists but does not belong to agent ${agentId}; remove it or rename it`);
+      return { uid: entry.uid, gid: entry.gid, user };
+    };
+    const existing = mine(lookupUser(user));
+    if (existing) return existing;
+    // Looked up again in the queue: two starts of one agent must not both add it.
+    return this.serially(async () => {
+      const now = mine(lookupUser(user));
+      if (now) return now;
+      await retryLocked(() =>
         run(
           "useradd",
           ["--system", "--no-create-home", "--user-group", "--shell", "/bin/bash", "--home-dir", home, "--comment", `${GECOS_PREFIX}${agentId}`, "-K", `SYS_UID_MIN=${AGENT_UID_MIN}`, "-K", `SYS_UID_MAX=${AGENT_UID_MAX}`, "-K", `SYS_GID_MIN=${AGENT_UID_MIN}`, "-K", `SYS_GID_MAX=${AGENT_UID_MAX}`, user],
           { timeout: 30_000 },
         ),
-      ),
-    );
-    const created = lookupUser(user);
-    if (!created) throw new Error(`useradd did not create ${user}`);
-    this.logger.debug({ agentId, user, uid: created.uid }, "created the agent's user");
-    return { uid: created.uid, gid: created.gid, user };
+      );
+      const created = mine(lookupUser(user));
+      if (!created) throw new Error(`useradd did not create ${user}`);
+      this.logger.debug({ agentId, user, uid: created.uid }, "created the agent's user");
+      return created;
+    });
   }
 
   /** The agent's account if it exists (no creation). */

@@ -36,7 +36,8 @@ beforeAll(async () => {
   target = await createTestDatabase({ empty: true });
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "scion-migrate-src-"));
   fs.chmodSync(dataDir, 0o755);
-  const hub = spawnHub({ SCION_DATA_DIR: dataDir, PORT: String(await findFreePort()), SCION_LOCAL_BROKER: "false", SCION_LOG_LEVEL: "warn" });
+  // 1,200 agents from one person, as fast as the hub takes them: no quota or rate limit.
+  const hub = spawnHub({ SCION_DATA_DIR: dataDir, PORT: String(await findFreePort()), SCION_LOCAL_BROKER: "false", SCION_LOG_LEVEL: "warn", SCION_RATE_LIMIT_AGENT_CREATIONS_PER_MINUTE: "0", SCION_MAX_AGENTS_PER_USER: "1000000" });
   const url = await hub.ready;
   const token = fs.readFileSync(path.join(dataDir, "dev-token"), "utf8").trim();
   const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };

@@ -17,6 +17,7 @@ export async function startBenchHub(opts: { localBroker?: boolean } = {}): Promi
     SCION_LOG_LEVEL: "warn",
     SCION_LOCAL_BROKER: String(opts.localBroker === true),
     SCION_RATE_LIMIT_AGENT_CREATIONS_PER_MINUTE: "0",
+    SCION_MAX_AGENTS_PER_USER: "1000000",
   });
   const stop = async () => {
     hub.child.kill("SIGTERM");
