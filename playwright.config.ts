@@ -60,7 +60,9 @@ export default defineConfig({
       reuseExistingServer: false,
       timeout: 120_000,
       gracefulShutdown: { signal: "SIGTERM", timeout: 15_000 },
-      env: { ...hubEnv, PORT: String(port), SCION_DATA_DIR: dataDir },
+      // The list journey creates 56 agents in a few seconds as the dev user: above the default
+      // per-minute creation limit (rate limits have their own test).
+      env: { ...hubEnv, PORT: String(port), SCION_DATA_DIR: dataDir, SCION_RATE_LIMIT_AGENT_CREATIONS_PER_MINUTE: "600" },
     },
     {
       // A real OpenID Connect provider for the oauth-mode journey.

@@ -110,6 +110,8 @@ test("the terminal shows the session, survives a restart with a DISCONNECTED ove
 });
 
 test("the agent list: filters, search, sorting, grid view remembered, pages past 50, live updates, delete with confirmation", async ({ page, request }, testInfo) => {
+  // 56 agents created through the API and a long walk through the list: more than the default 30 s.
+  test.setTimeout(90_000);
   const { items: projects } = await devApi<{ items: Array<{ id: string; name: string }> }>(request, "GET", "/api/v1/projects");
   const projectId = projects.find((p) => p.name === "Journeys")!.id;
   for (let i = 0; i < 55; i++) await devApi(request, "POST", "/api/v1/agents", { projectId, name: `bulk-${String(i).padStart(2, "0")}`, task: `bulk task ${i}` });

@@ -1,7 +1,4 @@
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import http from "node:http";
-import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalRuntime } from "../../broker/runtimes/local-runtime";
@@ -9,6 +6,7 @@ import type { AgentJson } from "../../lib/agents/schemas";
 import type { EventDelivery } from "../../lib/events/event-bus";
 import { startTestHub, type TestHub, type TestUser } from "../start-test-hub";
 import { until } from "../until";
+import { serveGitRepo } from "../git-server";
 
 /**
  * The whole path, for real: API → hub → control channel → the local broker process → tmux →
@@ -150,31 +148,16 @@ describe("agent lifecycle through the local broker", () => {
   });
 
   it("a project with a git remote gets a clone as the agent's workspace (phase cloning on the way)", async () => {
-    // A bare repository served over git's "dumb" HTTP protocol: static files after update-server-info.
-    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "scion-git-"));
-    const git = (...args: string[]) => execFileSync("git", args, { cwd: scratch, env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@e", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@e" } });
-    git("init", "-q", "-b", "main", "src");
-    fs.writeFileSync(path.join(scratch, "src", "README.md"), "hello from the remote\n");
-    git("-C", "src", "add", ".");
-    git("-C", "src", "commit", "-q", "-m", "first");
-    git("clone", "-q", "--bare", "src", "repo.git");
-    git("-C", "repo.git", "update-server-info");
-    const server = http.createServer((req, res) => {
-      const file = path.join(scratch, "repo.git", decodeURIComponent(new URL(req.url!, "http://x").pathname).replace(/^\/repo\.git/, ""));
-      if (!file.startsWith(path.join(scratch, "repo.git")) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) return void res.writeHead(404).end();
-      res.writeHead(200).end(fs.readFileSync(file));
-    });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const server = await serveGitRepo({ files: { "README.md": "hello from the remote\n" } });
     try {
-      const remote = `http://127.0.0.1:${(server.address() as { port: number }).port}/repo.git`;
-      const project = await json<{ id: string }>(await alice.request("/api/v1/projects", { method: "POST", json: { name: "cloned", gitRemote: remote } }));
+      const project = await json<{ id: string }>(await alice.request("/api/v1/projects", { method: "POST", json: { name: "cloned", gitRemote: server.url } }));
       const agent = await json<AgentJson>(await alice.request("/api/v1/agents", { method: "POST", json: { projectId: project.id, name: "Reader", harness: "generic", command: "cat README.md; exec cat", start: true } }));
       expect(agent.phase).toBe("running");
       expect(fs.readFileSync(path.join(tmux.workspaceOf(agent.id), "README.md"), "utf8")).toBe("hello from the remote\n");
       await screenOf(agent.id, "hello from the remote");
       expect(await phasesOf(agent.id)).toEqual(["created", "provisioning", "cloning", "starting", "running"]);
     } finally {
-      server.close();
+      await server.close();
     }
   });
 

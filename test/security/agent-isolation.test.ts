@@ -1,7 +1,6 @@
 import { execFile, execFileSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
-import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -9,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalRuntime } from "../../broker/runtimes/local-runtime";
 import { spawnHub, type SpawnedHub } from "../spawn-hub";
 import { until } from "../until";
+import { serveGitRepo } from "../git-server";
 
 /** Where the probes' output is kept for people to read (test-results/ is not committed). */
 const RESULTS = path.resolve(import.meta.dirname, "..", "..", "test-results");
@@ -167,69 +167,42 @@ describe.runIf(ROOT_ONLY)("agent isolation on the local runtime", () => {
 
   it("clones a project's remote as the agent, without the broker's credential helper", async () => {
     // A git server that wants a password, which only the broker's credential helper knows.
-    const repo = path.join(scratch, "repo");
-    const git = (...args: string[]) => execFileSync("git", args, { cwd: scratch, env: { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null", GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@e", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@e" } });
-    git("init", "-q", "-b", "main", "src");
-    fs.writeFileSync(path.join(scratch, "src", "README.md"), "secret repository\n");
-    git("-C", "src", "add", ".");
-    git("-C", "src", "commit", "-q", "-m", "first");
-    git("clone", "-q", "--bare", "src", repo);
-    git("-C", repo, "update-server-info");
     const password = crypto.randomBytes(8).toString("hex");
-    let authorized = 0;
-    const server = http.createServer((req, res) => {
-      if (req.headers.authorization !== `Basic ${Buffer.from(`git:${password}`).toString("base64")}`) return void res.writeHead(401, { "www-authenticate": 'Basic realm="git"' }).end();
-      authorized++;
-      const file = path.join(repo, decodeURIComponent(new URL(req.url!, "http://x").pathname).replace(/^\/repo\.git/, ""));
-      if (!file.startsWith(repo) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) return void res.writeHead(404).end();
-      res.writeHead(200).end(fs.readFileSync(file));
-    });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const remote = `http://127.0.0.1:${(server.address() as { port: number }).port}/repo.git`;
-    fs.writeFileSync(path.join(scratch, "credentials"), `http://git:${password}@127.0.0.1:${(server.address() as { port: number }).port}\n`);
+    const server = await serveGitRepo({ files: { "README.md": "secret repository\n" }, password });
+    fs.writeFileSync(path.join(scratch, "credentials"), `http://git:${password}@127.0.0.1:${server.port}\n`);
+    const open = await serveGitRepo({ files: { "README.md": "open repository\n" } });
     try {
       // The broker's own git would succeed with its helper (the control: the server works).
-      await promisify(execFile)("git", ["clone", "-q", remote, path.join(scratch, "control")], { env: { ...process.env, GIT_CONFIG_GLOBAL: path.join(scratch, "gitconfig"), GIT_TERMINAL_PROMPT: "0" } });
-      expect(authorized).toBeGreaterThan(0);
-      authorized = 0;
-      const project = (await api<{ id: string }>("/api/v1/projects", { method: "POST", json: { name: "private-repo", gitRemote: remote } })).body;
-      const agent = await api<AgentJson & { error?: { message: string } }>("/api/v1/agents", { method: "POST", json: { projectId: project.id, name: "cloner", harness: "generic", command: "exec cat", start: true } });
+      await promisify(execFile)("git", ["clone", "-q", server.url, path.join(scratch, "control")], { env: { ...process.env, GIT_CONFIG_GLOBAL: path.join(scratch, "gitconfig"), GIT_TERMINAL_PROMPT: "0" } });
+      const byBroker = server.authorized();
+      expect(byBroker).toBeGreaterThan(0);
+      const project = (await api<{ id: string }>("/api/v1/projects", { method: "POST", json: { name: "private-repo", gitRemote: server.url } })).body;
+      const agent = await api<AgentJson>("/api/v1/agents", { method: "POST", json: { projectId: project.id, name: "cloner", harness: "generic", command: "exec cat", start: true } });
       expect(agent.status).toBe(201);
       const row = await until(async () => {
         const a = await api<AgentJson & { detail: string }>(`/api/v1/agents/${agent.body.id}`);
         return a.body.phase === "error" ? a.body : undefined;
       }, "the clone to fail");
       expect(row.detail).toMatch(/cloning .* failed/);
-      expect(authorized).toBe(0);
+      expect(server.authorized()).toBe(byBroker);
 
       // Without a password, the clone is the agent's: its files belong to the agent's user.
-      fs.writeFileSync(path.join(scratch, "credentials"), "");
-      const open = http.createServer((req, res) => {
-        const file = path.join(repo, decodeURIComponent(new URL(req.url!, "http://x").pathname).replace(/^\/repo\.git/, ""));
-        if (!file.startsWith(repo) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) return void res.writeHead(404).end();
-        res.writeHead(200).end(fs.readFileSync(file));
-      });
-      await new Promise<void>((r) => open.listen(0, "127.0.0.1", r));
-      try {
-        const openRemote = `http://127.0.0.1:${(open.address() as { port: number }).port}/repo.git`;
-        const p2 = (await api<{ id: string }>("/api/v1/projects", { method: "POST", json: { name: "open-repo", gitRemote: openRemote } })).body;
-        const reader = await api<AgentJson>("/api/v1/agents", { method: "POST", json: { projectId: p2.id, name: "reader", harness: "generic", command: "exec cat", start: true } });
-        expect(reader.body.phase).toBe("running");
-        const tmux = new LocalRuntime(path.join(dataDir, "broker"));
-        const readme = path.join(tmux.workspaceOf(reader.body.id), "README.md");
-        expect(fs.readFileSync(readme, "utf8")).toBe("secret repository\n");
-        const owner = fs.statSync(readme).uid;
-        expect(owner).toBeGreaterThanOrEqual(200_000);
-        expect(fs.statSync(tmux.workspaceOf(reader.body.id)).uid).toBe(owner);
-        expect(fs.statSync(tmux.workspaceOf(reader.body.id)).mode & 0o777).toBe(0o700);
-        expect(fs.statSync(tmux.homeOf(reader.body.id)).mode & 0o777).toBe(0o700);
-        expect(fs.statSync(tmux.tokenFileOf(reader.body.id))).toMatchObject({ uid: owner });
-        expect(fs.statSync(tmux.tokenFileOf(reader.body.id)).mode & 0o777).toBe(0o600);
-      } finally {
-        open.close();
-      }
+      const p2 = (await api<{ id: string }>("/api/v1/projects", { method: "POST", json: { name: "open-repo", gitRemote: open.url } })).body;
+      const reader = await api<AgentJson>("/api/v1/agents", { method: "POST", json: { projectId: p2.id, name: "reader", harness: "generic", command: "exec cat", start: true } });
+      expect(reader.body.phase).toBe("running");
+      const tmux = new LocalRuntime(path.join(dataDir, "broker"));
+      const readme = path.join(tmux.workspaceOf(reader.body.id), "README.md");
+      expect(fs.readFileSync(readme, "utf8")).toBe("open repository\n");
+      const owner = fs.statSync(readme).uid;
+      expect(owner).toBeGreaterThanOrEqual(200_000);
+      expect(fs.statSync(tmux.workspaceOf(reader.body.id)).uid).toBe(owner);
+      expect(fs.statSync(tmux.workspaceOf(reader.body.id)).mode & 0o777).toBe(0o700);
+      expect(fs.statSync(tmux.homeOf(reader.body.id)).mode & 0o777).toBe(0o700);
+      expect(fs.statSync(tmux.tokenFileOf(reader.body.id))).toMatchObject({ uid: owner });
+      expect(fs.statSync(tmux.tokenFileOf(reader.body.id)).mode & 0o777).toBe(0o600);
     } finally {
-      server.close();
+      await server.close();
+      await open.close();
     }
   }, 120_000);
 });

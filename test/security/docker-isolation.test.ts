@@ -1,7 +1,5 @@
-import { execFileSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
-import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import Docker from "dockerode";
@@ -11,6 +9,7 @@ import { CONTAINER_USER, DockerRuntime } from "../../broker/runtimes/docker-runt
 import { isInternalAddress } from "../../lib/net/git-remote-policy";
 import { startPodman, type Podman } from "../podman";
 import { until } from "../until";
+import { serveGitRepo } from "../git-server";
 
 /** Where the probes' output is kept for people to read (test-results/ is not committed). */
 const RESULTS = path.resolve(import.meta.dirname, "..", "..", "test-results");
@@ -107,22 +106,9 @@ describe("agent isolation on the docker runtime (Podman)", () => {
   });
 
   it("clones a project's remote as the agent inside a container; internal remotes are refused unless allowed", async () => {
-    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "scion-dock-git-"));
-    const git = (...args: string[]) => execFileSync("git", args, { cwd: scratch, env: { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null", GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@e", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@e" } });
-    git("init", "-q", "-b", "main", "src");
-    fs.writeFileSync(path.join(scratch, "src", "README.md"), "cloned in a container\n");
-    git("-C", "src", "add", ".");
-    git("-C", "src", "commit", "-q", "-m", "first");
-    git("clone", "-q", "--bare", "src", "repo.git");
-    git("-C", "repo.git", "update-server-info");
-    const repo = path.join(scratch, "repo.git");
-    const server = http.createServer((req, res) => {
-      const file = path.join(repo, decodeURIComponent(new URL(req.url!, "http://x").pathname).replace(/^\/repo\.git/, ""));
-      if (!file.startsWith(repo) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) return void res.writeHead(404).end();
-      res.writeHead(200).end(fs.readFileSync(file));
-    });
-    await new Promise<void>((r) => server.listen(0, "0.0.0.0", r));
-    const port = (server.address() as { port: number }).port;
+    // Served on every address, so containers can reach it through the host's.
+    const server = await serveGitRepo({ files: { "README.md": "cloned in a container\n" }, host: "0.0.0.0" });
+    const port = server.port;
     try {
       const refused = crypto.randomUUID();
       await runtime.prepare(refused);
@@ -145,8 +131,7 @@ describe("agent isolation on the docker runtime (Podman)", () => {
       await runtime.remove(agentId);
       await runtime.remove(refused);
     } finally {
-      server.close();
-      fs.rmSync(scratch, { recursive: true, force: true });
+      await server.close();
     }
   }, 180_000);
 });
