@@ -35,6 +35,8 @@ export class AgentUsers {
   readonly isolated: boolean;
   /** useradd/userdel lock /etc/passwd; one at a time per broker (other brokers: retried). */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Accounts already looked up: every tmux command on an agent needs its account, /etc/passwd grows with agents. */
+  private readonly known = new Map<string, AgentIdentity>();
 
   constructor(
     private readonly logger: Logger,
@@ -57,12 +59,12 @@ export class AgentUsers {
       if (entry.gecos !== `${GECOS_PREFIX}${agentId}`) throw new Error(`the account ${user} exists but does not belong to agent ${agentId}; remove it or rename it`);
       return { uid: entry.uid, gid: entry.gid, user };
     };
-    const existing = mine(lookupUser(user));
-    if (existing) return existing;
+    const existing = this.known.get(agentId) ?? mine(lookupUser(user));
+    if (existing) return this.remember(agentId, existing);
     // Looked up again in the queue: two starts of one agent must not both add it.
     return this.serially(async () => {
       const now = mine(lookupUser(user));
-      if (now) return now;
+      if (now) return this.remember(agentId, now);
       await retryLocked(() =>
         run(
           "useradd",
@@ -73,21 +75,24 @@ export class AgentUsers {
       const created = mine(lookupUser(user));
       if (!created) throw new Error(`useradd did not create ${user}`);
       this.logger.debug({ agentId, user, uid: created.uid }, "created the agent's user");
-      return created;
+      return this.remember(agentId, created);
     });
   }
 
   /** The agent's account if it exists (no creation). */
   find(agentId: string): AgentIdentity | undefined {
     if (!this.isolated) return undefined;
+    const cached = this.known.get(agentId);
+    if (cached) return cached;
     const user = AgentUsers.userOf(agentId);
     const found = lookupUser(user);
-    return found && found.gecos === `${GECOS_PREFIX}${agentId}` ? { uid: found.uid, gid: found.gid, user } : undefined;
+    return found && found.gecos === `${GECOS_PREFIX}${agentId}` ? this.remember(agentId, { uid: found.uid, gid: found.gid, user }) : undefined;
   }
 
   /** Deletes the agent's account (after its processes are gone). */
   async remove(agentId: string): Promise<void> {
     if (!this.isolated || !this.find(agentId)) return;
+    this.known.delete(agentId);
     const user = AgentUsers.userOf(agentId);
     await this.serially(() => retryLocked(() => run("userdel", [user], { timeout: 30_000 }))).catch((err: Error & { stderr?: string }) => {
       if (!/does not exist/.test(String(err.stderr))) throw err;
@@ -113,6 +118,11 @@ export class AgentUsers {
     }
     if (reaped) this.logger.info({ reaped }, "removed the users of agents whose files are gone");
     return reaped;
+  }
+
+  private remember(agentId: string, identity: AgentIdentity): AgentIdentity {
+    this.known.set(agentId, identity);
+    return identity;
   }
 
   private serially<T>(fn: () => Promise<T>): Promise<T> {

@@ -4,6 +4,7 @@ import path from "node:path";
 import type { Duplex } from "node:stream";
 import Docker from "dockerode";
 import type { ShimInstall } from "../agent-shim";
+import { DEFAULT_PATH } from "../agent-environment";
 import { cloneWorkspace } from "../workspace";
 import { AgentPaths, assertAgentId, waitFor, writeTokenFile, type AgentRuntime, type AgentSpec, type TerminalProcess } from "./agent-runtime";
 
@@ -99,7 +100,7 @@ export class DockerRuntime extends AgentPaths implements AgentRuntime {
           Image: this.opts.image,
           User: `${CONTAINER_USER.uid}:${CONTAINER_USER.gid}`,
           Cmd: ["git", ...args],
-          Env: Object.entries({ ...env, HOME, PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" }).map(([k, v]) => `${k}=${v}`),
+          Env: Object.entries({ ...env, HOME, PATH: DEFAULT_PATH }).map(([k, v]) => `${k}=${v}`),
           WorkingDir: HOME,
           Labels: { "scion.agent": agentId, "scion.broker": this.brokerLabel, "scion.role": "clone" },
           HostConfig: { ...this.hostConfig(), Binds: [`${this.workspaceOf(agentId)}:${WORKSPACE}`, `${this.homeOf(agentId)}:${HOME}`] },
@@ -125,7 +126,7 @@ export class DockerRuntime extends AgentPaths implements AgentRuntime {
     const workspace = this.workspaceOf(spec.agentId);
     const secrets = this.agentDirOf(spec.agentId);
 
-    const env: Record<string, string> = { ...spec.env, TERM: "xterm-256color", HOME, USER: "agent", LOGNAME: "agent", PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" };
+    const env: Record<string, string> = { ...spec.env, TERM: "xterm-256color", HOME, USER: "agent", LOGNAME: "agent", PATH: DEFAULT_PATH };
     let argv = spec.argv;
     if (spec.shim) {
       argv = ["node", `${SHIM_DIR}/scion-agent.mjs`, "run", "--", ...spec.argv];
@@ -134,7 +135,7 @@ export class DockerRuntime extends AgentPaths implements AgentRuntime {
         SCION_AGENT_ID: spec.agentId,
         SCION_AGENT_TOKEN_FILE: `${SECRETS}/agent-token`,
         SCION_AGENT_LOG: `${SECRETS}/shim.log`,
-        PATH: `${SHIM_DIR}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+        PATH: `${SHIM_DIR}:${DEFAULT_PATH}`,
       });
     }
     const ports = Object.entries(spec.env)
