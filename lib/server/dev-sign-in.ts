@@ -19,12 +19,13 @@ import { isLoopbackAddress, loopbackPeerUid } from "../net/loopback-peer-uid";
 export async function signInDevPageRequest(runtime: HubRuntime, user: UserIdentity, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
   if (req.method !== "GET" && req.method !== "HEAD") return;
   if (pathname.startsWith("/api/") || pathname.startsWith("/_next/") || /\.[a-z0-9]+$/i.test(pathname)) return;
+  const current = await authenticate(runtime, { cookie: req.headers.cookie });
+  if (current.principal) return;
+  // Only for requests about to be signed in: it reads the kernel's socket table.
   if (!isLocalPerson(req)) {
     runtime.logger.warn({ remote: req.socket.remoteAddress, path: pathname }, "dev mode: refused to sign in a connection that is not a person on this machine");
     return;
   }
-  const current = await authenticate(runtime, { cookie: req.headers.cookie });
-  if (current.principal) return;
   const cookie = await devSessionSetCookie(runtime, user);
   res.appendHeader("set-cookie", cookie.header);
   const name = cookie.header.slice(0, cookie.header.indexOf("="));
