@@ -1,42 +1,15 @@
-/**
- * A harness is what runs inside an agent under the shim: a login shell, the user's command, or
- * a coding assistant's CLI. Each one only says which argv to run; the shim, tmux and the
- * runtime are the same for all of them, so adding one is adding an entry here.
- */
-export interface HarnessSpec {
-  /** The user's command (the generic harness requires one). */
-  command?: string | null;
-  /** The agent's task; assistants receive it as their first prompt. */
-  task?: string | null;
+import { findHarness } from "../lib/harnesses/registry";
+import type { HarnessLaunch } from "../lib/harnesses/types";
+
+/** The harness's descriptor; an unknown harness is an error the hub reports to the caller. */
+export function requireHarness(id: string) {
+  const h = findHarness(id);
+  if (!h) throw new Error(`this broker has no harness called ${id}`);
+  return h;
 }
 
-export interface Harness {
-  readonly id: string;
-  argv(spec: HarnessSpec, env: { shell: string }): string[];
-}
-
-const assistant = (id: string, binary: string): Harness => ({
-  id,
-  argv: (spec) => [binary, ...(spec.task ? [spec.task] : [])],
-});
-
-export const HARNESS_REGISTRY: Record<string, Harness> = {
-  shell: { id: "shell", argv: (_spec, env) => [env.shell, "-l"] },
-  generic: {
-    id: "generic",
-    argv: (spec) => {
-      if (!spec.command) throw new Error("the generic harness needs a command");
-      return ["/bin/sh", "-c", spec.command];
-    },
-  },
-  claude: assistant("claude", "claude"),
-  gemini: assistant("gemini", "gemini"),
-  codex: assistant("codex", "codex"),
-};
-
-/** The argv for a harness; an unknown harness is an error the hub reports to the caller. */
-export function harnessArgv(harness: string, spec: HarnessSpec, env: { shell: string }): string[] {
-  const entry = Object.hasOwn(HARNESS_REGISTRY, harness) ? HARNESS_REGISTRY[harness] : undefined;
-  if (!entry) throw new Error(`this broker has no harness called ${harness}`);
-  return entry.argv(spec, env);
+/** The argv for a harness, from its descriptor (the binary defaults to the harness's CLI name on PATH). */
+export function harnessArgv(harness: string, spec: Partial<HarnessLaunch>, env: { shell: string }): string[] {
+  const h = requireHarness(harness);
+  return h.argv({ bin: spec.bin ?? h.install?.bin ?? h.id, task: spec.task, command: spec.command, model: spec.model, resume: spec.resume ?? false, shell: env.shell });
 }

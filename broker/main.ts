@@ -15,7 +15,7 @@ import { PortPool } from "./port-pool";
 import { PtyRelay } from "./pty-relay";
 import { LocalRuntime } from "./runtimes/local-runtime";
 import Docker from "dockerode";
-import { HARNESS_REGISTRY } from "./harnesses";
+import { HARNESS_IDS } from "../lib/harnesses/registry";
 import { installAgentShim, type ShimInstall } from "./agent-shim";
 import { DockerRuntime } from "./runtimes/docker-runtime";
 import type { AgentRuntime } from "./runtimes/agent-runtime";
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   let credentials = readCredentials(config.dataDirPath);
   if (!credentials) {
     if (!config.joinToken) throw new StartupError("SCION_JOIN_TOKEN: required on the first start (ask an admin to register this broker)");
-    credentials = await joinHub(config.hubUrls, config.joinToken, { runtimes: [config.runtime], harnesses: Object.keys(HARNESS_REGISTRY) });
+    credentials = await joinHub(config.hubUrls, config.joinToken, { runtimes: [config.runtime], harnesses: [...HARNESS_IDS] });
     writeCredentials(config.dataDirPath, credentials);
     logger.info({ brokerId: credentials.brokerId }, "joined the hub");
   }

@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { pageQuery } from "../http/pagination";
+import { HARNESS_IDS } from "../harnesses/registry";
 
 export const PHASES = ["created", "provisioning", "cloning", "starting", "running", "stopping", "stopped", "error"] as const;
 export const ACTIVITIES = ["idle", "thinking", "executing", "waiting_for_input", "blocked", "completed", "limits_exceeded", "stalled", "offline"] as const;
 /** Activities only the hub sets (from missing heartbeats or activity); agents may not report them. */
 export const HUB_ONLY_ACTIVITIES = ["stalled", "offline"] as const;
-export const HARNESSES = ["shell", "generic", "claude", "gemini", "codex"] as const;
+export const HARNESSES = HARNESS_IDS;
 
 export const agentPhase = z.enum(PHASES);
 export const agentActivity = z.enum(ACTIVITIES);
@@ -16,6 +17,14 @@ const reportableActivity = z.enum(ACTIVITIES.filter((a) => !(HUB_ONLY_ACTIVITIES
 const envSchema = z
   .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, { error: "environment names are letters, digits and _" }), z.string().max(32_768))
   .refine((env) => Object.keys(env).length <= 100, { error: "at most 100 environment variables" });
+
+export const agentLimits = z
+  .object({
+    maxTurns: z.number().int().min(1).max(100_000).optional(),
+    maxDurationMinutes: z.number().int().min(1).max(7 * 24 * 60).optional(),
+  })
+  .strict();
+export type AgentLimits = z.output<typeof agentLimits>;
 
 const agentName = z
   .string()
@@ -33,6 +42,10 @@ const createAgentFields = z
     command: z.string().trim().min(1).max(4096).nullish(),
     task: z.string().max(65_536).nullish(),
     env: envSchema.default({}),
+    /** The model the harness uses (its default when absent). */
+    model: z.string().trim().min(1).max(200).regex(/^[A-Za-z0-9][A-Za-z0-9._:/@-]*$/, { error: "a model name is letters, digits and . _ : / @ -" }).nullish(),
+    templateId: z.uuid().nullish(),
+    limits: agentLimits.default({}),
     start: z.boolean().default(false),
   })
   .strict();
@@ -85,6 +98,10 @@ export const agentSchema = z.object({
   detail: z.string().nullable(),
   task: z.string().nullable(),
   harness: z.string(),
+  model: z.string().nullable(),
+  templateId: z.uuid().nullable(),
+  limits: agentLimits,
+  lastOutput: z.string().nullable(),
   createdBy: z.string(),
   ownerId: z.string(),
   ports: z.object({ A: z.number().optional(), B: z.number().optional() }),

@@ -1,0 +1,49 @@
+import type { HarnessDescriptor, HarnessConfigContext, HarnessConfigFile } from "./types";
+
+const HOOK_EVENTS = ["SessionStart", "SessionEnd", "UserPromptSubmit", "Stop", "SubagentStop", "PreToolUse", "PostToolUse", "Notification"] as const;
+
+/** Claude Code (`@anthropic-ai/claude-code`). */
+export const claude: HarnessDescriptor = {
+  id: "claude",
+  name: "Claude Code",
+  kind: "assistant",
+  install: { npm: "@anthropic-ai/claude-code", version: "2.1.332", bin: "claude" },
+  binEnv: "SCION_HARNESS_CLAUDE_BIN",
+  argv: ({ bin, task, model, resume }) => [
+    bin,
+    "--dangerously-skip-permissions",
+    ...(model ? ["--model", model] : []),
+    ...(resume ? ["--continue"] : task ? [task] : []),
+  ],
+  sessionDir: ".claude/projects",
+  interruptKey: "Escape",
+  configDir: ".claude",
+  instructionsFile: ".claude/CLAUDE.md",
+  systemPrompt: { flag: "--system-prompt" },
+  authTypes: [
+    { type: "api-key", label: "Anthropic API key", requiredEnv: ["ANTHROPIC_API_KEY"], requiredFiles: [] },
+    { type: "oauth-token", label: "Claude Code OAuth token", requiredEnv: ["CLAUDE_CODE_OAUTH_TOKEN"], requiredFiles: [] },
+    { type: "credentials-file", label: "Claude Code credentials file", requiredEnv: [], requiredFiles: [".claude/.credentials.json"] },
+  ],
+  modelChoice: "--model flag",
+  hooks: { dialect: "claude", events: ["session-start", "prompt-submit", "tool-start", "tool-end", "turn-end", "notification", "session-end"] },
+  configFiles: (ctx: HarnessConfigContext): HarnessConfigFile[] => {
+    const hook = [{ matcher: "*", hooks: [{ type: "command", command: ctx.hookCommand, timeout: 5 }] }];
+    const settings = {
+      permissions: { defaultMode: "bypassPermissions" },
+      env: { DISABLE_AUTOUPDATER: "1", DISABLE_TELEMETRY: "1", DISABLE_ERROR_REPORTING: "1", CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1", ...(ctx.model && { ANTHROPIC_MODEL: ctx.model }) },
+      hooks: Object.fromEntries(HOOK_EVENTS.map((e) => [e, hook])),
+    };
+    const state = {
+      hasCompletedOnboarding: true,
+      bypassPermissionsModeAccepted: true,
+      autoUpdates: false,
+      projects: { [ctx.workspace]: { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true } },
+    };
+    return [
+      { path: ".claude/settings.json", content: JSON.stringify(settings, null, 2) },
+      { path: ".claude.json", content: JSON.stringify(state, null, 2), mergeJson: true },
+      ...(ctx.instructions ? [{ path: ".claude/CLAUDE.md", content: ctx.instructions }] : []),
+    ];
+  },
+};

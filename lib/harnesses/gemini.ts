@@ -1,0 +1,46 @@
+import type { HarnessDescriptor, HarnessConfigContext, HarnessConfigFile } from "./types";
+
+const HOOK_EVENTS = ["SessionStart", "SessionEnd", "BeforeAgent", "AfterAgent", "BeforeTool", "AfterTool", "BeforeModel", "AfterModel", "Notification"] as const;
+
+/** Gemini CLI (`@google/gemini-cli`). */
+export const gemini: HarnessDescriptor = {
+  id: "gemini",
+  name: "Gemini CLI",
+  kind: "assistant",
+  install: { npm: "@google/gemini-cli", version: "0.61.0", bin: "gemini" },
+  binEnv: "SCION_HARNESS_GEMINI_BIN",
+  argv: ({ bin, task, model, resume }) => [
+    bin,
+    "--yolo",
+    ...(model ? ["--model", model] : []),
+    ...(resume ? ["--resume", "latest"] : task ? ["--prompt-interactive", task] : []),
+  ],
+  sessionDir: ".gemini/tmp",
+  interruptKey: "Escape",
+  configDir: ".gemini",
+  instructionsFile: ".gemini/GEMINI.md",
+  systemPrompt: { file: ".gemini/system_prompt.md" },
+  authTypes: [
+    { type: "gemini-api-key", label: "Gemini API key", requiredEnv: ["GEMINI_API_KEY"], requiredFiles: [] },
+    { type: "google-api-key", label: "Google API key", requiredEnv: ["GOOGLE_API_KEY"], requiredFiles: [] },
+    { type: "oauth-file", label: "Gemini OAuth credentials file", requiredEnv: [], requiredFiles: [".gemini/oauth_creds.json"] },
+  ],
+  modelChoice: "--model flag (settings model.name)",
+  hooks: { dialect: "gemini", events: ["session-start", "prompt-submit", "model-start", "model-end", "tool-start", "tool-end", "turn-end", "notification", "session-end"] },
+  configFiles: (ctx: HarnessConfigContext): HarnessConfigFile[] => {
+    const hook = [{ matcher: "*", hooks: [{ type: "command", command: ctx.hookCommand, timeout: 5000 }] }];
+    const settings = {
+      security: { auth: { selectedType: "gemini-api-key" }, folderTrust: { enabled: false } },
+      general: { disableAutoUpdate: true, disableUpdateNag: true },
+      privacy: { usageStatisticsEnabled: false },
+      telemetry: { enabled: false },
+      ...(ctx.model && { model: { name: ctx.model } }),
+      hooks: Object.fromEntries(HOOK_EVENTS.map((e) => [e, hook])),
+    };
+    return [
+      { path: ".gemini/settings.json", content: JSON.stringify(settings, null, 2) },
+      ...(ctx.instructions ? [{ path: ".gemini/GEMINI.md", content: ctx.instructions }] : []),
+      ...(ctx.systemPrompt ? [{ path: ".gemini/system_prompt.md", content: ctx.systemPrompt }] : []),
+    ];
+  },
+};
