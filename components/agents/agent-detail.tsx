@@ -6,6 +6,7 @@ import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import type { AgentHistoryEntry } from "@/lib/agents/list-agent-history";
 import type { AgentJson } from "@/lib/agents/schemas";
+import { findHarness } from "@/lib/harnesses/registry";
 import type { MessageJson } from "@/lib/messages/schemas";
 import { RelativeTime } from "../ui/relative-time";
 import { StatusBadge } from "../ui/status-badge";
@@ -23,7 +24,8 @@ interface ResetAuthResult {
 }
 
 /**
- * One agent: header with state and actions (Reset Auth while running), current state, ports
+ * One agent: header with state and actions (Reset Auth while running; Interrupt and Restart fresh
+ * for a running assistant), current state with model, limits and turns, its last output, ports
  * and URLs, phase/activity history and messages. Server-rendered first, then live.
  */
 export function AgentDetail({ initial, history, messages, projectName, brokerName }: { initial: AgentJson; history: AgentHistoryEntry[]; messages: MessageJson[]; projectName: string; brokerName: string | null }) {
@@ -43,6 +45,20 @@ export function AgentDetail({ initial, history, messages, projectName, brokerNam
     onError: (err) => toast(`Reset auth failed: ${(err as Error).message}`, "error"),
     onSettled: () => queryClient.invalidateQueries({ queryKey: agentKeys.all }),
   });
+  const lifecycle = useMutation({
+    mutationFn: async (kind: "interrupt" | "restart-fresh") =>
+      kind === "interrupt"
+        ? api<{ agent: AgentJson }>(`/api/v1/agents/${id}/interrupt`, { method: "POST" })
+        : api<{ agent: AgentJson }>(`/api/v1/agents/${id}/restart`, { method: "POST", json: { fresh: true } }),
+    onSuccess: (res, kind) => {
+      if (kind === "interrupt") toast(`Interrupted ${agent.name}'s current turn.`, "success");
+      else toast(res.status === 202 ? `${agent.name} is restarting with a new conversation.` : `Restarted ${agent.name} with a new conversation.`, res.status === 202 ? "info" : "success");
+    },
+    onError: (err, kind) => toast(`Could not ${kind === "interrupt" ? "interrupt" : "restart"} ${agent.name}: ${(err as Error).message}`, "error"),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: agentKeys.all }),
+  });
+  const assistant = findHarness(agent.harness)?.kind === "assistant";
+  const limits = [agent.limits.maxTurns && `${agent.limits.maxTurns} turns`, agent.limits.maxDurationMinutes && `${agent.limits.maxDurationMinutes} minutes`].filter(Boolean).join(", ");
   const ports = Object.entries(agent.ports).sort();
   return (
     <div className="flex flex-col gap-6">
@@ -55,6 +71,16 @@ export function AgentDetail({ initial, history, messages, projectName, brokerNam
         <h1 className="text-xl font-semibold">{agent.name}</h1>
         <StatusBadge status={agentStatus(agent)} />
         <div className="ml-auto flex items-center gap-2">
+          {agent.phase === "running" && assistant && (
+            <>
+              <button type="button" className="btn-secondary" disabled={lifecycle.isPending} onClick={() => lifecycle.mutate("interrupt")}>
+                Interrupt
+              </button>
+              <button type="button" className="btn-secondary" disabled={lifecycle.isPending} onClick={() => lifecycle.mutate("restart-fresh")} title="Restart without resuming the previous conversation">
+                Restart fresh
+              </button>
+            </>
+          )}
           {agent.phase === "running" && (
             <button type="button" className="btn-secondary" disabled={resetAuth.isPending} onClick={() => resetAuth.mutate()}>
               {resetAuth.isPending ? "Resetting…" : "Reset Auth"}
@@ -83,7 +109,28 @@ export function AgentDetail({ initial, history, messages, projectName, brokerNam
             <dt className="text-zinc-600 dark:text-zinc-400">Broker</dt>
             <dd>{brokerName ?? "Automatic"}</dd>
             <dt className="text-zinc-600 dark:text-zinc-400">Harness</dt>
-            <dd>{agent.harness}</dd>
+            <dd>{findHarness(agent.harness)?.name ?? agent.harness}</dd>
+            {(assistant || agent.model) && (
+              <>
+                <dt className="text-zinc-600 dark:text-zinc-400">Model</dt>
+                <dd className={agent.model ? "font-mono" : undefined}>{agent.model ?? "The harness's default"}</dd>
+              </>
+            )}
+            {(limits || agent.turnCount > 0) && (
+              <>
+                <dt className="text-zinc-600 dark:text-zinc-400">Turns</dt>
+                <dd>
+                  {agent.turnCount}
+                  {agent.limits.maxTurns ? ` of ${agent.limits.maxTurns}` : ""}
+                </dd>
+              </>
+            )}
+            {limits && (
+              <>
+                <dt className="text-zinc-600 dark:text-zinc-400">Limits</dt>
+                <dd>{limits}</dd>
+              </>
+            )}
             <dt className="text-zinc-600 dark:text-zinc-400">Last seen</dt>
             <dd>
               <RelativeTime iso={agent.lastSeen} />
@@ -120,6 +167,17 @@ export function AgentDetail({ initial, history, messages, projectName, brokerNam
           )}
         </section>
       </div>
+      {agent.lastOutput && (
+        <section className="card p-4" aria-labelledby="last-output-heading">
+          <h2 id="last-output-heading" className="text-sm font-semibold">
+            Last output
+          </h2>
+          {/* Focusable so a keyboard can scroll a long answer. */}
+          <div tabIndex={0} data-last-output className="mt-3 max-h-80 overflow-auto whitespace-pre-wrap break-words rounded-md bg-zinc-50 p-3 text-sm dark:bg-zinc-800/60">
+            {agent.lastOutput}
+          </div>
+        </section>
+      )}
       <Messages agentId={id} initial={messages} running={agent.phase === "running"} />
       <section className="card p-4" aria-labelledby="history-heading">
         <h2 id="history-heading" className="text-sm font-semibold">

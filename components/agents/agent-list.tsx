@@ -188,6 +188,7 @@ export function AgentList({ initial, projects, brokers }: { initial: AgentPage; 
                     </td>
                     <td className="max-w-xs px-3 py-2 text-zinc-700 dark:text-zinc-300">
                       <span className="line-clamp-2">{agent.task ?? "—"}</span>
+                      <LastOutputLine text={agent.lastOutput} />
                     </td>
                     <td className="whitespace-nowrap px-3 py-2 text-zinc-600 dark:text-zinc-400">
                       <RelativeTime iso={agent.updatedAt} />
@@ -215,6 +216,7 @@ export function AgentList({ initial, projects, brokers }: { initial: AgentPage; 
                   {projectNames.get(agent.projectId) ?? "—"} · {agent.brokerId ? (brokerNames.get(agent.brokerId) ?? "—") : "Automatic"} · <RelativeTime iso={agent.updatedAt} />
                 </p>
                 <p className="line-clamp-2 min-h-10 text-sm text-zinc-700 dark:text-zinc-300">{agent.task ?? "No task"}</p>
+                <LastOutputLine text={agent.lastOutput} />
                 <AgentActions agent={agent} />
               </li>
             ))}
@@ -235,6 +237,18 @@ export function AgentList({ initial, projects, brokers }: { initial: AgentPage; 
       )}
       <CreateAgentDialog open={creating} onClose={() => setCreating(false)} projects={projects} brokers={brokers} />
     </section>
+  );
+}
+
+/** The agent's last answer, on one line with an ellipsis (the agent page shows all of it). */
+function LastOutputLine({ text }: { text: string | null }) {
+  if (!text) return null;
+  const line = text.replace(/\s+/g, " ").trim();
+  return (
+    <span data-last-output className="mt-0.5 block max-w-xs truncate text-xs text-zinc-600 dark:text-zinc-400" title={line}>
+      <span className="sr-only">Last output: </span>
+      {line}
+    </span>
   );
 }
 

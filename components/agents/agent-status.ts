@@ -33,7 +33,9 @@ const ACTIVITIES: Record<string, StatusDisplay> = {
   offline: { label: "Offline", tone: "grey", pulse: false },
 };
 
-export function agentStatus(agent: { phase: string; activity: string | null }): StatusDisplay {
+/** A running agent's activity, with the tool it runs ("Running Bash") when its harness said which. */
+export function agentStatus(agent: { phase: string; activity: string | null; detail?: string | null }): StatusDisplay {
+  if (agent.phase === "running" && agent.activity === "executing" && agent.detail?.trim()) return { ...ACTIVITIES.executing!, label: `Running ${toolName(agent.detail)}` };
   if (agent.phase === "running" && agent.activity && ACTIVITIES[agent.activity]) return ACTIVITIES[agent.activity]!;
   return PHASES[agent.phase] ?? { label: humanize(agent.phase), tone: "grey", pulse: false };
 }
@@ -44,6 +46,12 @@ export function phaseLabel(phase: string): string {
 
 export function activityLabel(activity: string): string {
   return ACTIVITIES[activity]?.label ?? humanize(activity);
+}
+
+/** The detail of `executing` is the tool's name; a long one is cut so the badge stays a badge. */
+function toolName(detail: string): string {
+  const name = detail.trim().split("\n")[0]!;
+  return name.length > 32 ? `${name.slice(0, 31)}…` : name;
 }
 
 function humanize(value: string): string {

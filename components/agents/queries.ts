@@ -9,6 +9,8 @@ export const agentKeys = {
   messages: (id: string) => ["messages", id] as const,
 };
 
+export const harnessKeys = { all: ["harnesses"] as const };
+
 export interface AgentPage {
   items: AgentJson[];
   nextCursor: string | null;

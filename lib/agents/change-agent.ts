@@ -16,6 +16,7 @@ export interface AgentChange {
   urls?: Record<string, string>;
   lastActivityAt?: Date;
   startedAt?: Date;
+  turnCount?: number;
 }
 
 export interface ChangeResult {

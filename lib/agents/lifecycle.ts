@@ -19,6 +19,11 @@ export const LIFECYCLE_IDLE_WAIT_MS = 30_000;
 const BROKER_START_TIMEOUT_MS = 5 * 60_000;
 const BROKER_STOP_TIMEOUT_MS = 30_000;
 
+export interface StartOptions {
+  /** Start a new conversation instead of resuming the harness's previous one. */
+  fresh?: boolean;
+}
+
 export interface LifecycleOutcome {
   /** 200 once the agent reached the target phase; 202 while it is still on its way. */
   status: 200 | 202;
@@ -31,9 +36,10 @@ export interface LifecycleOutcome {
  * both dispatch), mints its token and asks the broker to start it under the shim. The broker
  * answers with the ports it allocated; the shim then reports `starting` and `running`. The call
  * waits for a settled phase with a rolling timeout. A broker that refuses leaves the agent in
- * `error` with the reason.
+ * `error` with the reason. The harness resumes its previous conversation unless `fresh`; each
+ * start counts turns (limits.maxTurns) from zero.
  */
-export async function startAgent(runtime: HubRuntime, agent: Agent, actor: string, idleWaitMs = LIFECYCLE_IDLE_WAIT_MS): Promise<LifecycleOutcome> {
+export async function startAgent(runtime: HubRuntime, agent: Agent, actor: string, idleWaitMs = LIFECYCLE_IDLE_WAIT_MS, options: StartOptions = {}): Promise<LifecycleOutcome> {
   const { prisma, events } = runtime;
   if (agent.phase === "running") return { status: 200, agent: toAgentJson(agent) };
   if (agent.phase === "stopping") throw new ApiError("conflict", "The agent is stopping; start it again once it has stopped.");
@@ -45,7 +51,7 @@ export async function startAgent(runtime: HubRuntime, agent: Agent, actor: strin
 
   const waiter = waitForAgent(events, agent.id, isSettled, idleWaitMs);
   const claimed = await changeAgent(prisma, events, agent.id, actor, (a) =>
-    AT_REST.includes(a.phase) ? { phase: "provisioning", activity: null, previousActivity: null, detail: null, brokerId } : null,
+    AT_REST.includes(a.phase) ? { phase: "provisioning", activity: null, previousActivity: null, detail: null, brokerId, turnCount: 0 } : null,
   ).catch((err: unknown) => {
     waiter.cancel();
     throw err;
@@ -65,7 +71,18 @@ export async function startAgent(runtime: HubRuntime, agent: Agent, actor: strin
       brokerId,
       agentId: agent.id,
       op: "agent.start",
-      args: { agentId: agent.id, harness: agent.harness, command: agent.command, task: agent.task, env: openAgentEnv(runtime.sessionSecret, agent), gitRemote: project.gitRemote, allowPrivateRemote: runtime.config.allowPrivateGitRemotes, token },
+      args: {
+        agentId: agent.id,
+        harness: agent.harness,
+        command: agent.command,
+        task: agent.task,
+        model: agent.model,
+        resume: !options.fresh,
+        env: openAgentEnv(runtime.sessionSecret, agent),
+        gitRemote: project.gitRemote,
+        allowPrivateRemote: runtime.config.allowPrivateGitRemotes,
+        token,
+      },
       timeoutMs: BROKER_START_TIMEOUT_MS,
       actor,
     })) as typeof started;
@@ -125,10 +142,10 @@ async function retireAgentTokens(prisma: HubRuntime["prisma"], agentId: string):
   await prisma.agent.updateMany({ where: { id: agentId }, data: { tokenVersion: { increment: 1 } } });
 }
 
-/** A real restart: the session ends (ports released) and a new one starts (ports allocated). */
-export async function restartAgent(runtime: HubRuntime, agent: Agent, actor: string, idleWaitMs = LIFECYCLE_IDLE_WAIT_MS): Promise<LifecycleOutcome> {
+/** A real restart: the session ends (ports released) and a new one starts (ports allocated), resuming the conversation unless `fresh`. */
+export async function restartAgent(runtime: HubRuntime, agent: Agent, actor: string, idleWaitMs = LIFECYCLE_IDLE_WAIT_MS, options: StartOptions = {}): Promise<LifecycleOutcome> {
   await stopAgent(runtime, agent, actor);
-  return startAgent(runtime, await runtime.prisma.agent.findUniqueOrThrow({ where: { id: agent.id } }), actor, idleWaitMs);
+  return startAgent(runtime, await runtime.prisma.agent.findUniqueOrThrow({ where: { id: agent.id } }), actor, idleWaitMs, options);
 }
 
 function isSettled(agent: AgentJson): boolean {

@@ -62,6 +62,9 @@ export const updateAgentBody = z
   .strict()
   .refine((b) => Object.keys(b).length > 0, { error: "give at least one field to change" });
 
+/** POST /agents/{id}/restart: an empty body resumes the harness's conversation; `fresh` starts a new one. */
+export const restartAgentBody = z.object({ fresh: z.boolean().optional() }).strict().optional();
+
 export const listAgentsQuery = pageQuery.extend({
   projectId: z.uuid().optional(),
   brokerId: z.uuid().optional(),
@@ -102,6 +105,8 @@ export const agentSchema = z.object({
   templateId: z.uuid().nullable(),
   limits: agentLimits,
   lastOutput: z.string().nullable(),
+  /** Turns since the last start (counted from the harness's prompt-submit hook). */
+  turnCount: z.number().int(),
   createdBy: z.string(),
   ownerId: z.string(),
   ports: z.object({ A: z.number().optional(), B: z.number().optional() }),

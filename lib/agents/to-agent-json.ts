@@ -17,6 +17,7 @@ export function toAgentJson(a: Agent): AgentJson {
     templateId: a.templateId,
     limits: (a.limits ?? {}) as AgentJson["limits"],
     lastOutput: a.lastOutput,
+    turnCount: a.turnCount,
     createdBy: a.createdBy,
     ownerId: a.ownerId,
     ports: (a.ports ?? {}) as AgentJson["ports"],

@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { agentSchema, agentStatusBody, createAgentBody, createProjectAgentBody, listAgentsQuery, updateAgentBody } from "../agents/schemas";
+import { agentSchema, agentStatusBody, createAgentBody, createProjectAgentBody, listAgentsQuery, restartAgentBody, updateAgentBody } from "../agents/schemas";
 import { brokerSchema, joinBrokerBody, listBrokersQuery, registerBrokerBody } from "../brokers/schemas";
+import { harnessSchema } from "../harnesses/list-harnesses";
 import type { RouteAccess } from "../http/api-route";
 import { listRunsQuery } from "../maintenance/list-runs";
 import { listMessagesQuery, sendMessageBody } from "../messages/schemas";
@@ -64,7 +65,16 @@ export const API_ROUTES: ApiRouteSpec[] = [
   { method: "DELETE", path: "/api/v1/agents/{id}", summary: "Delete an agent (owner or admin)", access: "user", status: 204 },
   { method: "POST", path: "/api/v1/agents/{id}/start", summary: "Start an agent on its broker", access: "user", response: z.object({ agent: agentSchema }) },
   { method: "POST", path: "/api/v1/agents/{id}/stop", summary: "Stop an agent", access: "user", response: z.object({ agent: agentSchema }) },
-  { method: "POST", path: "/api/v1/agents/{id}/restart", summary: "Restart an agent", access: "user", response: z.object({ agent: agentSchema }) },
+  {
+    method: "POST",
+    path: "/api/v1/agents/{id}/restart",
+    summary: "Restart an agent (resumes its conversation unless fresh)",
+    access: "user",
+    body: restartAgentBody,
+    response: z.object({ agent: agentSchema }),
+  },
+  { method: "POST", path: "/api/v1/agents/{id}/interrupt", summary: "Interrupt a running agent's current turn (owner or admin)", access: "user", response: z.object({ agent: agentSchema }) },
+  { method: "GET", path: "/api/v1/harnesses", summary: "Harnesses, their auth types and availability per broker", access: "user", response: z.object({ items: z.array(harnessSchema) }) },
   {
     method: "POST",
     path: "/api/v1/agents/{id}/reset-auth",

@@ -4,6 +4,7 @@ import { principalId, type Principal } from "../auth/principal";
 import type { Agent } from "../db/generated/client";
 import type { HubRuntime } from "../runtime/hub-runtime";
 import { routeFor } from "../dispatch/route-to-broker";
+import { sendInterrupt } from "../agents/interrupt-agent";
 import { deliverMessage } from "./deliver-message";
 import { toMessageJson } from "./list-messages";
 import type { MessageJson, sendMessageBody } from "./schemas";
@@ -13,6 +14,8 @@ import type { MessageJson, sendMessageBody } from "./schemas";
  * event, announces it, and types it into the agent's session when the agent runs on a broker
  * this replica holds: 201 when it was dispatched now, 202 when it waits (`pending`): for the
  * agent to run (the start delivers it), or for the replica holding the broker (nudged now).
+ * With `interrupt`, a running agent's current turn is interrupted first; if that fails, nothing
+ * is recorded. A queued message has no turn to interrupt.
  */
 export async function sendMessage(
   runtime: HubRuntime,
@@ -22,9 +25,11 @@ export async function sendMessage(
   requestId?: string,
 ): Promise<{ status: 201 | 202; message: MessageJson }> {
   const sender = principalId(principal);
+  const interrupt = body.interrupt === true && agent.phase === "running" && agent.brokerId !== null;
+  if (interrupt) await sendInterrupt(runtime, agent, sender);
   const created = await runtime.prisma.$transaction(async (tx) => {
     const message = await tx.message.create({ data: { agentId: agent.id, channel: body.channel, threadId: body.threadId ?? null, sender, body: body.body } });
-    await recordAudit(tx, { principal: sender, action: "message.create", targetType: "agent", targetId: agent.id, details: { messageId: message.id, channel: body.channel }, requestId });
+    await recordAudit(tx, { principal: sender, action: "message.create", targetType: "agent", targetId: agent.id, details: { messageId: message.id, channel: body.channel, ...(interrupt && { interrupted: true }) }, requestId });
     return message;
   });
   await runtime.events.publish({ subject: `message.${agent.id}.created`, data: { ...toMessageJson(created), ownerId: agent.ownerId } });

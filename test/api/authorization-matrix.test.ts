@@ -62,6 +62,8 @@ const MATRIX: Record<string, Row> = {
   "POST /api/v1/agents/{id}/start": OWNER_OR_ADMIN,
   "POST /api/v1/agents/{id}/stop": OWNER_OR_ADMIN,
   "POST /api/v1/agents/{id}/restart": OWNER_OR_ADMIN,
+  "POST /api/v1/agents/{id}/interrupt": OWNER_OR_ADMIN,
+  "GET /api/v1/harnesses": PEOPLE,
   "POST /api/v1/agents/{id}/reset-auth": OWNER_OR_ADMIN,
   "GET /api/v1/agents/{id}/messages": OWNER_ADMIN_OR_SELF,
   "GET /api/v1/agents/{id}/history": OWNER_ADMIN_OR_SELF,
