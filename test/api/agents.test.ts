@@ -50,6 +50,7 @@ describe("agents", () => {
       templateId: null,
       limits: {},
       lastOutput: null,
+      turnCount: 0,
       createdBy: `user:${alice.user.id}`,
       ownerId: `user:${alice.user.id}`,
       ports: {},
