@@ -48,7 +48,8 @@ export interface HarnessInstallerOptions {
  * Once: concurrent first uses in this process share one promise, and a lock directory keeps two
  * brokers sharing the directory from installing the same package at once. Atomic: npm writes
  * into a scratch prefix that is renamed into place only after `<bin> --version` answered, so a
- * failed install leaves nothing behind. SCION_HARNESS_<ID>_BIN names an existing binary instead.
+ * failed install leaves nothing behind. Only the CLI's own install scripts run (as root: its
+ * dependencies' never do). SCION_HARNESS_<ID>_BIN names an existing binary instead.
  */
 export class HarnessInstaller {
   private readonly inFlight = new Map<string, Promise<ResolvedHarness>>();
@@ -142,6 +143,7 @@ export class HarnessInstaller {
           const e = err as { killed?: boolean; stderr?: string; message: string };
           throw new Error(e.killed ? `npm did not finish within ${timeout / 1000} s` : npmReason(e.stderr) || e.message);
         }
+        await this.runOwnScripts(path.join(tmp, "node_modules", npm), timeout);
         const binary = path.join(tmp, "node_modules", ".bin", bin);
         if (!usable(binary)) throw new Error(`the package has no ${bin} command`);
         const cliVer = await cliVersion(binary).catch((err: Error) => {
@@ -159,6 +161,23 @@ export class HarnessInstaller {
       return this.installed(h)!;
     } finally {
       release();
+    }
+  }
+
+  /**
+   * The CLI's own install scripts (Claude Code's postinstall puts its native binary in place),
+   * run explicitly: npm ran no install script, so none of its dependencies' ran.
+   */
+  private async runOwnScripts(pkgDir: string, timeout: number): Promise<void> {
+    const { scripts = {} } = JSON.parse(fs.readFileSync(path.join(pkgDir, "package.json"), "utf8")) as { scripts?: Record<string, string> };
+    for (const script of ["preinstall", "install", "postinstall"]) {
+      if (!scripts[script]) continue;
+      try {
+        await run(this.opts.npm ?? "npm", ["run", "--silent", script], { cwd: pkgDir, env: this.opts.npmEnv ?? process.env, timeout, killSignal: "SIGKILL", maxBuffer: 16 * 1024 * 1024 });
+      } catch (err) {
+        const e = err as { stderr?: string; stdout?: string; message: string };
+        throw new Error(`its ${script} script failed: ${(e.stderr || e.stdout || e.message).trim().split("\n").slice(-3).join(" ").slice(0, 400)}`);
+      }
     }
   }
 

@@ -21,7 +21,9 @@ echo "installing the harness CLIs…"
 (cd "$ROOT" && node --import tsx docker/agent-image/harness-packages.ts) | while read -r spec bin; do
   prefix="$ROOTFS/opt/scion/harnesses/$bin"
   mkdir -p "$prefix"
-  npm install --prefix "$prefix" --no-audit --no-fund --no-save --ignore-scripts --loglevel=error "$spec" >/dev/null
+  npm install --prefix "$prefix" --no-audit --no-fund --no-save --ignore-scripts --loglevel=error "$spec" >/dev/null </dev/null
+  # Only the CLI's own install script (Claude Code's puts its native binary in place).
+  (cd "$prefix/node_modules/${spec%@*}" && npm run --if-present --silent postinstall </dev/null)
   ln -sf "/opt/scion/harnesses/$bin/node_modules/.bin/$bin" "$ROOTFS/usr/local/bin/$bin"
 done
 chmod -R a+rX "$ROOTFS/opt/scion"

@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { HarnessInstaller } from "../../broker/harness-install";
+import { claude } from "../../lib/harnesses/claude";
 import { gemini } from "../../lib/harnesses/gemini";
 import type { HarnessDescriptor } from "../../lib/harnesses/types";
 
@@ -44,7 +45,7 @@ describe("installing harness CLIs on first use", () => {
     expect(one.status(gemini)).toEqual({ id: "gemini", available: true, version: "0.61.0", installed: true });
 
     // An agent is another user: it runs what root installed.
-    const version = execFileSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--", results[0]!.bin, "--version"], { env: { PATH: process.env.PATH, HOME: "/tmp" }, encoding: "utf8" });
+    const version = execFileSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--", results[0]!.bin, "--version"], { env: { ...process.env, HOME: "/tmp" }, encoding: "utf8" });
     expect(version.trim()).toBe("0.61.0");
 
     // Later uses (a new broker process) find it installed: no npm at all.
@@ -52,6 +53,16 @@ describe("installing harness CLIs on first use", () => {
     expect(again.bin).toBe(results[0]!.bin);
     expect(runs()).toBe(1);
     expect(details).toHaveLength(3);
+  }, 240_000);
+
+  it("installs Claude Code with its own install script (its native binary), and only that package's", async () => {
+    const dir = path.join(scratch, "claude");
+    const installer = new HarnessInstaller({ dir, npmEnv: offlineNpm });
+    const resolved = await installer.resolve(claude);
+    expect(resolved.version).toBe("2.1.332");
+    const version = execFileSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--", resolved.bin, "--version"], { env: { ...process.env, HOME: "/tmp" }, encoding: "utf8" });
+    expect(version).toContain("2.1.332 (Claude Code)");
+    fs.rmSync(dir, { recursive: true, force: true });
   }, 240_000);
 
   it("a failed install leaves nothing behind and says what failed", async () => {
