@@ -243,9 +243,9 @@ function npmReason(stderr: string | undefined): string {
   const lines = (stderr ?? "")
     .split("\n")
     .filter((l) => /^npm (error|ERR!)/.test(l))
-    .map((l) => l.replace(/^npm (error|ERR!)\s*/, "").trim())
-    .filter((l) => l && !/^A complete log of this run|^\s*$|\/_logs\//.test(l));
-  return lines.slice(0, 4).join("; ").slice(0, 500);
+    .map((l) => l.replace(/^npm (error|ERR!)\s*/, "").replace(/^(notarget|network|enotcached|404)\s+/i, "").trim())
+    .filter((l) => l && !/^(code|syscall|errno|path)\s|^A complete log of this run|\/_logs\/|^In most cases/.test(l));
+  return lines.slice(0, 2).join("; ").slice(0, 500);
 }
 
 /** Directories 0755, files readable by all (and runnable by all when runnable by the owner). */

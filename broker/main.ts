@@ -102,19 +102,24 @@ async function localRuntime(config: BrokerConfig, shim: ShimInstall, logger: Log
       "agents run as this broker's own user (it is not root and cannot switch users): each agent can read what this user can, including the broker's data directory and other agents' workspaces; run the broker as root, or use SCION_RUNTIME=docker, to isolate agents",
     );
   } else {
-    for (const [name, target] of [["SCION_DATA_DIR", config.dataDirPath], ["SCION_HARNESS_DIR", config.harnessDirPath]] as const) {
-      for (let dir = path.dirname(target); ; dir = path.dirname(dir)) {
-        const mode = fs.statSync(dir, { throwIfNoEntry: false })?.mode;
-        if (mode !== undefined && (mode & 0o001) === 0) {
-          throw new StartupError(`${name}: agents run as users of their own and cannot pass through ${dir} (mode ${(mode & 0o777).toString(8)}); choose a directory whose parents others may traverse (e.g. under /var/lib) or chmod o+x ${dir}`);
-        }
-        if (dir === path.dirname(dir)) break;
-      }
-    }
+    requireTraversable("SCION_DATA_DIR", config.dataDirPath);
     fs.chmodSync(config.dataDirPath, 0o711);
+    // Agents run the harness CLIs installed there.
+    requireTraversable("SCION_HARNESS_DIR", config.harnessDirPath);
     await users.reapOrphans();
   }
   return new LocalRuntime(config.dataDirPath, shim, { users, logger });
+}
+
+/** Agents (other users) must pass through every existing parent of `target`. */
+function requireTraversable(name: string, target: string): void {
+  for (let dir = path.dirname(target); ; dir = path.dirname(dir)) {
+    const mode = fs.statSync(dir, { throwIfNoEntry: false })?.mode;
+    if (mode !== undefined && (mode & 0o001) === 0) {
+      throw new StartupError(`${name}: agents run as users of their own and cannot pass through ${dir} (mode ${(mode & 0o777).toString(8)}); choose a directory whose parents others may traverse (e.g. under /var/lib) or chmod o+x ${dir}`);
+    }
+    if (dir === path.dirname(dir)) break;
+  }
 }
 
 /** The docker runtime on the configured engine, checked before the broker says it is ready. */
