@@ -4,6 +4,10 @@ import path from "node:path";
 import { z } from "zod";
 import { ChannelRequestError, type RequestHandler } from "../lib/brokers/channel/channel-peer";
 import type { Logger } from "../lib/log/create-logger";
+import { findHarness } from "../lib/harnesses/registry";
+import type { HarnessDescriptor } from "../lib/harnesses/types";
+import { writeCredentialFiles, safeHomePath, writeHarnessConfig } from "./harness-config";
+import type { HarnessInstaller } from "./harness-install";
 import { harnessArgv } from "./harnesses";
 import type { PtyRelay } from "./pty-relay";
 import { PortPool, PortPoolExhaustedError, portEnvironment, type PortAllocation } from "./port-pool";
@@ -12,6 +16,22 @@ import type { AgentRuntime } from "./runtimes/agent-runtime";
 const agentId = z.uuid();
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/);
 const token = z.string().min(20).max(4096);
+const credentials = z
+  .object({
+    env: z.record(envName, z.string().max(65_536)).default({}),
+    files: z
+      .array(
+        z
+          .object({
+            path: z.string().refine(safeHomePath, { error: "must be a path relative to HOME, without .." }),
+            value: z.string().max(1024 * 1024),
+          })
+          .strict(),
+      )
+      .max(64)
+      .default([]),
+  })
+  .strict();
 const schemas = {
   "agent.start": z
     .object({
@@ -25,12 +45,19 @@ const schemas = {
       allowPrivateRemote: z.boolean().optional(),
       /** The agent's own token; without one the harness runs without the shim. */
       token: token.optional(),
+      model: z.string().trim().min(1).max(200).nullish(),
+      /** Continue the previous conversation, when the harness has one in HOME. */
+      resume: z.boolean().optional(),
+      /** The agent's secrets: env entries join its environment, files are written into HOME. */
+      credentials: credentials.optional(),
+      instructions: z.string().max(256 * 1024).nullish(),
     })
     .strict(),
   "agent.stop": z.object({ agentId }).strict(),
   "agent.delete": z.object({ agentId }).strict(),
   "agent.message": z.object({ agentId, text: z.string().min(1).max(65_536) }).strict(),
   "agent.reset-auth": z.object({ agentId, token }).strict(),
+  "agent.interrupt": z.object({ agentId, harness: z.string().min(1).max(32) }).strict(),
 } as const;
 
 /** Names the broker sets for every agent; an agent's own env cannot override them. */
@@ -57,6 +84,8 @@ export interface AgentOperationsOptions {
   emit?: (name: string, data: unknown) => void;
   /** Browser terminals; without it `pty.open` is unsupported. */
   pty?: PtyRelay;
+  /** Installs harness CLIs on first use (runtimes that install them); without it they run from PATH. */
+  installer?: HarnessInstaller;
 }
 
 /**
@@ -66,7 +95,7 @@ export interface AgentOperationsOptions {
  * the start fails; stop and delete release them. Holdings are saved in `<data dir>/ports.json`,
  * so a broker restart does not hand out ports that running agents still use.
  */
-export function createAgentOperations({ runtime, ports, dataDir, logger, hubUrl, hubUrls, emit, pty }: AgentOperationsOptions): AgentOperations {
+export function createAgentOperations({ runtime, ports, dataDir, logger, hubUrl, hubUrls, emit, pty, installer }: AgentOperationsOptions): AgentOperations {
   const file = path.join(dataDir, "ports.json");
   const save = () => {
     const tmp = `${file}.tmp-${process.pid}`;
@@ -82,16 +111,38 @@ export function createAgentOperations({ runtime, ports, dataDir, logger, hubUrl,
     return {};
   };
 
+  /** The harness's binary and its directory: installed on first use here, or from the agent image's PATH. */
+  const binaryOf = async (h: HarnessDescriptor, agentId: string): Promise<{ bin?: string; binDir?: string }> => {
+    if (!h.install && !h.binEnv) return {};
+    if (!runtime.installsHarnesses || !installer) return { bin: h.install?.bin ?? h.id };
+    try {
+      return await installer.resolve(h, (detail) => emit?.("agent.detail", { agentId, detail }));
+    } catch (err) {
+      throw new ChannelRequestError("start_failed", (err as Error).message);
+    }
+  };
+
+  /** A conversation to resume exists: the descriptor's session directory in HOME is not empty. */
+  const hasSession = (h: HarnessDescriptor, agentId: string): boolean => {
+    if (!h.sessionDir) return false;
+    try {
+      return fs.readdirSync(path.join(runtime.homeOf(agentId), h.sessionDir)).length > 0;
+    } catch {
+      return false;
+    }
+  };
+
+  // The args carry the agent's secrets: nothing here logs them, or puts them in an error.
   const start = async (args: z.output<(typeof schemas)["agent.start"]>): Promise<unknown> => {
     if (await runtime.isRunning(args.agentId)) return { ...ports.describe(ports.snapshot()[args.agentId] ?? []), alreadyRunning: true };
-    let argv: string[];
-    try {
-      argv = harnessArgv(args.harness, args, { shell: defaultShell() });
-    } catch (err) {
-      throw new ChannelRequestError("validation_error", (err as Error).message);
-    }
+    const h = findHarness(args.harness);
+    if (!h) throw new ChannelRequestError("validation_error", `this broker has no harness called ${args.harness}`);
+    if (h.kind === "command" && !args.command) throw new ChannelRequestError("validation_error", "the generic harness needs a command");
     const hub = args.token ? hubUrl?.() : undefined;
     if (args.token && !hub) throw new ChannelRequestError("broker_unavailable", "the broker is not connected to a hub");
+    const binary = await binaryOf(h, args.agentId);
+    let argv: string[];
+    let resume = false;
     try {
       await runtime.prepare(args.agentId);
       if (args.token) await runtime.writeToken(args.agentId, args.token);
@@ -101,6 +152,17 @@ export function createAgentOperations({ runtime, ports, dataDir, logger, hubUrl,
           onCloning: () => emit?.("agent.phase", { agentId: args.agentId, phase: "cloning" }),
         });
       }
+      const view = runtime.harnessView(args.agentId);
+      const owner = runtime.fileOwner(args.agentId);
+      const hookCommand = h.hooks ? view.hookCommand(h.hooks.dialect) : null;
+      if (h.configFiles && hookCommand) {
+        writeHarnessConfig(runtime.homeOf(args.agentId), h.configFiles({ home: view.home, workspace: view.workspace, hookCommand, model: args.model ?? null, instructions: args.instructions ?? null }), owner);
+      } else if (h.instructionsFile && args.instructions) {
+        writeHarnessConfig(runtime.homeOf(args.agentId), [{ path: h.instructionsFile, content: args.instructions }], owner);
+      }
+      if (args.credentials?.files.length) writeCredentialFiles(runtime.homeOf(args.agentId), args.credentials.files, owner);
+      resume = args.resume === true && hasSession(h, args.agentId);
+      argv = harnessArgv(args.harness, { bin: binary.bin, task: args.task, command: args.command, model: args.model, resume }, { shell: defaultShell() });
     } catch (err) {
       throw new ChannelRequestError("start_failed", (err as Error).message);
     }
@@ -114,17 +176,22 @@ export function createAgentOperations({ runtime, ports, dataDir, logger, hubUrl,
       throw err;
     }
     const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(args.env)) if (!RESERVED.test(k)) env[k] = v;
+    const refused: string[] = [];
+    for (const [k, v] of [...Object.entries(args.env), ...Object.entries(args.credentials?.env ?? {})]) {
+      if (RESERVED.test(k)) refused.push(k);
+      else env[k] = v;
+    }
+    if (refused.length) logger.warn({ agentId: args.agentId, names: refused }, "ignored environment variables with reserved names");
     Object.assign(env, portEnvironment(allocation), { SCION_AGENT_LOG: path.join(path.dirname(runtime.tokenFileOf(args.agentId)), "shim.log") }, hubUrls?.length ? { SCION_HUB_URLS: hubUrls.join(",") } : {});
     try {
-      await runtime.start({ agentId: args.agentId, argv, env, ...(hub && { shim: { hubUrl: hub } }) });
+      await runtime.start({ agentId: args.agentId, argv, env, ...(hub && { shim: { hubUrl: hub } }), ...(binary.binDir && { pathPrefix: [binary.binDir] }) });
     } catch (err) {
       ports.release(args.agentId);
       save();
       throw new ChannelRequestError("start_failed", (err as Error).message);
     }
     save();
-    logger.info({ agentId: args.agentId, ports: allocation.ports, harness: args.harness }, "agent started");
+    logger.info({ agentId: args.agentId, ports: allocation.ports, harness: args.harness, resume }, "agent started");
     return allocation;
   };
 
@@ -151,6 +218,15 @@ export function createAgentOperations({ runtime, ports, dataDir, logger, hubUrl,
       if (!(await runtime.isRunning(args.agentId))) throw new ChannelRequestError("conflict", "the agent is not running");
       await runtime.sendText(args.agentId, args.text);
       return { delivered: true };
+    },
+    // Interrupt: the harness's own key for "stop this turn" (Escape for Claude Code, C-c for a shell).
+    "agent.interrupt": async (raw) => {
+      const args = schemas["agent.interrupt"].parse(raw);
+      const h = findHarness(args.harness);
+      if (!h) throw new ChannelRequestError("validation_error", `this broker has no harness called ${args.harness}`);
+      if (!(await runtime.isRunning(args.agentId))) throw new ChannelRequestError("conflict", "the agent is not running");
+      await runtime.sendKeys(args.agentId, [h.interruptKey ?? "C-c"]);
+      return { interrupted: true };
     },
     // Reset-auth: the new token replaces the file the shim reads, then SIGUSR2 tells the shim to
     // re-read it now. A signal that cannot be sent is a warning: the shim's refresh loop reads the

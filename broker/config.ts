@@ -1,6 +1,7 @@
 import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
+import { HARNESS_DESCRIPTORS } from "../lib/harnesses/registry";
 import { StartupError } from "../lib/runtime/startup-error";
 
 const httpUrl = z
@@ -41,13 +42,16 @@ const schema = z.object({
   hostUrl: z.string().optional(),
   runtime: z.enum(["local", "docker"], { error: 'must be "local" or "docker"' }).default("local"),
   dockerHost: z.string().trim().optional(),
-  dockerImage: z.string().trim().min(1).default("localhost/scion-agent:bookworm-v2"),
+  dockerImage: z.string().trim().min(1).default("localhost/scion-agent:bookworm-v3"),
   dockerHubUrl: httpUrl.optional(),
   dockerNetwork: z.string().trim().regex(/^[A-Za-z0-9_.:-]{1,64}$/, { error: "must be a network name such as bridge or host" }).default("bridge"),
   dockerAllowHostNetwork: bool.default(false),
   dockerMemory: byteSize.default(4 * 1024 ** 3),
   dockerCpus: z.coerce.number({ error: "must be a number of CPUs such as 2 or 0.5" }).min(0).max(1024).default(2),
   dockerPids: z.coerce.number().int({ error: "must be a whole number" }).min(0).max(1_000_000).default(2048),
+  harnessDir: z.string().trim().min(1).optional(),
+  /** SCION_HARNESS_<ID>_BIN: an existing binary instead of installing; absolute, checked when used. */
+  harnessBins: z.record(z.string(), z.string().trim().refine((p) => path.isAbsolute(p), { error: "must be an absolute path to the CLI" })).default({}),
 })
   // The control channel carries agent tokens, secrets and terminal keystrokes: never in the clear
   // over a network. A hub on this machine (loopback) needs no TLS.
@@ -60,7 +64,7 @@ const schema = z.object({
     error: "host networking gives agents the broker's network, loopback services included; set SCION_DOCKER_ALLOW_HOST_NETWORK=true to allow it",
   });
 
-export type BrokerConfig = z.output<typeof schema> & { dataDirPath: string };
+export type BrokerConfig = z.output<typeof schema> & { dataDirPath: string; harnessDirPath: string };
 
 const ENV: Record<string, keyof z.input<typeof schema>> = {
   SCION_HUB_URLS: "hubUrls",
@@ -81,6 +85,7 @@ const ENV: Record<string, keyof z.input<typeof schema>> = {
   SCION_DOCKER_MEMORY: "dockerMemory",
   SCION_DOCKER_CPUS: "dockerCpus",
   SCION_DOCKER_PIDS: "dockerPids",
+  SCION_HARNESS_DIR: "harnessDir",
 };
 
 /** The broker's settings from its environment (API.md, "npm run broker"); one line per problem. */
@@ -107,12 +112,15 @@ export function loadBrokerConfig(env: Record<string, string | undefined> = proce
     dockerMemory: env.SCION_DOCKER_MEMORY || undefined,
     dockerCpus: env.SCION_DOCKER_CPUS || undefined,
     dockerPids: env.SCION_DOCKER_PIDS || undefined,
+    harnessDir: env.SCION_HARNESS_DIR || undefined,
+    harnessBins: Object.fromEntries(HARNESS_DESCRIPTORS.flatMap((h) => (h.binEnv && env[h.binEnv] ? [[h.binEnv, env[h.binEnv]!]] : []))),
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const key = Object.entries(ENV).find(([, v]) => v === issue.path[0])?.[0] ?? String(issue.path[0]);
+    const key = issue.path[0] === "harnessBins" ? String(issue.path[1]) : (Object.entries(ENV).find(([, v]) => v === issue.path[0])?.[0] ?? String(issue.path[0]));
     throw new StartupError(`${key}: ${issue.message}`);
   }
-  return { ...parsed.data, dataDirPath: path.resolve(cwd, parsed.data.dataDir) };
+  const dataDirPath = path.resolve(cwd, parsed.data.dataDir);
+  return { ...parsed.data, dataDirPath, harnessDirPath: path.resolve(cwd, parsed.data.harnessDir ?? path.join(dataDirPath, "harnesses")) };
 }

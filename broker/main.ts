@@ -15,7 +15,8 @@ import { PortPool } from "./port-pool";
 import { PtyRelay } from "./pty-relay";
 import { LocalRuntime } from "./runtimes/local-runtime";
 import Docker from "dockerode";
-import { HARNESS_IDS } from "../lib/harnesses/registry";
+import { HARNESS_DESCRIPTORS, HARNESS_IDS } from "../lib/harnesses/registry";
+import { HarnessInstaller } from "./harness-install";
 import { installAgentShim, type ShimInstall } from "./agent-shim";
 import { DockerRuntime } from "./runtimes/docker-runtime";
 import type { AgentRuntime } from "./runtimes/agent-runtime";
@@ -42,6 +43,13 @@ async function main(): Promise<void> {
   const runtime: AgentRuntime = config.runtime === "docker" ? await dockerRuntime(config, shim) : await localRuntime(config, shim, logger);
   // The channel is created below; these closures reach it once it exists.
   const link: { client?: ControlChannelClient } = {};
+  const installer = new HarnessInstaller({ dir: config.harnessDirPath, binOverrides: config.harnessBins, onInstalled: () => announceHarnesses() });
+  await installer.probeOverrides(HARNESS_DESCRIPTORS);
+  // What the hub lists per broker: on every connect, and after each install.
+  const announceHarnesses = () =>
+    link.client?.emit("broker.harnesses", {
+      harnesses: HARNESS_DESCRIPTORS.map((h) => (runtime.installsHarnesses ? installer.status(h) : { id: h.id, available: true, version: h.install?.version ?? null, installed: h.install !== undefined })),
+    });
   const pty = new PtyRelay(runtime, { sendBinary: (frame) => link.client?.sendBinary(frame) ?? false, emit: (name, data) => link.client?.emit(name, data) }, logger);
   const operations = createAgentOperations({
     runtime,
@@ -52,6 +60,7 @@ async function main(): Promise<void> {
     hubUrls: config.hubUrls,
     emit: (name, data) => link.client?.emit(name, data),
     pty,
+    installer,
   });
   await operations.restore();
   const startedAt = new Date().toISOString();
@@ -65,7 +74,10 @@ async function main(): Promise<void> {
     onEvent: (name, data) => void pty.onEvent(name, data),
     onBinary: (frame) => pty.input(frame),
     onDisconnected: () => pty.closeAll(),
-    onConnected: (url) => process.stdout.write(`Scion broker connected to ${url}\n`),
+    onConnected: (url) => {
+      announceHarnesses();
+      process.stdout.write(`Scion broker connected to ${url}\n`);
+    },
   });
   link.client = client;
   client.start();
@@ -90,15 +102,24 @@ async function localRuntime(config: BrokerConfig, shim: ShimInstall, logger: Log
       "agents run as this broker's own user (it is not root and cannot switch users): each agent can read what this user can, including the broker's data directory and other agents' workspaces; run the broker as root, or use SCION_RUNTIME=docker, to isolate agents",
     );
   } else {
-    for (let dir = path.dirname(config.dataDirPath); ; dir = path.dirname(dir)) {
-      const mode = fs.statSync(dir).mode;
-      if ((mode & 0o001) === 0) throw new StartupError(`SCION_DATA_DIR: agents run as users of their own and cannot pass through ${dir} (mode ${(mode & 0o777).toString(8)}); choose a data directory whose parents others may traverse (e.g. under /var/lib) or chmod o+x ${dir}`);
-      if (dir === path.dirname(dir)) break;
-    }
+    requireTraversable("SCION_DATA_DIR", config.dataDirPath);
     fs.chmodSync(config.dataDirPath, 0o711);
+    // Agents run the harness CLIs installed there.
+    requireTraversable("SCION_HARNESS_DIR", config.harnessDirPath);
     await users.reapOrphans();
   }
   return new LocalRuntime(config.dataDirPath, shim, { users, logger });
+}
+
+/** Agents (other users) must pass through every existing parent of `target`. */
+function requireTraversable(name: string, target: string): void {
+  for (let dir = path.dirname(target); ; dir = path.dirname(dir)) {
+    const mode = fs.statSync(dir, { throwIfNoEntry: false })?.mode;
+    if (mode !== undefined && (mode & 0o001) === 0) {
+      throw new StartupError(`${name}: agents run as users of their own and cannot pass through ${dir} (mode ${(mode & 0o777).toString(8)}); choose a directory whose parents others may traverse (e.g. under /var/lib) or chmod o+x ${dir}`);
+    }
+    if (dir === path.dirname(dir)) break;
+  }
 }
 
 /** The docker runtime on the configured engine, checked before the broker says it is ready. */

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
-export const AGENT_IMAGE = process.env.SCION_TEST_AGENT_IMAGE ?? "localhost/scion-agent:bookworm-v2";
+export const AGENT_IMAGE = process.env.SCION_TEST_AGENT_IMAGE ?? "localhost/scion-agent:bookworm-v3";
 const ROOT = path.resolve(import.meta.dirname, "..");
 
 export interface Podman {

@@ -10,6 +10,16 @@ export interface AgentSpec {
   env: Record<string, string>;
   /** Run the harness under the shim, which reports to the hub with the agent's token file. */
   shim?: { hubUrl: string };
+  /** Directories put first on the agent's PATH (the harness's installed bin directory). */
+  pathPrefix?: string[];
+}
+
+/** The agent's files as its harness sees them (inside a container: the container's paths). */
+export interface HarnessView {
+  home: string;
+  workspace: string;
+  /** The absolute command a harness hook runs: the bundled shim's `hook` (null without the shim). */
+  hookCommand(dialect: string): string | null;
 }
 
 /**
@@ -26,6 +36,15 @@ export interface AgentRuntime {
   tokenFileOf(agentId: string): string;
   /** The agent's HOME on this machine (0700, the agent's). */
   homeOf(agentId: string): string;
+  /**
+   * Whether harness CLIs are installed by the broker on first use (local) or come with the
+   * agent image, on its PATH (docker).
+   */
+  readonly installsHarnesses: boolean;
+  /** Who owns the agent's files (its user, or the container's), when the broker can chown. */
+  fileOwner(agentId: string): { uid: number; gid: number } | undefined;
+  /** HOME, workspace and the hook command as the harness sees them. */
+  harnessView(agentId: string): HarnessView;
   /** The agent's user (when isolated) and directories, with their owners and modes. Idempotent. */
   prepare(agentId: string): Promise<void>;
   /** Replaces the agent's token file (atomically; the agent's, 0600). */
@@ -47,6 +66,8 @@ export interface AgentRuntime {
   signal(agentId: string, signal: NodeJS.Signals): Promise<boolean>;
   /** Types text into the agent's session, then Enter. */
   sendText(agentId: string, text: string): Promise<void>;
+  /** Presses keys in the agent's session, by tmux key name ("Escape", "C-c"). */
+  sendKeys(agentId: string, keys: string[]): Promise<void>;
   /** Agents whose sessions are running. */
   listRunning(): Promise<string[]>;
   /** A terminal attached to the agent's session (closing it detaches; the session lives on). */
@@ -66,6 +87,9 @@ export interface TerminalProcess {
   resume(): void;
   kill(): void;
 }
+
+/** tmux key names the broker sends (never text: that is sendText). */
+export const KEY_NAME = /^(?:[CMS]-)*[A-Za-z0-9]{1,16}$/;
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

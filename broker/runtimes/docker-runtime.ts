@@ -6,7 +6,7 @@ import Docker from "dockerode";
 import type { ShimInstall } from "../agent-shim";
 import { DEFAULT_PATH } from "../agent-environment";
 import { cloneWorkspace } from "../workspace";
-import { AgentPaths, assertAgentId, waitFor, writeTokenFile, type AgentRuntime, type AgentSpec, type TerminalProcess } from "./agent-runtime";
+import { AgentPaths, assertAgentId, KEY_NAME, waitFor, writeTokenFile, type AgentRuntime, type AgentSpec, type HarnessView, type TerminalProcess } from "./agent-runtime";
 
 export interface DockerRuntimeOptions {
   dataDir: string;
@@ -45,6 +45,8 @@ const WORKSPACE = "/workspace";
 const SECRETS = "/run/scion";
 const SHIM_DIR = "/opt/scion/bin";
 const HOME = "/home/agent";
+/** The image's node (docker/agent-image), which runs the mounted shim. */
+const NODE = "/usr/local/bin/node";
 
 /**
  * The `docker` runtime: each agent is a container (dockerode; Docker or Podman) with the same
@@ -67,6 +69,8 @@ export class DockerRuntime extends AgentPaths implements AgentRuntime {
   private readonly brokerLabel: string;
 
   readonly isolated = true;
+  /** The agent image has the harness CLIs on its PATH (docker/agent-image). */
+  readonly installsHarnesses = false;
   private readonly limits: DockerLimits;
   /** Host files the agent reaches are the container user's when the broker can chown them. */
   private readonly owner = process.getuid?.() === 0 ? CONTAINER_USER : undefined;
@@ -87,6 +91,14 @@ export class DockerRuntime extends AgentPaths implements AgentRuntime {
 
   async writeToken(agentId: string, token: string): Promise<void> {
     writeTokenFile(this.tokenFileOf(agentId), token, this.owner);
+  }
+
+  fileOwner(): { uid: number; gid: number } | undefined {
+    return this.owner;
+  }
+
+  harnessView(): HarnessView {
+    return { home: HOME, workspace: WORKSPACE, hookCommand: (dialect) => `${NODE} ${SHIM_DIR}/scion-agent.mjs hook --dialect ${dialect}` };
   }
 
   async cloneWorkspace(agentId: string, remote: string, opts: { allowPrivate: boolean; onCloning?: () => void }): Promise<void> {
@@ -204,6 +216,14 @@ export class DockerRuntime extends AgentPaths implements AgentRuntime {
     const typed = await this.exec(agentId, ["tmux", "send-keys", "-t", `${SESSION}:`, "-l", "--", text]);
     if (typed.exitCode !== 0) throw new Error(`typing into the agent's session failed: ${typed.output.trim()}`);
     await this.exec(agentId, ["tmux", "send-keys", "-t", `${SESSION}:`, "Enter"]);
+  }
+
+  async sendKeys(agentId: string, keys: string[]): Promise<void> {
+    const bad = keys.find((k) => !KEY_NAME.test(k));
+    if (bad !== undefined) throw new Error(`not a key name: ${bad.slice(0, 40)}`);
+    if (!keys.length) return;
+    const sent = await this.exec(agentId, ["tmux", "send-keys", "-t", `${SESSION}:`, ...keys]);
+    if (sent.exitCode !== 0) throw new Error(`pressing keys in the agent's session failed: ${sent.output.trim()}`);
   }
 
   async listRunning(): Promise<string[]> {

@@ -10,7 +10,7 @@ import { agentBaseEnvironment, brokerUserName } from "../agent-environment";
 import type { ShimInstall } from "../agent-shim";
 import { AgentUsers, type AgentIdentity } from "../agent-users";
 import { cloneWorkspace } from "../workspace";
-import { AgentPaths, assertAgentId, UUID, waitFor, writeTokenFile, type AgentRuntime, type AgentSpec, type TerminalProcess } from "./agent-runtime";
+import { AgentPaths, assertAgentId, KEY_NAME, UUID, waitFor, writeTokenFile, type AgentRuntime, type AgentSpec, type HarnessView, type TerminalProcess } from "./agent-runtime";
 
 const run = promisify(execFile);
 const SESSION_PREFIX = "scion-";
@@ -36,6 +36,7 @@ export interface LocalRuntimeOptions {
 export class LocalRuntime extends AgentPaths implements AgentRuntime {
   readonly kind = "local" as const;
   readonly isolated: boolean;
+  readonly installsHarnesses = true;
   private readonly users: AgentUsers;
 
   constructor(
@@ -59,6 +60,20 @@ export class LocalRuntime extends AgentPaths implements AgentRuntime {
     writeTokenFile(this.tokenFileOf(agentId), token, this.users.find(agentId));
   }
 
+  fileOwner(agentId: string): { uid: number; gid: number } | undefined {
+    const identity = this.users.find(agentId);
+    return identity && { uid: identity.uid, gid: identity.gid };
+  }
+
+  harnessView(agentId: string): HarnessView {
+    const shim = this.shim;
+    return {
+      home: this.homeOf(agentId),
+      workspace: this.workspaceOf(agentId),
+      hookCommand: (dialect) => (shim ? `${process.execPath} ${shim.bundle} hook --dialect ${dialect}` : null),
+    };
+  }
+
   async cloneWorkspace(agentId: string, remote: string, opts: { allowPrivate: boolean; onCloning?: () => void }): Promise<void> {
     const identity = this.users.find(agentId);
     const home = this.homeOf(agentId);
@@ -76,7 +91,7 @@ export class LocalRuntime extends AgentPaths implements AgentRuntime {
     await this.prepare(spec.agentId);
     const identity = this.users.find(spec.agentId);
     let argv = spec.argv;
-    const env: Record<string, string> = { ...spec.env, ...this.environmentOf(spec.agentId, identity) };
+    const env: Record<string, string> = { ...spec.env, ...this.environmentOf(spec.agentId, identity, spec.pathPrefix) };
     if (spec.shim) {
       if (!this.shim) throw new Error("this runtime was created without the agent shim");
       argv = [process.execPath, this.shim.bundle, "run", "--", ...spec.argv];
@@ -161,6 +176,12 @@ export class LocalRuntime extends AgentPaths implements AgentRuntime {
     await this.tmux(agentId, ["send-keys", "-t", target, "Enter"]);
   }
 
+  async sendKeys(agentId: string, keys: string[]): Promise<void> {
+    const bad = keys.find((k) => !KEY_NAME.test(k));
+    if (bad !== undefined) throw new Error(`not a key name: ${bad.slice(0, 40)}`);
+    if (keys.length) await this.tmux(agentId, ["send-keys", "-t", `=${this.sessionOf(agentId)}:`, ...keys]);
+  }
+
   /** Agents whose tmux server answers (a connect, not a process per agent: heartbeats call this). */
   async listRunning(): Promise<string[]> {
     const ids = (await fs.readdir(path.join(this.dataDir, "agents")).catch(() => [] as string[])).filter((id) => UUID.test(id));
@@ -243,8 +264,8 @@ export class LocalRuntime extends AgentPaths implements AgentRuntime {
     await run("kill", ["-s", "KILL", "-1"], { ...this.as(agentId, identity), env: processEnv(this.environmentOf(agentId, identity)), timeout: 10_000 }).catch(() => undefined);
   }
 
-  private environmentOf(agentId: string, identity: AgentIdentity | undefined): Record<string, string> {
-    return agentBaseEnvironment({ home: this.homeOf(agentId), user: identity?.user ?? brokerUserName(), pathPrefix: this.shim ? [this.shim.binDir] : [] });
+  private environmentOf(agentId: string, identity: AgentIdentity | undefined, pathPrefix: string[] = []): Record<string, string> {
+    return agentBaseEnvironment({ home: this.homeOf(agentId), user: identity?.user ?? brokerUserName(), pathPrefix: [...(this.shim ? [this.shim.binDir] : []), ...pathPrefix] });
   }
 
   /** Options that make a child process the agent's (uid, gid, no supplementary groups: libuv drops them). */

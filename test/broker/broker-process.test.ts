@@ -55,8 +55,22 @@ describe("npm run broker", () => {
   it("joins with its token, connects, keeps its secret 0600, and reconnects after a restart without the token", async () => {
     const reg = (await (await api("/api/v1/runtime-brokers", { method: "POST", body: JSON.stringify({ name: "proc-broker" }) })).json()) as { broker: { id: string }; joinToken: string };
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "scion-bp-broker-"));
-    const first = spawnBroker({ SCION_HUB_URLS: hubUrl, SCION_JOIN_TOKEN: reg.joinToken, SCION_DATA_DIR: dataDir });
+    const gemini = path.join(dataDir, "my-gemini");
+    fs.writeFileSync(gemini, "#!/bin/sh\necho 0.99.1\n", { mode: 0o755 });
+    const first = spawnBroker({ SCION_HUB_URLS: hubUrl, SCION_JOIN_TOKEN: reg.joinToken, SCION_DATA_DIR: dataDir, SCION_HARNESS_GEMINI_BIN: gemini });
     await first.connected();
+    // On connect it says which harnesses it can run: installable on first use, or the binary it was given.
+    let capabilities: { harnessStatus?: Record<string, unknown> } = {};
+    for (const until = Date.now() + 5000; !capabilities.harnessStatus && Date.now() < until; await new Promise((r) => setTimeout(r, 50))) {
+      capabilities = ((await (await api(`/api/v1/runtime-brokers/${reg.broker.id}`)).json()) as { capabilities: typeof capabilities }).capabilities;
+    }
+    expect(capabilities.harnessStatus).toEqual({
+      claude: { available: true, version: "2.1.332", installed: false },
+      gemini: { available: true, version: "0.99.1", installed: true },
+      codex: { available: true, version: "0.171.0", installed: false },
+      shell: { available: true, version: null, installed: false },
+      generic: { available: true, version: null, installed: false },
+    });
     const credentialsFile = path.join(dataDir, "broker-credentials.json");
     expect(fs.statSync(credentialsFile).mode & 0o777).toBe(0o600);
     expect(JSON.parse(fs.readFileSync(credentialsFile, "utf8"))).toMatchObject({ brokerId: reg.broker.id });
@@ -90,6 +104,7 @@ describe("npm run broker", () => {
     ],
     [{ SCION_HUB_URLS: "http://hub.example.com", SCION_ALLOW_INSECURE_HUB: "true" }, "scion-broker: SCION_JOIN_TOKEN: required on the first start (ask an admin to register this broker)"],
     [{ SCION_HUB_URLS: "https://hub.example.com", SCION_DOCKER_NETWORK: "host" }, "scion-broker: SCION_DOCKER_NETWORK: host networking gives agents the broker's network, loopback services included; set SCION_DOCKER_ALLOW_HOST_NETWORK=true to allow it"],
+    [{ SCION_HUB_URLS: "https://hub.example.com", SCION_HARNESS_CLAUDE_BIN: "bin/claude" }, "scion-broker: SCION_HARNESS_CLAUDE_BIN: must be an absolute path to the CLI"],
     [{ SCION_HUB_URLS: "https://hub.example.com", SCION_DOCKER_MEMORY: "lots" }, 'scion-broker: SCION_DOCKER_MEMORY: must be a size such as "4g", "512m" or a number of bytes ("0" for no limit)'],
   ])("refuses a bad configuration %j with one line", async (env, line) => {
     const b = spawnBroker({ SCION_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "scion-bp-bad-")), ...env });

@@ -85,6 +85,31 @@ describe("docker runtime (Podman)", () => {
     await expect(docker.getContainer(`scion-${agentId}`).inspect()).rejects.toMatchObject({ statusCode: 404 });
   });
 
+  it("the image has the harness CLIs on PATH; their HOME config names container paths; interrupt presses keys inside", async () => {
+    const base = 40000 + Math.floor(Math.random() * 20000);
+    const ops = createAgentOperations({ runtime, ports: new PortPool({ range: `${base}-${base + 3}`, portsPerAgent: 1 }), dataDir, logger: captureLogger().logger });
+    const agentId = crypto.randomUUID();
+    await ops.handle("agent.start", { agentId, harness: "generic", command: "claude --version; gemini --version; codex --version; trap 'echo got-INT' INT; echo ready; while :; do sleep 0.2; done" });
+    const screen = await until(async () => ((s) => s.includes("ready") && s)(await runtime.capture(agentId)), "the CLIs' versions", 60_000);
+    expect(screen).toContain("2.1.332 (Claude Code)");
+    expect(screen).toContain("0.61.0");
+    expect(screen).toContain("codex-cli 0.171.0");
+    expect(await ops.handle("agent.interrupt", { agentId, harness: "generic" })).toEqual({ interrupted: true });
+    await until(async () => (await runtime.capture(agentId)).includes("got-INT"), "the interrupt inside the container");
+    await runtime.remove(agentId);
+
+    const claudeAgent = crypto.randomUUID();
+    await ops.handle("agent.start", { agentId: claudeAgent, harness: "claude", task: "hello", model: "claude-test", credentials: { env: { ANTHROPIC_API_KEY: "sk-test" }, files: [] } });
+    const home = runtime.homeOf(claudeAgent);
+    const settings = JSON.parse(fs.readFileSync(path.join(home, ".claude", "settings.json"), "utf8"));
+    expect(settings.hooks.Stop[0].hooks[0].command).toBe("/usr/local/bin/node /opt/scion/bin/scion-agent.mjs hook --dialect claude");
+    expect(Object.keys(JSON.parse(fs.readFileSync(path.join(home, ".claude.json"), "utf8")).projects)).toEqual(["/workspace"]);
+    expect(fs.statSync(path.join(home, ".claude", "settings.json")).uid).toBe(1000);
+    expect(await runtime.isRunning(claudeAgent)).toBe(true);
+    expect(await ops.handle("agent.interrupt", { agentId: claudeAgent, harness: "claude" })).toEqual({ interrupted: true });
+    await runtime.remove(claudeAgent);
+  }, 120_000);
+
   describe("through the hub", () => {
     let t: TestHub;
     let alice: TestUser;

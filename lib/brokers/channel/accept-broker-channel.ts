@@ -62,6 +62,8 @@ async function attach(runtime: HubRuntime, brokerId: string, ws: WebSocket): Pro
         const { stream, reason } = (data ?? {}) as { stream?: unknown; reason?: unknown };
         if (typeof stream === "number") connection.terminals.get(stream)?.ended(typeof reason === "string" ? reason : "the terminal ended", 1000);
       } else if (name === "agent.phase") void recordBrokerPhase(runtime, brokerId, data).catch((err: unknown) => logger.warn({ err, brokerId }, "recording an agent phase from a broker failed"));
+      else if (name === "agent.detail") void recordBrokerDetail(runtime, brokerId, data).catch((err: unknown) => logger.warn({ err, brokerId }, "recording an agent detail from a broker failed"));
+      else if (name === "broker.harnesses") void recordHarnessStatus(runtime, brokerId, data).catch((err: unknown) => logger.warn({ err, brokerId }, "recording a broker's harnesses failed"));
     },
     onProtocolError: (err) => logger.warn({ brokerId, err: err.message }, "broker sent a malformed frame"),
     onBinary: (frame) => {
@@ -131,4 +133,40 @@ async function recordBrokerPhase(runtime: HubRuntime, brokerId: string, data: un
   await changeAgent(runtime.prisma, runtime.events, agentId, `broker:${brokerId}`, (a) => (a.brokerId === brokerId && a.phase === "provisioning" ? { phase } : null)).catch((err: unknown) => {
     if (!(err instanceof ApiError)) throw err;
   });
+}
+
+const brokerDetail = z.object({ agentId: z.uuid(), detail: z.string().min(1).max(200) }).strict();
+
+/** What the broker is doing for a start the shim cannot say yet ("installing Claude Code 2.1.332"), while provisioning there. */
+async function recordBrokerDetail(runtime: HubRuntime, brokerId: string, data: unknown): Promise<void> {
+  const parsed = brokerDetail.safeParse(data);
+  if (!parsed.success) return void runtime.logger.warn({ brokerId }, "broker sent a malformed agent.detail event");
+  const { agentId, detail } = parsed.data;
+  await changeAgent(runtime.prisma, runtime.events, agentId, `broker:${brokerId}`, (a) =>
+    a.brokerId === brokerId && a.phase === "provisioning" && a.detail !== detail ? { detail } : null,
+  ).catch((err: unknown) => {
+    if (!(err instanceof ApiError)) throw err;
+  });
+}
+
+const harnessStatus = z
+  .object({
+    harnesses: z
+      .array(z.object({ id: z.string().regex(/^[a-z0-9-]{1,32}$/), available: z.boolean(), version: z.string().max(64).nullable(), installed: z.boolean() }).strict())
+      .max(64),
+  })
+  .strict();
+
+/**
+ * Which harnesses the broker can run, and which versions (sent on every connect and after an
+ * install): stored as `capabilities.harnessStatus`, the rest of its capabilities kept.
+ */
+async function recordHarnessStatus(runtime: HubRuntime, brokerId: string, data: unknown): Promise<void> {
+  const parsed = harnessStatus.safeParse(data);
+  if (!parsed.success) return void runtime.logger.warn({ brokerId }, "broker sent a malformed broker.harnesses event");
+  const status = Object.fromEntries(parsed.data.harnesses.map(({ id, ...rest }) => [id, rest]));
+  await runtime.db.pool.query(
+    `UPDATE runtime_brokers SET capabilities = jsonb_set(CASE WHEN jsonb_typeof(capabilities) = 'object' THEN capabilities ELSE '{}'::jsonb END, '{harnessStatus}', $2::jsonb), "updatedAt" = now() WHERE id = $1`,
+    [brokerId, JSON.stringify(status)],
+  );
 }

@@ -1,0 +1,112 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import type { HarnessConfigFile } from "../lib/harnesses/types";
+
+export interface Owner {
+  uid: number;
+  gid: number;
+}
+
+/** The largest JSON file of the agent's that is merged into (a bigger one is replaced). */
+const MAX_MERGE_BYTES = 16 * 1024 * 1024;
+
+/** A HOME-relative path a file may be written at: relative, no `..`, no empty or `.` parts. */
+export function safeHomePath(p: string): boolean {
+  if (!p || p.length > 512 || path.isAbsolute(p) || p.includes("\0") || p.includes("\\")) return false;
+  return p.split("/").every((part) => part !== "" && part !== "." && part !== "..");
+}
+
+/**
+ * Writes the harness's configuration files into the agent's HOME (host path) before its start,
+ * as the agent's files: directories 0700, files 0600, owned by `owner` when the agent is a user
+ * of its own. HOME is the agent's, so nothing here follows a link the agent could have planted:
+ * a link or file where a directory should be is removed, a file is written to a scratch name
+ * created exclusively (O_EXCL|O_NOFOLLOW) and renamed over the target (which replaces a link,
+ * never its target), and a file merged into is read with O_NOFOLLOW.
+ */
+export function writeHarnessConfig(home: string, files: HarnessConfigFile[], owner?: Owner): void {
+  for (const file of files) {
+    if (!safeHomePath(file.path)) throw new Error(`refusing to write outside HOME: ${file.path.slice(0, 100)}`);
+    const target = path.join(home, file.path);
+    ensureDirs(home, path.dirname(file.path), owner);
+    const content = file.mergeJson ? mergedJson(target, file.content) : file.content;
+    writeFileAtomic(target, content, owner);
+  }
+}
+
+/** Credential files (secrets with target `file`), after the harness's own files; same rules. */
+export function writeCredentialFiles(home: string, files: Array<{ path: string; value: string }>, owner?: Owner): void {
+  writeHarnessConfig(home, files.map((f) => ({ path: f.path, content: f.value })), owner);
+}
+
+/** Makes each directory of `rel` below `home` (0700, the agent's); links and files in the way are removed. */
+function ensureDirs(home: string, rel: string, owner?: Owner): void {
+  let dir = home;
+  for (const part of rel === "." ? [] : rel.split("/")) {
+    dir = path.join(dir, part);
+    const stat = fs.lstatSync(dir, { throwIfNoEntry: false });
+    if (stat?.isDirectory()) continue;
+    if (stat) fs.rmSync(dir, { force: true });
+    fs.mkdirSync(dir, { mode: 0o700 });
+    const fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
+    try {
+      if (owner) fs.fchownSync(fd, owner.uid, owner.gid);
+      fs.fchmodSync(fd, 0o700);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+}
+
+function writeFileAtomic(file: string, content: string, owner?: Owner): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${crypto.randomBytes(6).toString("hex")}`);
+  const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+  try {
+    fs.writeSync(fd, content);
+    if (owner) fs.fchownSync(fd, owner.uid, owner.gid);
+    fs.fchmodSync(fd, 0o600);
+  } catch (err) {
+    fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+  fs.closeSync(fd);
+  fs.renameSync(tmp, file);
+}
+
+/**
+ * Ours merged into the agent's existing JSON object: the harness's own keys stay (its history,
+ * other projects), ours win; objects merge key by key, anything else is replaced. A file that is
+ * missing, a link, too big or not a JSON object is replaced by ours.
+ */
+function mergedJson(file: string, ours: string): string {
+  const mine = JSON.parse(ours) as unknown;
+  let existing: unknown;
+  try {
+    const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+    try {
+      const stat = fs.fstatSync(fd);
+      if (stat.isFile() && stat.size <= MAX_MERGE_BYTES) existing = JSON.parse(fs.readFileSync(fd, "utf8"));
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    existing = undefined;
+  }
+  return JSON.stringify(isObject(existing) ? deepMerge(existing, mine) : mine, null, 2);
+}
+
+export function deepMerge(base: unknown, over: unknown): unknown {
+  if (!isObject(base) || !isObject(over)) return over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    if (key === "__proto__") continue;
+    out[key] = Object.hasOwn(base, key) ? deepMerge(base[key], value) : value;
+  }
+  return out;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
