@@ -35,13 +35,20 @@ export async function resolveAgentCredentials(runtime: HubRuntime, agent: Creden
   const ownerUserId = agent.ownerId.startsWith("user:") ? agent.ownerId.slice("user:".length) : null;
   const scopes: Prisma.SecretWhereInput[] = [{ scope: "hub" }, { scope: "project", projectId: agent.projectId }];
   if (ownerUserId) scopes.push({ scope: "user", userId: ownerUserId });
-  const rows = await runtime.prisma.secret.findMany({ where: { OR: scopes }, select: { name: true, scope: true, target: true, path: true, valueSealed: true } });
+  const rows = await runtime.prisma.secret.findMany({ where: { OR: scopes }, select: { id: true, name: true, scope: true, target: true, path: true, valueSealed: true } });
   rows.sort((a, b) => SCOPE_RANK[a.scope] - SCOPE_RANK[b.scope]);
 
   const env: Record<string, string> = {};
   const files = new Map<string, string>();
   for (const row of rows) {
-    const value = openWith(runtime.sessionSecret, KEY_LABELS.secretStore, row.valueSealed);
+    let value: string;
+    try {
+      value = openWith(runtime.sessionSecret, KEY_LABELS.secretStore, row.valueSealed);
+    } catch {
+      // Sealed under another SESSION_SECRET (or altered): unusable, so it counts as absent.
+      runtime.logger.warn({ secretId: row.id, name: row.name, scope: row.scope }, "a secret cannot be opened with this hub's key; it is skipped");
+      continue;
+    }
     if (row.target === "file" && row.path) files.set(row.path, value);
     else env[row.name] = value;
   }

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { API_ROUTES } from "../../lib/api-spec/routes";
 import { mintAgentToken } from "../../lib/auth/agent-token";
+import { KEY_LABELS } from "../../lib/auth/derive-key";
+import { sealWith } from "../../lib/brokers/secret-box";
 import { encodeSessionCookie, SESSION_COOKIE } from "../../lib/auth/session-cookie";
 import { registerBroker } from "../../lib/brokers/register-broker";
 import { createApiToken } from "../../lib/tokens/create-api-token";
@@ -120,7 +122,7 @@ async function fixtures() {
     foreignAgent: (await mintAgentToken(sessionSecret, foreign)).token,
   };
   await prisma.maintenanceOperation.upsert({ where: { key: "purge-messages" }, create: { key: "purge-messages", title: "Purge", description: "d" }, update: {} });
-  const secret = await prisma.secret.create({ data: { name: "OWN_KEY", scope: "user", userId: owner.id, valueSealed: "v1.x.y.z", createdBy: `user:${owner.id}` } });
+  const secret = await prisma.secret.create({ data: { name: "OWN_KEY", scope: "user", userId: owner.id, valueSealed: sealWith(sessionSecret, KEY_LABELS.secretStore, "cell value"), createdBy: `user:${owner.id}` } });
   const run = await prisma.maintenanceRun.create({ data: { operationKey: "purge-messages", status: "completed", completedAt: new Date() } });
   /** What a caller sends: its token, or for the suspended person by cookie, the cookie and the hub's own Origin. */
   const credentials = (caller: Caller | "suspendedCookie"): Record<string, string> =>

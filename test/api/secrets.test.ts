@@ -237,7 +237,10 @@ describe("credentials at start", () => {
     for (const [key, id] of Object.entries(ids)) if (key.startsWith("hub:") || key.startsWith("project:")) await remove(admin, id);
     expect((await remove(bob, ids[`${bob.user.email}:SHARED`]!)).status).toBe(204);
     expect((await remove(bob, ids[`${bob.user.email}:BOB_ONLY`]!)).status).toBe(204);
+    // A secret sealed under another SESSION_SECRET cannot be opened: it counts as absent, the start is not a 500.
+    const foreign = await t.hub.runtime.prisma.secret.create({ data: { name: "FOREIGN", scope: "user", userId: alice.user.id, valueSealed: "v1.AAAA.AAAA.AAAA", createdBy: "system" } });
     expect(await resolve()).toEqual({ env: {}, files: [] });
+    await t.hub.runtime.prisma.secret.delete({ where: { id: foreign.id } });
   });
 
   it("a Claude Code agent without a key: start and create-with-start answer 422 missing_credentials, and nothing changes or reaches a broker", async () => {
