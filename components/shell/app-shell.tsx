@@ -19,6 +19,7 @@ export function AppShell({ children, viewer, devMode }: { children: ReactNode; v
     { href: "/", label: "Agents" },
     { href: "/projects", label: "Projects" },
     { href: "/brokers", label: "Brokers" },
+    { href: "/secrets", label: "Secrets" },
     ...(viewer.role === "admin" ? [{ href: "/admin/maintenance", label: "Admin" }] : []),
   ];
   return (

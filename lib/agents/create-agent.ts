@@ -12,6 +12,7 @@ import { startAgent } from "./lifecycle";
 import type { AgentJson, CreateAgentBody } from "./schemas";
 import { toAgentJson } from "./to-agent-json";
 import { sealAgentEnv } from "./agent-env";
+import { resolveAgentCredentials } from "../secrets/resolve-agent-credentials";
 
 /** How far a chain of legacy agent-owned agents is followed to find the person behind it. */
 const MAX_OWNER_HOPS = 10;
@@ -22,10 +23,11 @@ const MAX_OWNER_HOPS = 10;
  * parent as its creator, so that person sees and controls it; it stays in the parent's project
  * and on the parent's broker (403 otherwise). Every person owns at most `maxAgentsPerUser` agents,
  * sub-agents included: beyond it, 409 quota_exceeded (409, not 429: retrying later does not help
- * until an agent is deleted, and clients retry 429s by themselves). With `start: true` a broker
- * must be able to take it (checked before anything is written: 422 no_runtime_broker, 503
- * broker_unavailable), and the agent is started at once; the answer is the agent as it stands
- * once it runs, or still starting after the rolling wait.
+ * until an agent is deleted, and clients retry 429s by themselves). With `start: true` its harness
+ * must have credentials and a broker must be able to take it (checked before anything is written:
+ * 422 missing_credentials, 422 no_runtime_broker, 503 broker_unavailable), and the agent is
+ * started at once; the answer is the agent as it stands once it runs, or still starting after the
+ * rolling wait.
  */
 export async function createAgent(runtime: HubRuntime, principal: Principal, body: CreateAgentBody, requestId?: string): Promise<AgentJson> {
   const { prisma } = runtime;
@@ -40,6 +42,8 @@ export async function createAgent(runtime: HubRuntime, principal: Principal, bod
     throw new ApiError("no_runtime_broker", "The named runtime broker does not exist.");
   }
   if (body.start) {
+    // Checked before anything is written: a start that would be refused leaves no agent behind.
+    await resolveAgentCredentials(runtime, { harness: body.harness, projectId: project.id, ownerId: `user:${placement.ownerUserId}`, env: body.env });
     await requireReachable(runtime, await chooseBroker(runtime, { brokerId: placement.brokerId, projectDefaultBrokerId: project.defaultBrokerId }));
   }
   const slug = slugify(body.name, "agent");

@@ -10,6 +10,7 @@ import { toAgentJson } from "./to-agent-json";
 import { waitForAgent } from "./wait-for-agent";
 import { flushPendingMessages } from "../messages/deliver-message";
 import { openAgentEnv } from "./agent-env";
+import { hasCredentials, resolveAgentCredentials } from "../secrets/resolve-agent-credentials";
 
 export const AT_REST: readonly AgentPhase[] = ["created", "stopped", "error"];
 const STARTING: readonly AgentPhase[] = ["provisioning", "cloning", "starting"];
@@ -45,6 +46,8 @@ export async function startAgent(runtime: HubRuntime, agent: Agent, actor: strin
   if (agent.phase === "stopping") throw new ApiError("conflict", "The agent is stopping; start it again once it has stopped.");
   if (STARTING.includes(agent.phase)) return settle(runtime, agent.id, idleWaitMs);
 
+  // Missing credentials refuse the start (422) before the agent is claimed: nothing changes.
+  const credentials = await resolveAgentCredentials(runtime, agent);
   const project = await prisma.project.findUniqueOrThrow({ where: { id: agent.projectId }, select: { defaultBrokerId: true, gitRemote: true } });
   const brokerId = await chooseBroker(runtime, { brokerId: agent.brokerId, projectDefaultBrokerId: project.defaultBrokerId });
   await requireReachable(runtime, brokerId);
@@ -82,6 +85,7 @@ export async function startAgent(runtime: HubRuntime, agent: Agent, actor: strin
         gitRemote: project.gitRemote,
         allowPrivateRemote: runtime.config.allowPrivateGitRemotes,
         token,
+        ...(hasCredentials(credentials) && { credentials }),
       },
       timeoutMs: BROKER_START_TIMEOUT_MS,
       actor,
@@ -144,6 +148,8 @@ async function retireAgentTokens(prisma: HubRuntime["prisma"], agentId: string):
 
 /** A real restart: the session ends (ports released) and a new one starts (ports allocated), resuming the conversation unless `fresh`. */
 export async function restartAgent(runtime: HubRuntime, agent: Agent, actor: string, idleWaitMs = LIFECYCLE_IDLE_WAIT_MS, options: StartOptions = {}): Promise<LifecycleOutcome> {
+  // A restart that could not start again must not stop the agent first.
+  await resolveAgentCredentials(runtime, agent);
   await stopAgent(runtime, agent, actor);
   return startAgent(runtime, await runtime.prisma.agent.findUniqueOrThrow({ where: { id: agent.id } }), actor, idleWaitMs, options);
 }

@@ -6,6 +6,7 @@ import type { RouteAccess } from "../http/api-route";
 import { listRunsQuery } from "../maintenance/list-runs";
 import { listMessagesQuery, sendMessageBody } from "../messages/schemas";
 import { createProjectBody, listProjectsQuery, projectSchema, updateProjectBody } from "../projects/schemas";
+import { createSecretBody, listSecretsQuery, secretSchema } from "../secrets/schemas";
 import { apiTokenSchema, createApiTokenBody } from "../tokens/schemas";
 import { listUsersQuery, updateUserBody, userSchema } from "../users/schemas";
 
@@ -46,6 +47,9 @@ export const API_ROUTES: ApiRouteSpec[] = [
   { method: "GET", path: "/api/v1/tokens", summary: "The caller's API tokens", access: "user", response: z.object({ items: z.array(apiTokenSchema) }) },
   { method: "POST", path: "/api/v1/tokens", summary: "Mint an API token (shown once)", access: "user", body: createApiTokenBody, response: createdToken, status: 201 },
   { method: "DELETE", path: "/api/v1/tokens/{id}", summary: "Revoke one of the caller's tokens", access: "user", status: 204 },
+  { method: "GET", path: "/api/v1/secrets", summary: "Secret metadata of one scope (never values)", access: "user", query: listSecretsQuery, response: z.object({ items: z.array(secretSchema) }) },
+  { method: "POST", path: "/api/v1/secrets", summary: "Create (201) or replace (200) a secret; answers its metadata", access: "user", body: createSecretBody, response: secretSchema, status: 201 },
+  { method: "DELETE", path: "/api/v1/secrets/{id}", summary: "Delete a secret (its writers)", access: "user", status: 204 },
   { method: "GET", path: "/api/v1/users", summary: "Users (admin)", access: "admin", query: listUsersQuery, response: page(userSchema) },
   { method: "PATCH", path: "/api/v1/users/{id}", summary: "Change a user's role or status (admin)", access: "admin", body: updateUserBody, response: userSchema },
   { method: "GET", path: "/api/v1/projects", summary: "Projects", access: "user", query: listProjectsQuery, response: page(projectSchema) },

@@ -14,6 +14,7 @@ export const KEY_LABELS = {
   replicaIdentity: "scion-hub/replica-identity/v1",
   agentEnv: "scion-hub/agent-env-box/v1",
   dispatchArgs: "scion-hub/dispatch-args-box/v1",
+  secretStore: "scion-hub/secret-store/v1",
 } as const;
 
 export type KeyLabel = (typeof KEY_LABELS)[keyof typeof KEY_LABELS];

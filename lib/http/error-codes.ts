@@ -12,6 +12,8 @@ export const ERROR_STATUS = {
   unsupported_media_type: 415,
   misdirected_request: 421,
   no_runtime_broker: 422,
+  /** The harness needs credentials no secret (or the agent's own env) provides: nothing was started. */
+  missing_credentials: 422,
   rate_limited: 429,
   internal: 500,
   broker_unavailable: 503,

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { API_ROUTES } from "../../lib/api-spec/routes";
 import { mintAgentToken } from "../../lib/auth/agent-token";
+import { KEY_LABELS } from "../../lib/auth/derive-key";
+import { sealWith } from "../../lib/brokers/secret-box";
 import { encodeSessionCookie, SESSION_COOKIE } from "../../lib/auth/session-cookie";
 import { registerBroker } from "../../lib/brokers/register-broker";
 import { createApiToken } from "../../lib/tokens/create-api-token";
@@ -42,6 +44,9 @@ const MATRIX: Record<string, Row> = {
   "GET /api/v1/tokens": PEOPLE,
   "POST /api/v1/tokens": PEOPLE,
   "DELETE /api/v1/tokens/{id}": OWN_TOKENS,
+  "GET /api/v1/secrets": PEOPLE,
+  "POST /api/v1/secrets": PEOPLE,
+  "DELETE /api/v1/secrets/{id}": OWN_TOKENS,
   "GET /api/v1/users": ADMINS,
   "PATCH /api/v1/users/{id}": ADMINS,
   "GET /api/v1/projects": PEOPLE,
@@ -119,31 +124,31 @@ async function fixtures() {
     foreignAgent: (await mintAgentToken(sessionSecret, foreign)).token,
   };
   await prisma.maintenanceOperation.upsert({ where: { key: "purge-messages" }, create: { key: "purge-messages", title: "Purge", description: "d" }, update: {} });
+  const secret = await prisma.secret.create({ data: { name: "OWN_KEY", scope: "user", userId: owner.id, valueSealed: sealWith(sessionSecret, KEY_LABELS.secretStore, "cell value"), createdBy: `user:${owner.id}` } });
   const run = await prisma.maintenanceRun.create({ data: { operationKey: "purge-messages", status: "completed", completedAt: new Date() } });
   /** What a caller sends: its token, or for the suspended person by cookie, the cookie and the hub's own Origin. */
   const credentials = (caller: Caller | "suspendedCookie"): Record<string, string> =>
     caller === "suspendedCookie" ? { cookie: suspended.cookie, origin: t.url } : tokens[caller] ? { authorization: `Bearer ${tokens[caller]}` } : {};
-  return { n, owner, otherMember, target, project, agent, foreign, tokens, credentials, joinToken, brokerId: broker.id, runId: run.id };
+  return { n, owner, otherMember, target, project, agent, foreign, tokens, credentials, joinToken, brokerId: broker.id, runId: run.id, secretId: secret.id };
 }
 
 /** Past authorization and not a failure: anything but 401, 403, 404 and a 5xx. */
 const passes = (expected: Expect, status: number) => (expected === "ok" ? ![401, 403, 404].includes(status) && status < 500 : status === expected);
 
 function requestFor(method: string, path: string, f: Awaited<ReturnType<typeof fixtures>>): { url: string; body?: unknown } {
-  const id = path.startsWith("/api/v1/tokens/")
-    ? f.owner.tokenId
-    : path.startsWith("/api/v1/users/")
-      ? f.target.id
-      : path.startsWith("/api/v1/projects/")
-        ? f.project.id
-        : path.startsWith("/api/v1/runtime-brokers/")
-          ? f.brokerId
-          : path.startsWith("/api/v1/admin/maintenance/runs/")
-            ? f.runId
-            : f.agent.id;
+  const ids: Array<[string, string]> = [
+    ["/api/v1/tokens/", f.owner.tokenId],
+    ["/api/v1/secrets/", f.secretId],
+    ["/api/v1/users/", f.target.id],
+    ["/api/v1/projects/", f.project.id],
+    ["/api/v1/runtime-brokers/", f.brokerId],
+    ["/api/v1/admin/maintenance/runs/", f.runId],
+  ];
+  const id = ids.find(([prefix]) => path.startsWith(prefix))?.[1] ?? f.agent.id;
   const url = path.replace("{id}", id).replace("{agentId}", f.agent.id).replace("{key}", "purge-messages");
   const bodies: Record<string, unknown> = {
     "POST /api/v1/tokens": { name: "cell" },
+    "POST /api/v1/secrets": { name: "CELL_KEY", value: "cell", scope: "user" },
     "PATCH /api/v1/users/{id}": { role: "admin" },
     "POST /api/v1/projects": { name: `cell project ${f.n}` },
     "PATCH /api/v1/projects/{id}": { name: "renamed" },
