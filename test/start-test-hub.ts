@@ -35,10 +35,11 @@ let userCounter = 0;
  * A whole hub in this test process: its own database (cloned template), its own data
  * directory, Next.js serving the production build (test/global-setup.ts keeps it current).
  */
-export async function startTestHub(env: Record<string, string> = {}, opts: { localBroker?: boolean } = {}): Promise<TestHub> {
+export async function startTestHub(env: Record<string, string> = {}, opts: { localBroker?: boolean; logLevel?: "info" | "debug" } = {}): Promise<TestHub> {
   const db = await createTestDatabase();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "scion-api-"));
-  const log = captureLogger("info");
+  // At debug, the local broker's own log lines (which it writes at debug into the hub's log) are kept too.
+  const log = captureLogger(opts.logLevel ?? "info");
   const config = loadConfig({ env: { DATABASE_URL: db.url, PORT: "0", SCION_DATA_DIR: dataDir, SESSION_SECRET: "test-secret-".padEnd(48, "x"), ...env }, cwd: dataDir });
   const hub = await startHub({ config, logger: log.logger, next: { dev: false, dir: ROOT }, root: ROOT, withLocalBroker: opts.localBroker === true });
 
