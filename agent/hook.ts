@@ -9,12 +9,12 @@ import { HOOK_DIALECTS, mapHookEvent } from "./hooks/map-hook-event";
 import type { HookPayload, HookReport } from "./hooks/report";
 
 /**
- * The hook's own time, from its start to its answer: the harness waits for it before going on
- * (with Node's start-up and loading the bundle, the whole process takes under 100 ms).
+ * The hook's own time, from its start to its answer: the harness waits for it before going on.
+ * Handing the report to the shim's socket takes a millisecond or two; the rest is for reading
+ * the event and, without a socket, a direct POST that gives up at the deadline.
  */
-const BUDGET_MS = 80;
-const STDIN_MS = 30;
-const SOCKET_MS = 40;
+const BUDGET_MS = 90;
+const STDIN_MS = 40;
 
 type Log = (level: "info" | "warn", message: string) => void;
 
@@ -28,7 +28,8 @@ type Log = (level: "info" | "warn", message: string) => void;
  * 100 ms, and it writes nothing to stderr (Gemini CLI would show it to the model).
  */
 export async function hook(args: string[], log: Log, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const deadline = Date.now() + BUDGET_MS;
+  const started = Date.now();
+  const deadline = started + BUDGET_MS;
   const dialect = dialectOf(args);
   try {
     if (!dialect) {
@@ -37,7 +38,7 @@ export async function hook(args: string[], log: Log, env: NodeJS.ProcessEnv = pr
     }
     const payload = (dialect === "codex" && argumentPayload(args)) || (await stdinPayload());
     const report = payload && mapHookEvent(dialect, payload);
-    if (report) await deliver(report, env, deadline, log);
+    if (report) await deliver(report, env, started, deadline, log);
   } catch (err) {
     log("warn", `hook: ${(err as Error).message}`);
   } finally {
@@ -74,41 +75,52 @@ function stdinPayload(): Promise<HookPayload | undefined> {
   if (process.stdin.isTTY) return Promise.resolve(undefined);
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
+    let finished = false;
     const finish = () => {
+      if (finished) return;
+      finished = true;
       clearTimeout(timer);
       process.stdin.off("data", onData);
       process.stdin.pause();
       resolve(parseObject(Buffer.concat(chunks).toString("utf8")));
     };
     const onData = (chunk: Buffer) => chunks.push(chunk);
-    const timer = setTimeout(finish, STDIN_MS);
+    // Timers run before I/O in Node's loop: after a stall (a busy machine) the data that came
+    // meanwhile gets one look before the timer gives up on it. Same below for the socket and POST.
+    const timer = setTimeout(() => setImmediate(finish), STDIN_MS);
     process.stdin.on("data", onData);
     process.stdin.once("end", finish);
     process.stdin.once("error", finish);
   });
 }
 
-async function deliver(report: HookReport, env: NodeJS.ProcessEnv, deadline: number, log: Log): Promise<void> {
+async function deliver(report: HookReport, env: NodeJS.ProcessEnv, started: number, deadline: number, log: Log): Promise<void> {
   const line = `${JSON.stringify(report)}\n`;
   const socketPath = env.SCION_AGENT_HOOK_SOCKET || (env.SCION_AGENT_TOKEN_FILE ? path.join(path.dirname(env.SCION_AGENT_TOKEN_FILE), "hook.sock") : undefined);
-  if (socketPath && (await toSocket(socketPath, line, Math.min(SOCKET_MS, deadline - Date.now())))) return;
-  const posted = await toHub(report, env, deadline - Date.now());
-  if (!posted) log("warn", `hook: could not pass ${report.hookEvent} on (no shim socket, the hub did not answer in time)`);
+  const handed = socketPath ? await toSocket(socketPath, line, deadline - Date.now()) : "refused";
+  if (handed === "ok") return;
+  // A shim that does not answer in time is stuck (or the machine is): posting would not do better.
+  if (handed === "timeout") return log("warn", `hook: ${report.hookEvent} dropped: the shim's socket took over ${Date.now() - started} ms`);
+  if (await toHub(report, env, deadline - Date.now())) return;
+  log("warn", `hook: ${report.hookEvent} dropped after ${Date.now() - started} ms: no shim socket, and the hub did not answer in time`);
 }
 
-/** Writes the report to the shim's socket; true once the kernel has it. */
-function toSocket(socketPath: string, line: string, budgetMs: number): Promise<boolean> {
-  if (budgetMs <= 0) return Promise.resolve(false);
+/** Writes the report to the shim's socket: "ok" once the kernel has it. */
+function toSocket(socketPath: string, line: string, budgetMs: number): Promise<"ok" | "refused" | "timeout"> {
+  if (budgetMs <= 0) return Promise.resolve("timeout");
   return new Promise((resolve) => {
     const socket = net.connect(socketPath);
-    const done = (ok: boolean) => {
+    let settled = false;
+    const done = (result: "ok" | "refused" | "timeout") => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       socket.destroy();
-      resolve(ok);
+      resolve(result);
     };
-    const timer = setTimeout(() => done(false), budgetMs);
-    socket.once("error", () => done(false));
-    socket.once("connect", () => socket.end(line, () => done(true)));
+    const timer = setTimeout(() => setImmediate(() => done("timeout")), budgetMs);
+    socket.once("error", () => done("refused"));
+    socket.once("connect", () => socket.end(line, () => done("ok")));
   });
 }
 
@@ -131,12 +143,15 @@ function toHub(report: HookReport, env: NodeJS.ProcessEnv, budgetMs: number): Pr
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "content-length": Buffer.byteLength(body) },
     });
+    let settled = false;
     const done = (ok: boolean) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       req.destroy();
       resolve(ok);
     };
-    const timer = setTimeout(() => done(false), budgetMs);
+    const timer = setTimeout(() => setImmediate(() => done(false)), budgetMs);
     req.once("response", (res) => done((res.statusCode ?? 500) < 300));
     req.once("error", () => done(false));
     req.end(body);
