@@ -1,6 +1,4 @@
 import fs from "node:fs";
-import http from "node:http";
-import https from "node:https";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -124,22 +122,26 @@ function toSocket(socketPath: string, line: string, budgetMs: number): Promise<"
   });
 }
 
-/** The fallback: POST the report with the agent's token; false unless the hub said 2xx in time. */
-function toHub(report: HookReport, env: NodeJS.ProcessEnv, budgetMs: number): Promise<boolean> {
+/**
+ * The fallback: POST the report with the agent's token; false unless the hub said 2xx in time.
+ * node:http(s) load only here: the usual path, the socket, does not pay for TLS.
+ */
+async function toHub(report: HookReport, env: NodeJS.ProcessEnv, budgetMs: number): Promise<boolean> {
   const hubUrl = env.SCION_HUB_URL;
   const agentId = env.SCION_AGENT_ID;
-  if (budgetMs <= 0 || !hubUrl || !agentId) return Promise.resolve(false);
+  if (budgetMs <= 0 || !hubUrl || !agentId) return false;
   let token: string;
   let url: URL;
   try {
     token = fs.readFileSync(env.SCION_AGENT_TOKEN_FILE || path.join(os.homedir(), ".scion", "agent-token"), "utf8").trim();
     url = new URL(`/api/v1/agents/${encodeURIComponent(agentId)}/status`, hubUrl);
   } catch {
-    return Promise.resolve(false);
+    return false;
   }
   const body = JSON.stringify(report);
+  const { request } = url.protocol === "https:" ? await import("node:https") : await import("node:http");
   return new Promise((resolve) => {
-    const req = (url.protocol === "https:" ? https : http).request(url, {
+    const req = request(url, {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "content-length": Buffer.byteLength(body) },
     });

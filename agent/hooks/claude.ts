@@ -35,6 +35,7 @@ export function mapClaude(p: HookPayload): HookReport | null {
       // switch conversations.
       return NOT_AN_END.has(str(p.reason) ?? "") ? null : { hookEvent: "session-end" };
     default:
+      // SubagentStop (the Task tool's PostToolUse follows), PreCompact and the rest change nothing.
       return null;
   }
 }
