@@ -8,13 +8,14 @@ const REFRESH_BEFORE_S = 2 * 60 * 60;
 
 /**
  * `scion-agent run -- <command…>`: the first process of an agent. Reports `starting`, runs the
- * harness, reports `running`, relays the harness's hook reports (a unix socket next to the token
- * file, SCION_AGENT_HOOK_SOCKET in the harness's environment), sends a heartbeat every 30 s, refreshes its token 2 h before it
- * expires, re-reads the token file and reports at once on SIGUSR2 (reset-auth), passes SIGINT
- * and SIGTERM to the harness (escalating to SIGHUP and SIGKILL), and reports `stopped` (when it
- * ended on its own with 0, or was asked to stop) or `error` when the harness ends. Resolves
- * with the harness's exit code. Reports that fail are logged, never fatal: the agent keeps
- * working while the hub is away.
+ * harness, reports `running`, relays the harness's hook reports (a unix socket next to the
+ * token file, SCION_AGENT_HOOK_SOCKET in the harness's environment; see hook-relay.ts), sends a
+ * heartbeat every 30 s, refreshes its token 2 h before it expires, re-reads the token file and
+ * reports at once on SIGUSR2 (reset-auth), passes SIGINT and SIGTERM to the harness (escalating
+ * to SIGHUP and SIGKILL), and reports `stopped` (when it ended on its own with 0, or was asked
+ * to stop) or `error` when the harness ends, after the hook reports still queued (at most 3 s).
+ * Resolves with the harness's exit code. Reports that fail are logged, never fatal: the agent
+ * keeps working while the hub is away.
  */
 export async function runAgent(config: ShimConfig, argv: string[], log: (level: "info" | "warn", message: string) => void): Promise<number> {
   const client = new AgentHubClient({ hubUrl: config.hubUrl, fallbackUrls: config.hubUrls, agentId: config.agentId, tokenFile: config.tokenFile, log });
