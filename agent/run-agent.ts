@@ -1,24 +1,31 @@
 import { spawn } from "node:child_process";
+import path from "node:path";
 import type { ShimConfig } from "./config";
+import { HookRelay } from "./hook-relay";
 import { AgentHubClient } from "./hub-client";
 
 const REFRESH_BEFORE_S = 2 * 60 * 60;
 
 /**
  * `scion-agent run -- <command…>`: the first process of an agent. Reports `starting`, runs the
- * harness, reports `running`, sends a heartbeat every 30 s, refreshes its token 2 h before it
- * expires, re-reads the token file and reports at once on SIGUSR2 (reset-auth), passes SIGINT
- * and SIGTERM to the harness (escalating to SIGHUP and SIGKILL), and reports `stopped` (when it
- * ended on its own with 0, or was asked to stop) or `error` when the harness ends. Resolves
- * with the harness's exit code. Reports that fail are logged, never fatal: the agent keeps
- * working while the hub is away.
+ * harness, reports `running`, relays the harness's hook reports (a unix socket next to the
+ * token file, SCION_AGENT_HOOK_SOCKET in the harness's environment; see hook-relay.ts), sends a
+ * heartbeat every 30 s, refreshes its token 2 h before it expires, re-reads the token file and
+ * reports at once on SIGUSR2 (reset-auth), passes SIGINT and SIGTERM to the harness (escalating
+ * to SIGHUP and SIGKILL), and reports `stopped` (when it ended on its own with 0, or was asked
+ * to stop) or `error` when the harness ends, after the hook reports still queued (at most 3 s).
+ * Resolves with the harness's exit code. Reports that fail are logged, never fatal: the agent
+ * keeps working while the hub is away.
  */
 export async function runAgent(config: ShimConfig, argv: string[], log: (level: "info" | "warn", message: string) => void): Promise<number> {
   const client = new AgentHubClient({ hubUrl: config.hubUrl, fallbackUrls: config.hubUrls, agentId: config.agentId, tokenFile: config.tokenFile, log });
   const report = (body: Record<string, unknown>) => client.report(body).catch((err: Error) => log("warn", `status report failed: ${err.message}`));
 
   await report({ phase: "starting" });
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: "inherit" });
+  const socketPath = path.join(path.dirname(config.tokenFile), "hook.sock");
+  const relay = new HookRelay({ socketPath, send: (body) => client.report(body), log });
+  const hookEnv = (await relay.listen()) ? { SCION_AGENT_HOOK_SOCKET: socketPath } : {};
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: "inherit", env: { ...process.env, ...hookEnv } });
   const spawned = await new Promise<boolean>((resolve) => {
     child.once("spawn", () => resolve(true));
     child.once("error", (err) => {
@@ -27,10 +34,12 @@ export async function runAgent(config: ShimConfig, argv: string[], log: (level: 
     });
   });
   if (!spawned) {
+    await relay.close(0);
     await report({ phase: "error", detail: `cannot start ${argv[0]}` });
     return 127;
   }
   await report({ phase: "running", activity: "idle" });
+  relay.release();
 
   const heartbeat = setInterval(() => void report({ heartbeat: true }), config.heartbeatMs);
   let refreshTimer: NodeJS.Timeout | undefined;
@@ -84,6 +93,8 @@ export async function runAgent(config: ShimConfig, argv: string[], log: (level: 
   process.off("SIGUSR2", onUsr2);
   process.off("SIGTERM", forward);
   process.off("SIGINT", forward);
+  // The last turn's hooks (its output) land before the end.
+  await relay.close();
   // Asked to stop, the agent is stopped however the harness ended; on its own, non-zero is an error.
   await report(code === 0 || stopRequested ? { phase: "stopped", detail: null } : { phase: "error", detail: `the harness exited with code ${code}` });
   return code;

@@ -16,7 +16,11 @@ export interface AgentChange {
   urls?: Record<string, string>;
   lastActivityAt?: Date;
   startedAt?: Date;
+  /** Prompts the harness's hooks reported in this session (limits.maxTurns counts them). */
   turnCount?: number;
+  sessionStartedAt?: Date;
+  /** The harness's last assistant message, trimmed and bounded by the ingestion. */
+  lastOutput?: string | null;
 }
 
 export interface ChangeResult {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { pageQuery } from "../http/pagination";
 import { HARNESS_IDS } from "../harnesses/registry";
+import type { HookEvent } from "../harnesses/types";
 
 export const PHASES = ["created", "provisioning", "cloning", "starting", "running", "stopping", "stopped", "error"] as const;
 export const ACTIVITIES = ["idle", "thinking", "executing", "waiting_for_input", "blocked", "completed", "limits_exceeded", "stalled", "offline"] as const;
@@ -75,15 +76,36 @@ export const listAgentsQuery = pageQuery.extend({
   order: z.enum(["asc", "desc"]).default("desc"),
 });
 
+/** The normalised harness hook events (lib/harnesses/types.ts HookEvent), as the shim's hook sends them. */
+export const HOOK_EVENTS = [
+  "session-start",
+  "prompt-submit",
+  "model-start",
+  "model-end",
+  "tool-start",
+  "tool-end",
+  "turn-end",
+  "response-complete",
+  "notification",
+  "session-end",
+] as const satisfies readonly HookEvent[];
+/** `true` while every HookEvent is listed above: a new one fails to compile until it is. */
+export type AllHookEventsListed = Exclude<HookEvent, (typeof HOOK_EVENTS)[number]> extends never ? true : never;
+export const allHookEventsListed: AllHookEventsListed = true;
+
 export const agentStatusBody = z
   .object({
     phase: agentPhase.optional(),
     activity: reportableActivity.optional(),
     detail: z.string().max(4096).nullable().optional(),
     heartbeat: z.literal(true).optional(),
+    /** The harness hook event behind this report: it decides whether a sticky activity gives way, and counts turns. */
+    hookEvent: z.enum(HOOK_EVENTS).optional(),
+    /** The harness's last assistant message (a turn's end); kept trimmed, at most 4000 characters. */
+    lastOutput: z.string().max(65_536).optional(),
   })
   .strict()
-  .refine((b) => Object.keys(b).length > 0, { error: "give phase, activity, detail or heartbeat" });
+  .refine((b) => Object.keys(b).length > 0, { error: "give phase, activity, detail, heartbeat or hookEvent" });
 
 export type CreateAgentBody = z.output<typeof createAgentBody>;
 export type UpdateAgentBody = z.output<typeof updateAgentBody>;

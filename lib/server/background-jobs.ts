@@ -1,3 +1,4 @@
+import { sweepAgentLimits } from "../agents/enforce-agent-limits";
 import { sweepAgentLiveness } from "../agents/sweep-agent-liveness";
 import { purgeOldMessages, reapStuckDispatches, sweepPendingMessages, sweepStaleAffinity } from "../dispatch/sweeps";
 import { sweepEventPayloads } from "../events/postgres-event-bus";
@@ -12,6 +13,7 @@ export function backgroundJobs(runtime: HubRuntime): ScheduledJob[] {
     { name: "stale-affinity", lockKey: 72700003, intervalMs: 30_000, run: () => sweepStaleAffinity(runtime) },
     { name: "stuck-dispatch-reaper", lockKey: 72700004, intervalMs: 15_000, run: () => reapStuckDispatches(runtime) },
     { name: "pending-message-sweep", lockKey: 72700005, intervalMs: 30_000, run: () => sweepPendingMessages(runtime) },
+    { name: "agent-limits", lockKey: 72700007, intervalMs: 30_000, run: () => sweepAgentLimits(runtime) },
     { name: "message-purge", lockKey: 72700006, intervalMs: 6 * 60 * 60_000, run: () => purgeOldMessages(runtime) },
   ];
 }

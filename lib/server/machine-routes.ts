@@ -149,7 +149,7 @@ async function requireOwnAgent(
 async function agentStatus(ctx: MachineContext): Promise<void> {
   const { runtime, agentId } = await requireOwnAgent(ctx, "agent:status");
   const body = await readNodeJson(ctx.req, agentStatusBody);
-  const agent = await ingestAgentStatus(runtime.prisma, runtime.events, agentId, body);
+  const agent = await ingestAgentStatus(runtime, agentId, body);
   sendJson(ctx.res, 200, agent);
   // Messages sent while the agent was not running go in as soon as it runs.
   if (body.phase === "running" && agent.phase === "running") void flushPendingMessages(runtime, agentId);
