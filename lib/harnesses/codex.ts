@@ -2,7 +2,8 @@ import type { HarnessDescriptor, HarnessConfigContext, HarnessConfigFile } from 
 
 const toml = (value: string) => JSON.stringify(value);
 
-// Codex's hooks (hooks.json, Claude's schema); they run only when trusted, so argv bypasses hook trust.
+// Codex's hooks (hooks.json, Claude's schema); they run only when trusted, so argv bypasses hook trust. Not `notify`:
+// it also fires for Codex's internal title thread, and not for every turn; `Stop` carries the same last message.
 const HOOK_EVENTS = ["SessionStart", "SessionEnd", "UserPromptSubmit", "PreToolUse", "PostToolUse", "Stop"] as const;
 
 /** Codex CLI (`@openai/codex`). */
@@ -27,21 +28,20 @@ export const codex: HarnessDescriptor = {
     { type: "auth-file", label: "Codex auth file", requiredEnv: [], requiredFiles: [".codex/auth.json"] },
   ],
   modelChoice: "--model flag (config model)",
-  hooks: { dialect: "codex", events: ["turn-end", "response-complete"] },
+  hooks: { dialect: "codex", events: ["session-start", "prompt-submit", "tool-start", "tool-end", "turn-end", "session-end"] },
   configFiles: (ctx: HarnessConfigContext): HarnessConfigFile[] => {
-    const notify = ctx.hookCommand.split(" ");
     const env = ctx.env ?? {};
-    // Codex ignores OPENAI_BASE_URL for its built-in provider (and would try WebSockets first): a base URL
-    // in the agent's env becomes a provider of its own, keyed by whichever API key env the agent has.
-    const baseUrl = env.OPENAI_BASE_URL;
-    const keyEnv = env.OPENAI_API_KEY ? "OPENAI_API_KEY" : env.CODEX_API_KEY ? "CODEX_API_KEY" : "OPENAI_API_KEY";
+    // The interactive CLI ignores an API key in the env (it shows its sign-in screen unless ~/.codex/auth.json
+    // exists) and ignores OPENAI_BASE_URL: an API key in the agent's env becomes a provider of its own that reads
+    // the key from that env var, at OPENAI_BASE_URL when set (over HTTP; the built-in provider tries WebSockets).
+    const keyEnv = env.OPENAI_API_KEY ? "OPENAI_API_KEY" : env.CODEX_API_KEY ? "CODEX_API_KEY" : null;
+    const baseUrl = keyEnv ? (env.OPENAI_BASE_URL ?? "https://api.openai.com/v1") : null;
     const lines = [
       ...(ctx.model ? [`model = ${toml(ctx.model)}`] : []),
       ...(baseUrl ? [`model_provider = "scion"`] : []),
       `approval_policy = "never"`,
       `sandbox_mode = "danger-full-access"`,
       `check_for_update_on_startup = false`,
-      `notify = [${notify.map(toml).join(", ")}]`,
       "",
       `[projects.${toml(ctx.workspace)}]`,
       `trust_level = "trusted"`,
@@ -50,7 +50,7 @@ export const codex: HarnessDescriptor = {
       "enabled = false",
       "",
       ...(baseUrl
-        ? ["[model_providers.scion]", `name = "OpenAI-compatible (OPENAI_BASE_URL)"`, `base_url = ${toml(baseUrl)}`, `env_key = ${toml(keyEnv)}`, `wire_api = "responses"`, "supports_websockets = false", ""]
+        ? ["[model_providers.scion]", `name = "OpenAI (API key from ${keyEnv})"`, `base_url = ${toml(baseUrl)}`, `env_key = ${toml(keyEnv!)}`, `wire_api = "responses"`, "supports_websockets = false", ""]
         : []),
     ];
     const hook = [{ hooks: [{ type: "command", command: ctx.hookCommand, timeout: 3 }] }];

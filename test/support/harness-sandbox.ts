@@ -119,7 +119,7 @@ export function createHarnessSandbox(opts: { harness: HarnessDescriptor; env: Re
         const [bin, ...args] = argv;
         const child = spawn("setpriv", ["--reuid", String(NOBODY), "--regid", String(NOBODY), "--clear-groups", "--", bin!, ...args], {
           cwd: workspace,
-          env,
+          env: env as NodeJS.ProcessEnv,
           stdio: ["pipe", "pipe", "pipe"],
           detached: true,
         });

@@ -7,8 +7,9 @@
  * (titles, token counts, routing) cannot derail a conversation: the step is the first one whose
  * `when` occurs in the conversation's last user text message, and the number of tool results after
  * that message says whether to call the next command or give the final text. A request without
- * tools is a side call and gets `sideText` (or, when it asks for JSON with a schema, an object
- * that fits the schema).
+ * tools, or whose last user text carries a side marker (Codex's title agent has tools and quotes
+ * the prompt), is a side call and gets `sideText` (or, when it asks for JSON with a schema, an
+ * object that fits the schema).
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -57,6 +58,8 @@ export interface ModelServerOptions {
   sideText?: string;
   /** Text when no step matches. */
   fallbackText?: string;
+  /** A last user text containing one of these is a side call. Default: Codex's title prompt. */
+  sideMarkers?: string[];
   /** Called for every request (e.g. to log unknown paths while exploring). */
   onRequest?: (r: ModelRequest) => void;
 }
@@ -125,6 +128,11 @@ function hasTools(api: ModelApi, body: Json): boolean {
 }
 
 /** Picks the answer from the conversation: which step, and how far along it is. */
+function lastUserText(entries: Entry[]): string {
+  const texts = entries.flatMap((e) => ("text" in e ? [e.text] : []));
+  return texts.at(-1) ?? "";
+}
+
 function decide(script: ScriptStep[], entries: Entry[]): { step?: ScriptStep; toolResults: number; reply?: Reply } {
   let last = -1;
   entries.forEach((e, i) => {
@@ -311,6 +319,7 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
   const requests: ModelRequest[] = [];
   const sideText = opts.sideText ?? "Scripted side answer";
   const fallbackText = opts.fallbackText ?? "(no scripted answer)";
+  const sideMarkers = opts.sideMarkers ?? ["Do not answer the request."];
 
   const server = http.createServer(async (req, res) => {
     const raw = await readBody(req);
@@ -331,7 +340,8 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
       const d = decide(opts.script, entries);
       record.toolResults = d.toolResults;
       record.step = d.step;
-      const reply: Reply = !hasTools(api, json) ? { kind: "side", text: sideText } : (d.reply ?? { kind: "text", text: fallbackText });
+      const side = !hasTools(api, json) || sideMarkers.some((m) => lastUserText(entries).includes(m));
+      const reply: Reply = side ? { kind: "side", text: sideText } : (d.reply ?? { kind: "text", text: fallbackText });
       record.answer = reply.kind;
       opts.onRequest?.(record);
       respond(reply);
