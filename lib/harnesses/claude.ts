@@ -31,13 +31,24 @@ export const claude: HarnessDescriptor = {
     const hook = [{ matcher: "*", hooks: [{ type: "command", command: ctx.hookCommand, timeout: 5 }] }];
     const settings = {
       permissions: { defaultMode: "bypassPermissions" },
+      // The interactive CLI otherwise asks, before the first turn, whether to switch to auto mode.
+      skipDangerousModePermissionPrompt: true,
+      skipAutoPermissionPrompt: true,
       env: { DISABLE_AUTOUPDATER: "1", DISABLE_TELEMETRY: "1", DISABLE_ERROR_REPORTING: "1", CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1", ...(ctx.model && { ANTHROPIC_MODEL: ctx.model }) },
       hooks: Object.fromEntries(HOOK_EVENTS.map((e) => [e, hook])),
     };
+    // An API key from the environment is used interactively only once approved; Claude keeps the approval
+    // as the key's last 20 characters (never the key itself).
+    const apiKey = ctx.env?.ANTHROPIC_API_KEY?.trim();
     const state = {
       hasCompletedOnboarding: true,
       bypassPermissionsModeAccepted: true,
+      hasSeenAutoDefaultNotice: true,
+      hasSeenAutoDefaultNudge: true,
+      hasSeenAutoModeEntryWarning: true,
+      hasResetAutoModeOptInForDefaultOffer: true,
       autoUpdates: false,
+      ...(apiKey && { customApiKeyResponses: { approved: [apiKey.slice(-20)], rejected: [] } }),
       projects: { [ctx.workspace]: { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true } },
     };
     return [

@@ -60,6 +60,12 @@ export interface HarnessConfigContext {
   instructions?: string | null;
   /** A system prompt, for harnesses that take one from a file. */
   systemPrompt?: string | null;
+  /**
+   * The agent's environment as the harness will see it (credentials included). Read, never
+   * written into files verbatim: e.g. Claude's approved-key entry keeps only the key's last 20
+   * characters, Codex gets a provider entry only when OPENAI_BASE_URL is set.
+   */
+  env?: Record<string, string>;
 }
 
 /** A file the broker writes into the agent's HOME before start (path relative to HOME). */
