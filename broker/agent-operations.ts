@@ -152,11 +152,15 @@ export function createAgentOperations({ runtime, ports, dataDir, logger, hubUrl,
           onCloning: () => emit?.("agent.phase", { agentId: args.agentId, phase: "cloning" }),
         });
       }
+      // What the harness will see in its environment (credentials win over the agent's own env, as below).
+      const harnessEnv = Object.fromEntries(
+        [...Object.entries(args.env), ...Object.entries(args.credentials?.env ?? {})].filter(([k]) => !RESERVED.test(k)),
+      );
       const view = runtime.harnessView(args.agentId);
       const owner = runtime.fileOwner(args.agentId);
       const hookCommand = h.hooks ? view.hookCommand(h.hooks.dialect) : null;
       if (h.configFiles && hookCommand) {
-        writeHarnessConfig(runtime.homeOf(args.agentId), h.configFiles({ home: view.home, workspace: view.workspace, hookCommand, model: args.model ?? null, instructions: args.instructions ?? null }), owner);
+        writeHarnessConfig(runtime.homeOf(args.agentId), h.configFiles({ home: view.home, workspace: view.workspace, hookCommand, model: args.model ?? null, instructions: args.instructions ?? null, env: harnessEnv }), owner);
       } else if (h.instructionsFile && args.instructions) {
         writeHarnessConfig(runtime.homeOf(args.agentId), [{ path: h.instructionsFile, content: args.instructions }], owner);
       }
