@@ -4,7 +4,7 @@
  * scratch workspace, and a hook command that appends each call's argv and stdin to a JSON-lines
  * log (what the hub's `scion-agent hook` would receive).
  */
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -33,7 +33,19 @@ export interface HarnessSandbox {
   hookCalls(): HookCall[];
   /** Runs argv as nobody in the workspace; resolves with its output when it exits or times out. */
   run(argv: string[], opts?: { timeoutMs?: number; stdin?: string }): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }>;
+  /** Starts argv as nobody in a tmux session of the sandbox's own tmux server (replacing any previous one). */
+  tmux(argv: string[]): TmuxSession;
   cleanup(): void;
+}
+
+export interface TmuxSession {
+  pane(): string;
+  /**
+   * Types text until it shows in the pane (a CLI still settling, e.g. Gemini re-rendering a resumed session,
+   * drops keys), waits (Gemini takes a quick Enter after typed text as a newline), then presses Enter.
+   */
+  type(text: string, enterDelayMs?: number): Promise<void>;
+  kill(): void;
 }
 
 const HOOK_LOGGER = `
@@ -49,6 +61,50 @@ else {
   setTimeout(done, 1000);
 }
 `;
+
+/** The process and its descendants (from /proc), to wait for what a tmux pane started. */
+function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      /* exited */
+    }
+  }
+  const out: number[] = [];
+  const walk = (pid: number) => {
+    out.push(pid);
+    for (const c of children.get(pid) ?? []) walk(c);
+  };
+  walk(root);
+  return out;
+}
+
+/** Ends a tmux server and waits (up to 10 s, then SIGKILL) for everything its panes started to exit. */
+function killTmux(socket: string) {
+  let pids: number[] = [];
+  try {
+    const panePid = Number(execFileSync("tmux", ["-S", socket, "display", "-p", "-t", "agent", "#{pane_pid}"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }));
+    if (panePid) pids = processTree(panePid);
+    execFileSync("tmux", ["-S", socket, "kill-server"], { stdio: "ignore" });
+  } catch {
+    return;
+  }
+  const alive = () => pids.filter((p) => fs.existsSync(`/proc/${p}`));
+  const deadline = Date.now() + 10_000;
+  while (alive().length && Date.now() < deadline) execFileSync("sleep", ["0.1"]);
+  for (const p of alive()) {
+    try {
+      process.kill(p, "SIGKILL");
+    } catch {
+      /* gone */
+    }
+  }
+}
 
 function chownTree(p: string) {
   fs.chownSync(p, NOBODY, NOBODY);
@@ -140,6 +196,37 @@ export function createHarnessSandbox(opts: { harness: HarnessDescriptor; env: Re
           resolve({ code, stdout, stderr, ms: Date.now() - started });
         });
       }),
-    cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
+    tmux: (argv) => {
+      const socket = path.join(dir, "tmux.sock");
+      const tmux = (...args: string[]) => execFileSync("tmux", ["-S", socket, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+      const q = (v: string) => `'${v.replace(/'/g, "'\\''")}'`;
+      const envArgs = Object.entries(env).map(([k, v]) => q(`${k}=${v}`)).join(" ");
+      const script = path.join(dir, "run.sh");
+      const priv = `setpriv --reuid ${NOBODY} --regid ${NOBODY} --clear-groups --`;
+      fs.writeFileSync(script, `#!/bin/sh\ncd ${q(workspace)}\nexec env -i ${envArgs} ${priv} ${argv.map(q).join(" ")}\n`, { mode: 0o700 });
+      killTmux(socket);
+      tmux("new-session", "-d", "-s", "agent", "-x", "160", "-y", "45", `${script}; sleep 600`);
+      return {
+        pane: () => tmux("capture-pane", "-p", "-t", "agent"),
+        type: async (text, enterDelayMs = 1000) => {
+          const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+          const shown = () => tmux("capture-pane", "-p", "-t", "agent").split("\n").filter((l) => l.includes(text)).length;
+          const before = shown();
+          for (let attempt = 0; attempt < 5; attempt++) {
+            tmux("send-keys", "-t", "agent", "-l", text);
+            const until = Date.now() + 3000;
+            while (shown() <= before && Date.now() < until) await sleep(100);
+            if (shown() > before) break;
+          }
+          await sleep(enterDelayMs);
+          tmux("send-keys", "-t", "agent", "Enter");
+        },
+        kill: () => killTmux(socket),
+      };
+    },
+    cleanup: () => {
+      killTmux(path.join(dir, "tmux.sock"));
+      fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    },
   };
 }
