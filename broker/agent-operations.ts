@@ -11,7 +11,7 @@ import type { HarnessInstaller } from "./harness-install";
 import { harnessArgv } from "./harnesses";
 import type { PtyRelay } from "./pty-relay";
 import { PortPool, PortPoolExhaustedError, portEnvironment, type PortAllocation } from "./port-pool";
-import type { AgentRuntime } from "./runtimes/agent-runtime";
+import { waitFor, type AgentRuntime } from "./runtimes/agent-runtime";
 
 const agentId = z.uuid();
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/);
@@ -55,7 +55,7 @@ const schemas = {
     .strict(),
   "agent.stop": z.object({ agentId }).strict(),
   "agent.delete": z.object({ agentId }).strict(),
-  "agent.message": z.object({ agentId, text: z.string().min(1).max(65_536) }).strict(),
+  "agent.message": z.object({ agentId, text: z.string().min(1).max(65_536), harness: z.string().min(1).max(32).optional() }).strict(),
   "agent.reset-auth": z.object({ agentId, token }).strict(),
   "agent.interrupt": z.object({ agentId, harness: z.string().min(1).max(32) }).strict(),
 } as const;
@@ -220,7 +220,8 @@ export function createAgentOperations({ runtime, ports, dataDir, logger, hubUrl,
     "agent.message": async (raw) => {
       const args = schemas["agent.message"].parse(raw);
       if (!(await runtime.isRunning(args.agentId))) throw new ChannelRequestError("conflict", "the agent is not running");
-      await runtime.sendText(args.agentId, args.text);
+      if (findHarness(args.harness ?? "")?.kind === "assistant") await submitToAssistant(runtime, args.agentId, args.text);
+      else await runtime.sendText(args.agentId, args.text);
       return { delivered: true };
     },
     // Interrupt: the harness's own key for "stop this turn" (Escape for Claude Code, C-c for a shell).
@@ -282,6 +283,48 @@ export function createAgentOperations({ runtime, ports, dataDir, logger, hubUrl,
       save();
     },
   };
+}
+
+/** How long typed text must show before Enter: an assistant's TUI takes an Enter that follows text at once as a newline. */
+const SETTLE_MS = 500;
+const SHOW_TIMEOUT_MS = 3000;
+const SUBMIT_TIMEOUT_MS = 1500;
+/** A screen unchanged this long is an assistant done drawing (start-up, a resumed conversation). */
+const QUIET_MS = 1000;
+const QUIET_TIMEOUT_MS = 15_000;
+
+/**
+ * Types a message into an assistant's input and submits it. An assistant that is still starting
+ * (just started, or resuming a long conversation) drops keys, or ignores Enter until it is ready,
+ * and one that gets Enter right behind a burst of text takes it as part of a paste. So typing
+ * waits for a quiet screen (a second without change, at most 15 s), the text is typed, typed
+ * again if none of it showed up, and Enter follows once it shows and the screen
+ * has had a moment; an Enter that changed nothing on the screen is pressed again (Enter in an
+ * empty input does nothing in any of the assistants).
+ */
+export async function submitToAssistant(runtime: AgentRuntime, agentId: string, text: string): Promise<void> {
+  const squash = (s: string) => s.replace(/\s+/g, "");
+  const screen = () => runtime.capture(agentId).catch(() => "");
+  const probe = squash(text).slice(-12);
+  // Wait until it has finished drawing: a starting assistant ignores an Enter until it is ready.
+  let last = await screen();
+  let since = Date.now();
+  const deadline = Date.now() + QUIET_TIMEOUT_MS;
+  while (Date.now() - since < QUIET_MS && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 150));
+    const now = await screen();
+    if (now !== last) [last, since] = [now, Date.now()];
+  }
+  for (let attempt = 0; attempt < 2; attempt++) {
+    await runtime.typeText(agentId, text);
+    if (!probe || (await waitFor(async () => squash(await screen()).includes(probe), SHOW_TIMEOUT_MS, 100))) break;
+  }
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    const before = await screen();
+    await runtime.sendKeys(agentId, ["Enter"]);
+    if (await waitFor(async () => (await screen()) !== before, SUBMIT_TIMEOUT_MS, 100)) return;
+  }
 }
 
 /** The login shell for the shell harness: the broker user's, else bash. */

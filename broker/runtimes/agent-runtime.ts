@@ -66,6 +66,8 @@ export interface AgentRuntime {
   signal(agentId: string, signal: NodeJS.Signals): Promise<boolean>;
   /** Types text into the agent's session, then Enter. */
   sendText(agentId: string, text: string): Promise<void>;
+  /** Types text into the agent's session literally (no key names, no Enter). */
+  typeText(agentId: string, text: string): Promise<void>;
   /** Presses keys in the agent's session, by tmux key name ("Escape", "C-c"). */
   sendKeys(agentId: string, keys: string[]): Promise<void>;
   /** Agents whose sessions are running. */

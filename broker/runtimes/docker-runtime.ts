@@ -213,9 +213,13 @@ export class DockerRuntime extends AgentPaths implements AgentRuntime {
   }
 
   async sendText(agentId: string, text: string): Promise<void> {
+    await this.typeText(agentId, text);
+    await this.exec(agentId, ["tmux", "send-keys", "-t", `${SESSION}:`, "Enter"]);
+  }
+
+  async typeText(agentId: string, text: string): Promise<void> {
     const typed = await this.exec(agentId, ["tmux", "send-keys", "-t", `${SESSION}:`, "-l", "--", text]);
     if (typed.exitCode !== 0) throw new Error(`typing into the agent's session failed: ${typed.output.trim()}`);
-    await this.exec(agentId, ["tmux", "send-keys", "-t", `${SESSION}:`, "Enter"]);
   }
 
   async sendKeys(agentId: string, keys: string[]): Promise<void> {

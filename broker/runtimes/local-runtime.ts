@@ -170,10 +170,13 @@ export class LocalRuntime extends AgentPaths implements AgentRuntime {
   }
 
   async sendText(agentId: string, text: string): Promise<void> {
-    const target = `=${this.sessionOf(agentId)}:`;
-    // -l sends the text literally (no key names); Enter is sent on its own.
-    await this.tmux(agentId, ["send-keys", "-t", target, "-l", "--", text]);
-    await this.tmux(agentId, ["send-keys", "-t", target, "Enter"]);
+    await this.typeText(agentId, text);
+    await this.tmux(agentId, ["send-keys", "-t", `=${this.sessionOf(agentId)}:`, "Enter"]);
+  }
+
+  async typeText(agentId: string, text: string): Promise<void> {
+    // -l sends the text literally (no key names).
+    await this.tmux(agentId, ["send-keys", "-t", `=${this.sessionOf(agentId)}:`, "-l", "--", text]);
   }
 
   async sendKeys(agentId: string, keys: string[]): Promise<void> {

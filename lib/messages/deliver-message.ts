@@ -9,6 +9,7 @@ interface MessageRow {
   brokerId: string | null;
   phase: string;
   ownerId: string;
+  harness: string;
 }
 
 /**
@@ -24,7 +25,7 @@ export async function deliverMessage(runtime: HubRuntime, messageId: string): Pr
   try {
     await client.query("BEGIN");
     const { rows } = await client.query<MessageRow>(
-      `SELECT m.id::text AS id, m."agentId"::text AS "agentId", m.body, a."brokerId"::text AS "brokerId", a.phase::text AS phase, a."ownerId"
+      `SELECT m.id::text AS id, m."agentId"::text AS "agentId", m.body, a."brokerId"::text AS "brokerId", a.phase::text AS phase, a."ownerId", a.harness
          FROM messages m JOIN agents a ON a.id = m."agentId"
         WHERE m.id = $1 AND m."dispatchState" = 'pending'
         FOR UPDATE OF m SKIP LOCKED`,
@@ -36,7 +37,7 @@ export async function deliverMessage(runtime: HubRuntime, messageId: string): Pr
       return false;
     }
     try {
-      await callBroker(runtime, row.brokerId, "agent.message", { agentId: row.agentId, text: row.body }, 15_000);
+      await callBroker(runtime, row.brokerId, "agent.message", { agentId: row.agentId, text: row.body, harness: row.harness }, 15_000);
     } catch (err) {
       await client.query(`UPDATE messages SET error = $2 WHERE id = $1`, [messageId, String((err as Error).message).slice(0, 500)]);
       await client.query("COMMIT");

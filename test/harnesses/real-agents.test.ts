@@ -10,6 +10,7 @@ import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EventDelivery } from "../../lib/events/event-bus";
+import { LocalRuntime } from "../../broker/runtimes/local-runtime";
 import { startModelServer, type ModelServer } from "../support/model-server";
 import { startTestHub, type TestHub, type TestUser } from "../start-test-hub";
 
@@ -72,14 +73,21 @@ beforeAll(async () => {
       { when: `AFTERRESTART-${c.id}`, text: `Still here, ${c.id}.` },
     ]),
   });
-  t = await startTestHub({ SCION_LOG_LEVEL: "debug" }, { localBroker: true, logLevel: "debug" });
+  t = await startTestHub({ SCION_LOCAL_BROKER: "true", SCION_LOG_LEVEL: "debug" }, { localBroker: true, logLevel: "debug" });
   unsubscribe = t.hub.runtime.events.subscribe([">"], (d) => deliveries.push(d));
   alice = await t.createUser({ role: "admin" });
   const project = await json(await alice.request("/api/v1/projects", { method: "POST", json: { name: "Assistants" } }));
   projectId = project.id as string;
+  await until("the local broker to come online", async () => {
+    const { items } = (await (await alice.request("/api/v1/runtime-brokers")).json()) as { items: Array<{ status: string }> };
+    return items.some((b) => b.status === "online");
+  }, 60_000);
 }, 120_000);
 
 afterAll(async () => {
+  // What went wrong, when something did: the hub's and its broker's warnings.
+  const warnings = t?.log.lines().filter((l) => ["warn", "error", "fatal", 40, 50, 60].includes(l.level as string)) ?? [];
+  if (warnings.length) console.log(warnings.slice(-30).map((l) => JSON.stringify(l)).join("\n"));
   unsubscribe();
   await t?.close();
   await model?.close();
@@ -114,8 +122,9 @@ describe.each(CASES)("$id as a real agent", (c) => {
       method: "POST",
       json: { projectId, name: `${c.id}-agent`, harness: c.id, task, env: c.baseEnv(model.url), start: true },
     });
-    expect(res.status).toBe(201);
-    agentId = (await json(res)).id as string;
+    const created = await json(res);
+    expect(res.status, JSON.stringify(created)).toBe(201);
+    agentId = created.id as string;
     await until("the agent to run", async () => (await agentJson(agentId)).phase === "running", 300_000);
     const running = Date.now() - began;
     const done = await until("the final text as lastOutput", async () => {
@@ -162,7 +171,15 @@ describe.each(CASES)("$id as a real agent", (c) => {
       "the resumed conversation at the model server",
       async () => model.turns().find((r) => r.userTexts.at(-1)?.includes(`AFTERRESTART-${c.id}`)),
       90_000,
-    );
+    ).catch(async (err: Error) => {
+      const rt = new LocalRuntime(path.join(t.dataDir, "broker"));
+      await rt.sendKeys(agentId, ["Enter"]).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 5000));
+      const got = model.turns().some((r) => r.userTexts.at(-1)?.includes(`AFTERRESTART-${c.id}`));
+      const screen = `DEBUG manual Enter reached model: ${got}\n` + (await rt.capture(agentId).catch((e: Error) => e.message));
+      const started = t.log.lines().filter((l) => String(l.msg).includes("agent started"));
+      throw new Error(`${err.message}\n--- screen ---\n${screen}\n--- starts ---\n${started.map((l) => JSON.stringify(l)).join("\n")}`);
+    });
     expect(resumed.userTexts.some((u) => u.includes(`TASK-${c.id}`))).toBe(true);
     expect(resumed.userTexts.some((u) => u.includes(`FOLLOWUP-${c.id}`))).toBe(true);
     const stop = await alice.request(`/api/v1/agents/${agentId}/stop`, { method: "POST" });
