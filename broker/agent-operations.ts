@@ -220,7 +220,8 @@ export function createAgentOperations({ runtime, ports, dataDir, logger, hubUrl,
     "agent.message": async (raw) => {
       const args = schemas["agent.message"].parse(raw);
       if (!(await runtime.isRunning(args.agentId))) throw new ChannelRequestError("conflict", "the agent is not running");
-      if (findHarness(args.harness ?? "")?.kind === "assistant") await submitToAssistant(runtime, args.agentId, args.text);
+      const h = findHarness(args.harness ?? "");
+      if (h?.kind === "assistant") await submitToAssistant(runtime, args.agentId, args.text, { readyText: h.readyText, logger });
       else await runtime.sendText(args.agentId, args.text);
       return { delivered: true };
     },
@@ -288,25 +289,34 @@ export function createAgentOperations({ runtime, ports, dataDir, logger, hubUrl,
 /** How long typed text must show before Enter: an assistant's TUI takes an Enter that follows text at once as a newline. */
 const SETTLE_MS = 500;
 const SHOW_TIMEOUT_MS = 3000;
+const TYPE_ATTEMPTS = 5;
 const SUBMIT_TIMEOUT_MS = 1500;
 /** A screen unchanged this long is an assistant done drawing (start-up, a resumed conversation). */
 const QUIET_MS = 1000;
-const QUIET_TIMEOUT_MS = 15_000;
+const QUIET_TIMEOUT_MS = 10_000;
+const READY_TIMEOUT_MS = 30_000;
 
 /**
  * Types a message into an assistant's input and submits it. An assistant that is still starting
  * (just started, or resuming a long conversation) drops keys, or ignores Enter until it is ready,
  * and one that gets Enter right behind a burst of text takes it as part of a paste. So typing
- * waits for a quiet screen (a second without change, at most 15 s), the text is typed, typed
+ * waits for the harness's prompt (its descriptor's readyText, at most 30 s) and a quiet screen
+ * (a second without change, at most 10 s), the text is typed, typed
  * again if none of it showed up, and Enter follows once it shows and the screen
  * has had a moment; an Enter that changed nothing on the screen is pressed again (Enter in an
  * empty input does nothing in any of the assistants).
  */
-export async function submitToAssistant(runtime: AgentRuntime, agentId: string, text: string): Promise<void> {
+export async function submitToAssistant(runtime: AgentRuntime, agentId: string, text: string, opts: { readyText?: string; logger?: Logger } = {}): Promise<void> {
+  const { readyText, logger } = opts;
+  const began = Date.now();
   const squash = (s: string) => s.replace(/\s+/g, "");
   const screen = () => runtime.capture(agentId).catch(() => "");
-  const probe = squash(text).slice(-12);
-  // Wait until it has finished drawing: a starting assistant ignores an Enter until it is ready.
+  // The text's start, counted on the screen before and after typing: a transcript may show it already.
+  const probe = squash(text).slice(0, 12);
+  const count = async () => squash(await screen()).split(probe).length - 1;
+  // Wait until it shows its prompt and has finished drawing: a starting assistant drops keys, or
+  // clears its input once it has loaded a resumed conversation. A blank screen is quiet too.
+  const ready = readyText ? await waitFor(async () => (await screen()).includes(readyText), READY_TIMEOUT_MS, 200) : true;
   let last = await screen();
   let since = Date.now();
   const deadline = Date.now() + QUIET_TIMEOUT_MS;
@@ -315,16 +325,26 @@ export async function submitToAssistant(runtime: AgentRuntime, agentId: string, 
     const now = await screen();
     if (now !== last) [last, since] = [now, Date.now()];
   }
-  for (let attempt = 0; attempt < 2; attempt++) {
+  const quietAfterMs = Date.now() - began;
+  const before = await count();
+  let typed = 0;
+  let shown = !probe;
+  while (!shown && typed < TYPE_ATTEMPTS) {
     await runtime.typeText(agentId, text);
-    if (!probe || (await waitFor(async () => squash(await screen()).includes(probe), SHOW_TIMEOUT_MS, 100))) break;
+    typed++;
+    shown = await waitFor(async () => (await count()) > before, SHOW_TIMEOUT_MS, 100);
   }
-  for (let attempt = 0; attempt < 3; attempt++) {
+  if (!probe) await runtime.typeText(agentId, text);
+  let enters = 0;
+  let taken = false;
+  while (!taken && enters < 3) {
     await new Promise((r) => setTimeout(r, SETTLE_MS));
-    const before = await screen();
+    const prior = await screen();
     await runtime.sendKeys(agentId, ["Enter"]);
-    if (await waitFor(async () => (await screen()) !== before, SUBMIT_TIMEOUT_MS, 100)) return;
+    enters++;
+    taken = await waitFor(async () => (await screen()) !== prior, SUBMIT_TIMEOUT_MS, 100);
   }
+  logger?.debug({ agentId, ready, quietAfterMs, typed, shown, enters, taken, ms: Date.now() - began }, "typed a message into an assistant");
 }
 
 /** The login shell for the shell harness: the broker user's, else bash. */

@@ -16,6 +16,7 @@ export const claude: HarnessDescriptor = {
     ...(resume ? ["--continue"] : task ? [task] : []),
   ],
   sessionDir: ".claude/projects",
+  readyText: "bypass permissions on",
   interruptKey: "Escape",
   configDir: ".claude",
   instructionsFile: ".claude/CLAUDE.md",

@@ -19,6 +19,7 @@ export const codex: HarnessDescriptor = {
     return [bin, ...(task ? [task] : []), ...base];
   },
   sessionDir: ".codex/sessions",
+  readyText: "Ask Codex to do anything",
   interruptKey: "C-c",
   configDir: ".codex",
   instructionsFile: ".codex/AGENTS.md",

@@ -16,6 +16,7 @@ export const gemini: HarnessDescriptor = {
     ...(resume ? ["--resume", "latest"] : task ? ["--prompt-interactive", task] : []),
   ],
   sessionDir: ".gemini/tmp",
+  readyText: "Type your message",
   interruptKey: "Escape",
   configDir: ".gemini",
   instructionsFile: ".gemini/GEMINI.md",

@@ -89,6 +89,8 @@ export interface HarnessDescriptor {
   argv(launch: HarnessLaunch): string[];
   /** Where the harness keeps its conversations, relative to HOME: a restart resumes only when one exists. */
   sessionDir?: string;
+  /** Text its screen shows once it takes input (its idle prompt): messages are typed only after it shows. */
+  readyText?: string;
   /** The tmux key that interrupts the harness's current turn. */
   interruptKey?: string;
   /** Its config directory in HOME, its instructions file and how it takes a system prompt. */

@@ -2,6 +2,9 @@ import { callBroker } from "../brokers/channel/call-broker";
 import type { HubRuntime } from "../runtime/hub-runtime";
 import { toMessageJson } from "./list-messages";
 
+/** An assistant's broker waits for it to be ready for input before typing (up to ~60 s). */
+const MESSAGE_TIMEOUT_MS = 75_000;
+
 interface MessageRow {
   id: string;
   agentId: string;
@@ -37,7 +40,7 @@ export async function deliverMessage(runtime: HubRuntime, messageId: string): Pr
       return false;
     }
     try {
-      await callBroker(runtime, row.brokerId, "agent.message", { agentId: row.agentId, text: row.body, harness: row.harness }, 15_000);
+      await callBroker(runtime, row.brokerId, "agent.message", { agentId: row.agentId, text: row.body, harness: row.harness }, MESSAGE_TIMEOUT_MS);
     } catch (err) {
       await client.query(`UPDATE messages SET error = $2 WHERE id = $1`, [messageId, String((err as Error).message).slice(0, 500)]);
       await client.query("COMMIT");

@@ -177,7 +177,7 @@ describe.each(CASES)("$id as a real agent", (c) => {
       await new Promise((r) => setTimeout(r, 5000));
       const got = model.turns().some((r) => r.userTexts.at(-1)?.includes(`AFTERRESTART-${c.id}`));
       const screen = `DEBUG manual Enter reached model: ${got}\n` + (await rt.capture(agentId).catch((e: Error) => e.message));
-      const started = t.log.lines().filter((l) => String(l.msg).includes("agent started"));
+      const started = t.log.lines().filter((l) => /agent started|typed a message/.test(String(l.msg)));
       throw new Error(`${err.message}\n--- screen ---\n${screen}\n--- starts ---\n${started.map((l) => JSON.stringify(l)).join("\n")}`);
     });
     expect(resumed.userTexts.some((u) => u.includes(`TASK-${c.id}`))).toBe(true);
