@@ -39,7 +39,7 @@ export interface HarnessInstallerOptions {
   /** How long another process's install lock is honoured before it counts as abandoned. */
   staleLockMs?: number;
   /** An install finished (the statuses changed). */
-  onInstalled?: (h: HarnessDescriptor) => void;
+  onInstalled?: (h: HarnessDescriptor, info: { version: string; ms: number }) => void;
 }
 
 /**
@@ -131,6 +131,7 @@ export class HarnessInstaller {
     try {
       const done = this.installed(h);
       if (done) return done;
+      const began = Date.now();
       const tmp = `${prefix}.tmp-${process.pid}-${crypto.randomBytes(4).toString("hex")}`;
       fs.mkdirSync(tmp, { mode: 0o755 });
       try {
@@ -157,8 +158,9 @@ export class HarnessInstaller {
         fs.rmSync(tmp, { recursive: true, force: true });
         throw new Error(`could not install ${what}: ${(err as Error).message}`);
       }
-      this.opts.onInstalled?.(h);
-      return this.installed(h)!;
+      const result = this.installed(h)!;
+      this.opts.onInstalled?.(h, { version: result.version ?? version, ms: Date.now() - began });
+      return result;
     } finally {
       release();
     }

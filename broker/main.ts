@@ -43,7 +43,11 @@ async function main(): Promise<void> {
   const runtime: AgentRuntime = config.runtime === "docker" ? await dockerRuntime(config, shim) : await localRuntime(config, shim, logger);
   // The channel is created below; these closures reach it once it exists.
   const link: { client?: ControlChannelClient } = {};
-  const installer = new HarnessInstaller({ dir: config.harnessDirPath, binOverrides: config.harnessBins, onInstalled: () => announceHarnesses() });
+  const installer = new HarnessInstaller({ dir: config.harnessDirPath, binOverrides: config.harnessBins, onInstalled: (h, { version, ms }) => {
+      logger.info({ harness: h.id, version, ms }, `installed ${h.name} ${version} in ${(ms / 1000).toFixed(1)} s`);
+      announceHarnesses();
+    },
+  });
   await installer.probeOverrides(HARNESS_DESCRIPTORS);
   // What the hub lists per broker: on every connect, and after each install.
   const announceHarnesses = () =>

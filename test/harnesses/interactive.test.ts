@@ -4,7 +4,7 @@
  * first-run screen stops them (the task runs with no key pressed), a message typed later reaches
  * the model as a new user turn, and the descriptor's resume argv sends the earlier conversation.
  *
- * The CLIs come from SCION_TEST_HARNESS_BIN_DIR (default /work/cli-probe/node_modules/.bin).
+ * The CLIs are installed for the run by the broker's installer (test/support/harness-sandbox.ts).
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -13,7 +13,7 @@ import { claude } from "@/lib/harnesses/claude";
 import { codex } from "@/lib/harnesses/codex";
 import { gemini } from "@/lib/harnesses/gemini";
 import type { HarnessDescriptor } from "@/lib/harnesses/types";
-import { createHarnessSandbox, HARNESS_BIN_DIR, type HarnessSandbox, type TmuxSession } from "../support/harness-sandbox";
+import { createHarnessSandbox, harnessBinary, type HarnessSandbox, type TmuxSession } from "../support/harness-sandbox";
 import { startModelServer, type ModelServer } from "../support/model-server";
 import { until } from "../until";
 
@@ -46,7 +46,7 @@ describe("real CLIs interactively in tmux", () => {
     async (_id, c) => {
       const srv = (server = await startModelServer({ script: SCRIPT }));
       const sb = (sandbox = createHarnessSandbox({ harness: c.harness, env: c.env(srv.url) }));
-      const bin = path.join(HARNESS_BIN_DIR, c.harness.install!.bin);
+      const bin = await harnessBinary(c.harness);
       const launch = (resume: boolean) => sb.tmux(c.harness.argv({ bin, task: resume ? null : TASK, resume, shell: "/bin/bash" }));
       const onScreen = (t: TmuxSession, text: string, what: string) =>
         until(() => t.pane().includes(text), what, 60_000, 250).catch((e: Error) => {

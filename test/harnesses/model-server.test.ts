@@ -4,7 +4,7 @@
  * writes: the model's tool call runs, its final text is printed, the server saw the task, and the
  * hooks registered in that config fire with the turn's last message.
  *
- * The CLIs come from SCION_TEST_HARNESS_BIN_DIR (default /work/cli-probe/node_modules/.bin).
+ * The CLIs are installed for the run by the broker's installer (test/support/harness-sandbox.ts).
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -13,7 +13,7 @@ import { claude } from "@/lib/harnesses/claude";
 import { codex } from "@/lib/harnesses/codex";
 import { gemini } from "@/lib/harnesses/gemini";
 import type { HarnessDescriptor } from "@/lib/harnesses/types";
-import { createHarnessSandbox, HARNESS_BIN_DIR, type HarnessSandbox } from "../support/harness-sandbox";
+import { createHarnessSandbox, harnessBinary, type HarnessSandbox } from "../support/harness-sandbox";
 import { startModelServer, type ModelServer } from "../support/model-server";
 import { until } from "../until";
 
@@ -70,7 +70,7 @@ describe("real CLIs against the scripted model server", () => {
     async (_id, c) => {
       server = await startModelServer({ script: [{ when: TASK, commands: ["echo hello > proof.txt"], text: FINAL }] });
       sandbox = createHarnessSandbox({ harness: c.harness, env: c.env(server.url) });
-      const result = await sandbox.run(c.oneShot(path.join(HARNESS_BIN_DIR, c.harness.install!.bin)), { timeoutMs: 75_000 });
+      const result = await sandbox.run(c.oneShot(await harnessBinary(c.harness)), { timeoutMs: 75_000 });
       const context = `exit ${result.code} after ${result.ms} ms\nstdout: ${result.stdout.slice(-2000)}\nstderr: ${result.stderr.slice(-2000)}`;
 
       expect(result.code, context).toBe(0);

@@ -5,12 +5,12 @@
  * local cache when it has the packages, and the CLIs talk only to the model server.
  */
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EventDelivery } from "../../lib/events/event-bus";
 import { LocalRuntime } from "../../broker/runtimes/local-runtime";
+import { testHarnessDir } from "../support/harness-sandbox";
 import { startModelServer, type ModelServer } from "../support/model-server";
 import { startTestHub, type TestHub, type TestUser } from "../start-test-hub";
 
@@ -62,9 +62,7 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | null | f
 
 beforeAll(async () => {
   // One harness directory for the run: each CLI is installed once, whichever test needs it first.
-  const harnessDir = path.join(os.tmpdir(), "scion-harnesses");
-  fs.mkdirSync(harnessDir, { recursive: true, mode: 0o755 });
-  process.env.SCION_HARNESS_DIR = harnessDir;
+  process.env.SCION_HARNESS_DIR = testHarnessDir();
   process.env.npm_config_prefer_offline = "true";
   model = await startModelServer({
     script: CASES.flatMap((c) => [
@@ -148,7 +146,12 @@ describe.each(CASES)("$id as a real agent", (c) => {
     expect(thinking).toBeGreaterThanOrEqual(0);
     expect(executing).toBeGreaterThan(thinking);
     expect(activities.lastIndexOf("idle")).toBeGreaterThan(executing);
-    figures[c.id] = { startToRunningMs: running, activities: activities.join(" → ") };
+    // The broker says what it installed (first use in this run) and reports the version to the hub.
+    const installed = t.log.lines().map((l) => String(l.msg)).find((m) => m.includes(`"harness":"${c.id}"`) && m.includes("installed "));
+    const harnesses = (await json(await alice.request("/api/v1/harnesses"))) as { items: Array<{ id: string; brokers: Array<{ available: boolean; version: string | null }> }> };
+    const version = harnesses.items.find((h) => h.id === c.id)?.brokers[0]?.version;
+    expect(version).toMatch(/\d+\.\d+\.\d+/);
+    figures[c.id] = { version, startToRunningMs: running, installMs: installed ? JSON.parse(installed).ms : "already installed", activities: activities.join(" → ") };
   }, 600_000);
 
   it("hears a message typed to the running agent as a new user turn", async () => {

@@ -9,9 +9,24 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { HarnessConfigContext, HarnessDescriptor } from "@/lib/harnesses/types";
+import { HarnessInstaller } from "@/broker/harness-install";
 
-/** Where the CLIs are: `<dir>/{claude,gemini,codex}`. The lead wires installation later. */
-export const HARNESS_BIN_DIR = process.env.SCION_TEST_HARNESS_BIN_DIR ?? "/work/cli-probe/node_modules/.bin";
+/**
+ * The directory this test run installs the harness CLIs into, with the broker's own installer
+ * (pinned versions from the descriptors; npm's cache first): each CLI is installed once per run,
+ * whichever test needs it first. Hubs started by tests get it as SCION_HARNESS_DIR.
+ */
+export function testHarnessDir(): string {
+  const dir = path.join(os.tmpdir(), "scion-harnesses");
+  fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+  return dir;
+}
+
+/** The harness's CLI, installed for this run if it is not yet. */
+export async function harnessBinary(h: HarnessDescriptor): Promise<string> {
+  const installer = new HarnessInstaller({ dir: testHarnessDir(), npmEnv: { ...process.env, npm_config_prefer_offline: "true" } });
+  return (await installer.resolve(h)).bin;
+}
 
 export const NOBODY = 65534;
 
