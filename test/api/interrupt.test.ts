@@ -131,7 +131,7 @@ describe("messages with interrupt: true", () => {
     expect(res.status).toBe(201);
     expect(calls.map((c) => [c.op, c.args])).toEqual([
       ["agent.interrupt", { agentId: agent.id, harness: "shell" }],
-      ["agent.message", { agentId: agent.id, text: "stop that, do this" }],
+      ["agent.message", { agentId: agent.id, text: "stop that, do this", harness: "shell" }],
     ]);
     const [row] = await audits(agent.id, "message.create");
     expect(row?.details).toMatchObject({ interrupted: true });
