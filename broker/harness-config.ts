@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { HarnessConfigFile } from "../lib/harnesses/types";
+import { ensureAgentDir } from "./runtimes/agent-runtime";
 
 export interface Owner {
   uid: number;
@@ -45,17 +46,8 @@ function ensureDirs(home: string, rel: string, owner?: Owner): void {
   let dir = home;
   for (const part of rel === "." ? [] : rel.split("/")) {
     dir = path.join(dir, part);
-    const stat = fs.lstatSync(dir, { throwIfNoEntry: false });
-    if (stat?.isDirectory()) continue;
-    if (stat) fs.rmSync(dir, { force: true });
-    fs.mkdirSync(dir, { mode: 0o700 });
-    const fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
-    try {
-      if (owner) fs.fchownSync(fd, owner.uid, owner.gid);
-      fs.fchmodSync(fd, 0o700);
-    } finally {
-      fs.closeSync(fd);
-    }
+    if (fs.lstatSync(dir, { throwIfNoEntry: false })?.isDirectory()) continue;
+    ensureAgentDir(dir, owner);
   }
 }
 

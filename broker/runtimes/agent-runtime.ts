@@ -165,17 +165,25 @@ export class AgentPaths {
       if ((fs.statSync(dir).mode & 0o777) !== 0o711) fs.chmodSync(dir, 0o711);
     }
     for (const dir of [this.agentDirOf(agentId), this.homeOf(agentId), this.workspaceOf(agentId)]) {
-      const stat = fs.lstatSync(dir, { throwIfNoEntry: false });
-      if (stat && !stat.isDirectory()) fs.rmSync(dir, { force: true });
-      if (!stat || !stat.isDirectory()) fs.mkdirSync(dir, { mode: 0o700 });
-      // Through a descriptor opened without following a link: the agent may race a swap.
-      const fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
-      try {
-        if (owner) fs.fchownSync(fd, owner.uid, owner.gid);
-        fs.fchmodSync(fd, 0o700);
-      } finally {
-        fs.closeSync(fd);
-      }
+      ensureAgentDir(dir, owner);
     }
+  }
+}
+
+/**
+ * Makes `dir` a directory of the agent's (0700, owned by `owner` when given) inside a directory
+ * the agent may write: whatever else is at that name (a link it planted) is removed, never
+ * followed, and the owner and mode are set through a descriptor opened without following a link.
+ */
+export function ensureAgentDir(dir: string, owner?: { uid: number; gid: number }): void {
+  const stat = fs.lstatSync(dir, { throwIfNoEntry: false });
+  if (stat && !stat.isDirectory()) fs.rmSync(dir, { force: true });
+  if (!stat || !stat.isDirectory()) fs.mkdirSync(dir, { mode: 0o700 });
+  const fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
+  try {
+    if (owner) fs.fchownSync(fd, owner.uid, owner.gid);
+    fs.fchmodSync(fd, 0o700);
+  } finally {
+    fs.closeSync(fd);
   }
 }

@@ -69,7 +69,8 @@ describe("writing a harness's configuration into the agent's HOME", () => {
     expect(modeOf(path.join(home, ".claude", "settings.json"))).toMatchObject({ file: true, uid: owner.uid, mode: 0o600 });
     expect(modeOf(path.join(home, ".claude.json"))).toMatchObject({ file: true, uid: owner.uid });
     expect(modeOf(path.join(home, ".codex"))).toMatchObject({ dir: true, uid: owner.uid, mode: 0o700 });
-    expect(fs.readFileSync(path.join(home, ".codex", "config.toml"), "utf8")).toContain('notify = ["/usr/bin/node", "/opt/scion-agent.mjs", "hook", "--dialect", "codex"]');
+    expect(fs.readFileSync(path.join(home, ".codex", "config.toml"), "utf8")).toContain('trust_level = "trusted"');
+    expect(fs.readFileSync(path.join(home, ".codex", "hooks.json"), "utf8")).toContain('"command": "/usr/bin/node /opt/scion-agent.mjs hook --dialect codex"');
     fs.rmSync(victimDir, { recursive: true, force: true });
   });
 
