@@ -41,11 +41,14 @@ export interface ModelRequest {
   /** The step chosen, if any. */
   step?: ScriptStep;
   at: number;
+  /** Where the request came from (an agent in a container: its address on the container network). */
+  remoteAddress: string;
 }
 
 export interface ModelServer {
-  /** `http://127.0.0.1:<port>` (no trailing slash, no `/v1`). */
+  /** `http://127.0.0.1:<port>` (no trailing slash, no `/v1`); the listening host when it is a specific one. */
   url: string;
+  port: number;
   requests: ModelRequest[];
   /** Requests of the conversation proper (not side calls, not token counts). */
   turns(): ModelRequest[];
@@ -62,6 +65,8 @@ export interface ModelServerOptions {
   sideMarkers?: string[];
   /** Called for every request (e.g. to log unknown paths while exploring). */
   onRequest?: (r: ModelRequest) => void;
+  /** Address to listen on; default 127.0.0.1. "0.0.0.0" lets agents in containers reach it (through the host's address). */
+  host?: string;
 }
 
 type Json = Record<string, unknown>;
@@ -332,7 +337,7 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
     const url = new URL(req.url ?? "/", "http://x");
     const p = url.pathname;
     const json: Json = isObj(body) ? body : {};
-    const record: ModelRequest = { api: "unknown", method: req.method ?? "", path: req.url ?? "", headers: req.headers, body, userTexts: [], toolResults: 0, answer: "unknown", at: Date.now() };
+    const record: ModelRequest = { api: "unknown", method: req.method ?? "", path: req.url ?? "", headers: req.headers, body, userTexts: [], toolResults: 0, answer: "unknown", at: Date.now(), remoteAddress: req.socket.remoteAddress ?? "" };
     requests.push(record);
     const answer = (api: ModelApi, entries: Entry[], respond: (reply: Reply) => void) => {
       record.api = api;
@@ -370,10 +375,13 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
     opts.onRequest?.(record);
     res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: { type: "not_found", message: `scripted model server: no ${req.method} ${p}` } }));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const host = opts.host ?? "127.0.0.1";
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as AddressInfo;
+  const urlHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${urlHost}:${port}`,
+    port,
     requests,
     turns: () => requests.filter((r) => r.answer === "tool-call" || r.answer === "text"),
     close: () =>
