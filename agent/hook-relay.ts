@@ -17,6 +17,11 @@ export interface HookRelayOptions {
   maxAgeMs?: number;
   /** Waits between attempts while the hub does not answer. */
   retryMs?: number[];
+  /**
+   * Rewritten whenever the harness takes a prompt (its prompt-submit hook): the broker, typing a
+   * message into the harness, reads it to know its Enter was taken.
+   */
+  promptMarker?: string;
 }
 
 interface Queued {
@@ -105,6 +110,13 @@ export class HookRelay {
     }
     if (!body || typeof body !== "object" || Array.isArray(body) || typeof (body as { hookEvent?: unknown }).hookEvent !== "string") {
       return this.opts.log("warn", "hook socket: a report without hookEvent was ignored");
+    }
+    if ((body as { hookEvent: string }).hookEvent === "prompt-submit" && this.opts.promptMarker) {
+      try {
+        fs.writeFileSync(this.opts.promptMarker, `${Date.now()}\n`, { mode: 0o600 });
+      } catch (err) {
+        this.opts.log("warn", `cannot write the prompt marker: ${(err as Error).message}`);
+      }
     }
     this.enqueue(body as Record<string, unknown>);
   }

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import type { ShimConfig } from "./config";
 import { HookRelay } from "./hook-relay";
+import { PROMPT_MARKER } from "../lib/harnesses/types";
 import { AgentHubClient } from "./hub-client";
 
 const REFRESH_BEFORE_S = 2 * 60 * 60;
@@ -23,7 +24,7 @@ export async function runAgent(config: ShimConfig, argv: string[], log: (level: 
 
   await report({ phase: "starting" });
   const socketPath = path.join(path.dirname(config.tokenFile), "hook.sock");
-  const relay = new HookRelay({ socketPath, send: (body) => client.report(body), log });
+  const relay = new HookRelay({ socketPath, send: (body) => client.report(body), log, promptMarker: path.join(path.dirname(config.tokenFile), PROMPT_MARKER) });
   const hookEnv = (await relay.listen()) ? { SCION_AGENT_HOOK_SOCKET: socketPath } : {};
   const child = spawn(argv[0]!, argv.slice(1), { stdio: "inherit", env: { ...process.env, ...hookEnv } });
   const spawned = await new Promise<boolean>((resolve) => {

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { ChannelRequestError, type RequestHandler } from "../lib/brokers/channel/channel-peer";
 import type { Logger } from "../lib/log/create-logger";
 import { findHarness } from "../lib/harnesses/registry";
-import type { HarnessDescriptor } from "../lib/harnesses/types";
+import { PROMPT_MARKER, type HarnessDescriptor } from "../lib/harnesses/types";
 import { writeCredentialFiles, safeHomePath, writeHarnessConfig } from "./harness-config";
 import type { HarnessInstaller } from "./harness-install";
 import { harnessArgv } from "./harnesses";
@@ -221,7 +221,10 @@ export function createAgentOperations({ runtime, ports, dataDir, logger, hubUrl,
       const args = schemas["agent.message"].parse(raw);
       if (!(await runtime.isRunning(args.agentId))) throw new ChannelRequestError("conflict", "the agent is not running");
       const h = findHarness(args.harness ?? "");
-      if (h?.kind === "assistant") await submitToAssistant(runtime, args.agentId, args.text, { readyText: h.readyText, logger });
+      if (h?.kind === "assistant") {
+        const promptMarker = h.hooks?.events.includes("prompt-submit") ? path.join(path.dirname(runtime.tokenFileOf(args.agentId)), PROMPT_MARKER) : undefined;
+        await submitToAssistant(runtime, args.agentId, args.text, { readyText: h.readyText, promptMarker, logger });
+      }
       else await runtime.sendText(args.agentId, args.text);
       return { delivered: true };
     },
@@ -291,6 +294,8 @@ const SETTLE_MS = 500;
 const SHOW_TIMEOUT_MS = 3000;
 const TYPE_ATTEMPTS = 5;
 const SUBMIT_TIMEOUT_MS = 1500;
+/** A prompt hook is a process of its own: on a busy machine it takes a few seconds to say so. */
+const PROMPT_HOOK_TIMEOUT_MS = 5000;
 /** A screen unchanged this long is an assistant done drawing (start-up, a resumed conversation). */
 const QUIET_MS = 1000;
 const QUIET_TIMEOUT_MS = 10_000;
@@ -303,11 +308,18 @@ const READY_TIMEOUT_MS = 30_000;
  * waits for the harness's prompt (its descriptor's readyText, at most 30 s) and a quiet screen
  * (a second without change, at most 10 s), the text is typed, typed
  * again if none of it showed up, and Enter follows once it shows and the screen
- * has had a moment; an Enter that changed nothing on the screen is pressed again (Enter in an
- * empty input does nothing in any of the assistants).
+ * has had a moment; an Enter the harness did not take is pressed again (Enter in an empty input
+ * does nothing in any of the assistants). Taken means the harness's prompt hook fired (the shim
+ * rewrites the prompt marker next to the token file); without prompt hooks, that the screen changed.
  */
-export async function submitToAssistant(runtime: AgentRuntime, agentId: string, text: string, opts: { readyText?: string; logger?: Logger } = {}): Promise<void> {
-  const { readyText, logger } = opts;
+export async function submitToAssistant(
+  runtime: AgentRuntime,
+  agentId: string,
+  text: string,
+  opts: { readyText?: string; promptMarker?: string; logger?: Logger } = {},
+): Promise<void> {
+  const { readyText, promptMarker, logger } = opts;
+  const markerTime = () => (promptMarker ? (fs.statSync(promptMarker, { throwIfNoEntry: false })?.mtimeMs ?? 0) : 0);
   const began = Date.now();
   const squash = (s: string) => s.replace(/\s+/g, "");
   const screen = () => runtime.capture(agentId).catch(() => "");
@@ -340,9 +352,13 @@ export async function submitToAssistant(runtime: AgentRuntime, agentId: string, 
   while (!taken && enters < 3) {
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     const prior = await screen();
+    const priorMark = markerTime();
     await runtime.sendKeys(agentId, ["Enter"]);
     enters++;
-    taken = await waitFor(async () => (await screen()) !== prior, SUBMIT_TIMEOUT_MS, 100);
+    // The harness's prompt hook says for sure; without one, a screen that changed is the best sign.
+    taken = promptMarker
+      ? await waitFor(async () => markerTime() !== priorMark, PROMPT_HOOK_TIMEOUT_MS, 100)
+      : await waitFor(async () => (await screen()) !== prior, SUBMIT_TIMEOUT_MS, 100);
   }
   logger?.debug({ agentId, ready, quietAfterMs, typed, shown, enters, taken, ms: Date.now() - began }, "typed a message into an assistant");
 }

@@ -33,6 +33,9 @@ export type HookEvent =
 
 export type HookDialect = "claude" | "gemini" | "codex";
 
+/** The file, next to an agent's token file, the shim rewrites each time the harness takes a prompt. */
+export const PROMPT_MARKER = "prompt-submitted";
+
 /** What the broker knows when it configures and launches an agent's harness. */
 export interface HarnessLaunch {
   /** The binary to run (resolved by the broker: installed, or SCION_HARNESS_<NAME>_BIN). */
