@@ -21,6 +21,11 @@ const dataDir = (process.env.E2E_DATA_DIR ??= fs.mkdtempSync(path.join(os.tmpdir
 const oauthDataDir = (process.env.E2E_OAUTH_DATA_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), "scion-e2e-oauth-")));
 const iapDataDir = (process.env.E2E_IAP_DATA_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), "scion-e2e-iap-")));
 for (const dir of [dataDir, oauthDataDir, iapDataDir]) fs.chmodSync(dir, 0o755);
+// Where the dev hub's local broker installs the coding-assistant CLIs on first use (the Claude Code
+// journey): the directory the Vitest harness tests use (test/support/harness-sandbox.ts
+// testHarnessDir), so a CLI is installed once per machine; from npm's cache, never the internet.
+const harnessDir = path.join(os.tmpdir(), "scion-harnesses");
+fs.mkdirSync(harnessDir, { recursive: true, mode: 0o755 });
 export const OAUTH_HUB_URL = `http://127.0.0.1:${oauthPort}`;
 /** The proxy-mode hub, reached only through the IAP stand-in in front of it (and directly, to see it refuse). */
 export const IAP_HUB_URL = `http://127.0.0.1:${iapHubPort}`;
@@ -62,7 +67,14 @@ export default defineConfig({
       gracefulShutdown: { signal: "SIGTERM", timeout: 15_000 },
       // The list journey creates 56 agents in a few seconds as the dev user: above the default
       // per-minute creation limit (rate limits have their own test).
-      env: { ...hubEnv, PORT: String(port), SCION_DATA_DIR: dataDir, SCION_RATE_LIMIT_AGENT_CREATIONS_PER_MINUTE: "600" },
+      env: {
+        ...hubEnv,
+        PORT: String(port),
+        SCION_DATA_DIR: dataDir,
+        SCION_RATE_LIMIT_AGENT_CREATIONS_PER_MINUTE: "600",
+        SCION_HARNESS_DIR: harnessDir,
+        npm_config_prefer_offline: "true",
+      },
     },
     {
       // A real OpenID Connect provider for the oauth-mode journey.

@@ -265,6 +265,9 @@ export class LocalRuntime extends AgentPaths implements AgentRuntime {
     const identity = this.users.find(agentId);
     if (!identity) return;
     await run("kill", ["-s", "KILL", "-1"], { ...this.as(agentId, identity), env: processEnv(this.environmentOf(agentId, identity)), timeout: 10_000 }).catch(() => undefined);
+    // SIGKILL is sent at once, but a tree of processes (an assistant's) takes a moment to exit, and
+    // userdel refuses a user that still has one ("currently used by process").
+    await waitFor(async () => !(await hasProcessOf(identity.uid)), 5000);
   }
 
   private environmentOf(agentId: string, identity: AgentIdentity | undefined, pathPrefix: string[] = []): Record<string, string> {
@@ -284,6 +287,16 @@ export class LocalRuntime extends AgentPaths implements AgentRuntime {
     const identity = this.users.find(agentId);
     return run("tmux", [...this.serverArgs(agentId), ...args], { ...this.as(agentId, identity), timeout: 10_000, env: processEnv({ ...(env ?? this.environmentOf(agentId, identity)), TMUX: "" }) });
   }
+}
+
+/** Whether any process (zombies included, as userdel counts them) runs as `uid`. */
+async function hasProcessOf(uid: number): Promise<boolean> {
+  for (const entry of await fs.readdir("/proc").catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const status = await fs.readFile(`/proc/${entry}/status`, "utf8").catch(() => "");
+    if (new RegExp(`^Uid:\\s+${uid}\\s`, "m").test(status)) return true;
+  }
+  return false;
 }
 
 /** An exact environment for a child (Node's type wants the whole ProcessEnv shape). */
