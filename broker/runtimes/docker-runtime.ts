@@ -98,7 +98,7 @@ export class DockerRuntime extends AgentPaths implements AgentRuntime {
   }
 
   harnessView(): HarnessView {
-    return { home: HOME, workspace: WORKSPACE, hookCommand: (dialect) => `${NODE} ${SHIM_DIR}/scion-agent.mjs hook --dialect ${dialect}` };
+    return { home: HOME, workspace: WORKSPACE, hookCommand: (dialect) => `${NODE} ${SHIM_DIR}/scion-agent-hook.mjs hook --dialect ${dialect}` };
   }
 
   async cloneWorkspace(agentId: string, remote: string, opts: { allowPrivate: boolean; onCloning?: () => void }): Promise<void> {

@@ -70,7 +70,7 @@ export class LocalRuntime extends AgentPaths implements AgentRuntime {
     return {
       home: this.homeOf(agentId),
       workspace: this.workspaceOf(agentId),
-      hookCommand: (dialect) => (shim ? `${process.execPath} ${shim.bundle} hook --dialect ${dialect}` : null),
+      hookCommand: (dialect) => (shim ? `${process.execPath} ${shim.hookBundle} hook --dialect ${dialect}` : null),
     };
   }
 

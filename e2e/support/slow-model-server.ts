@@ -34,6 +34,7 @@ export async function startSlowModelServer(opts: ModelServerOptions & { delayMs:
   const { port } = front.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    port,
     requests: inner.requests,
     turns: inner.turns,
     close: async () => {

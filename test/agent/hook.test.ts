@@ -17,12 +17,13 @@ const fixture = (dialect: string, name: string) => fs.readFileSync(path.join(FIX
 let t: TestHub;
 let projectId: string;
 let bundle: string;
+let hookBundle: string;
 let tmp: string;
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "scion-hook-"));
   // The bundled shim, as the broker installs it: what a harness's hook really runs.
-  ({ bundle } = await installAgentShim(tmp));
+  ({ bundle, hookBundle } = await installAgentShim(tmp));
   t = await startTestHub();
   projectId = (await t.hub.runtime.prisma.project.create({ data: { slug: "hooks", name: "hooks" } })).id;
 });
@@ -41,7 +42,7 @@ interface Run {
 /** Runs `scion-agent hook` from the bundle, the event on stdin (or as arguments), like a harness does. */
 function runHook(args: string[], env: Record<string, string>, stdin?: string): Promise<Run> {
   const started = performance.now();
-  const child = spawn(process.execPath, [bundle, "hook", ...args], { env: { NODE_ENV: "test", PATH: process.env.PATH!, HOME: tmp, ...env }, stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [hookBundle, "hook", ...args], { env: { NODE_ENV: "test", PATH: process.env.PATH!, HOME: tmp, ...env }, stdio: ["pipe", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -215,7 +216,7 @@ describe("scion-agent run relays its harness's hooks to the hub", () => {
     const dir = fs.mkdtempSync(path.join(tmp, "agent-"));
     const tokenFile = path.join(dir, "agent-token");
     fs.writeFileSync(tokenFile, `${(await mintAgentToken(sessionSecret, agent)).token}\n`, { mode: 0o600 });
-    const hookCmd = (event: string) => `"${process.execPath}" "${bundle}" hook --dialect claude < "${path.join(FIXTURES, "claude", `${event}.json`)}"`;
+    const hookCmd = (event: string) => `"${process.execPath}" "${hookBundle}" hook --dialect claude < "${path.join(FIXTURES, "claude", `${event}.json`)}"`;
     const script = [
       `stat -c %a "$SCION_AGENT_HOOK_SOCKET" > "${dir}/mode"`,
       ...["SessionStart", "UserPromptSubmit", "PreToolUse", "PostToolUse", "Stop"].map(hookCmd),

@@ -102,7 +102,7 @@ describe("docker runtime (Podman)", () => {
     await ops.handle("agent.start", { agentId: claudeAgent, harness: "claude", task: "hello", model: "claude-test", credentials: { env: { ANTHROPIC_API_KEY: "sk-test" }, files: [] } });
     const home = runtime.homeOf(claudeAgent);
     const settings = JSON.parse(fs.readFileSync(path.join(home, ".claude", "settings.json"), "utf8"));
-    expect(settings.hooks.Stop[0].hooks[0].command).toBe("/usr/local/bin/node /opt/scion/bin/scion-agent.mjs hook --dialect claude");
+    expect(settings.hooks.Stop[0].hooks[0].command).toBe("/usr/local/bin/node /opt/scion/bin/scion-agent-hook.mjs hook --dialect claude");
     expect(Object.keys(JSON.parse(fs.readFileSync(path.join(home, ".claude.json"), "utf8")).projects)).toEqual(["/workspace"]);
     expect(fs.statSync(path.join(home, ".claude", "settings.json")).uid).toBe(1000);
     expect(await runtime.isRunning(claudeAgent)).toBe(true);
