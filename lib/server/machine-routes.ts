@@ -21,8 +21,8 @@ import { readNodeJson } from "./read-node-json";
 
 /**
  * Routes server.ts answers itself, before Next.js. Machines call these all the time and Next.js
- * costs over a millisecond of CPU per request before our code runs (ARCHITECTURE.md, "Hot
- * machine paths skip Next.js"); people's routes stay in app/. The URLs are those of API.md, so
+ * costs over a millisecond of CPU per request before our code runs (docs/architecture.md, "Two
+ * request paths"); people's routes stay in app/. The URLs are those of docs/api.md, so
  * clients cannot tell the difference. This table is the whole list.
  */
 const ROUTES: RouteDef[] = [
