@@ -67,12 +67,16 @@ async function execute(runtime: HubRuntime, principal: Principal, operation: Mai
   let pending: string[] = [];
   let progress: Record<string, unknown> = {};
   let aborted = false;
-  const flush = async () => {
+  const write = async () => {
     const lines = pending;
     pending = [];
     if (lines.length === 0) return;
     await prisma.$executeRaw`UPDATE maintenance_runs SET log = CASE WHEN log = '' THEN ${lines.join("\n")} ELSE log || E'\\n' || ${lines.join("\n")} END, progress = ${JSON.stringify(progress)}::jsonb WHERE id = ${run.id}::uuid`;
   };
+  // One write at a time, in order: a periodic write still on its way must not land after the
+  // final one and put back an older progress (a completed run showing "1 of 2 agents").
+  let writing: Promise<void> = Promise.resolve();
+  const flush = () => (writing = writing.catch(() => undefined).then(write));
   const ticker = setInterval(() => {
     void flush().catch((err: unknown) => logger.warn({ err, runId: run.id }, "writing a maintenance log failed"));
     void prisma.maintenanceRun
