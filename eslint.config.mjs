@@ -1,7 +1,16 @@
 import next from "eslint-config-next";
 
 const config = [
-  { ignores: ["lib/db/generated/**", ".next/**", "node_modules/**", ".scion/**", "test-results/**", "playwright-report/**"] },
+  {
+    ignores: [
+      "lib/db/generated/**",
+      ".next/**",
+      "node_modules/**",
+      ".scion/**",
+      "test-results/**",
+      "playwright-report/**",
+    ],
+  },
   ...next,
 ];
 

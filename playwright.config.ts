@@ -53,7 +53,13 @@ export default defineConfig({
     trace: "retain-on-failure",
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+      ],
     },
   },
   projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"], channel: undefined } }],
@@ -111,7 +117,12 @@ export default defineConfig({
       url: IAP_KEYS_URL,
       reuseExistingServer: false,
       timeout: 30_000,
-      env: { IAP_PROXY_PORT: String(iapProxyPort), IAP_JWKS_PORT: String(iapKeysPort), IAP_UPSTREAM: IAP_HUB_URL, IAP_AUDIENCE },
+      env: {
+        IAP_PROXY_PORT: String(iapProxyPort),
+        IAP_JWKS_PORT: String(iapKeysPort),
+        IAP_UPSTREAM: IAP_HUB_URL,
+        IAP_AUDIENCE,
+      },
     },
     {
       // A proxy-mode hub behind that stand-in, with its local broker.

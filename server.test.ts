@@ -40,7 +40,11 @@ describe("server.ts startup failures", () => {
 
   it("an unreachable DATABASE_URL ends startup naming the server, not the password", async () => {
     const port = await findFreePort();
-    const { code, stderr } = await failedStart({ DATABASE_URL: `postgresql://scion:hunter2@127.0.0.1:${port}/scion`, PORT: "0", SCION_DATA_DIR: tempDir() });
+    const { code, stderr } = await failedStart({
+      DATABASE_URL: `postgresql://scion:hunter2@127.0.0.1:${port}/scion`,
+      PORT: "0",
+      SCION_DATA_DIR: tempDir(),
+    });
     expect(code).toBe(1);
     expect(stderr).toBe(`scion-hub: DATABASE_URL: cannot connect to 127.0.0.1:${port}/scion (ECONNREFUSED)\n`);
   });
@@ -50,13 +54,18 @@ describe("server.ts startup failures", () => {
     fs.writeFileSync(file, "");
     const { code, stderr } = await failedStart({ SCION_DATA_DIR: path.join(file, "data"), PORT: "0" });
     expect(code).toBe(1);
-    expect(stderr).toBe(`scion-hub: SCION_DATA_DIR: ${path.join(file, "data")} is not a writable directory (ENOTDIR)\n`);
+    expect(stderr).toBe(
+      `scion-hub: SCION_DATA_DIR: ${path.join(file, "data")} is not a writable directory (ENOTDIR)\n`,
+    );
   });
 });
 
 describe("server.ts on an embedded database", () => {
   it("starts, serves, stops within 15 s, refuses a busy port without harm, and restarts on the same data", async () => {
-    expect(fs.existsSync(path.join(import.meta.dirname, ".next", "BUILD_ID")), "run `npm run build` first (npm test does)").toBe(true);
+    expect(
+      fs.existsSync(path.join(import.meta.dirname, ".next", "BUILD_ID")),
+      "run `npm run build` first (npm test does)",
+    ).toBe(true);
     const dataDir = tempDir();
     const port = String(await findFreePort());
 
@@ -72,7 +81,9 @@ describe("server.ts on an embedded database", () => {
     // Single-node default: a local broker joins by itself and shows online within seconds.
     const devToken = fs.readFileSync(path.join(dataDir, "dev-token"), "utf8").trim();
     const localBroker = async () => {
-      const page = (await (await fetch(`${url}/api/v1/runtime-brokers`, { headers: { authorization: `Bearer ${devToken}` } })).json()) as { items: Array<{ slug: string; status: string }> };
+      const page = (await (
+        await fetch(`${url}/api/v1/runtime-brokers`, { headers: { authorization: `Bearer ${devToken}` } })
+      ).json()) as { items: Array<{ slug: string; status: string }> };
       return page.items.find((b) => b.slug === "local");
     };
     const seenAt = Date.now();
@@ -83,14 +94,27 @@ describe("server.ts on an embedded database", () => {
 
     // Leave a row behind to find after the restart.
     const pgPort = jsonLines(first.stdout()).find((l) => l.msg === "embedded Postgres started")!.port as number;
-    const creds = JSON.parse(fs.readFileSync(path.join(dataDir, "postgres-credentials.json"), "utf8")) as { user: string; password: string };
+    const creds = JSON.parse(fs.readFileSync(path.join(dataDir, "postgres-credentials.json"), "utf8")) as {
+      user: string;
+      password: string;
+    };
     expect(fs.statSync(path.join(dataDir, "postgres-credentials.json")).mode & 0o777).toBe(0o600);
-    const db = new pg.Client({ host: "127.0.0.1", port: pgPort, user: creds.user, password: creds.password, database: "scion" });
+    const db = new pg.Client({
+      host: "127.0.0.1",
+      port: pgPort,
+      user: creds.user,
+      password: creds.password,
+      database: "scion",
+    });
     await db.connect();
-    await db.query(`INSERT INTO projects (id, slug, name, "updatedAt") VALUES (gen_random_uuid(), 'kept', 'Kept', now())`);
+    await db.query(
+      `INSERT INTO projects (id, slug, name, "updatedAt") VALUES (gen_random_uuid(), 'kept', 'Kept', now())`,
+    );
     await db.end();
 
-    const postgresPid = Number(fs.readFileSync(path.join(dataDir, "postgres", "postmaster.pid"), "utf8").split("\n")[0]);
+    const postgresPid = Number(
+      fs.readFileSync(path.join(dataDir, "postgres", "postmaster.pid"), "utf8").split("\n")[0],
+    );
     const stopStarted = Date.now();
     first.child.kill("SIGTERM");
     const stopped = await first.exited;
@@ -116,11 +140,19 @@ describe("server.ts on an embedded database", () => {
     expect(logs.some((l) => l.msg === "initialised embedded Postgres cluster")).toBe(false);
     expect(logs.find((l) => l.msg === "database schema is current")).toMatchObject({ applied: 0 });
     const pgPort2 = logs.find((l) => l.msg === "embedded Postgres started")!.port as number;
-    const db2 = new pg.Client({ host: "127.0.0.1", port: pgPort2, user: creds.user, password: creds.password, database: "scion" });
+    const db2 = new pg.Client({
+      host: "127.0.0.1",
+      port: pgPort2,
+      user: creds.user,
+      password: creds.password,
+      database: "scion",
+    });
     await db2.connect();
     expect((await db2.query("SELECT slug FROM projects")).rows).toEqual([{ slug: "kept" }]);
     // The local broker kept its identity across the restart: still exactly one.
-    expect((await db2.query("SELECT count(*)::int AS n FROM runtime_brokers WHERE slug = 'local'")).rows).toEqual([{ n: 1 }]);
+    expect((await db2.query("SELECT count(*)::int AS n FROM runtime_brokers WHERE slug = 'local'")).rows).toEqual([
+      { n: 1 },
+    ]);
     await db2.end();
     second.child.kill("SIGINT");
     expect((await second.exited).code).toBe(0);

@@ -108,7 +108,12 @@ export class HookRelay {
     } catch {
       return this.opts.log("warn", "hook socket: a report that is not JSON was ignored");
     }
-    if (!body || typeof body !== "object" || Array.isArray(body) || typeof (body as { hookEvent?: unknown }).hookEvent !== "string") {
+    if (
+      !body ||
+      typeof body !== "object" ||
+      Array.isArray(body) ||
+      typeof (body as { hookEvent?: unknown }).hookEvent !== "string"
+    ) {
       return this.opts.log("warn", "hook socket: a report without hookEvent was ignored");
     }
     if ((body as { hookEvent: string }).hookEvent === "prompt-submit" && this.opts.promptMarker) {
@@ -212,7 +217,8 @@ export class HookRelay {
     }
     this.closed = true;
     this.wake?.();
-    if (this.queue.length > 0) this.opts.log("warn", `dropped ${this.queue.length} hook report(s) at exit: the hub did not take them`);
+    if (this.queue.length > 0)
+      this.opts.log("warn", `dropped ${this.queue.length} hook report(s) at exit: the hub did not take them`);
     this.queue.length = 0;
   }
 }

@@ -97,15 +97,27 @@ function stdinPayload(): Promise<HookPayload | undefined> {
   });
 }
 
-async function deliver(report: HookReport, env: NodeJS.ProcessEnv, started: number, deadline: number, log: Log): Promise<void> {
+async function deliver(
+  report: HookReport,
+  env: NodeJS.ProcessEnv,
+  started: number,
+  deadline: number,
+  log: Log,
+): Promise<void> {
   const line = `${JSON.stringify(report)}\n`;
-  const socketPath = env.SCION_AGENT_HOOK_SOCKET || (env.SCION_AGENT_TOKEN_FILE ? path.join(path.dirname(env.SCION_AGENT_TOKEN_FILE), "hook.sock") : undefined);
+  const socketPath =
+    env.SCION_AGENT_HOOK_SOCKET ||
+    (env.SCION_AGENT_TOKEN_FILE ? path.join(path.dirname(env.SCION_AGENT_TOKEN_FILE), "hook.sock") : undefined);
   const handed = socketPath ? await toSocket(socketPath, line, SOCKET_MS) : "refused";
   if (handed === "ok") return;
   // A shim that does not answer in time is stuck (or the machine is): posting would not do better.
-  if (handed === "timeout") return log("warn", `hook: ${report.hookEvent} dropped: the shim's socket took over ${Date.now() - started} ms`);
+  if (handed === "timeout")
+    return log("warn", `hook: ${report.hookEvent} dropped: the shim's socket took over ${Date.now() - started} ms`);
   if (await toHub(report, env, deadline - Date.now())) return;
-  log("warn", `hook: ${report.hookEvent} dropped after ${Date.now() - started} ms: no shim socket, and the hub did not answer in time`);
+  log(
+    "warn",
+    `hook: ${report.hookEvent} dropped after ${Date.now() - started} ms: no shim socket, and the hub did not answer in time`,
+  );
 }
 
 /** Writes the report to the shim's socket: "ok" once the kernel has it. */
@@ -138,7 +150,9 @@ async function toHub(report: HookReport, env: NodeJS.ProcessEnv, budgetMs: numbe
   let token: string;
   let url: URL;
   try {
-    token = fs.readFileSync(env.SCION_AGENT_TOKEN_FILE || path.join(os.homedir(), ".scion", "agent-token"), "utf8").trim();
+    token = fs
+      .readFileSync(env.SCION_AGENT_TOKEN_FILE || path.join(os.homedir(), ".scion", "agent-token"), "utf8")
+      .trim();
     url = new URL(`/api/v1/agents/${encodeURIComponent(agentId)}/status`, hubUrl);
   } catch {
     return false;
@@ -148,7 +162,11 @@ async function toHub(report: HookReport, env: NodeJS.ProcessEnv, budgetMs: numbe
   return new Promise((resolve) => {
     const req = request(url, {
       method: "POST",
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        "content-type": "application/json",
+        "content-length": Buffer.byteLength(body),
+      },
     });
     let settled = false;
     const done = (ok: boolean) => {

@@ -12,7 +12,8 @@
  */
 import fs from "node:fs";
 
-const USAGE = "usage: scion-agent run -- <command…> | scion-agent doctor | scion-agent report --activity <activity> [--detail <text>] | scion-agent hook --dialect <d>";
+const USAGE =
+  "usage: scion-agent run -- <command…> | scion-agent doctor | scion-agent report --activity <activity> [--detail <text>] | scion-agent hook --dialect <d>";
 
 // Inside an agent the terminal belongs to the harness, so the broker points SCION_AGENT_LOG at a
 // file; run by hand, the shim logs to stderr (except a hook: its harness reads its stderr).
@@ -35,7 +36,8 @@ async function main(argv: string[]): Promise<number> {
   if (command === "hook") return (await import("./hook")).hook(rest, logTo(false));
   if (command === "doctor") {
     const checks = await (await import("./doctor")).doctor();
-    for (const c of checks) process.stdout.write(`${c.ok ? "ok  " : "FAIL"} ${c.name}: ${c.detail}${c.fix ? `\n     fix: ${c.fix}` : ""}\n`);
+    for (const c of checks)
+      process.stdout.write(`${c.ok ? "ok  " : "FAIL"} ${c.name}: ${c.detail}${c.fix ? `\n     fix: ${c.fix}` : ""}\n`);
     return checks.every((c) => c.ok) ? 0 : 1;
   }
   if (command === "run") {

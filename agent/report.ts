@@ -2,7 +2,15 @@ import { z } from "zod";
 import { loadShimConfig } from "./config";
 import { AgentHubClient } from "./hub-client";
 
-const REPORTABLE_ACTIVITIES = ["idle", "thinking", "executing", "waiting_for_input", "blocked", "completed", "limits_exceeded"] as const;
+const REPORTABLE_ACTIVITIES = [
+  "idle",
+  "thinking",
+  "executing",
+  "waiting_for_input",
+  "blocked",
+  "completed",
+  "limits_exceeded",
+] as const;
 
 const USAGE = "usage: scion-agent report --activity <activity> [--detail <text>]";
 
@@ -35,7 +43,13 @@ export async function report(args: string[], log: (level: "info" | "warn", messa
     log("warn", problems.join("; "));
     return 2;
   }
-  const client = new AgentHubClient({ hubUrl: config.hubUrl, fallbackUrls: config.hubUrls, agentId: config.agentId, tokenFile: config.tokenFile, log });
+  const client = new AgentHubClient({
+    hubUrl: config.hubUrl,
+    fallbackUrls: config.hubUrls,
+    agentId: config.agentId,
+    tokenFile: config.tokenFile,
+    log,
+  });
   await client.report(parsed.data);
   return 0;
 }

@@ -18,13 +18,29 @@ const REFRESH_BEFORE_S = 2 * 60 * 60;
  * Resolves with the harness's exit code. Reports that fail are logged, never fatal: the agent
  * keeps working while the hub is away.
  */
-export async function runAgent(config: ShimConfig, argv: string[], log: (level: "info" | "warn", message: string) => void): Promise<number> {
-  const client = new AgentHubClient({ hubUrl: config.hubUrl, fallbackUrls: config.hubUrls, agentId: config.agentId, tokenFile: config.tokenFile, log });
-  const report = (body: Record<string, unknown>) => client.report(body).catch((err: Error) => log("warn", `status report failed: ${err.message}`));
+export async function runAgent(
+  config: ShimConfig,
+  argv: string[],
+  log: (level: "info" | "warn", message: string) => void,
+): Promise<number> {
+  const client = new AgentHubClient({
+    hubUrl: config.hubUrl,
+    fallbackUrls: config.hubUrls,
+    agentId: config.agentId,
+    tokenFile: config.tokenFile,
+    log,
+  });
+  const report = (body: Record<string, unknown>) =>
+    client.report(body).catch((err: Error) => log("warn", `status report failed: ${err.message}`));
 
   await report({ phase: "starting" });
   const socketPath = path.join(path.dirname(config.tokenFile), "hook.sock");
-  const relay = new HookRelay({ socketPath, send: (body) => client.report(body), log, promptMarker: path.join(path.dirname(config.tokenFile), PROMPT_MARKER) });
+  const relay = new HookRelay({
+    socketPath,
+    send: (body) => client.report(body),
+    log,
+    promptMarker: path.join(path.dirname(config.tokenFile), PROMPT_MARKER),
+  });
   const hookEnv = (await relay.listen()) ? { SCION_AGENT_HOOK_SOCKET: socketPath } : {};
   const child = spawn(argv[0]!, argv.slice(1), { stdio: "inherit", env: { ...process.env, ...hookEnv } });
   const spawned = await new Promise<boolean>((resolve) => {
@@ -49,15 +65,18 @@ export async function runAgent(config: ShimConfig, argv: string[], log: (level: 
     const exp = client.tokenExpiry();
     if (exp === undefined) return;
     const due = delayMs ?? Math.max(60_000, (exp - REFRESH_BEFORE_S) * 1000 - Date.now());
-    refreshTimer = setTimeout(() => {
-      client.refreshToken().then(
-        () => scheduleRefresh(),
-        (err: Error) => {
-          log("warn", `token refresh failed: ${err.message}; retrying in 30 s`);
-          scheduleRefresh(30_000);
-        },
-      );
-    }, Math.min(due, 2 ** 31 - 1));
+    refreshTimer = setTimeout(
+      () => {
+        client.refreshToken().then(
+          () => scheduleRefresh(),
+          (err: Error) => {
+            log("warn", `token refresh failed: ${err.message}; retrying in 30 s`);
+            scheduleRefresh(30_000);
+          },
+        );
+      },
+      Math.min(due, 2 ** 31 - 1),
+    );
   };
   scheduleRefresh();
 
@@ -80,14 +99,19 @@ export async function runAgent(config: ShimConfig, argv: string[], log: (level: 
     stopRequested = true;
     child.kill(signal);
     if (escalation.length === 0) {
-      escalation.push(setTimeout(() => child.kill("SIGHUP"), 1000), setTimeout(() => child.kill("SIGKILL"), 5000));
+      escalation.push(
+        setTimeout(() => child.kill("SIGHUP"), 1000),
+        setTimeout(() => child.kill("SIGKILL"), 5000),
+      );
     }
   };
   process.on("SIGUSR2", onUsr2);
   process.on("SIGTERM", forward);
   process.on("SIGINT", forward);
 
-  const code = await new Promise<number>((resolve) => child.once("exit", (c, signal) => resolve(c ?? (signal ? 128 + 15 : 1))));
+  const code = await new Promise<number>((resolve) =>
+    child.once("exit", (c, signal) => resolve(c ?? (signal ? 128 + 15 : 1))),
+  );
   clearInterval(heartbeat);
   clearTimeout(refreshTimer);
   for (const timer of escalation) clearTimeout(timer);
@@ -97,6 +121,10 @@ export async function runAgent(config: ShimConfig, argv: string[], log: (level: 
   // The last turn's hooks (its output) land before the end.
   await relay.close();
   // Asked to stop, the agent is stopped however the harness ended; on its own, non-zero is an error.
-  await report(code === 0 || stopRequested ? { phase: "stopped", detail: null } : { phase: "error", detail: `the harness exited with code ${code}` });
+  await report(
+    code === 0 || stopRequested
+      ? { phase: "stopped", detail: null }
+      : { phase: "error", detail: `the harness exited with code ${code}` },
+  );
   return code;
 }

@@ -15,7 +15,11 @@ export default async function AgentsPage() {
   const [page, projects, brokers] = await Promise.all([
     listAgents(runtime.prisma, viewer, listAgentsQuery.parse({ limit: "50" })),
     runtime.prisma.project.findMany({ select: { id: true, name: true }, orderBy: { name: "asc" }, take: 500 }),
-    runtime.prisma.runtimeBroker.findMany({ select: { id: true, name: true, status: true }, orderBy: { name: "asc" }, take: 500 }),
+    runtime.prisma.runtimeBroker.findMany({
+      select: { id: true, name: true, status: true },
+      orderBy: { name: "asc" },
+      take: 500,
+    }),
   ]);
   return (
     <AppShell viewer={viewer.user} devMode={runtime.config.authMode === "dev"}>

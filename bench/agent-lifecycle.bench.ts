@@ -25,8 +25,15 @@ export async function run() {
     const { body: project } = await call<{ id: string }>("POST", "/api/v1/projects", { name: "lifecycle-bench" });
     const create = async (name: string) => {
       const started = performance.now();
-      const res = await call<{ id: string; phase: string }>("POST", "/api/v1/agents", { projectId: project.id, name, harness: "generic", command: "exec sleep 100000", start: true });
-      if (res.status !== 201 || res.body.phase !== "running") throw new Error(`${name} did not start: ${res.status} ${res.body.phase}`);
+      const res = await call<{ id: string; phase: string }>("POST", "/api/v1/agents", {
+        projectId: project.id,
+        name,
+        harness: "generic",
+        command: "exec sleep 100000",
+        start: true,
+      });
+      if (res.status !== 201 || res.body.phase !== "running")
+        throw new Error(`${name} did not start: ${res.status} ${res.body.phase}`);
       return { id: res.body.id, ms: performance.now() - started };
     };
 
@@ -59,11 +66,20 @@ export async function run() {
     const fleetSeconds = (performance.now() - fleetStarted) / 1000;
 
     const bulkStarted = performance.now();
-    const bulk = await call<{ total: number; succeeded: number; failed: number; results: Array<{ signalled: boolean }> }>("POST", "/api/v1/admin/agents/reset-auth-all");
+    const bulk = await call<{
+      total: number;
+      succeeded: number;
+      failed: number;
+      results: Array<{ signalled: boolean }>;
+    }>("POST", "/api/v1/admin/agents/reset-auth-all");
     const bulkMs = performance.now() - bulkStarted;
-    if (bulk.status !== 200 || bulk.body.failed !== 0) throw new Error(`reset-auth-all failed: ${bulk.status} ${JSON.stringify(bulk.body).slice(0, 300)}`);
+    if (bulk.status !== 200 || bulk.body.failed !== 0)
+      throw new Error(`reset-auth-all failed: ${bulk.status} ${JSON.stringify(bulk.body).slice(0, 300)}`);
 
-    const { body: list } = await call<{ items: Array<{ id: string }> }>("GET", "/api/v1/agents?phase=running&limit=500");
+    const { body: list } = await call<{ items: Array<{ id: string }> }>(
+      "GET",
+      "/api/v1/agents?phase=running&limit=500",
+    );
     const oneByOneStarted = performance.now();
     for (const agent of list.items) {
       const res = await call<{ ok: boolean }>("POST", `/api/v1/agents/${agent.id}/reset-auth`);
@@ -76,7 +92,12 @@ export async function run() {
       directTmuxStart: directStart,
       createToRunningRatioP50: Math.round((createToRunning.p50Ms / directStart.p50Ms) * 100) / 100,
       fleet: { agents: RESET_AGENTS, secondsToStart: Math.round(fleetSeconds * 10) / 10 },
-      resetAuthAll: { agents: bulk.body.total, succeeded: bulk.body.succeeded, signalled: bulk.body.results.filter((r) => r.signalled).length, ms: Math.round(bulkMs) },
+      resetAuthAll: {
+        agents: bulk.body.total,
+        succeeded: bulk.body.succeeded,
+        signalled: bulk.body.results.filter((r) => r.signalled).length,
+        ms: Math.round(bulkMs),
+      },
       resetAuthOneByOne: { agents: list.items.length, ms: Math.round(oneByOneMs) },
       resetAuthSpeedup: Math.round((oneByOneMs / bulkMs) * 100) / 100,
     };
@@ -85,7 +106,9 @@ export async function run() {
       "tmux new-session (direct)": { "p50 ms": directStart.p50Ms, "p99 ms": directStart.p99Ms },
     });
     console.log(`create-to-running p50 is ${result.createToRunningRatioP50}× a bare tmux start`);
-    console.log(`reset-auth-all of ${bulk.body.total} running agents: ${result.resetAuthAll.ms} ms (${result.resetAuthAll.signalled} signalled); one request at a time: ${result.resetAuthOneByOne.ms} ms; bulk is ${result.resetAuthSpeedup}× faster`);
+    console.log(
+      `reset-auth-all of ${bulk.body.total} running agents: ${result.resetAuthAll.ms} ms (${result.resetAuthAll.signalled} signalled); one request at a time: ${result.resetAuthOneByOne.ms} ms; bulk is ${result.resetAuthSpeedup}× faster`,
+    );
     return result;
   } finally {
     for (const id of await direct.listRunning()) await direct.remove(id);

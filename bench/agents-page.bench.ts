@@ -30,7 +30,14 @@ function get(url: string, cookie?: string): Promise<Timing> {
         if (!first) first = performance.now();
         chunks.push(c);
       });
-      res.on("end", () => resolve({ ttfbMs: (first || performance.now()) - started, totalMs: performance.now() - started, status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+      res.on("end", () =>
+        resolve({
+          ttfbMs: (first || performance.now()) - started,
+          totalMs: performance.now() - started,
+          status: res.statusCode ?? 0,
+          body: Buffer.concat(chunks).toString("utf8"),
+        }),
+      );
     });
     req.on("error", reject);
   });
@@ -60,28 +67,47 @@ export async function run() {
       Array.from({ length: 8 }, async () => {
         while (next < AGENTS) {
           const i = next++;
-          const res = await call("POST", "/api/v1/agents", { projectId: project.id, name: `page-agent-${i}`, task: `task ${i}: ${"lorem ipsum ".repeat(8)}` });
+          const res = await call("POST", "/api/v1/agents", {
+            projectId: project.id,
+            name: `page-agent-${i}`,
+            task: `task ${i}: ${"lorem ipsum ".repeat(8)}`,
+          });
           if (res.status !== 201) throw new Error(`seeding agent ${i}: HTTP ${res.status}`);
         }
       }),
     );
     // Dev mode signs a page request in and sets the session cookie; keep it for the series.
-    const first = await new Promise<http.IncomingMessage>((resolve, reject) => http.get(`${hub.url}/`, { headers: { accept: "text/html" } }, resolve).on("error", reject));
+    const first = await new Promise<http.IncomingMessage>((resolve, reject) =>
+      http.get(`${hub.url}/`, { headers: { accept: "text/html" } }, resolve).on("error", reject),
+    );
     first.resume();
     if (first.statusCode !== 200) throw new Error(`GET / for the session cookie: HTTP ${first.statusCode}`);
     const cookie = (first.headers["set-cookie"] ?? []).map((c) => c.split(";")[0]).join("; ");
     const sample = await get(`${hub.url}/`, cookie);
-    if (sample.status !== 200 || !sample.body.includes("page-agent-")) throw new Error(`the agents page did not render the agents (HTTP ${sample.status})`);
+    if (sample.status !== 200 || !sample.body.includes("page-agent-"))
+      throw new Error(`the agents page did not render the agents (HTTP ${sample.status})`);
     bare = await startBareServer(sample.body);
-    console.log(`agents-page: ${AGENTS} agents, ${REQUESTS} sequential requests after ${WARMUP} warm-up; page ${Math.round(sample.body.length / 1024)} KiB`);
+    console.log(
+      `agents-page: ${AGENTS} agents, ${REQUESTS} sequential requests after ${WARMUP} warm-up; page ${Math.round(sample.body.length / 1024)} KiB`,
+    );
     const subject = await series(`${hub.url}/`, cookie);
     const baseline = await series(bare.url);
     console.table({
-      "hub GET / (agents page)": { "TTFB p50 ms": subject.ttfb.p50Ms, "TTFB p99 ms": subject.ttfb.p99Ms, "full page p50 ms": subject.total.p50Ms },
-      "bare node http, same HTML": { "TTFB p50 ms": baseline.ttfb.p50Ms, "TTFB p99 ms": baseline.ttfb.p99Ms, "full page p50 ms": baseline.total.p50Ms },
+      "hub GET / (agents page)": {
+        "TTFB p50 ms": subject.ttfb.p50Ms,
+        "TTFB p99 ms": subject.ttfb.p99Ms,
+        "full page p50 ms": subject.total.p50Ms,
+      },
+      "bare node http, same HTML": {
+        "TTFB p50 ms": baseline.ttfb.p50Ms,
+        "TTFB p99 ms": baseline.ttfb.p99Ms,
+        "full page p50 ms": baseline.total.p50Ms,
+      },
     });
     const verdict = subject.ttfb.p50Ms < 150 ? "under" : "OVER";
-    console.log(`TTFB p50 ${subject.ttfb.p50Ms} ms — ${verdict} the 150 ms target; ${Math.round((subject.ttfb.p50Ms / baseline.ttfb.p50Ms) * 10) / 10}× the bare server`);
+    console.log(
+      `TTFB p50 ${subject.ttfb.p50Ms} ms — ${verdict} the 150 ms target; ${Math.round((subject.ttfb.p50Ms / baseline.ttfb.p50Ms) * 10) / 10}× the bare server`,
+    );
     return { agents: AGENTS, subject, baseline, targetMs: 150, meetsTarget: subject.ttfb.p50Ms < 150 };
   } finally {
     bare?.stop();

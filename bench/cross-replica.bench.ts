@@ -25,13 +25,24 @@ async function replica(env: Record<string, string>): Promise<{ hub: SpawnedHub; 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "scion-bench-rep-"));
   fs.chmodSync(dataDir, 0o755);
   const port = await findFreePort();
-  const hub = spawnHub({ PORT: String(port), SCION_DATA_DIR: dataDir, SESSION_SECRET: SECRET, SCION_LOCAL_BROKER: "false", SCION_LOG_LEVEL: "warn", SCION_INTERNAL_URL: `http://127.0.0.1:${port}`, ...env });
+  const hub = spawnHub({
+    PORT: String(port),
+    SCION_DATA_DIR: dataDir,
+    SESSION_SECRET: SECRET,
+    SCION_LOCAL_BROKER: "false",
+    SCION_LOG_LEVEL: "warn",
+    SCION_INTERNAL_URL: `http://127.0.0.1:${port}`,
+    ...env,
+  });
   return { hub, url: await hub.ready, dataDir };
 }
 
 /** The embedded database of a running hub, as a URL another replica can share. */
 function embeddedUrl(dataDir: string): string {
-  const { user, password } = JSON.parse(fs.readFileSync(path.join(dataDir, "postgres-credentials.json"), "utf8")) as { user: string; password: string };
+  const { user, password } = JSON.parse(fs.readFileSync(path.join(dataDir, "postgres-credentials.json"), "utf8")) as {
+    user: string;
+    password: string;
+  };
   const port = Number(fs.readFileSync(path.join(dataDir, "postgres", "postmaster.pid"), "utf8").split("\n")[3]);
   return `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/scion`;
 }
@@ -44,10 +55,23 @@ export async function run() {
   try {
     const viaA = hubClient(a.url, a.dataDir);
     const viaB = hubClient(b.url, a.dataDir);
-    const { body: reg } = await viaA.call<{ joinToken: string; broker: { id: string } }>("POST", "/api/v1/runtime-brokers", { name: "bench-broker" });
+    const { body: reg } = await viaA.call<{ joinToken: string; broker: { id: string } }>(
+      "POST",
+      "/api/v1/runtime-brokers",
+      { name: "bench-broker" },
+    );
     broker = spawn(process.execPath, ["--import", "tsx", "broker/main.ts"], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production", SCION_HUB_URLS: b.url, SCION_JOIN_TOKEN: reg.joinToken, SCION_DATA_DIR: brokerDir, SCION_LOG_LEVEL: "warn", SCION_PORT_RANGE: "42000-42100" },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        NODE_ENV: "production",
+        SCION_HUB_URLS: b.url,
+        SCION_JOIN_TOKEN: reg.joinToken,
+        SCION_DATA_DIR: brokerDir,
+        SCION_LOG_LEVEL: "warn",
+        SCION_PORT_RANGE: "42000-42100",
+      },
       stdio: "ignore",
     });
     for (let i = 0; ; i++) {
@@ -57,23 +81,43 @@ export async function run() {
       await new Promise((r) => setTimeout(r, 100));
     }
     const { body: project } = await viaA.call<{ id: string }>("POST", "/api/v1/projects", { name: "replica-bench" });
-    const { status, body: agent } = await viaB.call<{ id: string; phase: string }>("POST", "/api/v1/agents", { projectId: project.id, name: "bench-agent", harness: "generic", command: "exec sleep 100000", start: true });
-    if (status !== 201 || agent.phase !== "running") throw new Error(`the bench agent did not start (${status} ${agent.phase})`);
+    const { status, body: agent } = await viaB.call<{ id: string; phase: string }>("POST", "/api/v1/agents", {
+      projectId: project.id,
+      name: "bench-agent",
+      harness: "generic",
+      command: "exec sleep 100000",
+      start: true,
+    });
+    if (status !== 201 || agent.phase !== "running")
+      throw new Error(`the bench agent did not start (${status} ${agent.phase})`);
 
     // Status to SSE: report to B, see it on A (other replica) and on B (same replica).
     const { token: agentToken } = await mintAgentToken(SECRET, { id: agent.id, tokenVersion: 0 });
-    const streamA = await openEventStream(`${a.url}/api/v1/events?sub=agent.${agent.id}.status`, { authorization: `Bearer ${viaA.token}` });
-    const streamB = await openEventStream(`${b.url}/api/v1/events?sub=agent.${agent.id}.status`, { authorization: `Bearer ${viaA.token}` });
-    for (const s of [streamA, streamB]) if (!s.res.ok) throw new Error(`an event stream was refused: HTTP ${s.res.status}`);
+    const streamA = await openEventStream(`${a.url}/api/v1/events?sub=agent.${agent.id}.status`, {
+      authorization: `Bearer ${viaA.token}`,
+    });
+    const streamB = await openEventStream(`${b.url}/api/v1/events?sub=agent.${agent.id}.status`, {
+      authorization: `Bearer ${viaA.token}`,
+    });
+    for (const s of [streamA, streamB])
+      if (!s.res.ok) throw new Error(`an event stream was refused: HTTP ${s.res.status}`);
     const other: number[] = [];
     const same: number[] = [];
     try {
       for (let i = 0; i < ROUNDS + 10; i++) {
         const detail = `round ${i}`;
         const started = performance.now();
-        const report = fetch(`${b.url}/api/v1/agents/${agent.id}/status`, { method: "POST", headers: { authorization: `Bearer ${agentToken}`, "content-type": "application/json" }, body: JSON.stringify({ detail }) });
-        const matches = (e: { data: unknown }) => ((e.data as { data?: { detail?: string } }).data?.detail ?? "") === detail;
-        const [atA, atB] = await Promise.all([streamA.next(matches, 10_000).then(() => performance.now()), streamB.next(matches, 10_000).then(() => performance.now())]);
+        const report = fetch(`${b.url}/api/v1/agents/${agent.id}/status`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${agentToken}`, "content-type": "application/json" },
+          body: JSON.stringify({ detail }),
+        });
+        const matches = (e: { data: unknown }) =>
+          ((e.data as { data?: { detail?: string } }).data?.detail ?? "") === detail;
+        const [atA, atB] = await Promise.all([
+          streamA.next(matches, 10_000).then(() => performance.now()),
+          streamB.next(matches, 10_000).then(() => performance.now()),
+        ]);
         if ((await report).status !== 200) throw new Error("a status report was refused");
         if (i >= 10) {
           other.push(atA - started);
@@ -89,26 +133,52 @@ export async function run() {
     const local: number[] = [];
     const forwarded: number[] = [];
     for (let i = 0; i < ROUNDS + 10; i++) {
-      for (const [client, into] of [[viaB, local], [viaA, forwarded]] as const) {
+      for (const [client, into] of [
+        [viaB, local],
+        [viaA, forwarded],
+      ] as const) {
         const started = performance.now();
         const res = await client.call<{ ok: boolean }>("POST", `/api/v1/agents/${agent.id}/reset-auth`);
-        if (res.status !== 200 || !res.body.ok) throw new Error(`reset-auth failed: ${res.status} ${JSON.stringify(res.body)}`);
+        if (res.status !== 200 || !res.body.ok)
+          throw new Error(`reset-auth failed: ${res.status} ${JSON.stringify(res.body)}`);
         if (i >= 10) into.push(performance.now() - started);
       }
     }
     const result = {
       rounds: ROUNDS,
-      dispatch: { local: summarize(local), forwarded: summarize(forwarded), ratioP50: Math.round((summarize(forwarded).p50Ms / summarize(local).p50Ms) * 100) / 100 },
-      statusToSse: { sameReplica: summarize(same), otherReplica: summarize(other), ratioP50: Math.round((summarize(other).p50Ms / summarize(same).p50Ms) * 100) / 100 },
+      dispatch: {
+        local: summarize(local),
+        forwarded: summarize(forwarded),
+        ratioP50: Math.round((summarize(forwarded).p50Ms / summarize(local).p50Ms) * 100) / 100,
+      },
+      statusToSse: {
+        sameReplica: summarize(same),
+        otherReplica: summarize(other),
+        ratioP50: Math.round((summarize(other).p50Ms / summarize(same).p50Ms) * 100) / 100,
+      },
     };
     console.log(`cross-replica: ${ROUNDS} rounds each after 10 warm-up`);
     console.table({
-      "reset-auth via B (local dispatch)": { "p50 ms": result.dispatch.local.p50Ms, "p99 ms": result.dispatch.local.p99Ms },
-      "reset-auth via A (intent → B)": { "p50 ms": result.dispatch.forwarded.p50Ms, "p99 ms": result.dispatch.forwarded.p99Ms },
-      "status → SSE on B (same replica)": { "p50 ms": result.statusToSse.sameReplica.p50Ms, "p99 ms": result.statusToSse.sameReplica.p99Ms },
-      "status → SSE on A (other replica)": { "p50 ms": result.statusToSse.otherReplica.p50Ms, "p99 ms": result.statusToSse.otherReplica.p99Ms },
+      "reset-auth via B (local dispatch)": {
+        "p50 ms": result.dispatch.local.p50Ms,
+        "p99 ms": result.dispatch.local.p99Ms,
+      },
+      "reset-auth via A (intent → B)": {
+        "p50 ms": result.dispatch.forwarded.p50Ms,
+        "p99 ms": result.dispatch.forwarded.p99Ms,
+      },
+      "status → SSE on B (same replica)": {
+        "p50 ms": result.statusToSse.sameReplica.p50Ms,
+        "p99 ms": result.statusToSse.sameReplica.p99Ms,
+      },
+      "status → SSE on A (other replica)": {
+        "p50 ms": result.statusToSse.otherReplica.p50Ms,
+        "p99 ms": result.statusToSse.otherReplica.p99Ms,
+      },
     });
-    console.log(`forwarded dispatch p50 is ${result.dispatch.ratioP50}× local; status-to-SSE on the other replica p50 is ${result.statusToSse.ratioP50}× the same replica`);
+    console.log(
+      `forwarded dispatch p50 is ${result.dispatch.ratioP50}× local; status-to-SSE on the other replica p50 is ${result.statusToSse.ratioP50}× the same replica`,
+    );
     return result;
   } finally {
     broker?.kill("SIGTERM");

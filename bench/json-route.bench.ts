@@ -18,7 +18,9 @@ export async function run(): Promise<{ subject: Measurement; baseline: Measureme
 
     bare = await startBareServer(bytes);
 
-    console.log(`json-route: ${opts.connections} connections, ${opts.warmupSeconds} s warm-up, ${opts.durationSeconds} s measured each; body ${bytes.length} bytes`);
+    console.log(
+      `json-route: ${opts.connections} connections, ${opts.warmupSeconds} s warm-up, ${opts.durationSeconds} s measured each; body ${bytes.length} bytes`,
+    );
     const subject = await measure("hub /api/v1/version", routeUrl, opts);
     const baseline = await measure("bare node http", bare.url, opts);
     printComparison(subject, baseline);

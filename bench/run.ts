@@ -16,7 +16,12 @@ const files = fs
   .filter((f) => f.endsWith(".bench.ts"))
   .filter((f) => wanted.length === 0 || wanted.includes(f.replace(/\.bench\.ts$/, "")));
 if (files.length === 0) {
-  console.error(`no benchmark matches ${wanted.join(", ")}; available: ${fs.readdirSync(dir).filter((f) => f.endsWith(".bench.ts")).join(", ")}`);
+  console.error(
+    `no benchmark matches ${wanted.join(", ")}; available: ${fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith(".bench.ts"))
+      .join(", ")}`,
+  );
   process.exit(2);
 }
 const results: Record<string, unknown> = {};
@@ -31,12 +36,16 @@ for (const file of files) {
     failed.push(name);
     results[name] = { failed: (err as Error).message, ...(err instanceof BenchFailure && { failures: err.failures }) };
     console.error(`== ${name} FAILED: ${(err as Error).message}`);
-    if (err instanceof BenchFailure) console.table(Object.entries(err.failures).map(([kind, count]) => ({ target: err.label, failure: kind, count })));
+    if (err instanceof BenchFailure)
+      console.table(Object.entries(err.failures).map(([kind, count]) => ({ target: err.label, failure: kind, count })));
   }
 }
 const out = path.join(dir, "results", `${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
 fs.mkdirSync(path.dirname(out), { recursive: true });
-fs.writeFileSync(out, JSON.stringify({ node: process.version, cpus: (await import("node:os")).cpus().length, results }, null, 2));
+fs.writeFileSync(
+  out,
+  JSON.stringify({ node: process.version, cpus: (await import("node:os")).cpus().length, results }, null, 2),
+);
 console.log(`\nresults written to ${path.relative(process.cwd(), out)}`);
 if (failed.length) {
   console.error(`benchmarks failed: ${failed.join(", ")}`);

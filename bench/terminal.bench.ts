@@ -27,12 +27,28 @@ export async function run(): Promise<{ subject: PathFigures; baseline: PathFigur
     const { call, token } = hubClient(hub.url, hub.dataDir);
     await waitForBroker(call);
     const { body: project } = await call<{ id: string }>("POST", "/api/v1/projects", { name: "terminal-bench" });
-    const { status, body: agent } = await call<{ id: string; phase: string }>("POST", "/api/v1/agents", { projectId: project.id, name: "bench-shell", harness: "generic", command: "exec bash --norc --noprofile -i", start: true });
-    if (status !== 201 || agent.phase !== "running") throw new Error(`the bench agent did not start (${status}, ${agent.phase})`);
+    const { status, body: agent } = await call<{ id: string; phase: string }>("POST", "/api/v1/agents", {
+      projectId: project.id,
+      name: "bench-shell",
+      harness: "generic",
+      command: "exec bash --norc --noprofile -i",
+      start: true,
+    });
+    if (status !== 201 || agent.phase !== "running")
+      throw new Error(`the bench agent did not start (${status}, ${agent.phase})`);
 
     const runtime = new LocalRuntime(path.join(hub.dataDir, "broker"));
-    direct = spawn(process.execPath, [path.join(import.meta.dirname, "lib", "direct-pty-server.mjs"), JSON.stringify(runtime.attachCommand(agent.id))], { stdio: ["ignore", "pipe", "inherit"] });
-    const port = await new Promise<number>((resolve) => direct!.stdout!.on("data", (d: Buffer) => /up (\d+)/.test(d.toString()) && resolve(Number(/up (\d+)/.exec(d.toString())![1]))));
+    direct = spawn(
+      process.execPath,
+      [path.join(import.meta.dirname, "lib", "direct-pty-server.mjs"), JSON.stringify(runtime.attachCommand(agent.id))],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const port = await new Promise<number>((resolve) =>
+      direct!.stdout!.on(
+        "data",
+        (d: Buffer) => /up (\d+)/.test(d.toString()) && resolve(Number(/up (\d+)/.exec(d.toString())![1])),
+      ),
+    );
 
     const viaHub = `${hub.url.replace("http", "ws")}/api/v1/agents/${agent.id}/pty?cols=160&rows=48`;
     const straight = `ws://127.0.0.1:${port}/?cols=160&rows=48`;
@@ -46,10 +62,20 @@ export async function run(): Promise<{ subject: PathFigures; baseline: PathFigur
       bulkThroughput: round(subject.bulk.mibPerSecond / baseline.bulk.mibPerSecond),
     };
     console.table({
-      "hub relay": { "echo p50 ms": subject.echo.p50Ms, "echo p99 ms": subject.echo.p99Ms, "bulk MiB/s": subject.bulk.mibPerSecond },
-      "direct WS→PTY": { "echo p50 ms": baseline.echo.p50Ms, "echo p99 ms": baseline.echo.p99Ms, "bulk MiB/s": baseline.bulk.mibPerSecond },
+      "hub relay": {
+        "echo p50 ms": subject.echo.p50Ms,
+        "echo p99 ms": subject.echo.p99Ms,
+        "bulk MiB/s": subject.bulk.mibPerSecond,
+      },
+      "direct WS→PTY": {
+        "echo p50 ms": baseline.echo.p50Ms,
+        "echo p99 ms": baseline.echo.p99Ms,
+        "bulk MiB/s": baseline.bulk.mibPerSecond,
+      },
     });
-    console.log(`ratios (hub / direct): echo p50 ${ratios.echoP50}, echo p99 ${ratios.echoP99}; bulk throughput ${ratios.bulkThroughput} of direct`);
+    console.log(
+      `ratios (hub / direct): echo p50 ${ratios.echoP50}, echo p99 ${ratios.echoP99}; bulk throughput ${ratios.bulkThroughput} of direct`,
+    );
     return { subject, baseline, ratios };
   } finally {
     direct?.kill();
@@ -79,14 +105,26 @@ async function measurePath(url: string, headers: Record<string, string>): Promis
       const marker = `END${1000 + round}`;
       const before = term.received();
       const started = performance.now();
-      await term.sendAndWait(`seq 1 ${BULK_LINES}; echo END$((1000+${round}))\r`, (text) => text.includes(marker), 120_000);
+      await term.sendAndWait(
+        `seq 1 ${BULK_LINES}; echo END$((1000+${round}))\r`,
+        (text) => text.includes(marker),
+        120_000,
+      );
       times.push(performance.now() - started);
       bytes += term.received() - before;
       await term.quiet(300);
     }
     const meanMs = times.reduce((a, b) => a + b, 0) / times.length;
     const bytesPerRound = Math.round(bytes / BULK_ROUNDS);
-    return { echo: summarize(samples), bulk: { rounds: BULK_ROUNDS, bytesPerRound, meanMs: round(meanMs), mibPerSecond: round(bytesPerRound / 1048576 / (meanMs / 1000)) } };
+    return {
+      echo: summarize(samples),
+      bulk: {
+        rounds: BULK_ROUNDS,
+        bytesPerRound,
+        meanMs: round(meanMs),
+        mibPerSecond: round(bytesPerRound / 1048576 / (meanMs / 1000)),
+      },
+    };
   } finally {
     term.ws.close();
   }
@@ -115,10 +153,16 @@ function connect(url: string, headers: Record<string, string>) {
     received: () => total,
     async sendAndWait(input: string, test: (text: string) => boolean, timeoutMs = 10_000) {
       tail = "";
-      const done = timeoutMs === 0 ? Promise.resolve() : new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no answer to ${JSON.stringify(input.slice(0, 40))} within ${timeoutMs} ms`)), timeoutMs);
-        waiter = { test, resolve: () => (clearTimeout(timer), resolve()) };
-      });
+      const done =
+        timeoutMs === 0
+          ? Promise.resolve()
+          : new Promise<void>((resolve, reject) => {
+              const timer = setTimeout(
+                () => reject(new Error(`no answer to ${JSON.stringify(input.slice(0, 40))} within ${timeoutMs} ms`)),
+                timeoutMs,
+              );
+              waiter = { test, resolve: () => (clearTimeout(timer), resolve()) };
+            });
       ws.send(Buffer.from(input), { binary: true });
       await done;
     },

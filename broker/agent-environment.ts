@@ -18,7 +18,10 @@ export interface AgentEnvironmentOptions {
   pathPrefix?: string[];
 }
 
-export function agentBaseEnvironment(opts: AgentEnvironmentOptions, source: NodeJS.ProcessEnv = process.env): Record<string, string> {
+export function agentBaseEnvironment(
+  opts: AgentEnvironmentOptions,
+  source: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(source)) if (INHERITED.test(key) && value !== undefined) env[key] = value;
   env.PATH = [...(opts.pathPrefix ?? []), env.PATH || DEFAULT_PATH].join(":");

@@ -50,12 +50,17 @@ const schemas = {
       resume: z.boolean().optional(),
       /** The agent's secrets: env entries join its environment, files are written into HOME. */
       credentials: credentials.optional(),
-      instructions: z.string().max(256 * 1024).nullish(),
+      instructions: z
+        .string()
+        .max(256 * 1024)
+        .nullish(),
     })
     .strict(),
   "agent.stop": z.object({ agentId }).strict(),
   "agent.delete": z.object({ agentId }).strict(),
-  "agent.message": z.object({ agentId, text: z.string().min(1).max(65_536), harness: z.string().min(1).max(32).optional() }).strict(),
+  "agent.message": z
+    .object({ agentId, text: z.string().min(1).max(65_536), harness: z.string().min(1).max(32).optional() })
+    .strict(),
   "agent.reset-auth": z.object({ agentId, token }).strict(),
   "agent.interrupt": z.object({ agentId, harness: z.string().min(1).max(32) }).strict(),
 } as const;
@@ -95,7 +100,17 @@ export interface AgentOperationsOptions {
  * the start fails; stop and delete release them. Holdings are saved in `<data dir>/ports.json`,
  * so a broker restart does not hand out ports that running agents still use.
  */
-export function createAgentOperations({ runtime, ports, dataDir, logger, hubUrl, hubUrls, emit, pty, installer }: AgentOperationsOptions): AgentOperations {
+export function createAgentOperations({
+  runtime,
+  ports,
+  dataDir,
+  logger,
+  hubUrl,
+  hubUrls,
+  emit,
+  pty,
+  installer,
+}: AgentOperationsOptions): AgentOperations {
   const file = path.join(dataDir, "ports.json");
   const save = () => {
     const tmp = `${file}.tmp-${process.pid}`;
@@ -134,10 +149,12 @@ export function createAgentOperations({ runtime, ports, dataDir, logger, hubUrl,
 
   // The args carry the agent's secrets: nothing here logs them, or puts them in an error.
   const start = async (args: z.output<(typeof schemas)["agent.start"]>): Promise<unknown> => {
-    if (await runtime.isRunning(args.agentId)) return { ...ports.describe(ports.snapshot()[args.agentId] ?? []), alreadyRunning: true };
+    if (await runtime.isRunning(args.agentId))
+      return { ...ports.describe(ports.snapshot()[args.agentId] ?? []), alreadyRunning: true };
     const h = findHarness(args.harness);
     if (!h) throw new ChannelRequestError("validation_error", `this broker has no harness called ${args.harness}`);
-    if (h.kind === "command" && !args.command) throw new ChannelRequestError("validation_error", "the generic harness needs a command");
+    if (h.kind === "command" && !args.command)
+      throw new ChannelRequestError("validation_error", "the generic harness needs a command");
     const hub = args.token ? hubUrl?.() : undefined;
     if (args.token && !hub) throw new ChannelRequestError("broker_unavailable", "the broker is not connected to a hub");
     const binary = await binaryOf(h, args.agentId);
@@ -154,19 +171,41 @@ export function createAgentOperations({ runtime, ports, dataDir, logger, hubUrl,
       }
       // What the harness will see in its environment (credentials win over the agent's own env, as below).
       const harnessEnv = Object.fromEntries(
-        [...Object.entries(args.env), ...Object.entries(args.credentials?.env ?? {})].filter(([k]) => !RESERVED.test(k)),
+        [...Object.entries(args.env), ...Object.entries(args.credentials?.env ?? {})].filter(
+          ([k]) => !RESERVED.test(k),
+        ),
       );
       const view = runtime.harnessView(args.agentId);
       const owner = runtime.fileOwner(args.agentId);
       const hookCommand = h.hooks ? view.hookCommand(h.hooks.dialect) : null;
       if (h.configFiles && hookCommand) {
-        writeHarnessConfig(runtime.homeOf(args.agentId), h.configFiles({ home: view.home, workspace: view.workspace, hookCommand, model: args.model ?? null, instructions: args.instructions ?? null, env: harnessEnv }), owner);
+        writeHarnessConfig(
+          runtime.homeOf(args.agentId),
+          h.configFiles({
+            home: view.home,
+            workspace: view.workspace,
+            hookCommand,
+            model: args.model ?? null,
+            instructions: args.instructions ?? null,
+            env: harnessEnv,
+          }),
+          owner,
+        );
       } else if (h.instructionsFile && args.instructions) {
-        writeHarnessConfig(runtime.homeOf(args.agentId), [{ path: h.instructionsFile, content: args.instructions }], owner);
+        writeHarnessConfig(
+          runtime.homeOf(args.agentId),
+          [{ path: h.instructionsFile, content: args.instructions }],
+          owner,
+        );
       }
-      if (args.credentials?.files.length) writeCredentialFiles(runtime.homeOf(args.agentId), args.credentials.files, owner);
+      if (args.credentials?.files.length)
+        writeCredentialFiles(runtime.homeOf(args.agentId), args.credentials.files, owner);
       resume = args.resume === true && hasSession(h, args.agentId);
-      argv = harnessArgv(args.harness, { bin: binary.bin, task: args.task, command: args.command, model: args.model, resume }, { shell: defaultShell() });
+      argv = harnessArgv(
+        args.harness,
+        { bin: binary.bin, task: args.task, command: args.command, model: args.model, resume },
+        { shell: defaultShell() },
+      );
     } catch (err) {
       throw new ChannelRequestError("start_failed", (err as Error).message);
     }
@@ -185,10 +224,22 @@ export function createAgentOperations({ runtime, ports, dataDir, logger, hubUrl,
       if (RESERVED.test(k)) refused.push(k);
       else env[k] = v;
     }
-    if (refused.length) logger.warn({ agentId: args.agentId, names: refused }, "ignored environment variables with reserved names");
-    Object.assign(env, portEnvironment(allocation), { SCION_AGENT_LOG: path.join(path.dirname(runtime.tokenFileOf(args.agentId)), "shim.log") }, hubUrls?.length ? { SCION_HUB_URLS: hubUrls.join(",") } : {});
+    if (refused.length)
+      logger.warn({ agentId: args.agentId, names: refused }, "ignored environment variables with reserved names");
+    Object.assign(
+      env,
+      portEnvironment(allocation),
+      { SCION_AGENT_LOG: path.join(path.dirname(runtime.tokenFileOf(args.agentId)), "shim.log") },
+      hubUrls?.length ? { SCION_HUB_URLS: hubUrls.join(",") } : {},
+    );
     try {
-      await runtime.start({ agentId: args.agentId, argv, env, ...(hub && { shim: { hubUrl: hub } }), ...(binary.binDir && { pathPrefix: [binary.binDir] }) });
+      await runtime.start({
+        agentId: args.agentId,
+        argv,
+        env,
+        ...(hub && { shim: { hubUrl: hub } }),
+        ...(binary.binDir && { pathPrefix: [binary.binDir] }),
+      });
     } catch (err) {
       ports.release(args.agentId);
       save();
@@ -219,13 +270,15 @@ export function createAgentOperations({ runtime, ports, dataDir, logger, hubUrl,
     "agent.delete": async (raw) => end(schemas["agent.delete"].parse(raw).agentId, (id) => runtime.remove(id)),
     "agent.message": async (raw) => {
       const args = schemas["agent.message"].parse(raw);
-      if (!(await runtime.isRunning(args.agentId))) throw new ChannelRequestError("conflict", "the agent is not running");
+      if (!(await runtime.isRunning(args.agentId)))
+        throw new ChannelRequestError("conflict", "the agent is not running");
       const h = findHarness(args.harness ?? "");
       if (h?.kind === "assistant") {
-        const promptMarker = h.hooks?.events.includes("prompt-submit") ? path.join(path.dirname(runtime.tokenFileOf(args.agentId)), PROMPT_MARKER) : undefined;
+        const promptMarker = h.hooks?.events.includes("prompt-submit")
+          ? path.join(path.dirname(runtime.tokenFileOf(args.agentId)), PROMPT_MARKER)
+          : undefined;
         await submitToAssistant(runtime, args.agentId, args.text, { readyText: h.readyText, promptMarker, logger });
-      }
-      else await runtime.sendText(args.agentId, args.text);
+      } else await runtime.sendText(args.agentId, args.text);
       return { delivered: true };
     },
     // Interrupt: the harness's own key for "stop this turn" (Escape for Claude Code, C-c for a shell).
@@ -233,7 +286,8 @@ export function createAgentOperations({ runtime, ports, dataDir, logger, hubUrl,
       const args = schemas["agent.interrupt"].parse(raw);
       const h = findHarness(args.harness);
       if (!h) throw new ChannelRequestError("validation_error", `this broker has no harness called ${args.harness}`);
-      if (!(await runtime.isRunning(args.agentId))) throw new ChannelRequestError("conflict", "the agent is not running");
+      if (!(await runtime.isRunning(args.agentId)))
+        throw new ChannelRequestError("conflict", "the agent is not running");
       await runtime.sendKeys(args.agentId, [h.interruptKey ?? "C-c"]);
       return { interrupted: true };
     },
@@ -242,11 +296,19 @@ export function createAgentOperations({ runtime, ports, dataDir, logger, hubUrl,
     // file too.
     "agent.reset-auth": async (raw) => {
       const args = schemas["agent.reset-auth"].parse(raw);
-      if (!(await runtime.isRunning(args.agentId))) throw new ChannelRequestError("conflict", "the agent is not running");
+      if (!(await runtime.isRunning(args.agentId)))
+        throw new ChannelRequestError("conflict", "the agent is not running");
       await runtime.writeToken(args.agentId, args.token);
       const signalled = await runtime.signal(args.agentId, "SIGUSR2").catch(() => false);
       if (!signalled) logger.warn({ agentId: args.agentId }, "wrote the new token but could not signal the shim");
-      return { written: true, signalled, ...(!signalled && { warning: "the token file was written, but the shim could not be signalled; it picks the token up at its next refresh" }) };
+      return {
+        written: true,
+        signalled,
+        ...(!signalled && {
+          warning:
+            "the token file was written, but the shim could not be signalled; it picks the token up at its next refresh",
+        }),
+      };
     },
   };
 
@@ -257,7 +319,11 @@ export function createAgentOperations({ runtime, ports, dataDir, logger, hubUrl,
       try {
         return await fn(args);
       } catch (err) {
-        if (err instanceof z.ZodError) throw new ChannelRequestError("validation_error", err.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+        if (err instanceof z.ZodError)
+          throw new ChannelRequestError(
+            "validation_error",
+            err.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
+          );
         throw err;
       }
     },
@@ -283,7 +349,8 @@ export function createAgentOperations({ runtime, ports, dataDir, logger, hubUrl,
         // no holdings yet
       }
       const running = new Set(await runtime.listRunning());
-      for (const [id, held] of Object.entries(saved)) if (running.has(id) && Array.isArray(held)) ports.restore(id, held);
+      for (const [id, held] of Object.entries(saved))
+        if (running.has(id) && Array.isArray(held)) ports.restore(id, held);
       save();
     },
   };
@@ -328,7 +395,9 @@ export async function submitToAssistant(
   const count = async () => squash(await screen()).split(probe).length - 1;
   // Wait until it shows its prompt and has finished drawing: a starting assistant drops keys, or
   // clears its input once it has loaded a resumed conversation. A blank screen is quiet too.
-  const ready = readyText ? await waitFor(async () => (await screen()).includes(readyText), READY_TIMEOUT_MS, 200) : true;
+  const ready = readyText
+    ? await waitFor(async () => (await screen()).includes(readyText), READY_TIMEOUT_MS, 200)
+    : true;
   let last = await screen();
   let since = Date.now();
   const deadline = Date.now() + QUIET_TIMEOUT_MS;
@@ -360,7 +429,10 @@ export async function submitToAssistant(
       ? await waitFor(async () => markerTime() !== priorMark, PROMPT_HOOK_TIMEOUT_MS, 100)
       : await waitFor(async () => (await screen()) !== prior, SUBMIT_TIMEOUT_MS, 100);
   }
-  logger?.debug({ agentId, ready, quietAfterMs, typed, shown, enters, taken, ms: Date.now() - began }, "typed a message into an assistant");
+  logger?.debug(
+    { agentId, ready, quietAfterMs, typed, shown, enters, taken, ms: Date.now() - began },
+    "typed a message into an assistant",
+  );
 }
 
 /** The login shell for the shell harness: the broker user's, else bash. */

@@ -25,9 +25,21 @@ export async function installAgentShim(dataDir: string): Promise<ShimInstall> {
   fs.mkdirSync(binDir, { recursive: true, mode: 0o755 });
   const bundle = path.join(binDir, "scion-agent.mjs");
   const hookBundle = path.join(binDir, "scion-agent-hook.mjs");
-  for (const [entry, out] of [[SOURCE, bundle], [HOOK_SOURCE, hookBundle]] as const) {
+  for (const [entry, out] of [
+    [SOURCE, bundle],
+    [HOOK_SOURCE, hookBundle],
+  ] as const) {
     const tmp = `${out}.tmp-${process.pid}`;
-    await build({ entryPoints: [entry], bundle: true, platform: "node", format: "esm", target: "node20", outfile: tmp, logLevel: "silent", banner: { js: "#!/usr/bin/env node" } });
+    await build({
+      entryPoints: [entry],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      outfile: tmp,
+      logLevel: "silent",
+      banner: { js: "#!/usr/bin/env node" },
+    });
     fs.chmodSync(tmp, 0o755);
     fs.renameSync(tmp, out);
   }

@@ -56,7 +56,8 @@ export class AgentUsers {
     const user = AgentUsers.userOf(agentId);
     const mine = (entry: PasswdEntry | undefined): AgentIdentity | undefined => {
       if (!entry) return undefined;
-      if (entry.gecos !== `${GECOS_PREFIX}${agentId}`) throw new Error(`the account ${user} exists but does not belong to agent ${agentId}; remove it or rename it`);
+      if (entry.gecos !== `${GECOS_PREFIX}${agentId}`)
+        throw new Error(`the account ${user} exists but does not belong to agent ${agentId}; remove it or rename it`);
       return { uid: entry.uid, gid: entry.gid, user };
     };
     const existing = this.known.get(agentId) ?? mine(lookupUser(user));
@@ -68,7 +69,26 @@ export class AgentUsers {
       await retryLocked(() =>
         run(
           "useradd",
-          ["--system", "--no-create-home", "--user-group", "--shell", "/bin/bash", "--home-dir", home, "--comment", `${GECOS_PREFIX}${agentId}`, "-K", `SYS_UID_MIN=${AGENT_UID_MIN}`, "-K", `SYS_UID_MAX=${AGENT_UID_MAX}`, "-K", `SYS_GID_MIN=${AGENT_UID_MIN}`, "-K", `SYS_GID_MAX=${AGENT_UID_MAX}`, user],
+          [
+            "--system",
+            "--no-create-home",
+            "--user-group",
+            "--shell",
+            "/bin/bash",
+            "--home-dir",
+            home,
+            "--comment",
+            `${GECOS_PREFIX}${agentId}`,
+            "-K",
+            `SYS_UID_MIN=${AGENT_UID_MIN}`,
+            "-K",
+            `SYS_UID_MAX=${AGENT_UID_MAX}`,
+            "-K",
+            `SYS_GID_MIN=${AGENT_UID_MIN}`,
+            "-K",
+            `SYS_GID_MAX=${AGENT_UID_MAX}`,
+            user,
+          ],
           { timeout: 30_000 },
         ),
       );
@@ -86,7 +106,9 @@ export class AgentUsers {
     if (cached) return cached;
     const user = AgentUsers.userOf(agentId);
     const found = lookupUser(user);
-    return found && found.gecos === `${GECOS_PREFIX}${agentId}` ? this.remember(agentId, { uid: found.uid, gid: found.gid, user }) : undefined;
+    return found && found.gecos === `${GECOS_PREFIX}${agentId}`
+      ? this.remember(agentId, { uid: found.uid, gid: found.gid, user })
+      : undefined;
   }
 
   /** Deletes the agent's account (after its processes are gone). */
@@ -94,9 +116,11 @@ export class AgentUsers {
     if (!this.isolated || !this.find(agentId)) return;
     this.known.delete(agentId);
     const user = AgentUsers.userOf(agentId);
-    await this.serially(() => retryLocked(() => run("userdel", [user], { timeout: 30_000 }))).catch((err: Error & { stderr?: string }) => {
-      if (!/does not exist/.test(String(err.stderr))) throw err;
-    });
+    await this.serially(() => retryLocked(() => run("userdel", [user], { timeout: 30_000 }))).catch(
+      (err: Error & { stderr?: string }) => {
+        if (!/does not exist/.test(String(err.stderr))) throw err;
+      },
+    );
   }
 
   /**
@@ -146,7 +170,13 @@ function readPasswd(): PasswdEntry[] {
     .split("\n")
     .map((line) => line.split(":"))
     .filter((f) => f.length >= 7)
-    .map(([user, , uid, gid, gecos, home]) => ({ user: user!, uid: Number(uid), gid: Number(gid), gecos: gecos ?? "", home: home ?? "" }));
+    .map(([user, , uid, gid, gecos, home]) => ({
+      user: user!,
+      uid: Number(uid),
+      gid: Number(gid),
+      gecos: gecos ?? "",
+      home: home ?? "",
+    }));
 }
 
 function lookupUser(user: string): PasswdEntry | undefined {

@@ -7,13 +7,16 @@ import { StartupError } from "../lib/runtime/startup-error";
 const httpUrl = z
   .string()
   .trim()
-  .refine((s) => {
-    try {
-      return ["http:", "https:"].includes(new URL(s).protocol);
-    } catch {
-      return false;
-    }
-  }, { error: "must be http:// or https:// URLs" });
+  .refine(
+    (s) => {
+      try {
+        return ["http:", "https:"].includes(new URL(s).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { error: "must be http:// or https:// URLs" },
+  );
 
 const bool = z.enum(["true", "false"], { error: 'must be "true" or "false"' }).transform((v) => v === "true");
 
@@ -21,7 +24,9 @@ const bool = z.enum(["true", "false"], { error: 'must be "true" or "false"' }).t
 const byteSize = z
   .string()
   .trim()
-  .regex(/^\d+(\.\d+)?\s*([kmgt]i?b?)?$/i, { error: 'must be a size such as "4g", "512m" or a number of bytes ("0" for no limit)' })
+  .regex(/^\d+(\.\d+)?\s*([kmgt]i?b?)?$/i, {
+    error: 'must be a size such as "4g", "512m" or a number of bytes ("0" for no limit)',
+  })
   .transform((v) => {
     const m = /^(\d+(?:\.\d+)?)\s*([kmgt])?/i.exec(v)!;
     const power = m[2] ? "kmgt".indexOf(m[2].toLowerCase()) + 1 : 0;
@@ -30,38 +35,61 @@ const byteSize = z
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
 
-const schema = z.object({
-  hubUrls: z.array(httpUrl).min(1, { error: "needs at least one hub URL" }),
-  allowInsecureHub: bool.default(false),
-  joinToken: z.string().regex(/^scion_join_[A-Za-z0-9_-]{43}$/, { error: "is not a join token (scion_join_…)" }).optional(),
-  dataDir: z.string().trim().min(1),
-  name: z.string().trim().min(1).max(63),
-  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  portRange: z.string().default("8000-9000"),
-  portsPerAgent: z.coerce.number().int().default(2),
-  hostUrl: z.string().optional(),
-  runtime: z.enum(["local", "docker"], { error: 'must be "local" or "docker"' }).default("local"),
-  dockerHost: z.string().trim().optional(),
-  dockerImage: z.string().trim().min(1).default("localhost/scion-agent:bookworm-v3"),
-  dockerHubUrl: httpUrl.optional(),
-  dockerNetwork: z.string().trim().regex(/^[A-Za-z0-9_.:-]{1,64}$/, { error: "must be a network name such as bridge or host" }).default("bridge"),
-  dockerAllowHostNetwork: bool.default(false),
-  dockerMemory: byteSize.default(4 * 1024 ** 3),
-  dockerCpus: z.coerce.number({ error: "must be a number of CPUs such as 2 or 0.5" }).min(0).max(1024).default(2),
-  dockerPids: z.coerce.number().int({ error: "must be a whole number" }).min(0).max(1_000_000).default(2048),
-  harnessDir: z.string().trim().min(1).optional(),
-  /** SCION_HARNESS_<ID>_BIN: an existing binary instead of installing; absolute, checked when used. */
-  harnessBins: z.record(z.string(), z.string().trim().refine((p) => path.isAbsolute(p), { error: "must be an absolute path to the CLI" })).default({}),
-})
+const schema = z
+  .object({
+    hubUrls: z.array(httpUrl).min(1, { error: "needs at least one hub URL" }),
+    allowInsecureHub: bool.default(false),
+    joinToken: z
+      .string()
+      .regex(/^scion_join_[A-Za-z0-9_-]{43}$/, { error: "is not a join token (scion_join_…)" })
+      .optional(),
+    dataDir: z.string().trim().min(1),
+    name: z.string().trim().min(1).max(63),
+    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    portRange: z.string().default("8000-9000"),
+    portsPerAgent: z.coerce.number().int().default(2),
+    hostUrl: z.string().optional(),
+    runtime: z.enum(["local", "docker"], { error: 'must be "local" or "docker"' }).default("local"),
+    dockerHost: z.string().trim().optional(),
+    dockerImage: z.string().trim().min(1).default("localhost/scion-agent:bookworm-v3"),
+    dockerHubUrl: httpUrl.optional(),
+    dockerNetwork: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_.:-]{1,64}$/, { error: "must be a network name such as bridge or host" })
+      .default("bridge"),
+    dockerAllowHostNetwork: bool.default(false),
+    dockerMemory: byteSize.default(4 * 1024 ** 3),
+    dockerCpus: z.coerce.number({ error: "must be a number of CPUs such as 2 or 0.5" }).min(0).max(1024).default(2),
+    dockerPids: z.coerce.number().int({ error: "must be a whole number" }).min(0).max(1_000_000).default(2048),
+    harnessDir: z.string().trim().min(1).optional(),
+    /** SCION_HARNESS_<ID>_BIN: an existing binary instead of installing; absolute, checked when used. */
+    harnessBins: z
+      .record(
+        z.string(),
+        z
+          .string()
+          .trim()
+          .refine((p) => path.isAbsolute(p), { error: "must be an absolute path to the CLI" }),
+      )
+      .default({}),
+  })
   // The control channel carries agent tokens, secrets and terminal keystrokes: never in the clear
   // over a network. A hub on this machine (loopback) needs no TLS.
-  .refine((c) => c.allowInsecureHub || c.hubUrls.every((u) => new URL(u).protocol === "https:" || LOOPBACK.test(new URL(u).hostname)), {
-    path: ["hubUrls"],
-    error: "a plaintext http:// hub that is not on this machine would expose agent tokens, secrets and terminals to the network; use https:// (or SCION_ALLOW_INSECURE_HUB=true on a network you trust)",
-  })
+  .refine(
+    (c) =>
+      c.allowInsecureHub ||
+      c.hubUrls.every((u) => new URL(u).protocol === "https:" || LOOPBACK.test(new URL(u).hostname)),
+    {
+      path: ["hubUrls"],
+      error:
+        "a plaintext http:// hub that is not on this machine would expose agent tokens, secrets and terminals to the network; use https:// (or SCION_ALLOW_INSECURE_HUB=true on a network you trust)",
+    },
+  )
   .refine((c) => c.dockerNetwork !== "host" || c.dockerAllowHostNetwork, {
     path: ["dockerNetwork"],
-    error: "host networking gives agents the broker's network, loopback services included; set SCION_DOCKER_ALLOW_HOST_NETWORK=true to allow it",
+    error:
+      "host networking gives agents the broker's network, loopback services included; set SCION_DOCKER_ALLOW_HOST_NETWORK=true to allow it",
   });
 
 export type BrokerConfig = z.output<typeof schema> & { dataDirPath: string; harnessDirPath: string };
@@ -89,7 +117,10 @@ const ENV: Record<string, keyof z.input<typeof schema>> = {
 };
 
 /** The broker's settings from its environment (API.md, "npm run broker"); one line per problem. */
-export function loadBrokerConfig(env: Record<string, string | undefined> = process.env, cwd = process.cwd()): BrokerConfig {
+export function loadBrokerConfig(
+  env: Record<string, string | undefined> = process.env,
+  cwd = process.cwd(),
+): BrokerConfig {
   const raw = {
     hubUrls: (env.SCION_HUB_URLS ?? "")
       .split(",")
@@ -113,14 +144,23 @@ export function loadBrokerConfig(env: Record<string, string | undefined> = proce
     dockerCpus: env.SCION_DOCKER_CPUS || undefined,
     dockerPids: env.SCION_DOCKER_PIDS || undefined,
     harnessDir: env.SCION_HARNESS_DIR || undefined,
-    harnessBins: Object.fromEntries(HARNESS_DESCRIPTORS.flatMap((h) => (h.binEnv && env[h.binEnv] ? [[h.binEnv, env[h.binEnv]!]] : []))),
+    harnessBins: Object.fromEntries(
+      HARNESS_DESCRIPTORS.flatMap((h) => (h.binEnv && env[h.binEnv] ? [[h.binEnv, env[h.binEnv]!]] : [])),
+    ),
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const key = issue.path[0] === "harnessBins" ? String(issue.path[1]) : (Object.entries(ENV).find(([, v]) => v === issue.path[0])?.[0] ?? String(issue.path[0]));
+    const key =
+      issue.path[0] === "harnessBins"
+        ? String(issue.path[1])
+        : (Object.entries(ENV).find(([, v]) => v === issue.path[0])?.[0] ?? String(issue.path[0]));
     throw new StartupError(`${key}: ${issue.message}`);
   }
   const dataDirPath = path.resolve(cwd, parsed.data.dataDir);
-  return { ...parsed.data, dataDirPath, harnessDirPath: path.resolve(cwd, parsed.data.harnessDir ?? path.join(dataDirPath, "harnesses")) };
+  return {
+    ...parsed.data,
+    dataDirPath,
+    harnessDirPath: path.resolve(cwd, parsed.data.harnessDir ?? path.join(dataDirPath, "harnesses")),
+  };
 }

@@ -95,7 +95,11 @@ export class ControlChannelClient {
   private connect(): void {
     const base = this.opts.hubUrls[this.urlIndex % this.opts.hubUrls.length]!;
     const url = new URL(CHANNEL_PATH, base);
-    const headers = signBrokerRequest({ method: "GET", path: url.pathname, query: "" }, this.opts.brokerId, this.opts.secret);
+    const headers = signBrokerRequest(
+      { method: "GET", path: url.pathname, query: "" },
+      this.opts.brokerId,
+      this.opts.secret,
+    );
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     const ws = new WebSocket(url, { headers, maxPayload: 1024 * 1024, handshakeTimeout: 10_000 });
     this.ws = ws;

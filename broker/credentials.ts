@@ -19,7 +19,8 @@ export function readCredentials(dataDir: string): BrokerCredentials | undefined 
     throw new StartupError(`SCION_DATA_DIR: cannot read ${file} (${(err as NodeJS.ErrnoException).code})`);
   }
   const parsed = credentialsSchema.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new StartupError(`SCION_DATA_DIR: ${file} is damaged; delete it and join again with a new SCION_JOIN_TOKEN`);
+  if (!parsed.success)
+    throw new StartupError(`SCION_DATA_DIR: ${file} is damaged; delete it and join again with a new SCION_JOIN_TOKEN`);
   return parsed.data;
 }
 
@@ -32,7 +33,11 @@ export function writeCredentials(dataDir: string, credentials: BrokerCredentials
 }
 
 /** Redeems a join token at the first hub that answers; the secret is returned only once. */
-export async function joinHub(hubUrls: string[], joinToken: string, capabilities: { runtimes: string[]; harnesses: string[] } = { runtimes: ["local"], harnesses: ["shell", "generic"] }): Promise<BrokerCredentials> {
+export async function joinHub(
+  hubUrls: string[],
+  joinToken: string,
+  capabilities: { runtimes: string[]; harnesses: string[] } = { runtimes: ["local"], harnesses: ["shell", "generic"] },
+): Promise<BrokerCredentials> {
   let lastError = "";
   for (const hubUrl of hubUrls) {
     try {
@@ -42,9 +47,15 @@ export async function joinHub(hubUrls: string[], joinToken: string, capabilities
         body: JSON.stringify({ joinToken, hostname: os.hostname(), capabilities }),
         signal: AbortSignal.timeout(15_000),
       });
-      const body = (await res.json().catch(() => ({}))) as { brokerId?: string; secret?: string; error?: { message?: string } };
-      if (res.ok && body.brokerId && body.secret) return { brokerId: body.brokerId, secret: body.secret, joinedAt: new Date().toISOString() };
-      if (res.status >= 400 && res.status < 500) throw new StartupError(`SCION_JOIN_TOKEN: the hub refused it: ${body.error?.message ?? `HTTP ${res.status}`}`);
+      const body = (await res.json().catch(() => ({}))) as {
+        brokerId?: string;
+        secret?: string;
+        error?: { message?: string };
+      };
+      if (res.ok && body.brokerId && body.secret)
+        return { brokerId: body.brokerId, secret: body.secret, joinedAt: new Date().toISOString() };
+      if (res.status >= 400 && res.status < 500)
+        throw new StartupError(`SCION_JOIN_TOKEN: the hub refused it: ${body.error?.message ?? `HTTP ${res.status}`}`);
       lastError = `${hubUrl}: HTTP ${res.status}`;
     } catch (err) {
       if (err instanceof StartupError) throw err;

@@ -38,7 +38,11 @@ export function writeHarnessConfig(home: string, files: HarnessConfigFile[], own
 
 /** Credential files (secrets with target `file`), after the harness's own files; same rules. */
 export function writeCredentialFiles(home: string, files: Array<{ path: string; value: string }>, owner?: Owner): void {
-  writeHarnessConfig(home, files.map((f) => ({ path: f.path, content: f.value })), owner);
+  writeHarnessConfig(
+    home,
+    files.map((f) => ({ path: f.path, content: f.value })),
+    owner,
+  );
 }
 
 /** Makes each directory of `rel` below `home` (0700, the agent's); links and files in the way are removed. */
@@ -53,7 +57,11 @@ function ensureDirs(home: string, rel: string, owner?: Owner): void {
 
 function writeFileAtomic(file: string, content: string, owner?: Owner): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${crypto.randomBytes(6).toString("hex")}`);
-  const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+  const fd = fs.openSync(
+    tmp,
+    fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW,
+    0o600,
+  );
   try {
     fs.writeSync(fd, content);
     if (owner) fs.fchownSync(fd, owner.uid, owner.gid);

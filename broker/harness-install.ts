@@ -60,7 +60,10 @@ export class HarnessInstaller {
   /** Where a descriptor's package lives once installed. */
   prefixOf(h: HarnessDescriptor): string {
     if (!h.install) throw new Error(`${h.name} is not installed with npm`);
-    return path.join(this.opts.dir, `${h.install.npm.replace(/^@/, "").replace(/[^A-Za-z0-9._-]/g, "+")}@${h.install.version}`);
+    return path.join(
+      this.opts.dir,
+      `${h.install.npm.replace(/^@/, "").replace(/[^A-Za-z0-9._-]/g, "+")}@${h.install.version}`,
+    );
   }
 
   /** Asks every binary override its version once (the statuses report it). */
@@ -73,7 +76,13 @@ export class HarnessInstaller {
 
   status(h: HarnessDescriptor): HarnessStatus {
     const bin = this.override(h);
-    if (bin) return { id: h.id, available: usable(bin), version: this.overrideVersions.get(h.id) ?? null, installed: usable(bin) };
+    if (bin)
+      return {
+        id: h.id,
+        available: usable(bin),
+        version: this.overrideVersions.get(h.id) ?? null,
+        installed: usable(bin),
+      };
     if (!h.install) return { id: h.id, available: !h.binEnv, version: null, installed: false };
     const marker = this.marker(h);
     return { id: h.id, available: true, version: marker?.version ?? h.install.version, installed: marker !== null };
@@ -137,12 +146,30 @@ export class HarnessInstaller {
       try {
         // Under the hub's 5-minute start timeout, so the agent gets this reason rather than a timeout.
         const timeout = this.opts.installTimeoutMs ?? 4 * 60_000;
-        const args = ["install", "--prefix", tmp, "--no-audit", "--no-fund", "--no-save", "--ignore-scripts", "--loglevel=error", `${npm}@${version}`];
+        const args = [
+          "install",
+          "--prefix",
+          tmp,
+          "--no-audit",
+          "--no-fund",
+          "--no-save",
+          "--ignore-scripts",
+          "--loglevel=error",
+          `${npm}@${version}`,
+        ];
         try {
-          await run(this.opts.npm ?? "npm", args, { cwd: tmp, env: this.opts.npmEnv ?? process.env, timeout, killSignal: "SIGKILL", maxBuffer: 16 * 1024 * 1024 });
+          await run(this.opts.npm ?? "npm", args, {
+            cwd: tmp,
+            env: this.opts.npmEnv ?? process.env,
+            timeout,
+            killSignal: "SIGKILL",
+            maxBuffer: 16 * 1024 * 1024,
+          });
         } catch (err) {
           const e = err as { killed?: boolean; stderr?: string; message: string };
-          throw new Error(e.killed ? `npm did not finish within ${timeout / 1000} s` : npmReason(e.stderr) || e.message);
+          throw new Error(
+            e.killed ? `npm did not finish within ${timeout / 1000} s` : npmReason(e.stderr) || e.message,
+          );
         }
         await this.runOwnScripts(path.join(tmp, "node_modules", npm), timeout);
         const binary = path.join(tmp, "node_modules", ".bin", bin);
@@ -152,7 +179,11 @@ export class HarnessInstaller {
         });
         // Agents are other users: they must read and run what root installed.
         openUp(tmp);
-        fs.writeFileSync(path.join(tmp, MARKER), JSON.stringify({ package: npm, version: cliVer ?? version, installedAt: new Date().toISOString() }), { mode: 0o644 });
+        fs.writeFileSync(
+          path.join(tmp, MARKER),
+          JSON.stringify({ package: npm, version: cliVer ?? version, installedAt: new Date().toISOString() }),
+          { mode: 0o644 },
+        );
         fs.renameSync(tmp, prefix);
       } catch (err) {
         fs.rmSync(tmp, { recursive: true, force: true });
@@ -171,14 +202,24 @@ export class HarnessInstaller {
    * run explicitly: npm ran no install script, so none of its dependencies' ran.
    */
   private async runOwnScripts(pkgDir: string, timeout: number): Promise<void> {
-    const { scripts = {} } = JSON.parse(fs.readFileSync(path.join(pkgDir, "package.json"), "utf8")) as { scripts?: Record<string, string> };
+    const { scripts = {} } = JSON.parse(fs.readFileSync(path.join(pkgDir, "package.json"), "utf8")) as {
+      scripts?: Record<string, string>;
+    };
     for (const script of ["preinstall", "install", "postinstall"]) {
       if (!scripts[script]) continue;
       try {
-        await run(this.opts.npm ?? "npm", ["run", "--silent", script], { cwd: pkgDir, env: this.opts.npmEnv ?? process.env, timeout, killSignal: "SIGKILL", maxBuffer: 16 * 1024 * 1024 });
+        await run(this.opts.npm ?? "npm", ["run", "--silent", script], {
+          cwd: pkgDir,
+          env: this.opts.npmEnv ?? process.env,
+          timeout,
+          killSignal: "SIGKILL",
+          maxBuffer: 16 * 1024 * 1024,
+        });
       } catch (err) {
         const e = err as { stderr?: string; stdout?: string; message: string };
-        throw new Error(`its ${script} script failed: ${(e.stderr || e.stdout || e.message).trim().split("\n").slice(-3).join(" ").slice(0, 400)}`);
+        throw new Error(
+          `its ${script} script failed: ${(e.stderr || e.stdout || e.message).trim().split("\n").slice(-3).join(" ").slice(0, 400)}`,
+        );
       }
     }
   }
@@ -235,7 +276,11 @@ function usable(file: string): boolean {
 
 /** `<bin> --version`, reduced to the version number ("codex-cli 0.171.0" → "0.171.0"). */
 async function cliVersion(bin: string): Promise<string | null> {
-  const { stdout } = await run(bin, ["--version"], { timeout: 60_000, killSignal: "SIGKILL", env: { ...process.env, NO_COLOR: "1", CI: "1" } });
+  const { stdout } = await run(bin, ["--version"], {
+    timeout: 60_000,
+    killSignal: "SIGKILL",
+    env: { ...process.env, NO_COLOR: "1", CI: "1" },
+  });
   const text = stdout.trim();
   return /\d+\.\d+\.\d+[\w.+-]*/.exec(text)?.[0] ?? (text.split("\n")[0]?.slice(0, 60) || null);
 }
@@ -245,7 +290,12 @@ function npmReason(stderr: string | undefined): string {
   const lines = (stderr ?? "")
     .split("\n")
     .filter((l) => /^npm (error|ERR!)/.test(l))
-    .map((l) => l.replace(/^npm (error|ERR!)\s*/, "").replace(/^(notarget|network|enotcached|404)\s+/i, "").trim())
+    .map((l) =>
+      l
+        .replace(/^npm (error|ERR!)\s*/, "")
+        .replace(/^(notarget|network|enotcached|404)\s+/i, "")
+        .trim(),
+    )
     .filter((l) => l && !/^(code|syscall|errno|path)\s|^A complete log of this run|\/_logs\/|^In most cases/.test(l));
   return lines.slice(0, 2).join("; ").slice(0, 500);
 }

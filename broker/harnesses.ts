@@ -11,5 +11,12 @@ export function requireHarness(id: string) {
 /** The argv for a harness, from its descriptor (the binary defaults to the harness's CLI name on PATH). */
 export function harnessArgv(harness: string, spec: Partial<HarnessLaunch>, env: { shell: string }): string[] {
   const h = requireHarness(harness);
-  return h.argv({ bin: spec.bin ?? h.install?.bin ?? h.id, task: spec.task, command: spec.command, model: spec.model, resume: spec.resume ?? false, shell: env.shell });
+  return h.argv({
+    bin: spec.bin ?? h.install?.bin ?? h.id,
+    task: spec.task,
+    command: spec.command,
+    model: spec.model,
+    resume: spec.resume ?? false,
+    shell: env.shell,
+  });
 }

@@ -28,8 +28,12 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel });
   let credentials = readCredentials(config.dataDirPath);
   if (!credentials) {
-    if (!config.joinToken) throw new StartupError("SCION_JOIN_TOKEN: required on the first start (ask an admin to register this broker)");
-    credentials = await joinHub(config.hubUrls, config.joinToken, { runtimes: [config.runtime], harnesses: [...HARNESS_IDS] });
+    if (!config.joinToken)
+      throw new StartupError("SCION_JOIN_TOKEN: required on the first start (ask an admin to register this broker)");
+    credentials = await joinHub(config.hubUrls, config.joinToken, {
+      runtimes: [config.runtime],
+      harnesses: [...HARNESS_IDS],
+    });
     writeCredentials(config.dataDirPath, credentials);
     logger.info({ brokerId: credentials.brokerId }, "joined the hub");
   }
@@ -40,10 +44,14 @@ async function main(): Promise<void> {
     throw new StartupError(`SCION_PORT_RANGE/SCION_PORTS_PER_AGENT/SCION_HOST_URL: ${(err as Error).message}`);
   }
   const shim = await installAgentShim(config.dataDirPath);
-  const runtime: AgentRuntime = config.runtime === "docker" ? await dockerRuntime(config, shim) : await localRuntime(config, shim, logger);
+  const runtime: AgentRuntime =
+    config.runtime === "docker" ? await dockerRuntime(config, shim) : await localRuntime(config, shim, logger);
   // The channel is created below; these closures reach it once it exists.
   const link: { client?: ControlChannelClient } = {};
-  const installer = new HarnessInstaller({ dir: config.harnessDirPath, binOverrides: config.harnessBins, onInstalled: (h, { version, ms }) => {
+  const installer = new HarnessInstaller({
+    dir: config.harnessDirPath,
+    binOverrides: config.harnessBins,
+    onInstalled: (h, { version, ms }) => {
       logger.info({ harness: h.id, version, ms }, `installed ${h.name} ${version} in ${(ms / 1000).toFixed(1)} s`);
       announceHarnesses();
     },
@@ -52,9 +60,20 @@ async function main(): Promise<void> {
   // What the hub lists per broker: on every connect, and after each install.
   const announceHarnesses = () =>
     link.client?.emit("broker.harnesses", {
-      harnesses: HARNESS_DESCRIPTORS.map((h) => (runtime.installsHarnesses ? installer.status(h) : { id: h.id, available: true, version: h.install?.version ?? null, installed: h.install !== undefined })),
+      harnesses: HARNESS_DESCRIPTORS.map((h) =>
+        runtime.installsHarnesses
+          ? installer.status(h)
+          : { id: h.id, available: true, version: h.install?.version ?? null, installed: h.install !== undefined },
+      ),
     });
-  const pty = new PtyRelay(runtime, { sendBinary: (frame) => link.client?.sendBinary(frame) ?? false, emit: (name, data) => link.client?.emit(name, data) }, logger);
+  const pty = new PtyRelay(
+    runtime,
+    {
+      sendBinary: (frame) => link.client?.sendBinary(frame) ?? false,
+      emit: (name, data) => link.client?.emit(name, data),
+    },
+    logger,
+  );
   const operations = createAgentOperations({
     runtime,
     ports,
@@ -73,7 +92,12 @@ async function main(): Promise<void> {
     brokerId: credentials.brokerId,
     secret: credentials.secret,
     logger,
-    heartbeat: async () => ({ ...(await operations.heartbeat()), hostname: os.hostname(), startedAt, terminals: pty.openCount }),
+    heartbeat: async () => ({
+      ...(await operations.heartbeat()),
+      hostname: os.hostname(),
+      startedAt,
+      terminals: pty.openCount,
+    }),
     onRequest: operations.handle,
     onEvent: (name, data) => void pty.onEvent(name, data),
     onBinary: (frame) => pty.input(frame),
@@ -120,7 +144,9 @@ function requireTraversable(name: string, target: string): void {
   for (let dir = path.dirname(target); ; dir = path.dirname(dir)) {
     const mode = fs.statSync(dir, { throwIfNoEntry: false })?.mode;
     if (mode !== undefined && (mode & 0o001) === 0) {
-      throw new StartupError(`${name}: agents run as users of their own and cannot pass through ${dir} (mode ${(mode & 0o777).toString(8)}); choose a directory whose parents others may traverse (e.g. under /var/lib) or chmod o+x ${dir}`);
+      throw new StartupError(
+        `${name}: agents run as users of their own and cannot pass through ${dir} (mode ${(mode & 0o777).toString(8)}); choose a directory whose parents others may traverse (e.g. under /var/lib) or chmod o+x ${dir}`,
+      );
     }
     if (dir === path.dirname(dir)) break;
   }
@@ -129,18 +155,26 @@ function requireTraversable(name: string, target: string): void {
 /** The docker runtime on the configured engine, checked before the broker says it is ready. */
 async function dockerRuntime(config: BrokerConfig, shim: ShimInstall): Promise<AgentRuntime> {
   const host = config.dockerHost ?? "/var/run/docker.sock";
-  const docker = host.startsWith("tcp://") || host.startsWith("http")
-    ? new Docker({ host: new URL(host.replace(/^tcp:/, "http:")).hostname, port: Number(new URL(host.replace(/^tcp:/, "http:")).port || 2375) })
-    : new Docker({ socketPath: host.replace(/^unix:\/\//, "") });
+  const docker =
+    host.startsWith("tcp://") || host.startsWith("http")
+      ? new Docker({
+          host: new URL(host.replace(/^tcp:/, "http:")).hostname,
+          port: Number(new URL(host.replace(/^tcp:/, "http:")).port || 2375),
+        })
+      : new Docker({ socketPath: host.replace(/^unix:\/\//, "") });
   try {
     await docker.ping();
   } catch (err) {
-    throw new StartupError(`SCION_DOCKER_HOST: cannot reach the container engine at ${host}: ${(err as Error).message}`);
+    throw new StartupError(
+      `SCION_DOCKER_HOST: cannot reach the container engine at ${host}: ${(err as Error).message}`,
+    );
   }
   try {
     await docker.getImage(config.dockerImage).inspect();
   } catch {
-    throw new StartupError(`SCION_DOCKER_IMAGE: the engine has no image ${config.dockerImage} (build one with docker/agent-image/build-offline.sh or its Dockerfile)`);
+    throw new StartupError(
+      `SCION_DOCKER_IMAGE: the engine has no image ${config.dockerImage} (build one with docker/agent-image/build-offline.sh or its Dockerfile)`,
+    );
   }
   return new DockerRuntime({
     dataDir: config.dataDirPath,
@@ -155,6 +189,10 @@ async function dockerRuntime(config: BrokerConfig, shim: ShimInstall): Promise<A
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(err instanceof StartupError ? `scion-broker: ${err.message}\n` : `scion-broker: failed to start: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.stderr.write(
+    err instanceof StartupError
+      ? `scion-broker: ${err.message}\n`
+      : `scion-broker: failed to start: ${(err as Error)?.stack ?? String(err)}\n`,
+  );
   process.exit(1);
 });

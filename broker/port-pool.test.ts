@@ -9,7 +9,10 @@ describe("PortPool", () => {
   it("hands out the lowest free ports, lettered, with URLs when a host URL is set", async () => {
     const pool = new PortPool({ range: "8000-8009", portsPerAgent: 2, hostUrl: "http://203.0.113.7//" }, always);
     const a = await pool.allocate("a");
-    expect(a).toEqual({ ports: { A: 8000, B: 8001 }, urls: { A: "http://203.0.113.7:8000", B: "http://203.0.113.7:8001" } });
+    expect(a).toEqual({
+      ports: { A: 8000, B: 8001 },
+      urls: { A: "http://203.0.113.7:8000", B: "http://203.0.113.7:8001" },
+    });
     expect(portEnvironment(a)).toEqual({
       AVAILABLE_LOCALHOST_PORT_A: "8000",
       AVAILABLE_LOCALHOST_PORT_B: "8001",
@@ -34,7 +37,10 @@ describe("PortPool", () => {
   it("50 concurrent allocations never collide", async () => {
     let calls = 0;
     // A slow, asynchronous free-port check interleaves the allocations as much as possible.
-    const pool = new PortPool({ range: "20000-20199", portsPerAgent: 2 }, { isPortFree: () => new Promise((r) => setTimeout(() => r(++calls > 0), Math.random() * 3)) });
+    const pool = new PortPool(
+      { range: "20000-20199", portsPerAgent: 2 },
+      { isPortFree: () => new Promise((r) => setTimeout(() => r(++calls > 0), Math.random() * 3)) },
+    );
     const results = await Promise.all(Array.from({ length: 50 }, (_, i) => pool.allocate(`agent-${i}`)));
     const ports = results.flatMap((r) => Object.values(r.ports));
     expect(ports).toHaveLength(100);
@@ -48,7 +54,9 @@ describe("PortPool", () => {
     await pool.allocate("b");
     const failed = pool.allocate("c");
     await expect(failed).rejects.toBeInstanceOf(PortPoolExhaustedError);
-    await expect(failed).rejects.toThrow("no 2 free ports left in 8000-8004 (2 agents hold 4); stop an agent or widen the range");
+    await expect(failed).rejects.toThrow(
+      "no 2 free ports left in 8000-8004 (2 agents hold 4); stop an agent or widen the range",
+    );
     expect(pool.snapshot()).toEqual({ a: [8000, 8001], b: [8002, 8003] });
     pool.release("a");
     expect((await pool.allocate("c")).ports).toEqual({ A: 8000, B: 8001 });

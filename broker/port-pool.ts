@@ -11,21 +11,34 @@ export const portPoolSettingsSchema = z
       .trim()
       .regex(/^\d{1,5}-\d{1,5}$/, { error: 'must look like "8000-9000"' })
       .default("8000-9000"),
-    portsPerAgent: z.number().int().min(1, { error: "must be at least 1" }).max(LETTERS.length, { error: `must be at most ${LETTERS.length}` }).default(2),
+    portsPerAgent: z
+      .number()
+      .int()
+      .min(1, { error: "must be at least 1" })
+      .max(LETTERS.length, { error: `must be at most ${LETTERS.length}` })
+      .default(2),
     hostUrl: z
       .string()
       .trim()
       .transform((s) => s.replace(/\/+$/, ""))
-      .refine((s) => /^https?:\/\/[^/:?#\s]+$/.test(s), { error: "must be a scheme and host, like http://203.0.113.7 (no port or path)" })
+      .refine((s) => /^https?:\/\/[^/:?#\s]+$/.test(s), {
+        error: "must be a scheme and host, like http://203.0.113.7 (no port or path)",
+      })
       .optional(),
   })
   .strict()
   .superRefine((s, ctx) => {
     const [start, end] = s.range.split("-").map(Number) as [number, number];
     if (!Number.isFinite(start) || !Number.isFinite(end)) return;
-    if (start < 1024 || end > 65535) ctx.addIssue({ code: "custom", path: ["range"], message: "must lie within 1024-65535" });
+    if (start < 1024 || end > 65535)
+      ctx.addIssue({ code: "custom", path: ["range"], message: "must lie within 1024-65535" });
     else if (start > end) ctx.addIssue({ code: "custom", path: ["range"], message: "must start at or below its end" });
-    else if (end - start + 1 < s.portsPerAgent) ctx.addIssue({ code: "custom", path: ["range"], message: `holds fewer than portsPerAgent (${s.portsPerAgent}) ports` });
+    else if (end - start + 1 < s.portsPerAgent)
+      ctx.addIssue({
+        code: "custom",
+        path: ["range"],
+        message: `holds fewer than portsPerAgent (${s.portsPerAgent}) ports`,
+      });
   });
 
 export type PortPoolSettings = z.input<typeof portPoolSettingsSchema>;
@@ -97,7 +110,8 @@ export class PortPool {
   restore(agentId: string, ports: number[]): void {
     for (const port of ports) {
       if (port < this.start || port > this.end) continue;
-      if (this.taken.has(port) && !this.holdings.get(agentId)?.includes(port)) throw new Error(`port ${port} is claimed by two agents`);
+      if (this.taken.has(port) && !this.holdings.get(agentId)?.includes(port))
+        throw new Error(`port ${port} is claimed by two agents`);
     }
     const inRange = ports.filter((p) => p >= this.start && p <= this.end);
     this.release(agentId);
@@ -142,7 +156,8 @@ export class PortPool {
 /** Environment variables for an agent's ports (and URLs, with a host URL). */
 export function portEnvironment(allocation: PortAllocation): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [letter, port] of Object.entries(allocation.ports)) env[`AVAILABLE_LOCALHOST_PORT_${letter}`] = String(port);
+  for (const [letter, port] of Object.entries(allocation.ports))
+    env[`AVAILABLE_LOCALHOST_PORT_${letter}`] = String(port);
   for (const [letter, url] of Object.entries(allocation.urls)) env[`AVAILABLE_LOCALHOST_URL_${letter}`] = url;
   return env;
 }

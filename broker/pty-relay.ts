@@ -11,8 +11,21 @@ import type { AgentRuntime, TerminalProcess } from "./runtimes/agent-runtime";
  */
 export const PTY_WINDOW_BYTES = 256 * 1024;
 
-export const ptyOpenArgs = z.object({ stream: z.number().int().min(1).max(2 ** 32 - 1), agentId: z.uuid(), cols: z.number().int().min(2).max(1000), rows: z.number().int().min(2).max(500) }).strict();
-const ptyResize = z.object({ stream: z.number().int(), cols: z.number().int().min(2).max(1000), rows: z.number().int().min(2).max(500) }).strict();
+export const ptyOpenArgs = z
+  .object({
+    stream: z
+      .number()
+      .int()
+      .min(1)
+      .max(2 ** 32 - 1),
+    agentId: z.uuid(),
+    cols: z.number().int().min(2).max(1000),
+    rows: z.number().int().min(2).max(500),
+  })
+  .strict();
+const ptyResize = z
+  .object({ stream: z.number().int(), cols: z.number().int().min(2).max(1000), rows: z.number().int().min(2).max(500) })
+  .strict();
 const ptyAck = z.object({ stream: z.number().int(), bytes: z.number().int().min(0) }).strict();
 const ptyClose = z.object({ stream: z.number().int() }).strict();
 
@@ -48,7 +61,8 @@ export class PtyRelay {
 
   async open(raw: unknown): Promise<{ opened: true }> {
     const args = ptyOpenArgs.parse(raw);
-    if (!(await this.runtime.isRunning(args.agentId))) throw new ChannelRequestError("conflict", "the agent's session is not running");
+    if (!(await this.runtime.isRunning(args.agentId)))
+      throw new ChannelRequestError("conflict", "the agent's session is not running");
     this.close(args.stream);
     const proc = await this.runtime.openTerminal(args.agentId, { cols: args.cols, rows: args.rows });
     const terminal: Terminal = { proc, unacked: 0, paused: false };

@@ -33,7 +33,10 @@ export async function cloneWorkspace(workspace: string, remote: string, opts: Cl
     const target = await resolveGitRemote(remote, opts.allowPrivate);
     const pin =
       target.scheme === "http" || target.scheme === "https"
-        ? ["-c", `http.curloptResolve=${target.host}:${target.port}:${target.addresses.map((a) => (net.isIPv6(a) ? `[${a}]` : a)).join(",")}`]
+        ? [
+            "-c",
+            `http.curloptResolve=${target.host}:${target.port}:${target.addresses.map((a) => (net.isIPv6(a) ? `[${a}]` : a)).join(",")}`,
+          ]
         : [];
     const env = {
       GIT_TERMINAL_PROMPT: "0",
@@ -42,7 +45,21 @@ export async function cloneWorkspace(workspace: string, remote: string, opts: Cl
       GIT_ALLOW_PROTOCOL: "http:https:ssh:git",
       GIT_SSH_COMMAND: `ssh -F /dev/null -o BatchMode=yes -o IdentityAgent=none -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=${opts.home}/.ssh/known_hosts`,
     };
-    await opts.runGit(["-c", "credential.helper=", "-c", "http.followRedirects=false", ...pin, "clone", "--quiet", "--", remote, opts.target ?? workspace], env);
+    await opts.runGit(
+      [
+        "-c",
+        "credential.helper=",
+        "-c",
+        "http.followRedirects=false",
+        ...pin,
+        "clone",
+        "--quiet",
+        "--",
+        remote,
+        opts.target ?? workspace,
+      ],
+      env,
+    );
   } catch (err) {
     await fs.rm(workspace, { recursive: true, force: true });
     const stderr = String((err as { stderr?: string }).stderr ?? "")

@@ -19,7 +19,11 @@ function scratchProject(): string {
 }
 
 function runMigrationScript(cwd: string, ...args: string[]) {
-  const res = spawnSync(process.execPath, ["--import", "tsx", SCRIPT, ...args], { cwd, encoding: "utf8", env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "test" } });
+  const res = spawnSync(process.execPath, ["--import", "tsx", SCRIPT, ...args], {
+    cwd,
+    encoding: "utf8",
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "test" },
+  });
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
@@ -40,7 +44,12 @@ describe("npm run db:migration", () => {
     expect(migrationDirs(cwd)).toEqual(before);
 
     const schemaFile = path.join(cwd, "prisma", "schema.prisma");
-    fs.writeFileSync(schemaFile, fs.readFileSync(schemaFile, "utf8").replace("  gitRemote       String?", "  gitRemote       String?\n  note            String?"));
+    fs.writeFileSync(
+      schemaFile,
+      fs
+        .readFileSync(schemaFile, "utf8")
+        .replace("  gitRemote       String?", "  gitRemote       String?\n  note            String?"),
+    );
     const changed = runMigrationScript(cwd, "add_project_note");
     expect(changed.code).toBe(0);
     const added = migrationDirs(cwd).filter((d) => !before.includes(d));
@@ -50,7 +59,9 @@ describe("npm run db:migration", () => {
     const sql = fs.readFileSync(path.join(cwd, "prisma", "migrations", added[0]!, "migration.sql"), "utf8");
     expect(sql).toContain(`ALTER TABLE "projects" ADD COLUMN     "note" TEXT;`);
     expect(sql).not.toContain("CREATE TABLE");
-    expect(fs.readFileSync(path.join(cwd, "prisma", "migrations", added[0]!, "schema.prisma"), "utf8")).toContain("note            String?");
+    expect(fs.readFileSync(path.join(cwd, "prisma", "migrations", added[0]!, "schema.prisma"), "utf8")).toContain(
+      "note            String?",
+    );
   });
 
   it("refuses a migration name that is not lower_snake_case", () => {

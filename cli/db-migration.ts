@@ -19,9 +19,9 @@ import { migrate } from "../lib/db/migrate";
 import { defaultMigrationsDir, readMigrationFiles } from "../lib/db/migrations";
 import { createLogger } from "../lib/log/create-logger";
 
-const nameSchema = z
-  .string({ error: "usage: npm run db:migration -- <name>" })
-  .regex(/^[a-z0-9][a-z0-9_]{0,60}$/, { error: "the migration name must be lower_snake_case (a-z, 0-9, _), at most 61 characters" });
+const nameSchema = z.string({ error: "usage: npm run db:migration -- <name>" }).regex(/^[a-z0-9][a-z0-9_]{0,60}$/, {
+  error: "the migration name must be lower_snake_case (a-z, 0-9, _), at most 61 characters",
+});
 
 async function main(): Promise<number> {
   const parsed = nameSchema.safeParse(process.argv[2]);
@@ -40,13 +40,23 @@ async function main(): Promise<number> {
     const last = existing.at(-1);
     const snapshot = last && path.join(migrationsDir, last.name, "schema.prisma");
     if (snapshot && !fs.existsSync(snapshot)) {
-      console.error(`${path.relative(root, snapshot)} is missing: it records the schema that migration was written from`);
+      console.error(
+        `${path.relative(root, snapshot)} is missing: it records the schema that migration was written from`,
+      );
       return 1;
     }
     const from = snapshot ? ["--from-schema-datamodel", snapshot] : ["--from-empty"];
     const diff = spawnSync(
       process.execPath,
-      [path.join(root, "node_modules", "prisma", "build", "index.js"), "migrate", "diff", ...from, "--to-schema-datamodel", "prisma/schema.prisma", "--script"],
+      [
+        path.join(root, "node_modules", "prisma", "build", "index.js"),
+        "migrate",
+        "diff",
+        ...from,
+        "--to-schema-datamodel",
+        "prisma/schema.prisma",
+        "--script",
+      ],
       { cwd: root, encoding: "utf8", env: { ...process.env, DATABASE_URL: pgServer.url } },
     );
     if (diff.status !== 0) {

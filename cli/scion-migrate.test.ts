@@ -18,7 +18,12 @@ let dataDir: string;
 let target: TestDatabase;
 
 function scion(args: string[], env: Record<string, string> = {}) {
-  const res = spawnSync(process.execPath, ["--import", "tsx", "cli/scion.ts", ...args], { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production", SCION_DATA_DIR: dataDir, ...env }, encoding: "utf8", timeout: 120_000 });
+  const res = spawnSync(process.execPath, ["--import", "tsx", "cli/scion.ts", ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production", SCION_DATA_DIR: dataDir, ...env },
+    encoding: "utf8",
+    timeout: 120_000,
+  });
   return { code: res.status, out: res.stdout, err: res.stderr };
 }
 
@@ -37,13 +42,26 @@ beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "scion-migrate-src-"));
   fs.chmodSync(dataDir, 0o755);
   // 1,200 agents from one person, as fast as the hub takes them: no quota or rate limit.
-  const hub = spawnHub({ SCION_DATA_DIR: dataDir, PORT: String(await findFreePort()), SCION_LOCAL_BROKER: "false", SCION_LOG_LEVEL: "warn", SCION_RATE_LIMIT_AGENT_CREATIONS_PER_MINUTE: "0", SCION_MAX_AGENTS_PER_USER: "1000000" });
+  const hub = spawnHub({
+    SCION_DATA_DIR: dataDir,
+    PORT: String(await findFreePort()),
+    SCION_LOCAL_BROKER: "false",
+    SCION_LOG_LEVEL: "warn",
+    SCION_RATE_LIMIT_AGENT_CREATIONS_PER_MINUTE: "0",
+    SCION_MAX_AGENTS_PER_USER: "1000000",
+  });
   const url = await hub.ready;
   const token = fs.readFileSync(path.join(dataDir, "dev-token"), "utf8").trim();
   const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
-  const project = (await (await fetch(`${url}/api/v1/projects`, { method: "POST", headers, body: JSON.stringify({ name: "moving" }) })).json()) as { id: string };
+  const project = (await (
+    await fetch(`${url}/api/v1/projects`, { method: "POST", headers, body: JSON.stringify({ name: "moving" }) })
+  ).json()) as { id: string };
   for (let i = 0; i < 1200; i++) {
-    const res = await fetch(`${url}/api/v1/agents`, { method: "POST", headers, body: JSON.stringify({ projectId: project.id, name: `mover-${i}`, task: `task ${i}` }) });
+    const res = await fetch(`${url}/api/v1/agents`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ projectId: project.id, name: `mover-${i}`, task: `task ${i}` }),
+    });
     if (res.status !== 201) throw new Error(`seeding: HTTP ${res.status}`);
   }
   hub.child.kill("SIGTERM");
@@ -85,7 +103,9 @@ describe("scion server migrate", () => {
 
     const client = new pg.Client({ connectionString: target.url });
     await client.connect();
-    await client.query(`INSERT INTO projects (id, slug, name, "createdAt", "updatedAt") VALUES (gen_random_uuid(), 'stray', 'stray', now(), now())`);
+    await client.query(
+      `INSERT INTO projects (id, slug, name, "createdAt", "updatedAt") VALUES (gen_random_uuid(), 'stray', 'stray', now(), now())`,
+    );
     await client.end();
     const mismatch = scion(["server", "migrate", "--to", target.url, "--drop-source"]);
     expect(mismatch.code).toBe(1);

@@ -20,9 +20,9 @@ const ROOT = path.resolve(import.meta.dirname, "..");
 
 const migrateArgs = z
   .object({
-    to: z
-      .string({ error: "--to is required" })
-      .refine((s) => /^postgres(ql)?:\/\/[^\s]+$/.test(s), { error: "--to must be a postgres:// or postgresql:// URL" }),
+    to: z.string({ error: "--to is required" }).refine((s) => /^postgres(ql)?:\/\/[^\s]+$/.test(s), {
+      error: "--to must be a postgres:// or postgresql:// URL",
+    }),
     dropSource: z.boolean().default(false),
   })
   .strict();
@@ -44,9 +44,13 @@ function parseArgs(argv: string[]): z.output<typeof migrateArgs> {
 async function serverMigrate(argv: string[]): Promise<void> {
   const args = parseArgs(argv);
   const config = loadConfig();
-  if (config.databaseUrl) throw new StartupError("DATABASE_URL is set: this hub already uses a shared Postgres; unset it to migrate the embedded database in SCION_DATA_DIR");
+  if (config.databaseUrl)
+    throw new StartupError(
+      "DATABASE_URL is set: this hub already uses a shared Postgres; unset it to migrate the embedded database in SCION_DATA_DIR",
+    );
   const pgDir = path.join(config.dataDirPath, "postgres");
-  if (!fs.existsSync(path.join(pgDir, "PG_VERSION"))) throw new StartupError(`there is no embedded database in ${pgDir}`);
+  if (!fs.existsSync(path.join(pgDir, "PG_VERSION")))
+    throw new StartupError(`there is no embedded database in ${pgDir}`);
   const logger = createLogger({ level: "warn" });
   const out = (line: string) => process.stdout.write(`${line}\n`);
   out(`Copying the embedded database in ${config.dataDirPath} to ${describeDatabaseUrl(args.to)}`);
@@ -66,7 +70,9 @@ async function serverMigrate(argv: string[]): Promise<void> {
       },
     });
     if (tty) process.stdout.write("\r\x1b[K");
-    out(`Verified ${result.tables.length} tables, ${result.tables.reduce((n, t) => n + t.target, 0)} rows; every table's row count matches:`);
+    out(
+      `Verified ${result.tables.length} tables, ${result.tables.reduce((n, t) => n + t.target, 0)} rows; every table's row count matches:`,
+    );
     for (const t of result.tables) out(`  ${t.table.padEnd(24)} ${String(t.target).padStart(8)}`);
     verified = true;
   } finally {
@@ -77,10 +83,14 @@ async function serverMigrate(argv: string[]): Promise<void> {
     fs.rmSync(path.join(config.dataDirPath, "postgres-credentials.json"), { force: true });
     out(`Removed the embedded database (${pgDir}).`);
   } else {
-    out("The embedded database is kept; run again with --drop-source to remove it once the hub runs on the shared one.");
+    out(
+      "The embedded database is kept; run again with --drop-source to remove it once the hub runs on the shared one.",
+    );
   }
   const secretFile = path.join(config.dataDirPath, "session-secret");
-  out(`Next: start every replica with DATABASE_URL set to the shared database${fs.existsSync(secretFile) ? ` and SESSION_SECRET set to the contents of ${secretFile}` : ""}.`);
+  out(
+    `Next: start every replica with DATABASE_URL set to the shared database${fs.existsSync(secretFile) ? ` and SESSION_SECRET set to the contents of ${secretFile}` : ""}.`,
+  );
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -96,7 +106,9 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    process.stderr.write(err instanceof StartupError ? `scion: ${err.message}\n` : `scion: ${(err as Error)?.message ?? String(err)}\n`);
+    process.stderr.write(
+      err instanceof StartupError ? `scion: ${err.message}\n` : `scion: ${(err as Error)?.message ?? String(err)}\n`,
+    );
     process.exit(1);
   },
 );

@@ -7,7 +7,10 @@ import { ToastProvider } from "./ui/toast";
 
 /** Client-side context for every dashboard page: the query cache, live events and toasts. */
 export function Providers({ children }: { children: ReactNode }) {
-  const [client] = useState(() => new QueryClient({ defaultOptions: { queries: { staleTime: 10_000, refetchOnWindowFocus: false, retry: 1 } } }));
+  const [client] = useState(
+    () =>
+      new QueryClient({ defaultOptions: { queries: { staleTime: 10_000, refetchOnWindowFocus: false, retry: 1 } } }),
+  );
   return (
     <QueryClientProvider client={client}>
       <ToastProvider>

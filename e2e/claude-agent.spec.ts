@@ -25,11 +25,20 @@ let agentId: string | undefined;
 test.describe.configure({ mode: "serial", timeout: 300_000 });
 
 test.beforeAll(async ({ request }) => {
-  model = await startSlowModelServer({ delayMs: 3000, script: [{ when: `CLAUDE-E2E-${MARK}`, commands: ["sleep 3; echo hello > proof.txt"], text: FINAL }] });
+  model = await startSlowModelServer({
+    delayMs: 3000,
+    script: [{ when: `CLAUDE-E2E-${MARK}`, commands: ["sleep 3; echo hello > proof.txt"], text: FINAL }],
+  });
   projectId = (await devApi<{ id: string }>(request, "POST", "/api/v1/projects", { name: PROJECT })).id;
   // User secrets become the agent's environment: the key the credential check wants, and where the API is.
-  for (const [name, value] of [["ANTHROPIC_API_KEY", `sk-ant-e2e-${crypto.randomBytes(12).toString("hex")}`], ["ANTHROPIC_BASE_URL", model.url]]) {
-    secretIds.push((await devApi<{ id: string }>(request, "POST", "/api/v1/secrets", { name, value, scope: "user", target: "env" })).id);
+  for (const [name, value] of [
+    ["ANTHROPIC_API_KEY", `sk-ant-e2e-${crypto.randomBytes(12).toString("hex")}`],
+    ["ANTHROPIC_BASE_URL", model.url],
+  ]) {
+    secretIds.push(
+      (await devApi<{ id: string }>(request, "POST", "/api/v1/secrets", { name, value, scope: "user", target: "env" }))
+        .id,
+    );
   }
 });
 
@@ -51,14 +60,24 @@ async function recordBadges(page: Page) {
     const seen: string[] = [];
     (window as unknown as { badges: string[] }).badges = seen;
     const note = () => {
-      const label = location.pathname.startsWith("/agents/") ? document.querySelector("header [data-status]")?.getAttribute("data-status") : null;
+      const label = location.pathname.startsWith("/agents/")
+        ? document.querySelector("header [data-status]")?.getAttribute("data-status")
+        : null;
       if (label && seen.at(-1) !== label) seen.push(label);
     };
-    new MutationObserver(note).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-status"] });
+    new MutationObserver(note).observe(document, {
+      subtree: true,
+      childList: true,
+      attributes: true,
+      attributeFilter: ["data-status"],
+    });
   });
 }
 
-test("a Claude Code agent from the dialog: Thinking, Running Bash, Idle, and its answer as last output", async ({ page, request }, testInfo) => {
+test("a Claude Code agent from the dialog: Thinking, Running Bash, Idle, and its answer as last output", async ({
+  page,
+  request,
+}, testInfo) => {
   await recordBadges(page);
   await page.goto("/");
   await page.getByRole("button", { name: "New agent" }).click();
@@ -101,7 +120,11 @@ test("a Claude Code agent from the dialog: Thinking, Running Bash, Idle, and its
   expect(at("Idle", at("Running Bash")), badges.join(" → ")).toBeGreaterThan(at("Running Bash"));
   expect(badges).not.toContain("Waiting for input");
   expect(badges).not.toContain("Error");
-  const { items: history } = await devApi<{ items: Array<{ activity: string | null }> }>(request, "GET", `/api/v1/agents/${agentId}/history`);
+  const { items: history } = await devApi<{ items: Array<{ activity: string | null }> }>(
+    request,
+    "GET",
+    `/api/v1/agents/${agentId}/history`,
+  );
   expect(history.map((h) => h.activity)).not.toContain("waiting_for_input");
   // The model heard the task, and the command's sleep is what the badge showed as Running Bash.
   expect(model.turns().some((r) => r.userTexts.some((u) => u.includes(TASK)))).toBe(true);
@@ -121,7 +144,12 @@ test("a Claude Code agent from the dialog: Thinking, Running Bash, Idle, and its
   await expect(row.locator("[data-status]")).toHaveAttribute("data-status", "Idle");
   const line = row.locator("[data-last-output]");
   await expect(line).toHaveText(`Last output: ${FINAL.replace(/\s+/g, " ")}`);
-  expect(await line.evaluate((el) => ({ overflow: getComputedStyle(el).textOverflow, lines: Math.round(el.getBoundingClientRect().height / parseFloat(getComputedStyle(el).lineHeight)) }))).toEqual({
+  expect(
+    await line.evaluate((el) => ({
+      overflow: getComputedStyle(el).textOverflow,
+      lines: Math.round(el.getBoundingClientRect().height / parseFloat(getComputedStyle(el).lineHeight)),
+    })),
+  ).toEqual({
     overflow: "ellipsis",
     lines: 1,
   });
@@ -134,5 +162,7 @@ test("a Claude Code agent from the dialog: Thinking, Running Bash, Idle, and its
   expect(fs.readFileSync("/etc/passwd", "utf8")).not.toContain(`scion agent ${agentId}`);
   expect(fs.existsSync(path.join(process.env.E2E_DATA_DIR!, "broker", "workspaces", agentId))).toBe(false);
   agentId = undefined;
-  console.log(`claude journey: running after ${running} ms, Thinking at ${thinking} ms, Running Bash at ${bash} ms, Idle at ${idle} ms; badges ${badges.join(" → ")}`);
+  console.log(
+    `claude journey: running after ${running} ms, Thinking at ${thinking} ms, Running Bash at ${bash} ms, Idle at ${idle} ms; badges ${badges.join(" → ")}`,
+  );
 });

@@ -12,7 +12,9 @@ const PROJECT = "Harness journeys";
 
 async function axeProblems(page: Page): Promise<string[]> {
   const results = await new AxeBuilder({ page }).analyze();
-  return results.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  return results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
 }
 
 async function shot(page: Page, testInfo: TestInfo, name: string) {
@@ -30,18 +32,30 @@ test.beforeAll(async ({ request }) => {
 
 // The other journeys count agents and running agents: leave none behind.
 test.afterAll(async ({ request }) => {
-  const { items } = await devApi<{ items: Array<{ id: string }> }>(request, "GET", `/api/v1/agents?projectId=${projectId}&limit=100`);
+  const { items } = await devApi<{ items: Array<{ id: string }> }>(
+    request,
+    "GET",
+    `/api/v1/agents?projectId=${projectId}&limit=100`,
+  );
   for (const a of items) await devApi(request, "DELETE", `/api/v1/agents/${a.id}`);
   await devApi(request, "DELETE", `/api/v1/projects/${projectId}`);
 });
 
-test("the dialog lists the harnesses with their availability on the chosen broker, and model and limits for assistants", async ({ page }, testInfo) => {
+test("the dialog lists the harnesses with their availability on the chosen broker, and model and limits for assistants", async ({
+  page,
+}, testInfo) => {
   await page.goto("/");
   await page.getByRole("button", { name: "New agent" }).click();
   const dialog = page.getByRole("dialog", { name: "New agent" });
   const harness = dialog.getByLabel("Harness", { exact: true });
   // The list comes from GET /api/v1/harnesses (names, not ids).
-  await expect(harness.locator("option")).toHaveText(["Claude Code", "Gemini CLI", "Codex", "Shell (a login shell)", "Command (any program)"]);
+  await expect(harness.locator("option")).toHaveText([
+    "Claude Code",
+    "Gemini CLI",
+    "Codex",
+    "Shell (a login shell)",
+    "Command (any program)",
+  ]);
   await dialog.getByLabel("Broker").selectOption({ label: "Local broker (online)" });
   await harness.selectOption("shell");
   await expect(dialog.getByText("Shell is available on Local broker.")).toBeVisible();
@@ -56,7 +70,9 @@ test("the dialog lists the harnesses with their availability on the chosen broke
 });
 
 // Needs the hub's credential check (422 missing_credentials, SECRETS' branch) to pass.
-test("creating a Claude Code agent without a secret shows what is missing and a link to add it", async ({ page }, testInfo) => {
+test("creating a Claude Code agent without a secret shows what is missing and a link to add it", async ({
+  page,
+}, testInfo) => {
   await page.goto("/");
   await page.getByRole("button", { name: "New agent" }).click();
   const dialog = page.getByRole("dialog", { name: "New agent" });
@@ -75,12 +91,23 @@ test("creating a Claude Code agent without a secret shows what is missing and a 
   expect(await axeProblems(page)).toEqual([]);
 });
 
-test("an agent's activity badge and last output: one line in the list, all of it on its page", async ({ page, request }, testInfo) => {
-  const agent = await devApi<{ id: string; phase: string }>(request, "POST", "/api/v1/agents", { projectId, name: "reporter", harness: "shell", start: true });
+test("an agent's activity badge and last output: one line in the list, all of it on its page", async ({
+  page,
+  request,
+}, testInfo) => {
+  const agent = await devApi<{ id: string; phase: string }>(request, "POST", "/api/v1/agents", {
+    projectId,
+    name: "reporter",
+    harness: "shell",
+    start: true,
+  });
   expect(agent.phase).toBe("running");
   const output = `Done: wrote hello.txt with the greeting.\nSecond paragraph of the answer, ${"long enough to be cut off in the list ".repeat(6)}end.`;
   const report = (activity: string, detail: string | null) =>
-    devSql(`UPDATE agents SET activity = $2, detail = $3, "lastOutput" = $4, "stateVersion" = "stateVersion" + 1 WHERE id = $1`, [agent.id, activity, detail, output]);
+    devSql(
+      `UPDATE agents SET activity = $2, detail = $3, "lastOutput" = $4, "stateVersion" = "stateVersion" + 1 WHERE id = $1`,
+      [agent.id, activity, detail, output],
+    );
 
   await report("executing", "Bash");
   await page.goto("/");
@@ -90,10 +117,22 @@ test("an agent's activity badge and last output: one line in the list, all of it
   const line = row.locator("[data-last-output]");
   await expect(line).toContainText("Done: wrote hello.txt with the greeting. Second paragraph");
   // One line, cut with an ellipsis.
-  expect(await line.evaluate((el) => ({ overflow: getComputedStyle(el).textOverflow, cut: el.scrollWidth > el.clientWidth, lines: Math.round(el.getBoundingClientRect().height / parseFloat(getComputedStyle(el).lineHeight)) }))).toEqual({ overflow: "ellipsis", cut: true, lines: 1 });
+  expect(
+    await line.evaluate((el) => ({
+      overflow: getComputedStyle(el).textOverflow,
+      cut: el.scrollWidth > el.clientWidth,
+      lines: Math.round(el.getBoundingClientRect().height / parseFloat(getComputedStyle(el).lineHeight)),
+    })),
+  ).toEqual({ overflow: "ellipsis", cut: true, lines: 1 });
   await shot(page, testInfo, "list-running-bash");
 
-  for (const [activity, label] of [["thinking", "Thinking"], ["idle", "Idle"], ["waiting_for_input", "Waiting for input"], ["completed", "Completed"], ["limits_exceeded", "Limits exceeded"]] as const) {
+  for (const [activity, label] of [
+    ["thinking", "Thinking"],
+    ["idle", "Idle"],
+    ["waiting_for_input", "Waiting for input"],
+    ["completed", "Completed"],
+    ["limits_exceeded", "Limits exceeded"],
+  ] as const) {
     await report(activity, null);
     await page.reload();
     await page.getByLabel("Search agents").fill("reporter");

@@ -17,7 +17,12 @@ const CHANGE_EVERY_MS = 30_000;
 type Agent = { id: string; name: string; phase: string };
 
 async function agentNamed(request: Parameters<typeof iapApi>[0], name: string): Promise<Agent> {
-  const { items } = await iapApi<{ items: Agent[] }>(request, ADMIN, "GET", `/api/v1/agents?q=${encodeURIComponent(name)}`);
+  const { items } = await iapApi<{ items: Agent[] }>(
+    request,
+    ADMIN,
+    "GET",
+    `/api/v1/agents?q=${encodeURIComponent(name)}`,
+  );
   return items.find((a) => a.name === name)!;
 }
 
@@ -31,19 +36,26 @@ async function openDashboard(page: Page, email: string): Promise<void> {
 }
 
 /** Records every state the page's event stream reports (<html data-events>) and when, from the first paint on. */
-async function recordEventStream(page: Page): Promise<{ states: () => Promise<Array<{ state: string; at: number }>>; requests: string[] }> {
+async function recordEventStream(
+  page: Page,
+): Promise<{ states: () => Promise<Array<{ state: string; at: number }>>; requests: string[] }> {
   await page.addInitScript(() => {
     const states: Array<{ state: string; at: number }> = [];
     (window as unknown as { __eventStates: typeof states }).__eventStates = states;
     // <html> may not be parsed yet when this runs: watch the whole document for the attribute.
     const observer = new MutationObserver((records) => {
-      for (const r of records) states.push({ state: (r.target as Element).getAttribute("data-events") ?? "", at: Date.now() });
+      for (const r of records)
+        states.push({ state: (r.target as Element).getAttribute("data-events") ?? "", at: Date.now() });
     });
     observer.observe(document, { subtree: true, attributes: true, attributeFilter: ["data-events"] });
   });
   const requests: string[] = [];
   page.on("request", (r) => new URL(r.url()).pathname === "/api/v1/events" && requests.push(r.url()));
-  return { states: () => page.evaluate(() => (window as unknown as { __eventStates: Array<{ state: string; at: number }> }).__eventStates), requests };
+  return {
+    states: () =>
+      page.evaluate(() => (window as unknown as { __eventStates: Array<{ state: string; at: number }> }).__eventStates),
+    requests,
+  };
 }
 
 // Creating agents waits for the broker to start them; give each test room on a busy machine.
@@ -63,7 +75,13 @@ test("the dashboard loads as the person IAP signed in", async ({ page, request }
   expect(await me.json()).toMatchObject({ email: ADMIN, role: "admin", status: "active", kind: "user" });
   const project = await iapApi<{ id: string }>(request, ADMIN, "POST", "/api/v1/projects", { name: PROJECT });
   // An agent started through the API, whose status the live-updates test changes.
-  await iapApi(request, ADMIN, "POST", "/api/v1/agents", { projectId: project.id, name: "pulse", harness: "generic", command: "exec cat", start: true });
+  await iapApi(request, ADMIN, "POST", "/api/v1/agents", {
+    projectId: project.id,
+    name: "pulse",
+    harness: "generic",
+    command: "exec cat",
+    start: true,
+  });
 });
 
 test("the terminal works through the proxy's WebSocket forwarding", async ({ page }, testInfo) => {
@@ -80,7 +98,9 @@ test("the terminal works through the proxy's WebSocket forwarding", async ({ pag
 
   const socket = page.waitForEvent("websocket");
   await page.goto(`${page.url()}/terminal`);
-  expect((await socket).url()).toMatch(new RegExp(`^${IAP_PROXY_URL.replace("http", "ws")}/api/v1/agents/[0-9a-f-]{36}/pty\\?`));
+  expect((await socket).url()).toMatch(
+    new RegExp(`^${IAP_PROXY_URL.replace("http", "ws")}/api/v1/agents/[0-9a-f-]{36}/pty\\?`),
+  );
   const terminal = page.locator("[data-status]").filter({ has: page.getByLabel("Terminal") });
   await expect(terminal).toHaveAttribute("data-status", "connected");
   await page.locator(".xterm-helper-textarea").focus();
@@ -139,7 +159,9 @@ test("a member sees only their own agents", async ({ page, request }, testInfo) 
   await expect(page.getByText("echo-bot")).toHaveCount(0);
 });
 
-test("signing out goes to IAP's clear-login address, and the next visit asks to sign in again", async ({ page }, testInfo) => {
+test("signing out goes to IAP's clear-login address, and the next visit asks to sign in again", async ({
+  page,
+}, testInfo) => {
   await openDashboard(page, MEMBER);
   await page.getByRole("button", { name: MEMBER }).click();
   await page.getByRole("menuitem", { name: "Sign out" }).click();
@@ -195,7 +217,9 @@ test("whatever does not come through IAP is refused", async ({ page, request }, 
   // The terminal's WebSocket straight at the hub.
   const echoBot = await agentNamed(request, "echo-bot");
   const upgrade = await new Promise<number>((resolve, reject) => {
-    const ws = new WebSocket(`${IAP_HUB_URL.replace("http", "ws")}/api/v1/agents/${echoBot.id}/pty`, { headers: { origin: IAP_PROXY_URL } });
+    const ws = new WebSocket(`${IAP_HUB_URL.replace("http", "ws")}/api/v1/agents/${echoBot.id}/pty`, {
+      headers: { origin: IAP_PROXY_URL },
+    });
     ws.once("unexpected-response", (req, res) => {
       resolve(res.statusCode ?? 0);
       req.destroy();
@@ -231,10 +255,17 @@ test("live updates keep arriving over one event stream for three minutes", async
     await page.waitForTimeout(Math.max(0, openedAt + change * CHANGE_EVERY_MS - Date.now()));
     stopped = !stopped;
     await iapApi(request, ADMIN, "POST", `/api/v1/agents/${pulse.id}/${stopped ? "stop" : "start"}`);
-    await expect(status, `change ${change} at ${since(Date.now())}`).toHaveAttribute("data-status", stopped ? "Stopped" : /Idle|Running/, { timeout: 10_000 });
+    await expect(status, `change ${change} at ${since(Date.now())}`).toHaveAttribute(
+      "data-status",
+      stopped ? "Stopped" : /Idle|Running/,
+      { timeout: 10_000 },
+    );
     // A drop would show as "reconnecting" (and the reconnect refetches every query on the page).
     const states = await stream.states();
-    expect(states.map((s) => `${s.state} at ${since(s.at)}`), `the event stream, after change ${change}`).toEqual([`open at ${since(states[0]!.at)}`]);
+    expect(
+      states.map((s) => `${s.state} at ${since(s.at)}`),
+      `the event stream, after change ${change}`,
+    ).toEqual([`open at ${since(states[0]!.at)}`]);
   }
   expect(stream.requests).toHaveLength(1);
   await page.screenshot({ path: testInfo.outputPath("iap-live.png"), fullPage: true });

@@ -5,12 +5,16 @@ import { devSql } from "./support/dev-db";
 
 async function axeProblems(page: Page): Promise<string[]> {
   const results = await new AxeBuilder({ page }).analyze();
-  return results.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  return results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
 }
 
 test.describe.configure({ mode: "serial" });
 
-test("brokers: the local broker is online with its agents and ports; registering one shows the join command once", async ({ page }, testInfo) => {
+test("brokers: the local broker is online with its agents and ports; registering one shows the join command once", async ({
+  page,
+}, testInfo) => {
   await page.goto("/brokers");
   const local = page.locator('tr[data-broker="local"]');
   await expect(local).toContainText("Online");
@@ -27,7 +31,10 @@ test("brokers: the local broker is online with its agents and ports; registering
   expect(await axeProblems(page)).toEqual([]);
 });
 
-test("admin maintenance: reset auth for all running agents with live progress and the per-agent summary; an operation with parameters; the run log", async ({ page, request }, testInfo) => {
+test("admin maintenance: reset auth for all running agents with live progress and the per-agent summary; an operation with parameters; the run log", async ({
+  page,
+  request,
+}, testInfo) => {
   const { items } = await devApi<{ items: unknown[] }>(request, "GET", "/api/v1/agents?phase=running&limit=500");
   await page.goto("/");
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Admin" }).click();
@@ -36,7 +43,9 @@ test("admin maintenance: reset auth for all running agents with live progress an
   await page.getByRole("dialog").getByRole("button", { name: "Reset all" }).click();
   await expect(page.locator("[data-run-status]")).toHaveAttribute("data-run-status", "completed");
   await expect(page.getByRole("status").filter({ hasText: `${items.length} of ${items.length} agents` })).toBeVisible();
-  await expect(page.getByRole("list", { name: "Reset auth results" }).getByRole("listitem")).toHaveCount(Math.max(items.length, 1));
+  await expect(page.getByRole("list", { name: "Reset auth results" }).getByRole("listitem")).toHaveCount(
+    Math.max(items.length, 1),
+  );
   await page.screenshot({ path: testInfo.outputPath("maintenance-reset-all.png"), fullPage: true });
   expect(await axeProblems(page)).toEqual([]);
 
@@ -51,8 +60,12 @@ test("admin maintenance: reset auth for all running agents with live progress an
   await expect(page.getByRole("link", { name: "Purge old messages" }).first()).toBeVisible();
 });
 
-test("admin users: change a role and suspend with confirmation; no controls on your own row", async ({ page }, testInfo) => {
-  await devSql(`INSERT INTO users (id, email, name, role, status, "createdAt", "updatedAt") VALUES (gen_random_uuid(), 'grace@example.com', 'Grace', 'member', 'active', now(), now()) ON CONFLICT (email) DO NOTHING`);
+test("admin users: change a role and suspend with confirmation; no controls on your own row", async ({
+  page,
+}, testInfo) => {
+  await devSql(
+    `INSERT INTO users (id, email, name, role, status, "createdAt", "updatedAt") VALUES (gen_random_uuid(), 'grace@example.com', 'Grace', 'member', 'active', now(), now()) ON CONFLICT (email) DO NOTHING`,
+  );
   await page.goto("/admin/users");
   const me = page.locator('tr[data-user="dev@localhost"]');
   await expect(me).toContainText("Admin (you)");
@@ -63,7 +76,9 @@ test("admin users: change a role and suspend with confirmation; no controls on y
   await grace.getByLabel("Role of grace@example.com").selectOption("admin");
   await expect(page.getByRole("dialog", { name: "Make grace@example.com an admin?" })).toBeVisible();
   await page.getByRole("dialog").getByRole("button", { name: "Make admin" }).click();
-  await expect(page.getByRole("status").filter({ hasText: "grace@example.com is now an admin, active." })).toBeVisible();
+  await expect(
+    page.getByRole("status").filter({ hasText: "grace@example.com is now an admin, active." }),
+  ).toBeVisible();
 
   await grace.getByRole("button", { name: "Suspend" }).click();
   await page.screenshot({ path: testInfo.outputPath("admin-users-suspend.png"), fullPage: true });
@@ -72,6 +87,9 @@ test("admin users: change a role and suspend with confirmation; no controls on y
   await grace.getByRole("button", { name: "Reactivate" }).click();
   await page.getByRole("dialog").getByRole("button", { name: "Reactivate" }).click();
   await expect(grace).toContainText("Active");
-  expect((await devSql("SELECT role, status FROM users WHERE email = 'grace@example.com'")).rows[0]).toEqual({ role: "admin", status: "active" });
+  expect((await devSql("SELECT role, status FROM users WHERE email = 'grace@example.com'")).rows[0]).toEqual({
+    role: "admin",
+    status: "active",
+  });
   expect(await axeProblems(page)).toEqual([]);
 });

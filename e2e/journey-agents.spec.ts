@@ -13,7 +13,9 @@ async function axeProblems(page: Page, exclude?: string): Promise<string[]> {
   const builder = new AxeBuilder({ page });
   if (exclude) builder.exclude(exclude);
   const results = await builder.analyze();
-  return results.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  return results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
 }
 
 async function shot(page: Page, testInfo: TestInfo, name: string) {
@@ -22,7 +24,10 @@ async function shot(page: Page, testInfo: TestInfo, name: string) {
 
 test.describe.configure({ mode: "serial" });
 
-test("create an agent from the dialog, watch it run, message it, reset its auth", async ({ page, request }, testInfo) => {
+test("create an agent from the dialog, watch it run, message it, reset its auth", async ({
+  page,
+  request,
+}, testInfo) => {
   await devApi(request, "POST", "/api/v1/projects", { name: "Journeys" });
   await page.goto("/");
   await page.getByRole("button", { name: "New agent" }).click();
@@ -30,7 +35,11 @@ test("create an agent from the dialog, watch it run, message it, reset its auth"
   await dialog.getByLabel("Name").fill("echo-bot");
   await dialog.getByLabel("Harness").selectOption("generic");
   await dialog.getByRole("textbox", { name: "Command" }).fill("exec cat");
-  await dialog.getByLabel("Task").fill("Repeat whatever it is told, which is a long task description that the list should clamp to two lines so the table stays tidy even when people write essays.");
+  await dialog
+    .getByLabel("Task")
+    .fill(
+      "Repeat whatever it is told, which is a long task description that the list should clamp to two lines so the table stays tidy even when people write essays.",
+    );
   await shot(page, testInfo, "create-agent-dialog");
   await dialog.getByRole("button", { name: "Create agent" }).click();
 
@@ -43,16 +52,22 @@ test("create an agent from the dialog, watch it run, message it, reset its auth"
   await page.getByRole("textbox", { name: "Message" }).fill("hello from the dashboard");
   await page.getByRole("button", { name: "Send" }).click();
   await expect(page.getByRole("status").filter({ hasText: "typed into the agent's session" })).toBeVisible();
-  await expect(page.locator('[data-message="dispatched"]').filter({ hasText: "hello from the dashboard" })).toBeVisible();
+  await expect(
+    page.locator('[data-message="dispatched"]').filter({ hasText: "hello from the dashboard" }),
+  ).toBeVisible();
 
   await page.getByRole("button", { name: "Reset Auth" }).click();
-  await expect(page.getByRole("status").filter({ hasText: "Reset auth: a new token was written and the agent re-read it." })).toBeVisible();
+  await expect(
+    page.getByRole("status").filter({ hasText: "Reset auth: a new token was written and the agent re-read it." }),
+  ).toBeVisible();
   await expect(page.getByRole("list").getByText("Running").first()).toBeVisible();
   await shot(page, testInfo, "agent-detail");
   expect(await axeProblems(page)).toEqual([]);
 });
 
-test("the terminal shows the session, survives a restart with a DISCONNECTED overlay that clears", async ({ page }, testInfo) => {
+test("the terminal shows the session, survives a restart with a DISCONNECTED overlay that clears", async ({
+  page,
+}, testInfo) => {
   await page.goto("/");
   await page.getByRole("link", { name: "echo-bot", exact: true }).click();
   // Creating with start waits until the agent runs (its user, workspace and session are made first).
@@ -88,7 +103,17 @@ test("the terminal shows the session, survives a restart with a DISCONNECTED ove
 
   // The session's size follows the window.
   const agentIdNow = agentUrl.split("/").pop()!;
-  const paneSize = () => execFileSync("tmux", [...new LocalRuntime(path.join(process.env.E2E_DATA_DIR!, "broker")).serverArgs(agentIdNow), "display-message", "-p", "-t", `=scion-${agentIdNow}:`, "#{window_width}"]).toString().trim();
+  const paneSize = () =>
+    execFileSync("tmux", [
+      ...new LocalRuntime(path.join(process.env.E2E_DATA_DIR!, "broker")).serverArgs(agentIdNow),
+      "display-message",
+      "-p",
+      "-t",
+      `=scion-${agentIdNow}:`,
+      "#{window_width}",
+    ])
+      .toString()
+      .trim();
   const wide = Number(paneSize());
   await page.setViewportSize({ width: 900, height: 720 });
   await expect.poll(() => Number(paneSize())).toBeLessThan(wide);
@@ -98,7 +123,9 @@ test("the terminal shows the session, survives a restart with a DISCONNECTED ove
   // A restart ends the session the terminal is attached to: the overlay shows, then clears on reconnect.
   const agentId = agentUrl.split("/").pop()!;
   // With the page's cookie, so from the page's origin: a cookie without it is refused (CSRF).
-  const restart = page.request.post(`/api/v1/agents/${agentId}/restart`, { headers: { origin: new URL(agentUrl).origin } });
+  const restart = page.request.post(`/api/v1/agents/${agentId}/restart`, {
+    headers: { origin: new URL(agentUrl).origin },
+  });
   await expect(page.getByTestId("disconnected-overlay")).toBeVisible();
   await expect(page.getByTestId("disconnected-overlay")).toContainText("DISCONNECTED");
   await shot(page, testInfo, "terminal-disconnected");
@@ -109,12 +136,24 @@ test("the terminal shows the session, survives a restart with a DISCONNECTED ove
   expect(await axeProblems(page, ".xterm-rows")).toEqual([]);
 });
 
-test("the agent list: filters, search, sorting, grid view remembered, pages past 50, live updates, delete with confirmation", async ({ page, request }, testInfo) => {
+test("the agent list: filters, search, sorting, grid view remembered, pages past 50, live updates, delete with confirmation", async ({
+  page,
+  request,
+}, testInfo) => {
   // 56 agents created through the API and a long walk through the list: more than the default 30 s.
   test.setTimeout(90_000);
-  const { items: projects } = await devApi<{ items: Array<{ id: string; name: string }> }>(request, "GET", "/api/v1/projects");
+  const { items: projects } = await devApi<{ items: Array<{ id: string; name: string }> }>(
+    request,
+    "GET",
+    "/api/v1/projects",
+  );
   const projectId = projects.find((p) => p.name === "Journeys")!.id;
-  for (let i = 0; i < 55; i++) await devApi(request, "POST", "/api/v1/agents", { projectId, name: `bulk-${String(i).padStart(2, "0")}`, task: `bulk task ${i}` });
+  for (let i = 0; i < 55; i++)
+    await devApi(request, "POST", "/api/v1/agents", {
+      projectId,
+      name: `bulk-${String(i).padStart(2, "0")}`,
+      task: `bulk task ${i}`,
+    });
 
   await page.goto("/");
   const rows = page.locator("tbody tr");

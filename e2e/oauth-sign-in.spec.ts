@@ -33,7 +33,9 @@ test("someone outside the allowed domains is refused and told why", async ({ pag
   await signInThroughProvider(page, "mallory@evil.test");
   await expect(page).toHaveURL(/\/login\?error=AccessDenied/);
   await expect(page).toHaveURL(/\/login\?error=AccessDenied&reason=not_allowed$/);
-  await expect(page.getByRole("main").getByRole("alert")).toHaveText("This email address is not allowed to sign in to this hub. Ask an administrator to add it to the allow list.");
+  await expect(page.getByRole("main").getByRole("alert")).toHaveText(
+    "This email address is not allowed to sign in to this hub. Ask an administrator to add it to the allow list.",
+  );
   await page.screenshot({ path: testInfo.outputPath("oauth-refused.png"), fullPage: true });
   expect((await page.request.get(`${OAUTH_HUB_URL}/api/v1/auth/me`)).status()).toBe(401);
 });
@@ -42,7 +44,9 @@ test("an email the provider has not verified is refused, with the reason", async
   // An allowed domain, but email_verified is false: whoever typed the address may not own it.
   await signInThroughProvider(page, "unverified-eve@example.com");
   await expect(page).toHaveURL(/\/login\?error=AccessDenied&reason=email_unverified$/);
-  await expect(page.getByRole("main").getByRole("alert")).toHaveText("The identity provider has not verified this email address. Verify it there, then sign in again.");
+  await expect(page.getByRole("main").getByRole("alert")).toHaveText(
+    "The identity provider has not verified this email address. Verify it there, then sign in again.",
+  );
   await page.screenshot({ path: testInfo.outputPath("oauth-unverified.png"), fullPage: true });
   expect((await page.request.get(`${OAUTH_HUB_URL}/api/v1/auth/me`)).status()).toBe(401);
 });
@@ -62,13 +66,21 @@ test("the login page explains each error and refuses to send anyone off-site aft
     ["SomethingNew", "The sign-in failed. Try again."],
     // A reason is a code with fixed text; a link's own words are never shown.
     ["AccessDenied&reason=suspended", "This account is suspended. Ask an administrator to reactivate it."],
-    [`AccessDenied&reason=${encodeURIComponent("Your account was compromised. Call +1 555 0100.")}`, "You are not allowed to sign in to this hub."],
+    [
+      `AccessDenied&reason=${encodeURIComponent("Your account was compromised. Call +1 555 0100.")}`,
+      "You are not allowed to sign in to this hub.",
+    ],
   ] as const) {
     await page.goto(`${OAUTH_HUB_URL}/login?error=${code}`);
     await expect(page.getByRole("main").getByRole("alert")).toHaveText(text);
   }
   // As raw query strings: a tab (%09) or backslash (%5C) that a browser would drop or read as "/".
-  for (const target of ["https%3A%2F%2Fevil.example%2Fsteal", "/%09/evil.example", "/%5Cevil.example", "%2F%2Fevil.example"]) {
+  for (const target of [
+    "https%3A%2F%2Fevil.example%2Fsteal",
+    "/%09/evil.example",
+    "/%5Cevil.example",
+    "%2F%2Fevil.example",
+  ]) {
     await page.context().clearCookies();
     await page.goto(`${OAUTH_HUB_URL}/login?callbackUrl=${target}`);
     await completeProviderSignIn(page, "ada@example.com");

@@ -5,7 +5,17 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 
-const INPUTS = ["app", "components", "lib", "public", "next.config.mjs", "postcss.config.mjs", "tsconfig.json", "package-lock.json", "prisma/schema.prisma"];
+const INPUTS = [
+  "app",
+  "components",
+  "lib",
+  "public",
+  "next.config.mjs",
+  "postcss.config.mjs",
+  "tsconfig.json",
+  "package-lock.json",
+  "prisma/schema.prisma",
+];
 const STAMP = path.join(".next", "scion-build-inputs");
 
 function* walk(entry) {
@@ -35,7 +45,10 @@ export function inputsHash(root = process.cwd()) {
 export function buildIfStale(root = process.cwd()) {
   const want = inputsHash(root);
   const stampFile = path.join(root, STAMP);
-  const have = fs.existsSync(stampFile) && fs.existsSync(path.join(root, ".next", "BUILD_ID")) ? fs.readFileSync(stampFile, "utf8") : "";
+  const have =
+    fs.existsSync(stampFile) && fs.existsSync(path.join(root, ".next", "BUILD_ID"))
+      ? fs.readFileSync(stampFile, "utf8")
+      : "";
   if (have === want) return false;
   process.stderr.write("Building the dashboard (next build); later starts reuse it until the sources change...\n");
   const res = spawnSync(process.execPath, [path.join(root, "node_modules", "next", "dist", "bin", "next"), "build"], {

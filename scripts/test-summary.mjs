@@ -26,7 +26,9 @@ export function summarize({ unit, e2e, steps }) {
   if (!unit) broken.push("vitest wrote no results");
   if (!e2e) broken.push("playwright wrote no results");
   const unitLine = unit ? `${unit.numPassedTests} passed, ${unit.numFailedTests} failed` : "no results";
-  const e2eLine = e2e ? `${e2e.stats.expected} passed, ${e2e.stats.unexpected + e2e.stats.flaky} failed${e2e.stats.flaky ? ` (${e2e.stats.flaky} flaky: passed only on a retry)` : ""}` : "no results";
+  const e2eLine = e2e
+    ? `${e2e.stats.expected} passed, ${e2e.stats.unexpected + e2e.stats.flaky} failed${e2e.stats.flaky ? ` (${e2e.stats.flaky} flaky: passed only on a retry)` : ""}`
+    : "no results";
   const lines = [
     `unit: ${unitLine}; e2e: ${e2eLine}${broken.length ? `; failed steps: ${[...new Set(broken)].join(", ")}` : ""}`,
     `Tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`,

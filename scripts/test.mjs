@@ -18,7 +18,9 @@ function run(label, cmd, args) {
   process.stdout.write(`\n== ${label}\n`);
   const started = Date.now();
   const res = spawnSync(cmd, args, { cwd: root, stdio: "inherit", env: process.env });
-  process.stdout.write(`== ${label}: ${res.status === 0 ? "ok" : `failed (exit ${res.status})`} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  process.stdout.write(
+    `== ${label}: ${res.status === 0 ? "ok" : `failed (exit ${res.status})`} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+  );
   return res.status === 0;
 }
 
@@ -30,7 +32,10 @@ function readJson(file) {
   }
 }
 
-const steps = { typecheck: run("typecheck", bin("tsc"), ["--noEmit"]), lint: run("lint", bin("eslint"), ["."]) };
+const steps = {
+  typecheck: run("typecheck", bin("tsc"), ["--noEmit"]),
+  lint: run("lint (eslint, prettier)", "npm", ["run", "--silent", "lint"]),
+};
 process.stdout.write("\n== build\n");
 buildIfStale(root);
 
@@ -38,7 +43,12 @@ const unitFile = path.join(results, "unit-results.json");
 const e2eFile = path.join(results, "e2e-results.json");
 fs.rmSync(unitFile, { force: true });
 fs.rmSync(e2eFile, { force: true });
-steps.unit = run("unit and integration tests (vitest)", bin("vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile=${unitFile}`]);
+steps.unit = run("unit and integration tests (vitest)", bin("vitest"), [
+  "run",
+  "--reporter=default",
+  "--reporter=json",
+  `--outputFile=${unitFile}`,
+]);
 steps.e2e = run("end-to-end journeys (playwright, chromium)", bin("playwright"), ["test"]);
 
 // Flaky Playwright tests (passed only on a retry) count as failed.

@@ -20,13 +20,22 @@ export interface Podman {
 export async function startPodman(): Promise<Podman> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "scion-podman-"));
   const conf = path.join(dir, "containers.conf");
-  fs.writeFileSync(conf, '[containers]\ndefault_ulimits = []\n[engine]\ncgroup_manager = "cgroupfs"\nruntime = "runc"\n');
+  fs.writeFileSync(
+    conf,
+    '[containers]\ndefault_ulimits = []\n[engine]\ncgroup_manager = "cgroupfs"\nruntime = "runc"\n',
+  );
   const env = { ...process.env, CONTAINERS_CONF: conf };
   if (spawnSync("podman", ["image", "exists", AGENT_IMAGE], { env }).status !== 0) {
-    execFileSync(path.join(ROOT, "docker", "agent-image", "build-offline.sh"), [AGENT_IMAGE, "podman"], { env, stdio: "inherit" });
+    execFileSync(path.join(ROOT, "docker", "agent-image", "build-offline.sh"), [AGENT_IMAGE, "podman"], {
+      env,
+      stdio: "inherit",
+    });
   }
   const socketPath = path.join(dir, "podman.sock");
-  const service: ChildProcess = spawn("podman", ["system", "service", "--time=0", `unix://${socketPath}`], { env, stdio: "ignore" });
+  const service: ChildProcess = spawn("podman", ["system", "service", "--time=0", `unix://${socketPath}`], {
+    env,
+    stdio: "ignore",
+  });
   const deadline = Date.now() + 15_000;
   while (!fs.existsSync(socketPath)) {
     if (Date.now() > deadline) throw new Error("podman's API service did not start");

@@ -10,7 +10,8 @@ import path from "node:path";
  */
 export function reapAgentsUnder(root: string): void {
   const resolved = path.resolve(root);
-  for (const socket of findAgentSockets(resolved, 5)) spawnSync("tmux", ["-S", socket, "kill-server"], { stdio: "ignore", timeout: 5000 });
+  for (const socket of findAgentSockets(resolved, 5))
+    spawnSync("tmux", ["-S", socket, "kill-server"], { stdio: "ignore", timeout: 5000 });
   let passwd = "";
   try {
     passwd = fs.readFileSync("/etc/passwd", "utf8");
@@ -35,7 +36,13 @@ function findAgentSockets(dir: string, depth: number): string[] {
   }
   const found: string[] = [];
   for (const entry of entries) {
-    if (!entry.isDirectory() || entry.name === "postgres" || entry.name === "workspaces" || entry.name === "node_modules") continue;
+    if (
+      !entry.isDirectory() ||
+      entry.name === "postgres" ||
+      entry.name === "workspaces" ||
+      entry.name === "node_modules"
+    )
+      continue;
     const full = path.join(dir, entry.name);
     const socket = path.join(full, "tmux.sock");
     if (fs.existsSync(socket)) found.push(socket);

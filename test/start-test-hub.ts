@@ -35,24 +35,44 @@ let userCounter = 0;
  * A whole hub in this test process: its own database (cloned template), its own data
  * directory, Next.js serving the production build (test/global-setup.ts keeps it current).
  */
-export async function startTestHub(env: Record<string, string> = {}, opts: { localBroker?: boolean; logLevel?: "info" | "debug" } = {}): Promise<TestHub> {
+export async function startTestHub(
+  env: Record<string, string> = {},
+  opts: { localBroker?: boolean; logLevel?: "info" | "debug" } = {},
+): Promise<TestHub> {
   const db = await createTestDatabase();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "scion-api-"));
   // At debug, the local broker's own log lines (which it writes at debug into the hub's log) are kept too.
   const log = captureLogger(opts.logLevel ?? "info");
-  const config = loadConfig({ env: { DATABASE_URL: db.url, PORT: "0", SCION_DATA_DIR: dataDir, SESSION_SECRET: "test-secret-".padEnd(48, "x"), ...env }, cwd: dataDir });
-  const hub = await startHub({ config, logger: log.logger, next: { dev: false, dir: ROOT }, root: ROOT, withLocalBroker: opts.localBroker === true });
+  const config = loadConfig({
+    env: {
+      DATABASE_URL: db.url,
+      PORT: "0",
+      SCION_DATA_DIR: dataDir,
+      SESSION_SECRET: "test-secret-".padEnd(48, "x"),
+      ...env,
+    },
+    cwd: dataDir,
+  });
+  const hub = await startHub({
+    config,
+    logger: log.logger,
+    next: { dev: false, dir: ROOT },
+    root: ROOT,
+    withLocalBroker: opts.localBroker === true,
+  });
 
-  const request = (token: string | undefined) => (pathname: string, init: RequestInit & { json?: unknown } = {}) => {
-    const headers = new Headers(init.headers);
-    if (token) headers.set("authorization", `Bearer ${token}`);
-    let body = init.body;
-    if (init.json !== undefined) {
-      headers.set("content-type", "application/json");
-      body = JSON.stringify(init.json);
-    }
-    return fetch(`${hub.url}${pathname}`, { ...init, headers, body, redirect: "manual" });
-  };
+  const request =
+    (token: string | undefined) =>
+    (pathname: string, init: RequestInit & { json?: unknown } = {}) => {
+      const headers = new Headers(init.headers);
+      if (token) headers.set("authorization", `Bearer ${token}`);
+      let body = init.body;
+      if (init.json !== undefined) {
+        headers.set("content-type", "application/json");
+        body = JSON.stringify(init.json);
+      }
+      return fetch(`${hub.url}${pathname}`, { ...init, headers, body, redirect: "manual" });
+    };
 
   return {
     hub,
@@ -64,8 +84,17 @@ export async function startTestHub(env: Record<string, string> = {}, opts: { loc
       const created = await hub.runtime.prisma.user.create({
         data: { email: email ?? `user${++userCounter}-${process.pid}@example.com`, name: `Test ${role}`, role, status },
       });
-      const { token } = await createApiToken(hub.runtime.prisma, hub.runtime.sessionSecret, created.id, { name: "test", expiresInDays: 1 });
-      const user = { id: created.id, email: created.email, name: created.name, role: created.role, status: created.status };
+      const { token } = await createApiToken(hub.runtime.prisma, hub.runtime.sessionSecret, created.id, {
+        name: "test",
+        expiresInDays: 1,
+      });
+      const user = {
+        id: created.id,
+        email: created.email,
+        name: created.name,
+        role: created.role,
+        status: created.status,
+      };
       return { user, token, request: request(token) };
     },
     async close() {
@@ -80,5 +109,6 @@ export async function startTestHub(env: Record<string, string> = {}, opts: { loc
 
 /** fetch against a test hub with no credentials. */
 export function anonymous(testHub: TestHub) {
-  return (pathname: string, init: RequestInit = {}) => fetch(`${testHub.url}${pathname}`, { ...init, redirect: "manual" });
+  return (pathname: string, init: RequestInit = {}) =>
+    fetch(`${testHub.url}${pathname}`, { ...init, redirect: "manual" });
 }

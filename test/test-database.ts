@@ -16,13 +16,18 @@ export async function createTestDatabase({ empty = false }: { empty?: boolean } 
   const adminUrl = inject("postgresAdminUrl");
   const name = `test_${crypto.randomBytes(6).toString("hex")}`;
   await withAdmin(adminUrl, (c) =>
-    c.query(empty ? `CREATE DATABASE ${name}` : `CREATE DATABASE ${name} TEMPLATE ${pg.escapeIdentifier(inject("templateDatabase"))}`),
+    c.query(
+      empty
+        ? `CREATE DATABASE ${name}`
+        : `CREATE DATABASE ${name} TEMPLATE ${pg.escapeIdentifier(inject("templateDatabase"))}`,
+    ),
   );
   const url = adminUrl.replace(/\/postgres$/, `/${name}`);
   return {
     name,
     url,
-    drop: () => withAdmin(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+    drop: () =>
+      withAdmin(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
   };
 }
 

@@ -1,7 +1,13 @@
 import { boundedDetail, boundedOutput, lastAssistantText, str, type HookPayload, type HookReport } from "./report";
 
 /** Notification types that mean the agent waits for its user (the rest are informational). */
-const NEEDS_INPUT = new Set(["permission_prompt", "worker_permission_prompt", "idle_prompt", "agent_needs_input", "elicitation_dialog"]);
+const NEEDS_INPUT = new Set([
+  "permission_prompt",
+  "worker_permission_prompt",
+  "idle_prompt",
+  "agent_needs_input",
+  "elicitation_dialog",
+]);
 /** SessionEnd reasons that switch conversations rather than end the session. */
 const NOT_AN_END = new Set(["clear", "resume"]);
 
@@ -28,7 +34,11 @@ export function mapClaude(p: HookPayload): HookReport | null {
     case "Notification": {
       const type = str(p.notification_type);
       if (type !== undefined && !NEEDS_INPUT.has(type)) return { hookEvent: "notification" };
-      return { hookEvent: "notification", activity: "waiting_for_input", detail: boundedDetail(str(p.message)) ?? "waiting for input" };
+      return {
+        hookEvent: "notification",
+        activity: "waiting_for_input",
+        detail: boundedDetail(str(p.message)) ?? "waiting for input",
+      };
     }
     case "SessionEnd":
       // The shim reports `stopped` when the harness process really ends; /clear and /resume only

@@ -23,7 +23,11 @@ export function mapGemini(p: HookPayload): HookReport | null {
     }
     case "Notification":
       // Gemini's notifications (ToolPermission, …) all ask the user for something.
-      return { hookEvent: "notification", activity: "waiting_for_input", detail: boundedDetail(str(p.message)) ?? "waiting for input" };
+      return {
+        hookEvent: "notification",
+        activity: "waiting_for_input",
+        detail: boundedDetail(str(p.message)) ?? "waiting for input",
+      };
     case "SessionEnd":
       return str(p.reason) === "clear" ? null : { hookEvent: "session-end" };
     default:
@@ -34,7 +38,8 @@ export function mapGemini(p: HookPayload): HookReport | null {
 /** `prompt_response` is the turn's text; tolerate a generateContent-shaped object too. */
 function responseText(v: unknown): string | undefined {
   if (typeof v === "string") return v;
-  const parts = (v as { candidates?: Array<{ content?: { parts?: Array<{ text?: unknown }> } }> } | null)?.candidates?.[0]?.content?.parts;
+  const parts = (v as { candidates?: Array<{ content?: { parts?: Array<{ text?: unknown }> } }> } | null)
+    ?.candidates?.[0]?.content?.parts;
   if (!Array.isArray(parts)) return undefined;
   return parts.map((part) => str(part.text) ?? "").join("") || undefined;
 }

@@ -6,7 +6,11 @@ import type { HookPayload, HookReport } from "./report";
 
 export const HOOK_DIALECTS: readonly HookDialect[] = ["claude", "gemini", "codex"];
 
-const MAPPERS: Record<HookDialect, (p: HookPayload) => HookReport | null> = { claude: mapClaude, gemini: mapGemini, codex: mapCodex };
+const MAPPERS: Record<HookDialect, (p: HookPayload) => HookReport | null> = {
+  claude: mapClaude,
+  gemini: mapGemini,
+  codex: mapCodex,
+};
 
 /** The report one hook event of a harness makes; null for events that say nothing to the hub. */
 export function mapHookEvent(dialect: HookDialect, payload: HookPayload): HookReport | null {

@@ -60,7 +60,12 @@ export function lastAssistantText(file: string | undefined, tailBytes = 512 * 10
       const entry = JSON.parse(line) as { type?: string; message?: { role?: string; content?: unknown } };
       if (entry.type !== "assistant" && entry.message?.role !== "assistant") continue;
       const content = entry.message?.content;
-      const parts = typeof content === "string" ? [content] : Array.isArray(content) ? content.filter((c) => c?.type === "text").map((c) => str(c.text) ?? "") : [];
+      const parts =
+        typeof content === "string"
+          ? [content]
+          : Array.isArray(content)
+            ? content.filter((c) => c?.type === "text").map((c) => str(c.text) ?? "")
+            : [];
       const joined = parts.join("\n").trim();
       if (joined) return joined;
     } catch {

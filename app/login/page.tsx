@@ -9,7 +9,11 @@ import { getHubRuntime } from "@/lib/runtime/hub-runtime";
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Sign in" };
 
-export default async function LoginPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function LoginPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const runtime = getHubRuntime();
   const principal = await getPagePrincipal(runtime);
   const params = await searchParams;
@@ -23,7 +27,10 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
     <main className="mx-auto max-w-sm px-4 py-24">
       <h1 className="text-xl font-semibold">Sign in to Scion Hub</h1>
       {error && (
-        <p role="alert" className="mt-4 rounded-md bg-red-50 p-3 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
+        <p
+          role="alert"
+          className="mt-4 rounded-md bg-red-50 p-3 text-sm text-red-800 dark:bg-red-950 dark:text-red-200"
+        >
           {signInMessage(error, reason)}
         </p>
       )}

@@ -18,7 +18,12 @@ export default async function ProjectsPage() {
   ]);
   return (
     <AppShell viewer={viewer.user} devMode={runtime.config.authMode === "dev"}>
-      <ProjectList initial={page.items} brokers={brokers} viewerId={viewer.user.id} isAdmin={viewer.user.role === "admin"} />
+      <ProjectList
+        initial={page.items}
+        brokers={brokers}
+        viewerId={viewer.user.id}
+        isAdmin={viewer.user.role === "admin"}
+      />
     </AppShell>
   );
 }

@@ -9,12 +9,23 @@ export const dynamic = "force-dynamic";
 export const metadata = { title: "Secrets" };
 
 // The viewer's secrets, a chosen project's (?project=<id>) and the hub's: names only, from the database.
-export default async function Secrets({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function Secrets({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const runtime = getHubRuntime();
   const wanted = (await searchParams).project;
-  const viewer = await requirePageUser(runtime, typeof wanted === "string" ? `/secrets?project=${encodeURIComponent(wanted)}` : "/secrets");
+  const viewer = await requirePageUser(
+    runtime,
+    typeof wanted === "string" ? `/secrets?project=${encodeURIComponent(wanted)}` : "/secrets",
+  );
   const user = viewer.user;
-  const rows = await runtime.prisma.project.findMany({ select: { id: true, name: true, createdById: true }, orderBy: { name: "asc" }, take: 500 });
+  const rows = await runtime.prisma.project.findMany({
+    select: { id: true, name: true, createdById: true },
+    orderBy: { name: "asc" },
+    take: 500,
+  });
   const projects = rows.map((p) => ({ id: p.id, name: p.name, writable: canManageProject(user, p) }));
   const project = projects.find((p) => p.id === wanted) ?? null;
   const [mine, projectSecrets, hubSecrets] = await Promise.all([
@@ -24,7 +35,14 @@ export default async function Secrets({ searchParams }: { searchParams: Promise<
   ]);
   return (
     <AppShell viewer={user} devMode={runtime.config.authMode === "dev"}>
-      <SecretsPage mine={mine} projects={projects} project={project} projectSecrets={projectSecrets} hubSecrets={hubSecrets} isAdmin={user.role === "admin"} />
+      <SecretsPage
+        mine={mine}
+        projects={projects}
+        project={project}
+        projectSecrets={projectSecrets}
+        hubSecrets={hubSecrets}
+        isAdmin={user.role === "admin"}
+      />
     </AppShell>
   );
 }

@@ -5,7 +5,10 @@ import path from "node:path";
 import { findFreePort } from "../../lib/db/embedded-postgres";
 
 /** A bare Node http server in its own process answering every request with the same bytes. */
-export async function startBareServer(body: string, contentType = body.trimStart().startsWith("<") ? "text/html; charset=utf-8" : "application/json"): Promise<{ url: string; stop: () => void }> {
+export async function startBareServer(
+  body: string,
+  contentType = body.trimStart().startsWith("<") ? "text/html; charset=utf-8" : "application/json",
+): Promise<{ url: string; stop: () => void }> {
   const port = await findFreePort();
   // The body goes through a file: a large page would not fit on a command line.
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "scion-bare-")), "body");

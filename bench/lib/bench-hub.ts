@@ -7,7 +7,9 @@ import { spawnHub } from "../../test/spawn-hub";
 import { reapAgentsUnder } from "../../test/reap-agents";
 
 /** A production hub in its own process on a scratch embedded database, for one benchmark. */
-export async function startBenchHub(opts: { localBroker?: boolean } = {}): Promise<{ url: string; dataDir: string; stop: () => Promise<void> }> {
+export async function startBenchHub(
+  opts: { localBroker?: boolean } = {},
+): Promise<{ url: string; dataDir: string; stop: () => Promise<void> }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "scion-bench-"));
   fs.chmodSync(dataDir, 0o755);
   // Benchmarks seed thousands of agents as fast as the hub takes them: no creation rate limit.

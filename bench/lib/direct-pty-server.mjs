@@ -10,7 +10,13 @@ const argv = JSON.parse(process.argv[2]);
 const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
 wss.on("connection", (ws, req) => {
   const q = new URL(req.url, "http://x").searchParams;
-  const proc = pty.spawn(argv[0], argv.slice(1), { name: "xterm-256color", cols: Number(q.get("cols") ?? 80), rows: Number(q.get("rows") ?? 24), env: { ...process.env, TERM: "xterm-256color", TMUX: "" }, encoding: null });
+  const proc = pty.spawn(argv[0], argv.slice(1), {
+    name: "xterm-256color",
+    cols: Number(q.get("cols") ?? 80),
+    rows: Number(q.get("rows") ?? 24),
+    env: { ...process.env, TERM: "xterm-256color", TMUX: "" },
+    encoding: null,
+  });
   proc.onData((d) => ws.readyState === ws.OPEN && ws.send(d, { binary: true }));
   proc.onExit(() => ws.close());
   ws.on("message", (data, isBinary) => isBinary && proc.write(data));

@@ -7,7 +7,14 @@ export function hubClient(url: string, dataDir: string) {
   const token = fs.readFileSync(path.join(dataDir, "dev-token"), "utf8").trim();
   const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
   const call = async <T>(method: string, pathname: string, body?: unknown): Promise<{ status: number; body: T }> => {
-    const res = await expectOk(await fetch(`${url}${pathname}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }), `${method} ${pathname}`);
+    const res = await expectOk(
+      await fetch(`${url}${pathname}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }),
+      `${method} ${pathname}`,
+    );
     return { status: res.status, body: (res.status === 204 ? null : await res.json()) as T };
   };
   return { token, headers, call };
@@ -33,5 +40,10 @@ export function percentile(sorted: number[], p: number): number {
 export function summarize(samples: number[]): { n: number; p50Ms: number; p99Ms: number; meanMs: number } {
   const sorted = [...samples].sort((a, b) => a - b);
   const round = (x: number) => Math.round(x * 100) / 100;
-  return { n: sorted.length, p50Ms: round(percentile(sorted, 50)), p99Ms: round(percentile(sorted, 99)), meanMs: round(sorted.reduce((a, b) => a + b, 0) / sorted.length) };
+  return {
+    n: sorted.length,
+    p50Ms: round(percentile(sorted, 50)),
+    p99Ms: round(percentile(sorted, 99)),
+    meanMs: round(sorted.reduce((a, b) => a + b, 0) / sorted.length),
+  };
 }

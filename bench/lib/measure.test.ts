@@ -4,7 +4,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { BenchFailure, measure } from "./measure";
 
 /** A server on loopback whose answer to the nth request is chosen by `answer`. */
-async function serve(answer: (n: number, res: http.ServerResponse) => void): Promise<{ url: string; close: () => Promise<void> }> {
+async function serve(
+  answer: (n: number, res: http.ServerResponse) => void,
+): Promise<{ url: string; close: () => Promise<void> }> {
   let n = 0;
   const server = http.createServer((_req, res) => answer(++n, res));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -61,6 +63,9 @@ describe("measure", () => {
     });
     servers.push(s);
     setTimeout(() => (failing = false), 500);
-    await expect(measure("cold start", s.url, { ...OPTS, warmupSeconds: 1 })).rejects.toMatchObject({ name: "BenchFailure", failures: { "HTTP 500": expect.any(Number) } });
+    await expect(measure("cold start", s.url, { ...OPTS, warmupSeconds: 1 })).rejects.toMatchObject({
+      name: "BenchFailure",
+      failures: { "HTTP 500": expect.any(Number) },
+    });
   });
 });

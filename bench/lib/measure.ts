@@ -39,7 +39,9 @@ export class BenchFailure extends Error {
       .sort((a, b) => b[1] - a[1])
       .map(([kind, n]) => `${kind} ×${n}`)
       .join(", ");
-    super(`${label}: ${total} of ${attempted} requests failed (${kinds}); a benchmark counts only when every request succeeds`);
+    super(
+      `${label}: ${total} of ${attempted} requests failed (${kinds}); a benchmark counts only when every request succeeds`,
+    );
   }
 }
 
@@ -48,11 +50,20 @@ export class BenchFailure extends Error {
  * request that errors or answers outside 2xx, in the warm-up or the run, fails the measurement
  * with a BenchFailure that counts them by kind.
  */
-export async function measure(label: string, url: string, opts: LoadOptions, headers: Record<string, string> = {}): Promise<Measurement> {
+export async function measure(
+  label: string,
+  url: string,
+  opts: LoadOptions,
+  headers: Record<string, string> = {},
+): Promise<Measurement> {
   const failures: Failures = {};
-  const warmup = opts.warmupSeconds > 0 ? await load({ url, headers, connections: opts.connections, duration: opts.warmupSeconds }, failures) : undefined;
+  const warmup =
+    opts.warmupSeconds > 0
+      ? await load({ url, headers, connections: opts.connections, duration: opts.warmupSeconds }, failures)
+      : undefined;
   const run = await load({ url, headers, connections: opts.connections, duration: opts.durationSeconds }, failures);
-  if (Object.keys(failures).length > 0) throw new BenchFailure(label, failures, (warmup?.attempted ?? 0) + run.attempted);
+  if (Object.keys(failures).length > 0)
+    throw new BenchFailure(label, failures, (warmup?.attempted ?? 0) + run.attempted);
   return {
     label,
     requestsPerSecond: run.result.requests.average,
@@ -65,7 +76,10 @@ export async function measure(label: string, url: string, opts: LoadOptions, hea
 }
 
 /** One autocannon run; every failed request is added to `failures` by kind. */
-function load(options: autocannon.Options, failures: Failures): Promise<{ result: autocannon.Result; attempted: number }> {
+function load(
+  options: autocannon.Options,
+  failures: Failures,
+): Promise<{ result: autocannon.Result; attempted: number }> {
   let attempted = 0;
   const count = (kind: string) => (failures[kind] = (failures[kind] ?? 0) + 1);
   return new Promise((resolve, reject) => {
@@ -110,7 +124,9 @@ export function printComparison(subject: Measurement, baseline: Measurement): vo
   }));
   console.table(rows);
   const ratio = subject.requestsPerSecond / baseline.requestsPerSecond;
-  console.log(`ratio (${subject.label} / ${baseline.label}): ${ratio.toFixed(3)} of the baseline's throughput; p99 ${(subject.p99Ms / Math.max(baseline.p99Ms, 1)).toFixed(1)}x`);
+  console.log(
+    `ratio (${subject.label} / ${baseline.label}): ${ratio.toFixed(3)} of the baseline's throughput; p99 ${(subject.p99Ms / Math.max(baseline.p99Ms, 1)).toFixed(1)}x`,
+  );
 }
 
 /** A request a benchmark relies on (seeding, a sample, a step): anything but 2xx stops it, naming the answer. */

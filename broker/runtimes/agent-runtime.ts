@@ -54,7 +54,11 @@ export interface AgentRuntime {
    * docker), without the broker's credentials; a failed clone leaves no workspace. A workspace
    * that already has files (a restart) is kept as it is.
    */
-  cloneWorkspace(agentId: string, remote: string, opts: { allowPrivate: boolean; onCloning?: () => void }): Promise<void>;
+  cloneWorkspace(
+    agentId: string,
+    remote: string,
+    opts: { allowPrivate: boolean; onCloning?: () => void },
+  ): Promise<void>;
   /** Starts the agent's session; an agent that is already running is left as it is. */
   start(spec: AgentSpec): Promise<void>;
   /** Asks the shim to end the harness (SIGTERM), then ends the session after `graceMs`. */
@@ -109,7 +113,11 @@ export function assertAgentId(agentId: string): string {
 export function writeTokenFile(file: string, token: string, owner?: { uid: number; gid: number }): void {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${crypto.randomBytes(6).toString("hex")}`);
-  const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+  const fd = fs.openSync(
+    tmp,
+    fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW,
+    0o600,
+  );
   try {
     fs.writeSync(fd, `${token}\n`);
     if (owner) fs.fchownSync(fd, owner.uid, owner.gid);

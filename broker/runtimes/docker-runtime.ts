@@ -6,7 +6,17 @@ import Docker from "dockerode";
 import type { ShimInstall } from "../agent-shim";
 import { DEFAULT_PATH } from "../agent-environment";
 import { cloneWorkspace } from "../workspace";
-import { AgentPaths, assertAgentId, KEY_NAME, waitFor, writeTokenFile, type AgentRuntime, type AgentSpec, type HarnessView, type TerminalProcess } from "./agent-runtime";
+import {
+  AgentPaths,
+  assertAgentId,
+  KEY_NAME,
+  waitFor,
+  writeTokenFile,
+  type AgentRuntime,
+  type AgentSpec,
+  type HarnessView,
+  type TerminalProcess,
+} from "./agent-runtime";
 
 export interface DockerRuntimeOptions {
   dataDir: string;
@@ -80,7 +90,9 @@ export class DockerRuntime extends AgentPaths implements AgentRuntime {
     this.docker = opts.docker;
     this.brokerLabel = crypto.createHash("sha256").update(path.resolve(opts.dataDir)).digest("hex").slice(0, 16);
     if ((opts.network ?? "bridge") === "host" && !opts.allowHostNetwork) {
-      throw new Error("host networking gives agents the broker's network, loopback services included; set SCION_DOCKER_ALLOW_HOST_NETWORK=true to allow it");
+      throw new Error(
+        "host networking gives agents the broker's network, loopback services included; set SCION_DOCKER_ALLOW_HOST_NETWORK=true to allow it",
+      );
     }
     this.limits = { ...DEFAULT_DOCKER_LIMITS, ...opts.limits };
   }
@@ -98,10 +110,18 @@ export class DockerRuntime extends AgentPaths implements AgentRuntime {
   }
 
   harnessView(): HarnessView {
-    return { home: HOME, workspace: WORKSPACE, hookCommand: (dialect) => `${NODE} ${SHIM_DIR}/scion-agent-hook.mjs hook --dialect ${dialect}` };
+    return {
+      home: HOME,
+      workspace: WORKSPACE,
+      hookCommand: (dialect) => `${NODE} ${SHIM_DIR}/scion-agent-hook.mjs hook --dialect ${dialect}`,
+    };
   }
 
-  async cloneWorkspace(agentId: string, remote: string, opts: { allowPrivate: boolean; onCloning?: () => void }): Promise<void> {
+  async cloneWorkspace(
+    agentId: string,
+    remote: string,
+    opts: { allowPrivate: boolean; onCloning?: () => void },
+  ): Promise<void> {
     await cloneWorkspace(this.workspaceOf(agentId), remote, {
       ...opts,
       home: HOME,
@@ -115,7 +135,10 @@ export class DockerRuntime extends AgentPaths implements AgentRuntime {
           Env: Object.entries({ ...env, HOME, PATH: DEFAULT_PATH }).map(([k, v]) => `${k}=${v}`),
           WorkingDir: HOME,
           Labels: { "scion.agent": agentId, "scion.broker": this.brokerLabel, "scion.role": "clone" },
-          HostConfig: { ...this.hostConfig(), Binds: [`${this.workspaceOf(agentId)}:${WORKSPACE}`, `${this.homeOf(agentId)}:${HOME}`] },
+          HostConfig: {
+            ...this.hostConfig(),
+            Binds: [`${this.workspaceOf(agentId)}:${WORKSPACE}`, `${this.homeOf(agentId)}:${HOME}`],
+          },
         });
         try {
           await container.start();
@@ -138,7 +161,14 @@ export class DockerRuntime extends AgentPaths implements AgentRuntime {
     const workspace = this.workspaceOf(spec.agentId);
     const secrets = this.agentDirOf(spec.agentId);
 
-    const env: Record<string, string> = { ...spec.env, TERM: "xterm-256color", HOME, USER: "agent", LOGNAME: "agent", PATH: DEFAULT_PATH };
+    const env: Record<string, string> = {
+      ...spec.env,
+      TERM: "xterm-256color",
+      HOME,
+      USER: "agent",
+      LOGNAME: "agent",
+      PATH: DEFAULT_PATH,
+    };
     let argv = spec.argv;
     if (spec.shim) {
       argv = ["node", `${SHIM_DIR}/scion-agent.mjs`, "run", "--", ...spec.argv];
@@ -168,12 +198,23 @@ export class DockerRuntime extends AgentPaths implements AgentRuntime {
       ...(published && { ExposedPorts: Object.fromEntries(ports.map((p) => [`${p}/tcp`, {}])) }),
       HostConfig: {
         ...this.hostConfig(),
-        Binds: [`${workspace}:${WORKSPACE}`, `${secrets}:${SECRETS}`, `${this.homeOf(spec.agentId)}:${HOME}`, `${this.opts.shim.binDir}:${SHIM_DIR}:ro`],
-        ...(published && { PortBindings: Object.fromEntries(ports.map((p) => [`${p}/tcp`, [{ HostPort: String(p) }]])) }),
+        Binds: [
+          `${workspace}:${WORKSPACE}`,
+          `${secrets}:${SECRETS}`,
+          `${this.homeOf(spec.agentId)}:${HOME}`,
+          `${this.opts.shim.binDir}:${SHIM_DIR}:ro`,
+        ],
+        ...(published && {
+          PortBindings: Object.fromEntries(ports.map((p) => [`${p}/tcp`, [{ HostPort: String(p) }]])),
+        }),
       },
     });
     await container.start();
-    const up = await waitFor(async () => (await this.exec(spec.agentId, ["tmux", "has-session", "-t", SESSION])).exitCode === 0, 10_000, 50);
+    const up = await waitFor(
+      async () => (await this.exec(spec.agentId, ["tmux", "has-session", "-t", SESSION])).exitCode === 0,
+      10_000,
+      50,
+    );
     if (!up) {
       const logs = await container.logs({ stdout: true, stderr: true, tail: 20 }).catch(() => Buffer.alloc(0));
       await this.removeContainer(spec.agentId);
@@ -183,7 +224,8 @@ export class DockerRuntime extends AgentPaths implements AgentRuntime {
 
   async stop(agentId: string, graceMs = 5000): Promise<void> {
     if (!(await this.isRunning(agentId))) return this.removeContainer(agentId);
-    if (await this.signal(agentId, "SIGTERM")) await waitFor(async () => !(await this.isRunning(agentId)), graceMs, 100);
+    if (await this.signal(agentId, "SIGTERM"))
+      await waitFor(async () => !(await this.isRunning(agentId)), graceMs, 100);
     await this.removeContainer(agentId);
   }
 
@@ -209,7 +251,10 @@ export class DockerRuntime extends AgentPaths implements AgentRuntime {
     const pid = Number(pane.output.trim());
     if (pane.exitCode !== 0 || !Number.isInteger(pid) || pid <= 1) return false;
     // The signal name and pid are checked above and passed as arguments, not spliced into the script.
-    return (await this.exec(agentId, ["/bin/sh", "-c", 'kill -s "$1" "$2"', "scion-signal", signal.slice(3), String(pid)])).exitCode === 0;
+    return (
+      (await this.exec(agentId, ["/bin/sh", "-c", 'kill -s "$1" "$2"', "scion-signal", signal.slice(3), String(pid)]))
+        .exitCode === 0
+    );
   }
 
   async sendText(agentId: string, text: string): Promise<void> {
@@ -231,7 +276,9 @@ export class DockerRuntime extends AgentPaths implements AgentRuntime {
   }
 
   async listRunning(): Promise<string[]> {
-    const containers = await this.docker.listContainers({ filters: { label: [`scion.broker=${this.brokerLabel}`], status: ["running"] } });
+    const containers = await this.docker.listContainers({
+      filters: { label: [`scion.broker=${this.brokerLabel}`], status: ["running"] },
+    });
     return containers.map((c) => c.Labels["scion.agent"]).filter((id): id is string => typeof id === "string");
   }
 
@@ -241,7 +288,14 @@ export class DockerRuntime extends AgentPaths implements AgentRuntime {
 
   async openTerminal(agentId: string, size: { cols: number; rows: number }): Promise<TerminalProcess> {
     const container = this.docker.getContainer(this.containerName(agentId));
-    const exec = await container.exec({ Cmd: ["tmux", "attach-session", "-t", SESSION], AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: true, Env: ["TERM=xterm-256color"] });
+    const exec = await container.exec({
+      Cmd: ["tmux", "attach-session", "-t", SESSION],
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: true,
+      Env: ["TERM=xterm-256color"],
+    });
     const stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as Duplex;
     const resize = (cols: number, rows: number) =>
       // Podman answers 201 where Docker answers 200, which dockerode reports as an error.
@@ -308,7 +362,8 @@ export class DockerRuntime extends AgentPaths implements AgentRuntime {
 /** A hub on the broker's loopback is the host's from inside a container. */
 export function containerHubUrl(hubUrl: string): string {
   const url = new URL(hubUrl);
-  if (url.hostname === "127.0.0.1" || url.hostname === "localhost" || url.hostname === "[::1]") url.hostname = "host.containers.internal";
+  if (url.hostname === "127.0.0.1" || url.hostname === "localhost" || url.hostname === "[::1]")
+    url.hostname = "host.containers.internal";
   return url.toString().replace(/\/$/, "");
 }
 
@@ -329,5 +384,8 @@ function isNotFound(err: unknown): boolean {
 }
 
 function isGone(err: unknown): boolean {
-  return (err as { statusCode?: number })?.statusCode === 409 && /removal .* in progress|is already in progress/i.test(String((err as Error).message));
+  return (
+    (err as { statusCode?: number })?.statusCode === 409 &&
+    /removal .* in progress|is already in progress/i.test(String((err as Error).message))
+  );
 }

@@ -28,7 +28,11 @@ describe("LocalRuntime (real tmux)", () => {
   it("runs an agent in its own session and workspace with its environment", async () => {
     const r = runtime();
     const agentId = crypto.randomUUID();
-    await r.start({ agentId, argv: ["sh", "-c", 'echo "port=$AVAILABLE_LOCALHOST_PORT_A quote=$TRICKY"; pwd; sleep 60'], env: { AVAILABLE_LOCALHOST_PORT_A: "8000", TRICKY: "a'b\"c $(rm -rf /)" } });
+    await r.start({
+      agentId,
+      argv: ["sh", "-c", 'echo "port=$AVAILABLE_LOCALHOST_PORT_A quote=$TRICKY"; pwd; sleep 60'],
+      env: { AVAILABLE_LOCALHOST_PORT_A: "8000", TRICKY: "a'b\"c $(rm -rf /)" },
+    });
     expect(await r.isRunning(agentId)).toBe(true);
     expect(await r.listRunning()).toEqual([agentId]);
     await until(async () => (await r.capture(agentId)).includes("port=8000"));
@@ -42,7 +46,9 @@ describe("LocalRuntime (real tmux)", () => {
     const agentId = crypto.randomUUID();
     await r.start({ agentId, argv: ["cat"], env: {} });
     await r.sendText(agentId, "hello agent; echo not-run");
-    await until(async () => (await r.capture(agentId)).split("\n").filter((l) => l === "hello agent; echo not-run").length === 2);
+    await until(
+      async () => (await r.capture(agentId)).split("\n").filter((l) => l === "hello agent; echo not-run").length === 2,
+    );
   });
 
   it("start, stop and remove are idempotent", async () => {
@@ -70,7 +76,14 @@ describe("LocalRuntime (real tmux)", () => {
     await r.start({ agentId, argv: ["sleep", "60"], env: {} });
     expect(await r.isRunning(agentId)).toBe(true);
     expect(await r.listRunning()).toEqual([agentId]);
-    expect(r.attachCommand(agentId)).toEqual(["tmux", "-L", r.serverArgs(agentId)[1], "attach-session", "-t", `=scion-${agentId}`]);
+    expect(r.attachCommand(agentId)).toEqual([
+      "tmux",
+      "-L",
+      r.serverArgs(agentId)[1],
+      "attach-session",
+      "-t",
+      `=scion-${agentId}`,
+    ]);
   });
 
   it("refuses ids that are not agent ids before anything reaches tmux", async () => {

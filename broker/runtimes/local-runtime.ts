@@ -10,7 +10,18 @@ import { agentBaseEnvironment, brokerUserName } from "../agent-environment";
 import type { ShimInstall } from "../agent-shim";
 import { AgentUsers, type AgentIdentity } from "../agent-users";
 import { cloneWorkspace } from "../workspace";
-import { AgentPaths, assertAgentId, KEY_NAME, UUID, waitFor, writeTokenFile, type AgentRuntime, type AgentSpec, type HarnessView, type TerminalProcess } from "./agent-runtime";
+import {
+  AgentPaths,
+  assertAgentId,
+  KEY_NAME,
+  UUID,
+  waitFor,
+  writeTokenFile,
+  type AgentRuntime,
+  type AgentSpec,
+  type HarnessView,
+  type TerminalProcess,
+} from "./agent-runtime";
 
 const run = promisify(execFile);
 const SESSION_PREFIX = "scion-";
@@ -74,14 +85,23 @@ export class LocalRuntime extends AgentPaths implements AgentRuntime {
     };
   }
 
-  async cloneWorkspace(agentId: string, remote: string, opts: { allowPrivate: boolean; onCloning?: () => void }): Promise<void> {
+  async cloneWorkspace(
+    agentId: string,
+    remote: string,
+    opts: { allowPrivate: boolean; onCloning?: () => void },
+  ): Promise<void> {
     const identity = this.users.find(agentId);
     const home = this.homeOf(agentId);
     await cloneWorkspace(this.workspaceOf(agentId), remote, {
       ...opts,
       home,
       runGit: async (args, env) => {
-        await run("git", args, { ...this.as(agentId, identity), env: processEnv({ ...this.environmentOf(agentId, identity), ...env }), timeout: 10 * 60_000, maxBuffer: 4 * 1024 * 1024 });
+        await run("git", args, {
+          ...this.as(agentId, identity),
+          env: processEnv({ ...this.environmentOf(agentId, identity), ...env }),
+          timeout: 10 * 60_000,
+          maxBuffer: 4 * 1024 * 1024,
+        });
       },
     });
   }
@@ -104,9 +124,31 @@ export class LocalRuntime extends AgentPaths implements AgentRuntime {
     // tmux hands a single word to `sh -c`; env(1) in front makes every argv exec'd as it is.
     const command = argv.length === 1 ? ["/usr/bin/env", argv[0]!] : argv;
     // The server starts with exactly this environment (it becomes the session's): nothing of the broker's.
-    await this.tmux(spec.agentId, ["new-session", "-d", "-s", this.sessionOf(spec.agentId), "-c", this.workspaceOf(spec.agentId), "-x", "200", "-y", "50", ...command], env);
+    await this.tmux(
+      spec.agentId,
+      [
+        "new-session",
+        "-d",
+        "-s",
+        this.sessionOf(spec.agentId),
+        "-c",
+        this.workspaceOf(spec.agentId),
+        "-x",
+        "200",
+        "-y",
+        "50",
+        ...command,
+      ],
+      env,
+    );
     // Keep the session's size following whichever client is attached (the browser terminal).
-    await this.tmux(spec.agentId, ["set-option", "-t", `=${this.sessionOf(spec.agentId)}`, "window-size", "latest"]).catch(() => undefined);
+    await this.tmux(spec.agentId, [
+      "set-option",
+      "-t",
+      `=${this.sessionOf(spec.agentId)}`,
+      "window-size",
+      "latest",
+    ]).catch(() => undefined);
   }
 
   async stop(agentId: string, graceMs = 5000): Promise<void> {
@@ -143,7 +185,13 @@ export class LocalRuntime extends AgentPaths implements AgentRuntime {
     if (!/^SIG[A-Z0-9]+$/.test(signal)) return false;
     let pid: number;
     try {
-      const { stdout } = await this.tmux(agentId, ["display-message", "-p", "-t", `=${this.sessionOf(agentId)}:`, "#{pane_pid}"]);
+      const { stdout } = await this.tmux(agentId, [
+        "display-message",
+        "-p",
+        "-t",
+        `=${this.sessionOf(agentId)}:`,
+        "#{pane_pid}",
+      ]);
       pid = Number(stdout.trim());
     } catch (err) {
       if (isMissing(err)) return false;
@@ -162,7 +210,11 @@ export class LocalRuntime extends AgentPaths implements AgentRuntime {
     // As the agent: the pid comes from the agent's own tmux server, so it can only ever name
     // one of the agent's processes, never the broker's or another agent's.
     try {
-      await run("kill", ["-s", signal.slice(3), String(pid)], { ...this.as(agentId, identity), env: processEnv(this.environmentOf(agentId, identity)), timeout: 10_000 });
+      await run("kill", ["-s", signal.slice(3), String(pid)], {
+        ...this.as(agentId, identity),
+        env: processEnv(this.environmentOf(agentId, identity)),
+        timeout: 10_000,
+      });
       return true;
     } catch {
       return false;
@@ -187,7 +239,9 @@ export class LocalRuntime extends AgentPaths implements AgentRuntime {
 
   /** Agents whose tmux server answers (a connect, not a process per agent: heartbeats call this). */
   async listRunning(): Promise<string[]> {
-    const ids = (await fs.readdir(path.join(this.dataDir, "agents")).catch(() => [] as string[])).filter((id) => UUID.test(id));
+    const ids = (await fs.readdir(path.join(this.dataDir, "agents")).catch(() => [] as string[])).filter((id) =>
+      UUID.test(id),
+    );
     const alive = await Promise.all(ids.map(async (id) => ((await this.serverAnswers(id)) ? id : undefined)));
     return alive.filter((id): id is string => id !== undefined);
   }
@@ -201,7 +255,9 @@ export class LocalRuntime extends AgentPaths implements AgentRuntime {
     const identity = this.users.find(agentId);
     const attach = this.attachCommand(agentId);
     // node-pty switches uid without dropping supplementary groups; setpriv does all three.
-    const [file, ...argv] = identity ? ["setpriv", `--reuid=${identity.uid}`, `--regid=${identity.gid}`, "--clear-groups", "--", ...attach] : attach;
+    const [file, ...argv] = identity
+      ? ["setpriv", `--reuid=${identity.uid}`, `--regid=${identity.gid}`, "--clear-groups", "--", ...attach]
+      : attach;
     const proc = pty.spawn(file!, argv, {
       name: "xterm-256color",
       cols: size.cols,
@@ -211,7 +267,10 @@ export class LocalRuntime extends AgentPaths implements AgentRuntime {
       encoding: null,
     } as pty.IPtyForkOptions);
     return {
-      onData: (listener) => void proc.onData((data: string | Buffer) => listener(typeof data === "string" ? Buffer.from(data, "utf8") : data)),
+      onData: (listener) =>
+        void proc.onData((data: string | Buffer) =>
+          listener(typeof data === "string" ? Buffer.from(data, "utf8") : data),
+        ),
       onExit: (listener) => void proc.onExit(() => listener()),
       write: (data) => proc.write(data),
       resize: (cols, rows) => proc.resize(cols, rows),
@@ -264,19 +323,33 @@ export class LocalRuntime extends AgentPaths implements AgentRuntime {
   private async killStragglers(agentId: string): Promise<void> {
     const identity = this.users.find(agentId);
     if (!identity) return;
-    await run("kill", ["-s", "KILL", "-1"], { ...this.as(agentId, identity), env: processEnv(this.environmentOf(agentId, identity)), timeout: 10_000 }).catch(() => undefined);
+    await run("kill", ["-s", "KILL", "-1"], {
+      ...this.as(agentId, identity),
+      env: processEnv(this.environmentOf(agentId, identity)),
+      timeout: 10_000,
+    }).catch(() => undefined);
     // SIGKILL is sent at once, but a tree of processes (an assistant's) takes a moment to exit, and
     // userdel refuses a user that still has one ("currently used by process").
     await waitFor(async () => !(await hasProcessOf(identity.uid)), 5000);
   }
 
-  private environmentOf(agentId: string, identity: AgentIdentity | undefined, pathPrefix: string[] = []): Record<string, string> {
-    return agentBaseEnvironment({ home: this.homeOf(agentId), user: identity?.user ?? brokerUserName(), pathPrefix: [...(this.shim ? [this.shim.binDir] : []), ...pathPrefix] });
+  private environmentOf(
+    agentId: string,
+    identity: AgentIdentity | undefined,
+    pathPrefix: string[] = [],
+  ): Record<string, string> {
+    return agentBaseEnvironment({
+      home: this.homeOf(agentId),
+      user: identity?.user ?? brokerUserName(),
+      pathPrefix: [...(this.shim ? [this.shim.binDir] : []), ...pathPrefix],
+    });
   }
 
   /** Options that make a child process the agent's (uid, gid, no supplementary groups: libuv drops them). */
   private as(agentId: string, identity: AgentIdentity | undefined): { uid?: number; gid?: number; cwd: string } {
-    return identity ? { uid: identity.uid, gid: identity.gid, cwd: this.homeOf(agentId) } : { cwd: this.homeOf(agentId) };
+    return identity
+      ? { uid: identity.uid, gid: identity.gid, cwd: this.homeOf(agentId) }
+      : { cwd: this.homeOf(agentId) };
   }
 
   private sessionOf(agentId: string): string {
@@ -285,7 +358,11 @@ export class LocalRuntime extends AgentPaths implements AgentRuntime {
 
   private tmux(agentId: string, args: string[], env?: Record<string, string>) {
     const identity = this.users.find(agentId);
-    return run("tmux", [...this.serverArgs(agentId), ...args], { ...this.as(agentId, identity), timeout: 10_000, env: processEnv({ ...(env ?? this.environmentOf(agentId, identity)), TMUX: "" }) });
+    return run("tmux", [...this.serverArgs(agentId), ...args], {
+      ...this.as(agentId, identity),
+      timeout: 10_000,
+      env: processEnv({ ...(env ?? this.environmentOf(agentId, identity)), TMUX: "" }),
+    });
   }
 }
 
@@ -307,5 +384,7 @@ function processEnv(env: Record<string, string>): NodeJS.ProcessEnv {
 /** tmux's ways of saying there is no such session, or no server at all yet. */
 function isMissing(err: unknown): boolean {
   const text = `${(err as { stderr?: string }).stderr ?? ""}${(err as Error).message ?? ""}`;
-  return /can't find session|can't find pane|no server running|session not found|error connecting to|server exited unexpectedly|lost server|no current target|No such file or directory/.test(text);
+  return /can't find session|can't find pane|no server running|session not found|error connecting to|server exited unexpectedly|lost server|no current target|No such file or directory/.test(
+    text,
+  );
 }

@@ -35,8 +35,19 @@ const runKey = (id: string) => ["maintenance", "run", id] as const;
  * progress, the per-agent summary inline), every operation with a form for its parameters, and
  * the run history. Runs update live from `maintenance.*` events.
  */
-export function MaintenancePage({ operations, initialRuns }: { operations: OperationJson[]; initialRuns: MaintenanceRunJson[] }) {
-  const runs = useQuery({ queryKey: ["maintenance", "runs"], queryFn: async () => (await api<{ items: MaintenanceRunJson[] }>("/api/v1/admin/maintenance/runs?limit=25")).body.items, initialData: initialRuns }).data;
+export function MaintenancePage({
+  operations,
+  initialRuns,
+}: {
+  operations: OperationJson[];
+  initialRuns: MaintenanceRunJson[];
+}) {
+  const runs = useQuery({
+    queryKey: ["maintenance", "runs"],
+    queryFn: async () =>
+      (await api<{ items: MaintenanceRunJson[] }>("/api/v1/admin/maintenance/runs?limit=25")).body.items,
+    initialData: initialRuns,
+  }).data;
   return (
     <div className="flex flex-col gap-8">
       <ResetAllQuickAction />
@@ -92,7 +103,13 @@ function ResetAllQuickAction() {
   const [confirming, setConfirming] = useState(false);
   const [runId, setRunId] = useState<string | null>(null);
   const start = useMutation({
-    mutationFn: async () => (await api<{ run: MaintenanceRunJson }>("/api/v1/admin/maintenance/operations/reset-auth-all/run", { method: "POST", json: {} })).body.run,
+    mutationFn: async () =>
+      (
+        await api<{ run: MaintenanceRunJson }>("/api/v1/admin/maintenance/operations/reset-auth-all/run", {
+          method: "POST",
+          json: {},
+        })
+      ).body.run,
     onSuccess: (run) => {
       setRunId(run.id);
       void queryClient.invalidateQueries({ queryKey: ["maintenance"] });
@@ -113,40 +130,67 @@ function ResetAllQuickAction() {
         Quick Actions
       </h2>
       <div className="mt-3 flex flex-wrap items-center gap-3">
-        <button type="button" className="btn-danger" disabled={start.isPending || run?.status === "running"} onClick={() => setConfirming(true)}>
+        <button
+          type="button"
+          className="btn-danger"
+          disabled={start.isPending || run?.status === "running"}
+          onClick={() => setConfirming(true)}
+        >
           Reset Auth — All Running Agents
         </button>
-        <p className="text-sm text-zinc-600 dark:text-zinc-400">Revokes every running agent&apos;s token and hands it a new one.</p>
+        <p className="text-sm text-zinc-600 dark:text-zinc-400">
+          Revokes every running agent&apos;s token and hands it a new one.
+        </p>
       </div>
       {run && (
         <div className="mt-4" data-run-status={run.status}>
           <div className="flex items-center gap-3 text-sm">
             <RunStatus status={run.status} />
             <span role="status">
-              {progress.total === undefined ? "Starting…" : `${progress.done ?? 0} of ${progress.total} agents · ${progress.succeeded ?? 0} succeeded · ${progress.failed ?? 0} failed`}
+              {progress.total === undefined
+                ? "Starting…"
+                : `${progress.done ?? 0} of ${progress.total} agents · ${progress.succeeded ?? 0} succeeded · ${progress.failed ?? 0} failed`}
             </span>
             <Link href={`/admin/maintenance/runs/${run.id}`} className="ml-auto underline">
               Run log
             </Link>
           </div>
           {progress.total ? (
-            <progress className="mt-2 h-2 w-full" max={progress.total} value={progress.done ?? 0} aria-label="Reset auth progress" />
+            <progress
+              className="mt-2 h-2 w-full"
+              max={progress.total}
+              value={progress.done ?? 0}
+              aria-label="Reset auth progress"
+            />
           ) : null}
           {summary?.results && (
             <ul aria-label="Reset auth results" className="mt-3 flex max-h-64 flex-col gap-1 overflow-y-auto text-sm">
               {summary.results.map((r) => (
-                <li key={r.agentId} className={r.ok ? "text-green-800 dark:text-green-300" : "text-red-800 dark:text-red-300"}>
+                <li
+                  key={r.agentId}
+                  className={r.ok ? "text-green-800 dark:text-green-300" : "text-red-800 dark:text-red-300"}
+                >
                   {r.ok ? "✓" : "✗"} {r.name}
                   {r.error ? ` — ${r.error}` : r.warning ? ` — ${r.warning}` : ""}
                 </li>
               ))}
-              {summary.results.length === 0 && <li className="text-zinc-600 dark:text-zinc-400">No agents were running.</li>}
+              {summary.results.length === 0 && (
+                <li className="text-zinc-600 dark:text-zinc-400">No agents were running.</li>
+              )}
             </ul>
           )}
         </div>
       )}
-      <ConfirmDialog open={confirming} title="Reset auth for all running agents?" confirmLabel="Reset all" danger onConfirm={() => start.mutate()} onClose={() => setConfirming(false)}>
-        Every running agent&apos;s current token stops working at once and its broker writes a new one. Agents whose broker cannot be reached need a restart.
+      <ConfirmDialog
+        open={confirming}
+        title="Reset auth for all running agents?"
+        confirmLabel="Reset all"
+        danger
+        onConfirm={() => start.mutate()}
+        onClose={() => setConfirming(false)}
+      >
+        Every running agent&apos;s current token stops working at once and its broker writes a new one. Agents whose
+        broker cannot be reached need a restart.
       </ConfirmDialog>
     </section>
   );
@@ -158,7 +202,13 @@ function OperationCard({ op }: { op: OperationJson }) {
   const queryClient = useQueryClient();
   const [error, setError] = useState<string | null>(null);
   const run = useMutation({
-    mutationFn: async (params: Record<string, number>) => (await api<{ run: MaintenanceRunJson }>(`/api/v1/admin/maintenance/operations/${op.key}/run`, { method: "POST", json: { params } })).body.run,
+    mutationFn: async (params: Record<string, number>) =>
+      (
+        await api<{ run: MaintenanceRunJson }>(`/api/v1/admin/maintenance/operations/${op.key}/run`, {
+          method: "POST",
+          json: { params },
+        })
+      ).body.run,
     onSuccess: (r) => {
       setError(null);
       toast(`${op.title}: started.`, "success");
@@ -180,7 +230,15 @@ function OperationCard({ op }: { op: OperationJson }) {
         {op.params.map((p) => (
           <label key={p.name} className="flex items-center justify-between gap-3 text-sm">
             {p.label}
-            <input name={p.name} type="number" required min={p.min} max={p.max} defaultValue={p.default} className="input w-28" />
+            <input
+              name={p.name}
+              type="number"
+              required
+              min={p.min}
+              max={p.max}
+              defaultValue={p.default}
+              className="input w-28"
+            />
           </label>
         ))}
         {error && <ErrorNote>{error}</ErrorNote>}

@@ -39,7 +39,12 @@ export function RunDetail({ initial, title }: { initial: MaintenanceRunJson; tit
         <h1 className="text-xl font-semibold">{title}</h1>
         <RunStatus status={data.status} />
         {data.status === "running" && (
-          <button type="button" className="btn-danger ml-auto" disabled={abort.isPending || data.abortRequested} onClick={() => abort.mutate()}>
+          <button
+            type="button"
+            className="btn-danger ml-auto"
+            disabled={abort.isPending || data.abortRequested}
+            onClick={() => abort.mutate()}
+          >
             {data.abortRequested ? "Aborting…" : "Abort"}
           </button>
         )}
@@ -62,7 +67,12 @@ export function RunDetail({ initial, title }: { initial: MaintenanceRunJson; tit
         <h2 id="log-heading" className="text-sm font-semibold">
           Log
         </h2>
-        <pre ref={logRef} aria-label="Run log" tabIndex={0} className="mt-2 max-h-[28rem] overflow-auto rounded-md bg-zinc-950 p-3 font-mono text-xs text-zinc-100">
+        <pre
+          ref={logRef}
+          aria-label="Run log"
+          tabIndex={0}
+          className="mt-2 max-h-[28rem] overflow-auto rounded-md bg-zinc-950 p-3 font-mono text-xs text-zinc-100"
+        >
           {data.log || "(nothing logged yet)"}
         </pre>
       </section>

@@ -10,7 +10,12 @@ import { StatusBadge } from "../ui/status-badge";
 import { TableHead } from "../ui/table-head";
 import { useToast } from "../ui/toast";
 
-type Change = { user: UserJson; body: { role?: "admin" | "member"; status?: "active" | "suspended" }; question: string; confirmLabel: string };
+type Change = {
+  user: UserJson;
+  body: { role?: "admin" | "member"; status?: "active" | "suspended" };
+  question: string;
+  confirmLabel: string;
+};
 
 /**
  * Admin users: change role, suspend and reactivate, each after a confirmation. The admin's own
@@ -20,10 +25,15 @@ export function UserAdmin({ initial, viewerId }: { initial: UserJson[]; viewerId
   const queryClient = useQueryClient();
   const toast = useToast();
   const [pending, setPending] = useState<Change | null>(null);
-  const users = useQuery({ queryKey: ["users", "list"], queryFn: async () => (await api<{ items: UserJson[] }>("/api/v1/users?limit=500")).body.items, initialData: initial }).data;
+  const users = useQuery({
+    queryKey: ["users", "list"],
+    queryFn: async () => (await api<{ items: UserJson[] }>("/api/v1/users?limit=500")).body.items,
+    initialData: initial,
+  }).data;
   const update = useMutation({
     mutationFn: (c: Change) => api<UserJson>(`/api/v1/users/${c.user.id}`, { method: "PATCH", json: c.body }),
-    onSuccess: ({ body }) => toast(`${body.email} is now ${body.role === "admin" ? "an admin" : "a member"}, ${body.status}.`, "success"),
+    onSuccess: ({ body }) =>
+      toast(`${body.email} is now ${body.role === "admin" ? "an admin" : "a member"}, ${body.status}.`, "success"),
     onError: (err) => toast(`The change was refused: ${(err as Error).message}`, "error"),
     onSettled: () => queryClient.invalidateQueries({ queryKey: ["users"] }),
   });
@@ -39,7 +49,11 @@ export function UserAdmin({ initial, viewerId }: { initial: UserJson[]; viewerId
             {users.map((u) => {
               const self = u.id === viewerId;
               return (
-                <tr key={u.id} data-user={u.email} className="border-b border-zinc-100 last:border-0 dark:border-zinc-800">
+                <tr
+                  key={u.id}
+                  data-user={u.email}
+                  className="border-b border-zinc-100 last:border-0 dark:border-zinc-800"
+                >
                   <td className="px-3 py-2">
                     <span className="font-medium">{u.name ?? u.email}</span>
                     {u.name && <span className="block text-xs text-zinc-600 dark:text-zinc-400">{u.email}</span>}
@@ -55,7 +69,12 @@ export function UserAdmin({ initial, viewerId }: { initial: UserJson[]; viewerId
                           value={u.role}
                           onChange={(e) => {
                             const role = e.target.value as "admin" | "member";
-                            setPending({ user: u, body: { role }, question: `Make ${u.email} ${role === "admin" ? "an admin" : "a member"}?`, confirmLabel: role === "admin" ? "Make admin" : "Make member" });
+                            setPending({
+                              user: u,
+                              body: { role },
+                              question: `Make ${u.email} ${role === "admin" ? "an admin" : "a member"}?`,
+                              confirmLabel: role === "admin" ? "Make admin" : "Make member",
+                            });
                           }}
                         >
                           <option value="member">Member</option>
@@ -65,7 +84,13 @@ export function UserAdmin({ initial, viewerId }: { initial: UserJson[]; viewerId
                     )}
                   </td>
                   <td className="px-3 py-2">
-                    <StatusBadge status={u.status === "active" ? { label: "Active", tone: "green", pulse: false } : { label: "Suspended", tone: "red", pulse: false }} />
+                    <StatusBadge
+                      status={
+                        u.status === "active"
+                          ? { label: "Active", tone: "green", pulse: false }
+                          : { label: "Suspended", tone: "red", pulse: false }
+                      }
+                    />
                   </td>
                   <td className="px-3 py-2">
                     <RelativeTime iso={u.lastLoginAt} />
@@ -73,11 +98,33 @@ export function UserAdmin({ initial, viewerId }: { initial: UserJson[]; viewerId
                   <td className="px-3 py-2 text-right">
                     {!self &&
                       (u.status === "active" ? (
-                        <button type="button" className="btn-secondary" onClick={() => setPending({ user: u, body: { status: "suspended" }, question: `Suspend ${u.email}? They are signed out and cannot sign in until reactivated.`, confirmLabel: "Suspend" })}>
+                        <button
+                          type="button"
+                          className="btn-secondary"
+                          onClick={() =>
+                            setPending({
+                              user: u,
+                              body: { status: "suspended" },
+                              question: `Suspend ${u.email}? They are signed out and cannot sign in until reactivated.`,
+                              confirmLabel: "Suspend",
+                            })
+                          }
+                        >
                           Suspend
                         </button>
                       ) : (
-                        <button type="button" className="btn-secondary" onClick={() => setPending({ user: u, body: { status: "active" }, question: `Reactivate ${u.email}?`, confirmLabel: "Reactivate" })}>
+                        <button
+                          type="button"
+                          className="btn-secondary"
+                          onClick={() =>
+                            setPending({
+                              user: u,
+                              body: { status: "active" },
+                              question: `Reactivate ${u.email}?`,
+                              confirmLabel: "Reactivate",
+                            })
+                          }
+                        >
                           Reactivate
                         </button>
                       ))}
@@ -88,7 +135,14 @@ export function UserAdmin({ initial, viewerId }: { initial: UserJson[]; viewerId
           </tbody>
         </table>
       </div>
-      <ConfirmDialog open={pending !== null} title={pending?.question ?? ""} confirmLabel={pending?.confirmLabel ?? "Confirm"} danger={pending?.body.status === "suspended"} onConfirm={() => pending && update.mutate(pending)} onClose={() => setPending(null)} />
+      <ConfirmDialog
+        open={pending !== null}
+        title={pending?.question ?? ""}
+        confirmLabel={pending?.confirmLabel ?? "Confirm"}
+        danger={pending?.body.status === "suspended"}
+        onConfirm={() => pending && update.mutate(pending)}
+        onClose={() => setPending(null)}
+      />
     </section>
   );
 }

@@ -28,18 +28,39 @@ interface ResetAuthResult {
  * for a running assistant), current state with model, limits and turns, its last output, ports
  * and URLs, phase/activity history and messages. Server-rendered first, then live.
  */
-export function AgentDetail({ initial, history, messages, projectName, brokerName }: { initial: AgentJson; history: AgentHistoryEntry[]; messages: MessageJson[]; projectName: string; brokerName: string | null }) {
+export function AgentDetail({
+  initial,
+  history,
+  messages,
+  projectName,
+  brokerName,
+}: {
+  initial: AgentJson;
+  history: AgentHistoryEntry[];
+  messages: MessageJson[];
+  projectName: string;
+  brokerName: string | null;
+}) {
   const router = useRouter();
   const toast = useToast();
   const queryClient = useQueryClient();
   const id = initial.id;
-  const agent = useQuery({ queryKey: agentKeys.detail(id), queryFn: async () => (await api<AgentJson>(`/api/v1/agents/${id}`)).body, initialData: initial }).data;
-  const changes = useQuery({ queryKey: agentKeys.history(id), queryFn: async () => (await api<{ items: AgentHistoryEntry[] }>(`/api/v1/agents/${id}/history`)).body.items, initialData: history }).data;
+  const agent = useQuery({
+    queryKey: agentKeys.detail(id),
+    queryFn: async () => (await api<AgentJson>(`/api/v1/agents/${id}`)).body,
+    initialData: initial,
+  }).data;
+  const changes = useQuery({
+    queryKey: agentKeys.history(id),
+    queryFn: async () => (await api<{ items: AgentHistoryEntry[] }>(`/api/v1/agents/${id}/history`)).body.items,
+    initialData: history,
+  }).data;
   const resetAuth = useMutation({
     mutationFn: async () => (await api<ResetAuthResult>(`/api/v1/agents/${id}/reset-auth`, { method: "POST" })).body,
     onSuccess: (r) => {
       if (!r.ok) toast(`Reset auth failed: ${r.error ?? "unknown error"}`, "error");
-      else if (!r.signalled) toast(`New token written; the agent was not signalled and picks it up at its next refresh.`, "info");
+      else if (!r.signalled)
+        toast(`New token written; the agent was not signalled and picks it up at its next refresh.`, "info");
       else toast("Reset auth: a new token was written and the agent re-read it.", "success");
     },
     onError: (err) => toast(`Reset auth failed: ${(err as Error).message}`, "error"),
@@ -52,13 +73,28 @@ export function AgentDetail({ initial, history, messages, projectName, brokerNam
         : api<{ agent: AgentJson }>(`/api/v1/agents/${id}/restart`, { method: "POST", json: { fresh: true } }),
     onSuccess: (res, kind) => {
       if (kind === "interrupt") toast(`Interrupted ${agent.name}'s current turn.`, "success");
-      else toast(res.status === 202 ? `${agent.name} is restarting with a new conversation.` : `Restarted ${agent.name} with a new conversation.`, res.status === 202 ? "info" : "success");
+      else
+        toast(
+          res.status === 202
+            ? `${agent.name} is restarting with a new conversation.`
+            : `Restarted ${agent.name} with a new conversation.`,
+          res.status === 202 ? "info" : "success",
+        );
     },
-    onError: (err, kind) => toast(`Could not ${kind === "interrupt" ? "interrupt" : "restart"} ${agent.name}: ${(err as Error).message}`, "error"),
+    onError: (err, kind) =>
+      toast(
+        `Could not ${kind === "interrupt" ? "interrupt" : "restart"} ${agent.name}: ${(err as Error).message}`,
+        "error",
+      ),
     onSettled: () => queryClient.invalidateQueries({ queryKey: agentKeys.all }),
   });
   const assistant = findHarness(agent.harness)?.kind === "assistant";
-  const limits = [agent.limits.maxTurns && `${agent.limits.maxTurns} turns`, agent.limits.maxDurationMinutes && `${agent.limits.maxDurationMinutes} minutes`].filter(Boolean).join(", ");
+  const limits = [
+    agent.limits.maxTurns && `${agent.limits.maxTurns} turns`,
+    agent.limits.maxDurationMinutes && `${agent.limits.maxDurationMinutes} minutes`,
+  ]
+    .filter(Boolean)
+    .join(", ");
   const ports = Object.entries(agent.ports).sort();
   return (
     <div className="flex flex-col gap-6">
@@ -73,16 +109,32 @@ export function AgentDetail({ initial, history, messages, projectName, brokerNam
         <div className="ml-auto flex items-center gap-2">
           {agent.phase === "running" && assistant && (
             <>
-              <button type="button" className="btn-secondary" disabled={lifecycle.isPending} onClick={() => lifecycle.mutate("interrupt")}>
+              <button
+                type="button"
+                className="btn-secondary"
+                disabled={lifecycle.isPending}
+                onClick={() => lifecycle.mutate("interrupt")}
+              >
                 Interrupt
               </button>
-              <button type="button" className="btn-secondary" disabled={lifecycle.isPending} onClick={() => lifecycle.mutate("restart-fresh")} title="Restart without resuming the previous conversation">
+              <button
+                type="button"
+                className="btn-secondary"
+                disabled={lifecycle.isPending}
+                onClick={() => lifecycle.mutate("restart-fresh")}
+                title="Restart without resuming the previous conversation"
+              >
                 Restart fresh
               </button>
             </>
           )}
           {agent.phase === "running" && (
-            <button type="button" className="btn-secondary" disabled={resetAuth.isPending} onClick={() => resetAuth.mutate()}>
+            <button
+              type="button"
+              className="btn-secondary"
+              disabled={resetAuth.isPending}
+              onClick={() => resetAuth.mutate()}
+            >
               {resetAuth.isPending ? "Resetting…" : "Reset Auth"}
             </button>
           )}
@@ -155,7 +207,12 @@ export function AgentDetail({ initial, history, messages, projectName, brokerNam
                     {url && (
                       <>
                         {" · "}
-                        <a href={url} target="_blank" rel="noreferrer" className="text-blue-700 underline dark:text-blue-400">
+                        <a
+                          href={url}
+                          target="_blank"
+                          rel="noreferrer"
+                          className="text-blue-700 underline dark:text-blue-400"
+                        >
                           {url}
                         </a>
                       </>
@@ -173,7 +230,11 @@ export function AgentDetail({ initial, history, messages, projectName, brokerNam
             Last output
           </h2>
           {/* Focusable so a keyboard can scroll a long answer. */}
-          <div tabIndex={0} data-last-output className="mt-3 max-h-80 overflow-auto whitespace-pre-wrap break-words rounded-md bg-zinc-50 p-3 text-sm dark:bg-zinc-800/60">
+          <div
+            tabIndex={0}
+            data-last-output
+            className="mt-3 max-h-80 overflow-auto whitespace-pre-wrap break-words rounded-md bg-zinc-50 p-3 text-sm dark:bg-zinc-800/60"
+          >
             {agent.lastOutput}
           </div>
         </section>
@@ -192,7 +253,15 @@ export function AgentDetail({ initial, history, messages, projectName, brokerNam
               <span className="font-medium">{phaseLabel(c.phase)}</span>
               {c.activity && <span>{activityLabel(c.activity)}</span>}
               {c.detail && <span className="text-zinc-600 dark:text-zinc-400">{c.detail}</span>}
-              <span className="ml-auto text-xs text-zinc-500">{c.actor.startsWith("agent:") ? "agent" : c.actor === "system" ? "hub" : c.actor.startsWith("broker:") ? "broker" : "person"}</span>
+              <span className="ml-auto text-xs text-zinc-500">
+                {c.actor.startsWith("agent:")
+                  ? "agent"
+                  : c.actor === "system"
+                    ? "hub"
+                    : c.actor.startsWith("broker:")
+                      ? "broker"
+                      : "person"}
+              </span>
             </li>
           ))}
         </ol>
@@ -205,12 +274,23 @@ function Messages({ agentId, initial, running }: { agentId: string; initial: Mes
   const queryClient = useQueryClient();
   const toast = useToast();
   const [body, setBody] = useState("");
-  const list = useQuery({ queryKey: agentKeys.messages(agentId), queryFn: async () => (await api<{ items: MessageJson[] }>(`/api/v1/agents/${agentId}/messages?limit=50`)).body.items, initialData: initial }).data;
+  const list = useQuery({
+    queryKey: agentKeys.messages(agentId),
+    queryFn: async () =>
+      (await api<{ items: MessageJson[] }>(`/api/v1/agents/${agentId}/messages?limit=50`)).body.items,
+    initialData: initial,
+  }).data;
   const send = useMutation({
-    mutationFn: (text: string) => api<MessageJson>(`/api/v1/agents/${agentId}/messages`, { method: "POST", json: { body: text, channel: "web" } }),
+    mutationFn: (text: string) =>
+      api<MessageJson>(`/api/v1/agents/${agentId}/messages`, { method: "POST", json: { body: text, channel: "web" } }),
     onSuccess: (res) => {
       setBody("");
-      toast(res.status === 201 ? "Message typed into the agent's session." : "Message queued: it goes in when the agent runs.", res.status === 201 ? "success" : "info");
+      toast(
+        res.status === 201
+          ? "Message typed into the agent's session."
+          : "Message queued: it goes in when the agent runs.",
+        res.status === 201 ? "success" : "info",
+      );
     },
     onError: (err) => toast(`The message was not sent: ${(err as Error).message}`, "error"),
     onSettled: () => queryClient.invalidateQueries({ queryKey: agentKeys.messages(agentId) }),
@@ -227,7 +307,13 @@ function Messages({ agentId, initial, running }: { agentId: string; initial: Mes
       <form onSubmit={submit} className="mt-3 flex gap-2">
         <label className="flex-1">
           <span className="sr-only">Message</span>
-          <input value={body} onChange={(e) => setBody(e.target.value)} maxLength={65536} placeholder={running ? "Type a message for the agent" : "Queued until the agent runs"} className="input" />
+          <input
+            value={body}
+            onChange={(e) => setBody(e.target.value)}
+            maxLength={65536}
+            placeholder={running ? "Type a message for the agent" : "Queued until the agent runs"}
+            className="input"
+          />
         </label>
         <button type="submit" className="btn-primary" disabled={send.isPending || !body.trim()}>
           Send
@@ -241,7 +327,12 @@ function Messages({ agentId, initial, running }: { agentId: string; initial: Mes
             <li key={m.id} data-message={m.dispatchState} className="rounded-md bg-zinc-50 p-2 dark:bg-zinc-800/60">
               <p className="whitespace-pre-wrap">{m.body}</p>
               <p className="mt-1 text-xs text-zinc-600 dark:text-zinc-400">
-                {m.dispatchState === "dispatched" ? "Typed into the session" : m.dispatchState === "pending" ? "Waiting for the agent to run" : "Failed"} · <RelativeTime iso={m.createdAt} />
+                {m.dispatchState === "dispatched"
+                  ? "Typed into the session"
+                  : m.dispatchState === "pending"
+                    ? "Waiting for the agent to run"
+                    : "Failed"}{" "}
+                · <RelativeTime iso={m.createdAt} />
               </p>
             </li>
           ))}

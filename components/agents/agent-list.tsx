@@ -18,7 +18,9 @@ import { useStoredState } from "./use-stored-state";
 const PAGE_SIZE = 50;
 const viewSchema = z.enum(["list", "grid"]);
 const filterSchema = z.enum(PHASE_FILTERS.map((f) => f.id) as [PhaseFilterId, ...PhaseFilterId[]]);
-const sortSchema = z.object({ field: z.enum(["name", "phase", "updated", "created"]), order: z.enum(["asc", "desc"]) }).strict();
+const sortSchema = z
+  .object({ field: z.enum(["name", "phase", "updated", "created"]), order: z.enum(["asc", "desc"]) })
+  .strict();
 type Sort = z.infer<typeof sortSchema>;
 const DEFAULT_SORT: Sort = { field: "created", order: "desc" };
 
@@ -35,7 +37,15 @@ const SORT_OPTIONS: Array<{ label: string; sort: Sort }> = [
  * in the grid), pages of 50. View, filter and sort are remembered in localStorage. The first
  * page comes server-rendered; events from the hub invalidate it, so it stays current.
  */
-export function AgentList({ initial, projects, brokers }: { initial: AgentPage; projects: Choice[]; brokers: Array<Choice & { status: string }> }) {
+export function AgentList({
+  initial,
+  projects,
+  brokers,
+}: {
+  initial: AgentPage;
+  projects: Choice[];
+  brokers: Array<Choice & { status: string }>;
+}) {
   const [view, setView] = useStoredState("scion.agents.view", viewSchema, "list");
   const [filter, setFilter] = useStoredState<PhaseFilterId>("scion.agents.filter", filterSchema, "all");
   const [sort, setSort] = useStoredState<Sort>("scion.agents.sort", sortSchema, DEFAULT_SORT);
@@ -52,7 +62,8 @@ export function AgentList({ initial, projects, brokers }: { initial: AgentPage; 
     if (cursor) p.cursor = cursor;
     return p;
   }, [sort, filter, q, cursor]);
-  const isDefault = filter === "all" && !q.trim() && !cursor && sort.field === DEFAULT_SORT.field && sort.order === DEFAULT_SORT.order;
+  const isDefault =
+    filter === "all" && !q.trim() && !cursor && sort.field === DEFAULT_SORT.field && sort.order === DEFAULT_SORT.order;
   const query = useQuery({
     queryKey: agentKeys.list(params),
     queryFn: async () => (await api<AgentPage>(listAgentsUrl(params))).body,
@@ -66,10 +77,15 @@ export function AgentList({ initial, projects, brokers }: { initial: AgentPage; 
   const reset = () => setCursors([null]);
 
   const toggleSort = (field: Sort["field"]) => {
-    setSort(sort.field === field ? { field, order: sort.order === "asc" ? "desc" : "asc" } : { field, order: field === "name" || field === "phase" ? "asc" : "desc" });
+    setSort(
+      sort.field === field
+        ? { field, order: sort.order === "asc" ? "desc" : "asc" }
+        : { field, order: field === "name" || field === "phase" ? "asc" : "desc" },
+    );
     reset();
   };
-  const ariaSort = (field: Sort["field"]) => (sort.field === field ? (sort.order === "asc" ? "ascending" : "descending") : "none");
+  const ariaSort = (field: Sort["field"]) =>
+    sort.field === field ? (sort.order === "asc" ? "ascending" : "descending") : "none";
 
   return (
     <section aria-labelledby="agents-heading">
@@ -79,8 +95,20 @@ export function AgentList({ initial, projects, brokers }: { initial: AgentPage; 
         </h1>
         <div className="ml-auto flex items-center gap-2">
           <div role="group" aria-label="View" className="flex rounded-md border border-zinc-300 dark:border-zinc-600">
-            <IconButton icon="list" label="List view" aria-pressed={view === "list"} className="aria-pressed:bg-zinc-200 dark:aria-pressed:bg-zinc-700" onClick={() => setView("list")} />
-            <IconButton icon="grid" label="Grid view" aria-pressed={view === "grid"} className="aria-pressed:bg-zinc-200 dark:aria-pressed:bg-zinc-700" onClick={() => setView("grid")} />
+            <IconButton
+              icon="list"
+              label="List view"
+              aria-pressed={view === "list"}
+              className="aria-pressed:bg-zinc-200 dark:aria-pressed:bg-zinc-700"
+              onClick={() => setView("list")}
+            />
+            <IconButton
+              icon="grid"
+              label="Grid view"
+              aria-pressed={view === "grid"}
+              className="aria-pressed:bg-zinc-200 dark:aria-pressed:bg-zinc-700"
+              onClick={() => setView("grid")}
+            />
           </div>
           <button type="button" className="btn-primary" onClick={() => setCreating(true)}>
             <Icon name="plus" /> New agent
@@ -135,7 +163,9 @@ export function AgentList({ initial, projects, brokers }: { initial: AgentPage; 
                   {o.label}
                 </option>
               ))}
-              {!SORT_OPTIONS.some((o) => o.sort.field === sort.field && o.sort.order === sort.order) && <option value={-1}>Custom</option>}
+              {!SORT_OPTIONS.some((o) => o.sort.field === sort.field && o.sort.order === sort.order) && (
+                <option value={-1}>Custom</option>
+              )}
             </select>
           </label>
         )}
@@ -154,7 +184,11 @@ export function AgentList({ initial, projects, brokers }: { initial: AgentPage; 
         {page && page.items.length === 0 && (
           <div className="rounded-lg border border-dashed border-zinc-300 p-10 text-center dark:border-zinc-700">
             <h2 className="font-medium">{isDefault ? "No agents yet" : "No agents match"}</h2>
-            <p className="mt-2 text-sm text-zinc-600 dark:text-zinc-400">{isDefault ? "Create an agent to run a coding assistant or any command on a broker." : "Try another filter or search."}</p>
+            <p className="mt-2 text-sm text-zinc-600 dark:text-zinc-400">
+              {isDefault
+                ? "Create an agent to run a coding assistant or any command on a broker."
+                : "Try another filter or search."}
+            </p>
           </div>
         )}
         {page && page.items.length > 0 && view === "list" && (
@@ -163,10 +197,16 @@ export function AgentList({ initial, projects, brokers }: { initial: AgentPage; 
               <thead className="border-b border-zinc-200 text-xs uppercase text-zinc-600 dark:border-zinc-800 dark:text-zinc-400">
                 <tr>
                   <SortHeader label="Name" field="name" current={ariaSort("name")} onSort={toggleSort} />
-                  <th scope="col" className="px-3 py-2 font-medium">Project</th>
-                  <th scope="col" className="px-3 py-2 font-medium">Broker</th>
+                  <th scope="col" className="px-3 py-2 font-medium">
+                    Project
+                  </th>
+                  <th scope="col" className="px-3 py-2 font-medium">
+                    Broker
+                  </th>
                   <SortHeader label="Status" field="phase" current={ariaSort("phase")} onSort={toggleSort} />
-                  <th scope="col" className="px-3 py-2 font-medium">Task</th>
+                  <th scope="col" className="px-3 py-2 font-medium">
+                    Task
+                  </th>
                   <SortHeader label="Updated" field="updated" current={ariaSort("updated")} onSort={toggleSort} />
                   <th scope="col" className="px-3 py-2 text-right font-medium">
                     <span className="sr-only">Actions</span>
@@ -175,14 +215,25 @@ export function AgentList({ initial, projects, brokers }: { initial: AgentPage; 
               </thead>
               <tbody>
                 {page.items.map((agent) => (
-                  <tr key={agent.id} data-agent={agent.slug} className="border-b border-zinc-100 last:border-0 dark:border-zinc-800">
+                  <tr
+                    key={agent.id}
+                    data-agent={agent.slug}
+                    className="border-b border-zinc-100 last:border-0 dark:border-zinc-800"
+                  >
                     <td className="px-3 py-2 font-medium">
-                      <Link href={`/agents/${agent.id}`} className="hover:underline focus-visible:outline-2 focus-visible:outline-blue-600">
+                      <Link
+                        href={`/agents/${agent.id}`}
+                        className="hover:underline focus-visible:outline-2 focus-visible:outline-blue-600"
+                      >
                         {agent.name}
                       </Link>
                     </td>
-                    <td className="px-3 py-2 text-zinc-700 dark:text-zinc-300">{projectNames.get(agent.projectId) ?? "—"}</td>
-                    <td className="px-3 py-2 text-zinc-700 dark:text-zinc-300">{agent.brokerId ? (brokerNames.get(agent.brokerId) ?? "—") : "Automatic"}</td>
+                    <td className="px-3 py-2 text-zinc-700 dark:text-zinc-300">
+                      {projectNames.get(agent.projectId) ?? "—"}
+                    </td>
+                    <td className="px-3 py-2 text-zinc-700 dark:text-zinc-300">
+                      {agent.brokerId ? (brokerNames.get(agent.brokerId) ?? "—") : "Automatic"}
+                    </td>
                     <td className="px-3 py-2">
                       <StatusBadge status={agentStatus(agent)} />
                     </td>
@@ -213,9 +264,13 @@ export function AgentList({ initial, projects, brokers }: { initial: AgentPage; 
                   <StatusBadge status={agentStatus(agent)} />
                 </div>
                 <p className="text-xs text-zinc-600 dark:text-zinc-400">
-                  {projectNames.get(agent.projectId) ?? "—"} · {agent.brokerId ? (brokerNames.get(agent.brokerId) ?? "—") : "Automatic"} · <RelativeTime iso={agent.updatedAt} />
+                  {projectNames.get(agent.projectId) ?? "—"} ·{" "}
+                  {agent.brokerId ? (brokerNames.get(agent.brokerId) ?? "—") : "Automatic"} ·{" "}
+                  <RelativeTime iso={agent.updatedAt} />
                 </p>
-                <p className="line-clamp-2 min-h-10 text-sm text-zinc-700 dark:text-zinc-300">{agent.task ?? "No task"}</p>
+                <p className="line-clamp-2 min-h-10 text-sm text-zinc-700 dark:text-zinc-300">
+                  {agent.task ?? "No task"}
+                </p>
                 <LastOutputLine text={agent.lastOutput} />
                 <AgentActions agent={agent} />
               </li>
@@ -227,10 +282,20 @@ export function AgentList({ initial, projects, brokers }: { initial: AgentPage; 
       {page && (cursors.length > 1 || page.nextCursor) && (
         <nav aria-label="Pages" className="mt-4 flex items-center justify-end gap-3 text-sm">
           <span className="text-zinc-600 dark:text-zinc-400">Page {cursors.length}</span>
-          <button type="button" className="btn-secondary" disabled={cursors.length <= 1} onClick={() => setCursors(cursors.slice(0, -1))}>
+          <button
+            type="button"
+            className="btn-secondary"
+            disabled={cursors.length <= 1}
+            onClick={() => setCursors(cursors.slice(0, -1))}
+          >
             Previous page
           </button>
-          <button type="button" className="btn-secondary" disabled={!page.nextCursor} onClick={() => page.nextCursor && setCursors([...cursors, page.nextCursor])}>
+          <button
+            type="button"
+            className="btn-secondary"
+            disabled={!page.nextCursor}
+            onClick={() => page.nextCursor && setCursors([...cursors, page.nextCursor])}
+          >
             Next page
           </button>
         </nav>
@@ -245,19 +310,39 @@ function LastOutputLine({ text }: { text: string | null }) {
   if (!text) return null;
   const line = text.replace(/\s+/g, " ").trim();
   return (
-    <span data-last-output className="mt-0.5 block max-w-xs truncate text-xs text-zinc-600 dark:text-zinc-400" title={line}>
+    <span
+      data-last-output
+      className="mt-0.5 block max-w-xs truncate text-xs text-zinc-600 dark:text-zinc-400"
+      title={line}
+    >
       <span className="sr-only">Last output: </span>
       {line}
     </span>
   );
 }
 
-function SortHeader({ label, field, current, onSort }: { label: string; field: Sort["field"]; current: "ascending" | "descending" | "none"; onSort: (field: Sort["field"]) => void }) {
+function SortHeader({
+  label,
+  field,
+  current,
+  onSort,
+}: {
+  label: string;
+  field: Sort["field"];
+  current: "ascending" | "descending" | "none";
+  onSort: (field: Sort["field"]) => void;
+}) {
   return (
     <th scope="col" aria-sort={current} className="px-3 py-2 font-medium">
-      <button type="button" onClick={() => onSort(field)} className="inline-flex items-center gap-1 uppercase hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-blue-600 dark:hover:text-zinc-100">
+      <button
+        type="button"
+        onClick={() => onSort(field)}
+        className="inline-flex items-center gap-1 uppercase hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-blue-600 dark:hover:text-zinc-100"
+      >
         {label}
-        {current !== "none" && <Icon name={current === "ascending" ? "chevronUp" : "chevronDown"} width={12} height={12} />}
+        {current !== "none" && (
+          <Icon name={current === "ascending" ? "chevronUp" : "chevronDown"} width={12} height={12} />
+        )}
       </button>
     </th>
   );

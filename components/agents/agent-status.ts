@@ -35,7 +35,8 @@ const ACTIVITIES: Record<string, StatusDisplay> = {
 
 /** A running agent's activity, with the tool it runs ("Running Bash") when its harness said which. */
 export function agentStatus(agent: { phase: string; activity: string | null; detail?: string | null }): StatusDisplay {
-  if (agent.phase === "running" && agent.activity === "executing" && agent.detail?.trim()) return { ...ACTIVITIES.executing!, label: `Running ${toolName(agent.detail)}` };
+  if (agent.phase === "running" && agent.activity === "executing" && agent.detail?.trim())
+    return { ...ACTIVITIES.executing!, label: `Running ${toolName(agent.detail)}` };
   if (agent.phase === "running" && agent.activity && ACTIVITIES[agent.activity]) return ACTIVITIES[agent.activity]!;
   return PHASES[agent.phase] ?? { label: humanize(agent.phase), tone: "grey", pulse: false };
 }

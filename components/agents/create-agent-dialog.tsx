@@ -36,14 +36,29 @@ interface CreateError {
  * broker), task, model and limits; started at once by default. A harness whose credentials no
  * secret provides is refused with the hub's sentence and a link to add the secret.
  */
-export function CreateAgentDialog({ open, onClose, projects, brokers }: { open: boolean; onClose: () => void; projects: Choice[]; brokers: Array<Choice & { status: string }> }) {
+export function CreateAgentDialog({
+  open,
+  onClose,
+  projects,
+  brokers,
+}: {
+  open: boolean;
+  onClose: () => void;
+  projects: Choice[];
+  brokers: Array<Choice & { status: string }>;
+}) {
   const router = useRouter();
   const toast = useToast();
   const queryClient = useQueryClient();
   const [harness, setHarness] = useState("shell");
   const [brokerId, setBrokerId] = useState("");
   const [error, setError] = useState<CreateError | null>(null);
-  const listed = useQuery({ queryKey: harnessKeys.all, queryFn: async () => (await api<{ items: HarnessJson[] }>("/api/v1/harnesses")).body.items, enabled: open, staleTime: 30_000 });
+  const listed = useQuery({
+    queryKey: harnessKeys.all,
+    queryFn: async () => (await api<{ items: HarnessJson[] }>("/api/v1/harnesses")).body.items,
+    enabled: open,
+    staleTime: 30_000,
+  });
   const harnesses = listed.data ?? FALLBACK_HARNESSES;
   const chosen = harnesses.find((h) => h.id === harness);
   const create = useMutation({
@@ -54,14 +69,18 @@ export function CreateAgentDialog({ open, onClose, projects, brokers }: { open: 
       onClose();
       router.push(`/agents/${body.id}`);
     },
-    onError: (err) => setError({ message: (err as Error).message, code: err instanceof RequestError ? err.code : "internal" }),
+    onError: (err) =>
+      setError({ message: (err as Error).message, code: err instanceof RequestError ? err.code : "internal" }),
   });
 
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const form = new FormData(e.currentTarget);
     const text = (name: string) => String(form.get(name) ?? "").trim();
-    const limits = { ...(text("maxTurns") && { maxTurns: Number(text("maxTurns")) }), ...(text("maxDurationMinutes") && { maxDurationMinutes: Number(text("maxDurationMinutes")) }) };
+    const limits = {
+      ...(text("maxTurns") && { maxTurns: Number(text("maxTurns")) }),
+      ...(text("maxDurationMinutes") && { maxDurationMinutes: Number(text("maxDurationMinutes")) }),
+    };
     create.mutate({
       projectId: text("projectId"),
       name: text("name"),
@@ -87,13 +106,24 @@ export function CreateAgentDialog({ open, onClose, projects, brokers }: { open: 
         </h2>
         {projects.length === 0 ? (
           <p className="text-sm">
-            Agents belong to a project. <a href="/projects" className="underline">Create a project</a> first.
+            Agents belong to a project.{" "}
+            <a href="/projects" className="underline">
+              Create a project
+            </a>{" "}
+            first.
           </p>
         ) : (
           <>
             <label className="flex flex-col gap-1 text-sm">
               Name
-              <input name="name" required maxLength={63} pattern="[a-zA-Z0-9][a-zA-Z0-9 _.\-]*" className="input" autoFocus />
+              <input
+                name="name"
+                required
+                maxLength={63}
+                pattern="[a-zA-Z0-9][a-zA-Z0-9 _.\-]*"
+                className="input"
+                autoFocus
+              />
             </label>
             <label className="flex flex-col gap-1 text-sm">
               Project
@@ -118,7 +148,14 @@ export function CreateAgentDialog({ open, onClose, projects, brokers }: { open: 
             </label>
             <div className="flex flex-col gap-1 text-sm">
               <label htmlFor="create-agent-harness">Harness</label>
-              <select id="create-agent-harness" name="harness" className="input" value={harness} onChange={(e) => setHarness(e.target.value)} aria-describedby="harness-availability">
+              <select
+                id="create-agent-harness"
+                name="harness"
+                className="input"
+                value={harness}
+                onChange={(e) => setHarness(e.target.value)}
+                aria-describedby="harness-availability"
+              >
                 {harnesses.map((h) => (
                   <option key={h.id} value={h.id}>
                     {KIND_HINT[h.kind] ? `${h.name} (${KIND_HINT[h.kind]})` : h.name}
@@ -136,18 +173,32 @@ export function CreateAgentDialog({ open, onClose, projects, brokers }: { open: 
               </label>
             )}
             <label className="flex flex-col gap-1 text-sm">
-              Task <span className="text-xs text-zinc-600 dark:text-zinc-400">(optional; assistants get it as their first prompt)</span>
+              Task{" "}
+              <span className="text-xs text-zinc-600 dark:text-zinc-400">
+                (optional; assistants get it as their first prompt)
+              </span>
               <textarea name="task" rows={3} maxLength={65536} className="input" />
             </label>
             {chosen?.kind === "assistant" && (
               <>
                 <label className="flex flex-col gap-1 text-sm">
-                  Model <span className="text-xs text-zinc-600 dark:text-zinc-400">(optional; the harness&apos;s default when empty)</span>
-                  <input name="model" maxLength={200} pattern="[A-Za-z0-9][A-Za-z0-9._:/@\-]*" className="input font-mono" />
+                  Model{" "}
+                  <span className="text-xs text-zinc-600 dark:text-zinc-400">
+                    (optional; the harness&apos;s default when empty)
+                  </span>
+                  <input
+                    name="model"
+                    maxLength={200}
+                    pattern="[A-Za-z0-9][A-Za-z0-9._:/@\-]*"
+                    className="input font-mono"
+                  />
                 </label>
                 <fieldset className="flex flex-wrap gap-3 text-sm">
                   <legend className="mb-1">
-                    Limits <span className="text-xs text-zinc-600 dark:text-zinc-400">(optional; the agent is stopped when it reaches one)</span>
+                    Limits{" "}
+                    <span className="text-xs text-zinc-600 dark:text-zinc-400">
+                      (optional; the agent is stopped when it reaches one)
+                    </span>
                   </legend>
                   <label className="flex flex-1 flex-col gap-1">
                     Max turns
@@ -192,14 +243,22 @@ export function CreateAgentDialog({ open, onClose, projects, brokers }: { open: 
 }
 
 /** Whether the chosen harness can run on the chosen broker (as the broker last reported), or on how many. */
-function availabilityNote(h: { name: string; kind: string; brokers?: HarnessJson["brokers"] } | undefined, brokerId: string, brokers: Choice[]): string {
+function availabilityNote(
+  h: { name: string; kind: string; brokers?: HarnessJson["brokers"] } | undefined,
+  brokerId: string,
+  brokers: Choice[],
+): string {
   if (!h?.brokers) return "";
   if (brokerId) {
     const on = h.brokers.find((b) => b.brokerId === brokerId);
     const name = on?.name ?? brokers.find((b) => b.id === brokerId)?.name ?? "this broker";
     if (on?.available) return `${h.name}${on.version ? ` ${on.version}` : ""} is available on ${name}.`;
-    return h.kind === "assistant" ? `${name} has not reported ${h.name} yet; it installs it on first use.` : `${name} does not offer ${h.name}.`;
+    return h.kind === "assistant"
+      ? `${name} has not reported ${h.name} yet; it installs it on first use.`
+      : `${name} does not offer ${h.name}.`;
   }
   const count = h.brokers.filter((b) => b.available).length;
-  return count === 0 ? `No broker has reported ${h.name} yet.` : `Available on ${count} broker${count === 1 ? "" : "s"}.`;
+  return count === 0
+    ? `No broker has reported ${h.name} yet.`
+    : `Available on ${count} broker${count === 1 ? "" : "s"}.`;
 }

@@ -27,7 +27,10 @@ export class RequestError extends Error {
 }
 
 /** fetch against the hub's API with the session cookie; an error answer throws with its message. */
-export async function api<T>(path: string, init: RequestInit & { json?: unknown } = {}): Promise<{ status: number; body: T }> {
+export async function api<T>(
+  path: string,
+  init: RequestInit & { json?: unknown } = {},
+): Promise<{ status: number; body: T }> {
   const headers = new Headers(init.headers);
   let body = init.body;
   if (init.json !== undefined) {
@@ -38,7 +41,11 @@ export async function api<T>(path: string, init: RequestInit & { json?: unknown 
   const data = res.status === 204 ? null : await res.json().catch(() => null);
   if (!res.ok) {
     const error = (data as { error?: { code?: string; message?: string } } | null)?.error;
-    throw new RequestError(res.status, error?.code ?? "internal", error?.message ?? `The hub answered HTTP ${res.status}.`);
+    throw new RequestError(
+      res.status,
+      error?.code ?? "internal",
+      error?.message ?? `The hub answered HTTP ${res.status}.`,
+    );
   }
   return { status: res.status, body: data as T };
 }

@@ -4,7 +4,13 @@ import { signIn } from "next-auth/react";
 import { useState } from "react";
 
 /** One button per configured provider; next-auth does the redirect dance. */
-export function SignInButtons({ providers, callbackUrl }: { providers: Array<{ id: string; name: string }>; callbackUrl: string }) {
+export function SignInButtons({
+  providers,
+  callbackUrl,
+}: {
+  providers: Array<{ id: string; name: string }>;
+  callbackUrl: string;
+}) {
   const [pending, setPending] = useState<string | null>(null);
   return (
     <div className="mt-6 flex flex-col gap-3">

@@ -19,7 +19,11 @@ const STATUS = {
 /** The runtime brokers, live: status, last heartbeat, agents, ports in use; admins register new ones. */
 export function BrokerList({ initial, hubUrl, isAdmin }: { initial: BrokerJson[]; hubUrl: string; isAdmin: boolean }) {
   const [registering, setRegistering] = useState(false);
-  const brokers = useQuery({ queryKey: ["brokers", "list"], queryFn: async () => (await api<{ items: BrokerJson[] }>("/api/v1/runtime-brokers?limit=500")).body.items, initialData: initial }).data;
+  const brokers = useQuery({
+    queryKey: ["brokers", "list"],
+    queryFn: async () => (await api<{ items: BrokerJson[] }>("/api/v1/runtime-brokers?limit=500")).body.items,
+    initialData: initial,
+  }).data;
   return (
     <section aria-labelledby="brokers-heading">
       <div className="flex items-center gap-3">
@@ -35,15 +39,31 @@ export function BrokerList({ initial, hubUrl, isAdmin }: { initial: BrokerJson[]
       {brokers.length === 0 ? (
         <div className="mt-4 rounded-lg border border-dashed border-zinc-300 p-10 text-center dark:border-zinc-700">
           <h2 className="font-medium">No brokers yet</h2>
-          <p className="mt-2 text-sm text-zinc-600 dark:text-zinc-400">A broker runs agents on its machine. {isAdmin ? "Register one to get its join command." : "Ask an administrator to register one."}</p>
+          <p className="mt-2 text-sm text-zinc-600 dark:text-zinc-400">
+            A broker runs agents on its machine.{" "}
+            {isAdmin ? "Register one to get its join command." : "Ask an administrator to register one."}
+          </p>
         </div>
       ) : (
         <div className="card mt-4 overflow-x-auto">
           <table className="w-full text-left text-sm">
-            <TableHead columns={["Name", "Status", "Host", "Last heartbeat", { label: "Agents", className: "text-right" }, { label: "Ports in use", className: "text-right" }]} />
+            <TableHead
+              columns={[
+                "Name",
+                "Status",
+                "Host",
+                "Last heartbeat",
+                { label: "Agents", className: "text-right" },
+                { label: "Ports in use", className: "text-right" },
+              ]}
+            />
             <tbody>
               {brokers.map((b) => (
-                <tr key={b.id} data-broker={b.slug} className="border-b border-zinc-100 last:border-0 dark:border-zinc-800">
+                <tr
+                  key={b.id}
+                  data-broker={b.slug}
+                  className="border-b border-zinc-100 last:border-0 dark:border-zinc-800"
+                >
                   <td className="px-3 py-2 font-medium">{b.name}</td>
                   <td className="px-3 py-2">
                     <StatusBadge status={STATUS[b.status]} />
@@ -78,7 +98,13 @@ function RegisterBrokerDialog({ open, onClose, hubUrl }: { open: boolean; onClos
   const queryClient = useQueryClient();
   const [error, setError] = useState<string | null>(null);
   const register = useMutation({
-    mutationFn: async (name: string) => (await api<{ broker: BrokerJson; joinToken: string; expiresAt: string }>("/api/v1/runtime-brokers", { method: "POST", json: { name } })).body,
+    mutationFn: async (name: string) =>
+      (
+        await api<{ broker: BrokerJson; joinToken: string; expiresAt: string }>("/api/v1/runtime-brokers", {
+          method: "POST",
+          json: { name },
+        })
+      ).body,
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: ["brokers"] }),
     onError: (err) => setError((err as Error).message),
   });
@@ -87,7 +113,9 @@ function RegisterBrokerDialog({ open, onClose, hubUrl }: { open: boolean; onClos
     register.mutate(String(new FormData(e.currentTarget).get("name") ?? "").trim());
   };
   const done = register.data;
-  const command = done ? `SCION_HUB_URLS=${hubUrl} SCION_JOIN_TOKEN=${done.joinToken} SCION_BROKER_NAME=${JSON.stringify(done.broker.name)} npm run broker` : "";
+  const command = done
+    ? `SCION_HUB_URLS=${hubUrl} SCION_JOIN_TOKEN=${done.joinToken} SCION_BROKER_NAME=${JSON.stringify(done.broker.name)} npm run broker`
+    : "";
   return (
     <Modal
       open={open}
@@ -122,13 +150,21 @@ function RegisterBrokerDialog({ open, onClose, hubUrl }: { open: boolean; onClos
         ) : (
           <>
             <p className="text-sm">
-              Run this on the broker&apos;s machine (in a checkout of Scion Hub). The join token works once and expires <RelativeTimeUntil iso={done.expiresAt} />; it is shown only now.
+              Run this on the broker&apos;s machine (in a checkout of Scion Hub). The join token works once and expires{" "}
+              <RelativeTimeUntil iso={done.expiresAt} />; it is shown only now.
             </p>
-            <pre aria-label="Join command" className="overflow-x-auto whitespace-pre-wrap break-all rounded-md bg-zinc-100 p-3 font-mono text-xs dark:bg-zinc-800">
+            <pre
+              aria-label="Join command"
+              className="overflow-x-auto whitespace-pre-wrap break-all rounded-md bg-zinc-100 p-3 font-mono text-xs dark:bg-zinc-800"
+            >
               {command}
             </pre>
             <div className="flex justify-end gap-2">
-              <button type="button" className="btn-secondary" onClick={() => void navigator.clipboard?.writeText(command)}>
+              <button
+                type="button"
+                className="btn-secondary"
+                onClick={() => void navigator.clipboard?.writeText(command)}
+              >
                 Copy
               </button>
               <button type="button" className="btn-primary" onClick={onClose}>

@@ -11,12 +11,27 @@ import { TableHead } from "../ui/table-head";
 import { useToast } from "../ui/toast";
 
 /** Projects: their remote and default broker; create one; delete one you created (or any, as admin). */
-export function ProjectList({ initial, brokers, viewerId, isAdmin }: { initial: ProjectJson[]; brokers: Array<{ id: string; name: string }>; viewerId: string; isAdmin: boolean }) {
+export function ProjectList({
+  initial,
+  brokers,
+  viewerId,
+  isAdmin,
+}: {
+  initial: ProjectJson[];
+  brokers: Array<{ id: string; name: string }>;
+  viewerId: string;
+  isAdmin: boolean;
+}) {
   const queryClient = useQueryClient();
   const toast = useToast();
   const [error, setError] = useState<string | null>(null);
   const [deleting, setDeleting] = useState<ProjectJson | null>(null);
-  const projects = useQuery({ queryKey: ["projects", "list"], queryFn: async () => (await api<{ items: ProjectJson[] }>("/api/v1/projects?limit=500&sort=name&order=asc")).body.items, initialData: initial }).data;
+  const projects = useQuery({
+    queryKey: ["projects", "list"],
+    queryFn: async () =>
+      (await api<{ items: ProjectJson[] }>("/api/v1/projects?limit=500&sort=name&order=asc")).body.items,
+    initialData: initial,
+  }).data;
   const brokerName = new Map(brokers.map((b) => [b.id, b.name]));
   const create = useMutation({
     mutationFn: (body: Record<string, unknown>) => api<ProjectJson>("/api/v1/projects", { method: "POST", json: body }),
@@ -38,21 +53,37 @@ export function ProjectList({ initial, brokers, viewerId, isAdmin }: { initial: 
     const form = e.currentTarget;
     const data = new FormData(form);
     const text = (k: string) => String(data.get(k) ?? "").trim();
-    create.mutate({ name: text("name"), ...(text("gitRemote") && { gitRemote: text("gitRemote") }), ...(text("defaultBrokerId") && { defaultBrokerId: text("defaultBrokerId") }) }, { onSuccess: () => form.reset() });
+    create.mutate(
+      {
+        name: text("name"),
+        ...(text("gitRemote") && { gitRemote: text("gitRemote") }),
+        ...(text("defaultBrokerId") && { defaultBrokerId: text("defaultBrokerId") }),
+      },
+      { onSuccess: () => form.reset() },
+    );
   };
   return (
     <section aria-labelledby="projects-heading" className="flex flex-col gap-6">
       <h1 id="projects-heading" className="text-xl font-semibold">
         Projects
       </h1>
-      <form onSubmit={submit} className="card grid grid-cols-1 gap-3 p-4 md:grid-cols-[1fr_2fr_1fr_auto] md:items-end" aria-label="New project">
+      <form
+        onSubmit={submit}
+        className="card grid grid-cols-1 gap-3 p-4 md:grid-cols-[1fr_2fr_1fr_auto] md:items-end"
+        aria-label="New project"
+      >
         <label className="flex flex-col gap-1 text-sm">
           Name
           <input name="name" required maxLength={100} className="input" />
         </label>
         <label className="flex flex-col gap-1 text-sm">
           Git remote <span className="sr-only">(optional)</span>
-          <input name="gitRemote" maxLength={500} placeholder="https://github.com/org/repo.git (optional)" className="input" />
+          <input
+            name="gitRemote"
+            maxLength={500}
+            placeholder="https://github.com/org/repo.git (optional)"
+            className="input"
+          />
         </label>
         <label className="flex flex-col gap-1 text-sm">
           Default broker
@@ -77,7 +108,9 @@ export function ProjectList({ initial, brokers, viewerId, isAdmin }: { initial: 
       {projects.length === 0 ? (
         <div className="rounded-lg border border-dashed border-zinc-300 p-10 text-center dark:border-zinc-700">
           <h2 className="font-medium">No projects yet</h2>
-          <p className="mt-2 text-sm text-zinc-600 dark:text-zinc-400">A project groups agents and may name a git remote their workspaces are cloned from.</p>
+          <p className="mt-2 text-sm text-zinc-600 dark:text-zinc-400">
+            A project groups agents and may name a git remote their workspaces are cloned from.
+          </p>
         </div>
       ) : (
         <div className="card overflow-x-auto">
@@ -89,9 +122,18 @@ export function ProjectList({ initial, brokers, viewerId, isAdmin }: { initial: 
                   <td className="px-3 py-2 font-medium">{p.name}</td>
                   <td className="px-3 py-2 font-mono text-xs">{p.slug}</td>
                   <td className="max-w-xs truncate px-3 py-2 font-mono text-xs">{p.gitRemote ?? "—"}</td>
-                  <td className="px-3 py-2">{p.defaultBrokerId ? (brokerName.get(p.defaultBrokerId) ?? "—") : "Any online broker"}</td>
+                  <td className="px-3 py-2">
+                    {p.defaultBrokerId ? (brokerName.get(p.defaultBrokerId) ?? "—") : "Any online broker"}
+                  </td>
                   <td className="px-3 py-2 text-right">
-                    {(isAdmin || p.createdBy === `user:${viewerId}` || p.createdBy === viewerId) && <IconButton icon="trash" tone="danger" label={`Delete project ${p.name}`} onClick={() => setDeleting(p)} />}
+                    {(isAdmin || p.createdBy === `user:${viewerId}` || p.createdBy === viewerId) && (
+                      <IconButton
+                        icon="trash"
+                        tone="danger"
+                        label={`Delete project ${p.name}`}
+                        onClick={() => setDeleting(p)}
+                      />
+                    )}
                   </td>
                 </tr>
               ))}
@@ -99,7 +141,14 @@ export function ProjectList({ initial, brokers, viewerId, isAdmin }: { initial: 
           </table>
         </div>
       )}
-      <ConfirmDialog open={deleting !== null} title={`Delete project ${deleting?.name ?? ""}?`} confirmLabel="Delete" danger onConfirm={() => deleting && remove.mutate(deleting)} onClose={() => setDeleting(null)}>
+      <ConfirmDialog
+        open={deleting !== null}
+        title={`Delete project ${deleting?.name ?? ""}?`}
+        confirmLabel="Delete"
+        danger
+        onConfirm={() => deleting && remove.mutate(deleting)}
+        onClose={() => setDeleting(null)}
+      >
         Its agents are deleted with it.
       </ConfirmDialog>
     </section>

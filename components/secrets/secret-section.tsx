@@ -34,7 +34,12 @@ export function SecretSection({ view, initial }: { view: SecretScopeView; initia
   const [deleting, setDeleting] = useState<SecretJson | null>(null);
   const key = ["secrets", view.scope, view.projectId ?? null];
   const query = new URLSearchParams({ scope: view.scope, ...(view.projectId && { projectId: view.projectId }) });
-  const secrets = useQuery({ queryKey: key, queryFn: async () => (await api<{ items: SecretJson[] }>(`/api/v1/secrets?${query.toString()}`)).body.items, initialData: initial }).data ?? [];
+  const secrets =
+    useQuery({
+      queryKey: key,
+      queryFn: async () => (await api<{ items: SecretJson[] }>(`/api/v1/secrets?${query.toString()}`)).body.items,
+      initialData: initial,
+    }).data ?? [];
   const save = useMutation({
     mutationFn: postSecret,
     onSuccess: ({ status, body }) => {
@@ -86,14 +91,32 @@ export function SecretSection({ view, initial }: { view: SecretScopeView; initia
         <p className="text-sm text-zinc-600 dark:text-zinc-400">{view.description}</p>
       </div>
       {view.writable && (
-        <form ref={form} onSubmit={submit} className="card grid grid-cols-1 gap-3 p-4 md:grid-cols-[1fr_auto_1fr_1fr_auto] md:items-end" aria-label={`Add or replace a secret: ${view.title}`}>
+        <form
+          ref={form}
+          onSubmit={submit}
+          className="card grid grid-cols-1 gap-3 p-4 md:grid-cols-[1fr_auto_1fr_1fr_auto] md:items-end"
+          aria-label={`Add or replace a secret: ${view.title}`}
+        >
           <label className="flex flex-col gap-1 text-sm">
             Name
-            <input name="name" required maxLength={128} placeholder="ANTHROPIC_API_KEY" className="input font-mono" autoComplete="off" spellCheck={false} />
+            <input
+              name="name"
+              required
+              maxLength={128}
+              placeholder="ANTHROPIC_API_KEY"
+              className="input font-mono"
+              autoComplete="off"
+              spellCheck={false}
+            />
           </label>
           <label className="flex flex-col gap-1 text-sm">
             Kind
-            <select name="target" className="input" value={target} onChange={(e) => setTarget(e.target.value as "env" | "file")}>
+            <select
+              name="target"
+              className="input"
+              value={target}
+              onChange={(e) => setTarget(e.target.value as "env" | "file")}
+            >
               <option value="env">Environment variable</option>
               <option value="file">File in HOME</option>
             </select>
@@ -101,7 +124,15 @@ export function SecretSection({ view, initial }: { view: SecretScopeView; initia
           {target === "file" ? (
             <label className="flex flex-col gap-1 text-sm">
               Path in HOME
-              <input name="path" required maxLength={255} placeholder=".claude/.credentials.json" className="input font-mono" autoComplete="off" spellCheck={false} />
+              <input
+                name="path"
+                required
+                maxLength={255}
+                placeholder=".claude/.credentials.json"
+                className="input font-mono"
+                autoComplete="off"
+                spellCheck={false}
+              />
             </label>
           ) : (
             <div className="hidden md:block" />
@@ -121,25 +152,45 @@ export function SecretSection({ view, initial }: { view: SecretScopeView; initia
         </form>
       )}
       {secrets.length === 0 ? (
-        <p className="rounded-lg border border-dashed border-zinc-300 p-4 text-center text-sm text-zinc-600 dark:border-zinc-700 dark:text-zinc-400">No secrets here yet.</p>
+        <p className="rounded-lg border border-dashed border-zinc-300 p-4 text-center text-sm text-zinc-600 dark:border-zinc-700 dark:text-zinc-400">
+          No secrets here yet.
+        </p>
       ) : (
         <div className="card overflow-x-auto">
           <table className="w-full text-left text-sm" aria-label={view.title}>
-            <TableHead columns={["Name", "Kind", "Updated", ...(view.writable ? [{ label: "Actions", srOnly: true }] : [])]} />
+            <TableHead
+              columns={["Name", "Kind", "Updated", ...(view.writable ? [{ label: "Actions", srOnly: true }] : [])]}
+            />
             <tbody>
               {secrets.map((s) => (
                 <tr key={s.id} className="border-b border-zinc-100 last:border-0 dark:border-zinc-800">
                   <td className="px-3 py-2 font-mono text-xs font-medium">{s.name}</td>
-                  <td className="px-3 py-2">{s.target === "file" ? <span className="font-mono text-xs">~/{s.path}</span> : "Environment variable"}</td>
+                  <td className="px-3 py-2">
+                    {s.target === "file" ? (
+                      <span className="font-mono text-xs">~/{s.path}</span>
+                    ) : (
+                      "Environment variable"
+                    )}
+                  </td>
                   <td className="px-3 py-2">
                     <RelativeTime iso={s.updatedAt} />
                   </td>
                   {view.writable && (
                     <td className="flex justify-end gap-1 px-3 py-2">
-                      <button type="button" className="btn-secondary" onClick={() => startReplace(s)} aria-label={`Replace secret ${s.name}`}>
+                      <button
+                        type="button"
+                        className="btn-secondary"
+                        onClick={() => startReplace(s)}
+                        aria-label={`Replace secret ${s.name}`}
+                      >
                         Replace
                       </button>
-                      <IconButton icon="trash" tone="danger" label={`Delete secret ${s.name}`} onClick={() => setDeleting(s)} />
+                      <IconButton
+                        icon="trash"
+                        tone="danger"
+                        label={`Delete secret ${s.name}`}
+                        onClick={() => setDeleting(s)}
+                      />
                     </td>
                   )}
                 </tr>
@@ -148,7 +199,14 @@ export function SecretSection({ view, initial }: { view: SecretScopeView; initia
           </table>
         </div>
       )}
-      <ConfirmDialog open={deleting !== null} title={`Delete secret ${deleting?.name ?? ""}?`} confirmLabel="Delete" danger onConfirm={() => deleting && remove.mutate(deleting)} onClose={() => setDeleting(null)}>
+      <ConfirmDialog
+        open={deleting !== null}
+        title={`Delete secret ${deleting?.name ?? ""}?`}
+        confirmLabel="Delete"
+        danger
+        onConfirm={() => deleting && remove.mutate(deleting)}
+        onClose={() => setDeleting(null)}
+      >
         Agents started from now on no longer get it; running agents keep what they started with.
       </ConfirmDialog>
     </section>
@@ -157,12 +215,25 @@ export function SecretSection({ view, initial }: { view: SecretScopeView; initia
 
 /** Saves a secret; a refusal says which field is wrong and why (the hub's validation details). */
 async function postSecret(body: Record<string, unknown>): Promise<{ status: number; body: SecretJson }> {
-  const res = await fetch("/api/v1/secrets", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), credentials: "same-origin" });
-  const data = (await res.json().catch(() => null)) as (SecretJson & { error?: { code: string; message: string; details?: Array<{ path: string; message: string }> } }) | null;
+  const res = await fetch("/api/v1/secrets", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+    credentials: "same-origin",
+  });
+  const data = (await res.json().catch(() => null)) as
+    | (SecretJson & { error?: { code: string; message: string; details?: Array<{ path: string; message: string }> } })
+    | null;
   if (!res.ok) {
     const error = data?.error;
-    const details = Array.isArray(error?.details) ? error.details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join("; ") : "";
-    throw new RequestError(res.status, error?.code ?? "internal", [error?.message ?? `The hub answered HTTP ${res.status}.`, details].filter(Boolean).join(" "));
+    const details = Array.isArray(error?.details)
+      ? error.details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join("; ")
+      : "";
+    throw new RequestError(
+      res.status,
+      error?.code ?? "internal",
+      [error?.message ?? `The hub answered HTTP ${res.status}.`, details].filter(Boolean).join(" "),
+    );
   }
   return { status: res.status, body: data! };
 }

@@ -16,7 +16,14 @@ export interface SecretsProject {
  * creator and admins) and the hub's (writable by admins). An agent gets its owner's secrets over
  * its project's over the hub's.
  */
-export function SecretsPage({ mine, projects, project, projectSecrets, hubSecrets, isAdmin }: {
+export function SecretsPage({
+  mine,
+  projects,
+  project,
+  projectSecrets,
+  hubSecrets,
+  isAdmin,
+}: {
   mine: SecretJson[];
   projects: SecretsProject[];
   project: SecretsProject | null;
@@ -30,15 +37,23 @@ export function SecretsPage({ mine, projects, project, projectSecrets, hubSecret
       <div>
         <h1 className="text-xl font-semibold">Secrets</h1>
         <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">
-          API keys and credential files for your agents, sealed at rest and never shown again. At start an agent gets its owner&apos;s secrets, over its project&apos;s, over the
-          hub&apos;s.
+          API keys and credential files for your agents, sealed at rest and never shown again. At start an agent gets
+          its owner&apos;s secrets, over its project&apos;s, over the hub&apos;s.
         </p>
       </div>
-      <SecretSection view={{ scope: "user", title: "Your secrets", description: "Given to every agent you own.", writable: true }} initial={mine} />
+      <SecretSection
+        view={{ scope: "user", title: "Your secrets", description: "Given to every agent you own.", writable: true }}
+        initial={mine}
+      />
       <div className="flex flex-col gap-3">
         <div className="flex max-w-sm flex-col gap-1 text-sm">
           <label htmlFor="secrets-project">Project</label>
-          <select id="secrets-project" className="input" value={project?.id ?? ""} onChange={(e) => router.push(e.target.value ? `/secrets?project=${e.target.value}` : "/secrets")}>
+          <select
+            id="secrets-project"
+            className="input"
+            value={project?.id ?? ""}
+            onChange={(e) => router.push(e.target.value ? `/secrets?project=${e.target.value}` : "/secrets")}
+          >
             <option value="">Choose a project…</option>
             {projects.map((p) => (
               <option key={p.id} value={p.id}>
@@ -54,7 +69,9 @@ export function SecretsPage({ mine, projects, project, projectSecrets, hubSecret
               scope: "project",
               projectId: project.id,
               title: `Project secrets: ${project.name}`,
-              description: project.writable ? "Given to every agent of this project." : "Given to every agent of this project; its creator or an administrator may change them.",
+              description: project.writable
+                ? "Given to every agent of this project."
+                : "Given to every agent of this project; its creator or an administrator may change them.",
               writable: project.writable,
             }}
             initial={projectSecrets}
@@ -62,7 +79,14 @@ export function SecretsPage({ mine, projects, project, projectSecrets, hubSecret
         )}
       </div>
       <SecretSection
-        view={{ scope: "hub", title: "Hub secrets", description: isAdmin ? "Given to every agent on this hub." : "Given to every agent on this hub; administrators change them.", writable: isAdmin }}
+        view={{
+          scope: "hub",
+          title: "Hub secrets",
+          description: isAdmin
+            ? "Given to every agent on this hub."
+            : "Given to every agent on this hub; administrators change them.",
+          writable: isAdmin,
+        }}
         initial={hubSecrets}
       />
     </div>

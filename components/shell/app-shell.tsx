@@ -14,7 +14,15 @@ export interface ShellViewer {
  * The frame of every dashboard page: product name, navigation (Admin only for admins), the
  * dev-mode badge, the user menu, and the client providers (queries, live events, toasts).
  */
-export function AppShell({ children, viewer, devMode }: { children: ReactNode; viewer: ShellViewer; devMode: boolean }) {
+export function AppShell({
+  children,
+  viewer,
+  devMode,
+}: {
+  children: ReactNode;
+  viewer: ShellViewer;
+  devMode: boolean;
+}) {
   const nav = [
     { href: "/", label: "Agents" },
     { href: "/projects", label: "Projects" },
@@ -25,7 +33,10 @@ export function AppShell({ children, viewer, devMode }: { children: ReactNode; v
   return (
     <Providers>
       <div className="flex min-h-screen flex-col">
-        <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:rounded focus:bg-white focus:px-3 focus:py-1 dark:focus:bg-zinc-900">
+        <a
+          href="#main"
+          className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:rounded focus:bg-white focus:px-3 focus:py-1 dark:focus:bg-zinc-900"
+        >
           Skip to content
         </a>
         <header className="border-b border-zinc-200 dark:border-zinc-800">
@@ -35,7 +46,11 @@ export function AppShell({ children, viewer, devMode }: { children: ReactNode; v
             </Link>
             <NavLinks items={nav} />
             <div className="ml-auto flex items-center gap-3">
-              {devMode && <span className="rounded-full bg-amber-100 px-2.5 py-0.5 text-xs font-medium text-amber-900 dark:bg-amber-900/40 dark:text-amber-200">Dev mode</span>}
+              {devMode && (
+                <span className="rounded-full bg-amber-100 px-2.5 py-0.5 text-xs font-medium text-amber-900 dark:bg-amber-900/40 dark:text-amber-200">
+                  Dev mode
+                </span>
+              )}
               <UserMenu name={viewer.name ?? viewer.email ?? "Signed in"} email={viewer.email} />
             </div>
           </div>

@@ -6,7 +6,10 @@ import { usePathname } from "next/navigation";
 /** Main navigation; the current section is marked for eyes and screen readers. */
 export function NavLinks({ items }: { items: Array<{ href: string; label: string }> }) {
   const pathname = usePathname();
-  const isCurrent = (href: string) => (href === "/" ? pathname === "/" || pathname.startsWith("/agents") : pathname.startsWith(href.split("/").slice(0, 2).join("/")));
+  const isCurrent = (href: string) =>
+    href === "/"
+      ? pathname === "/" || pathname.startsWith("/agents")
+      : pathname.startsWith(href.split("/").slice(0, 2).join("/"));
   return (
     <nav aria-label="Main" className="flex gap-4 text-sm">
       {items.map((item) => (

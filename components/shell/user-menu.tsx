@@ -24,13 +24,24 @@ export function UserMenu({ name, email }: { name: string; email: string | null }
   };
   return (
     <div ref={ref} className="relative">
-      <button type="button" aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen((o) => !o)} className="btn-secondary max-w-48 truncate">
+      <button
+        type="button"
+        aria-haspopup="menu"
+        aria-expanded={open}
+        onClick={() => setOpen((o) => !o)}
+        className="btn-secondary max-w-48 truncate"
+      >
         {name}
       </button>
       {open && (
         <div role="menu" aria-label="Account" className="card absolute right-0 z-20 mt-2 w-56 p-1 shadow-lg">
           {email && <p className="truncate px-3 py-2 text-xs text-zinc-600 dark:text-zinc-400">{email}</p>}
-          <button type="button" role="menuitem" onClick={() => void signOut()} className="w-full rounded px-3 py-2 text-left text-sm hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-blue-600 dark:hover:bg-zinc-800">
+          <button
+            type="button"
+            role="menuitem"
+            onClick={() => void signOut()}
+            className="w-full rounded px-3 py-2 text-left text-sm hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-blue-600 dark:hover:bg-zinc-800"
+          >
             Sign out
           </button>
         </div>

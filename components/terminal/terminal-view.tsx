@@ -26,7 +26,13 @@ export function TerminalView({ agentId }: { agentId: string }) {
   useEffect(() => {
     const host = hostRef.current;
     if (!host) return;
-    const term = new Terminal({ cursorBlink: true, fontSize: 14, fontFamily: "ui-monospace, SFMono-Regular, Menlo, monospace", scrollback: 5000, theme: { background: "#0a0a0a" } });
+    const term = new Terminal({
+      cursorBlink: true,
+      fontSize: 14,
+      fontFamily: "ui-monospace, SFMono-Regular, Menlo, monospace",
+      scrollback: 5000,
+      theme: { background: "#0a0a0a" },
+    });
     const fit = new FitAddon();
     term.loadAddon(fit);
     term.open(host);
@@ -42,13 +48,17 @@ export function TerminalView({ agentId }: { agentId: string }) {
       if (ws?.readyState !== WebSocket.OPEN) return;
       ws.send(typeof data === "string" ? encoder.encode(data) : data);
     };
-    const sendSize = () => ws?.readyState === WebSocket.OPEN && ws.send(JSON.stringify({ type: "resize", cols: term.cols, rows: term.rows }));
+    const sendSize = () =>
+      ws?.readyState === WebSocket.OPEN &&
+      ws.send(JSON.stringify({ type: "resize", cols: term.cols, rows: term.rows }));
 
     const connect = () => {
       if (disposed) return;
       setStatus("connecting");
       const proto = window.location.protocol === "https:" ? "wss:" : "ws:";
-      const socket = new WebSocket(`${proto}//${window.location.host}/api/v1/agents/${agentId}/pty?cols=${term.cols}&rows=${term.rows}`);
+      const socket = new WebSocket(
+        `${proto}//${window.location.host}/api/v1/agents/${agentId}/pty?cols=${term.cols}&rows=${term.rows}`,
+      );
       socket.binaryType = "arraybuffer";
       ws = socket;
       socket.onopen = () => {
@@ -117,15 +127,27 @@ export function TerminalView({ agentId }: { agentId: string }) {
   return (
     <div data-status={status} className="flex min-h-0 flex-1 flex-col gap-2">
       <p className="text-sm" role="status">
-        <span className={`mr-2 inline-block h-2 w-2 rounded-full ${status === "connected" ? "bg-green-600" : status === "connecting" ? "bg-amber-500" : "bg-red-600"}`} aria-hidden="true" />
+        <span
+          className={`mr-2 inline-block h-2 w-2 rounded-full ${status === "connected" ? "bg-green-600" : status === "connecting" ? "bg-amber-500" : "bg-red-600"}`}
+          aria-hidden="true"
+        />
         {status === "connected" ? "Connected" : status === "connecting" ? "Connecting…" : "Disconnected — reconnecting"}
       </p>
       <div className="relative min-h-[24rem] flex-1 overflow-hidden rounded-lg bg-[#0a0a0a] p-2">
         <div ref={hostRef} className="h-full w-full" aria-label="Terminal" />
         {status !== "connected" && hadConnection && (
-          <div role="alert" className="absolute inset-0 flex flex-col items-center justify-center gap-2 bg-black/75 text-white" data-testid="disconnected-overlay">
+          <div
+            role="alert"
+            className="absolute inset-0 flex flex-col items-center justify-center gap-2 bg-black/75 text-white"
+            data-testid="disconnected-overlay"
+          >
             <p className="text-2xl font-bold tracking-widest">DISCONNECTED</p>
-            <p className="text-sm text-zinc-300">{reason ? `${reason.charAt(0).toUpperCase()}${reason.slice(1).replace(/\.$/, "")}.` : "The connection to the agent dropped."} Reconnecting…</p>
+            <p className="text-sm text-zinc-300">
+              {reason
+                ? `${reason.charAt(0).toUpperCase()}${reason.slice(1).replace(/\.$/, "")}.`
+                : "The connection to the agent dropped."}{" "}
+              Reconnecting…
+            </p>
           </div>
         )}
       </div>

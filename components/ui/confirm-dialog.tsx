@@ -4,7 +4,23 @@ import type { ReactNode } from "react";
 import { Modal } from "./modal";
 
 /** A modal question. `onConfirm` runs on the confirm button; the dialog closes either way. */
-export function ConfirmDialog({ open, title, children, confirmLabel, danger = false, onConfirm, onClose }: { open: boolean; title: string; children?: ReactNode; confirmLabel: string; danger?: boolean; onConfirm: () => void; onClose: () => void }) {
+export function ConfirmDialog({
+  open,
+  title,
+  children,
+  confirmLabel,
+  danger = false,
+  onConfirm,
+  onClose,
+}: {
+  open: boolean;
+  title: string;
+  children?: ReactNode;
+  confirmLabel: string;
+  danger?: boolean;
+  onConfirm: () => void;
+  onClose: () => void;
+}) {
   return (
     <Modal open={open} onClose={onClose} labelledBy="confirm-title" width="max-w-md">
       <div className="p-5">

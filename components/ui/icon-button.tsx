@@ -7,15 +7,25 @@ export type ActionTone = "start" | "stop" | "restart" | "danger" | "neutral";
 
 // Colour only on hover/focus and never while disabled: the meaning of a button is its label.
 const TONES: Record<ActionTone, string> = {
-  start: "enabled:hover:text-green-700 enabled:hover:bg-green-50 dark:enabled:hover:text-green-300 dark:enabled:hover:bg-green-950",
+  start:
+    "enabled:hover:text-green-700 enabled:hover:bg-green-50 dark:enabled:hover:text-green-300 dark:enabled:hover:bg-green-950",
   stop: "enabled:hover:text-red-700 enabled:hover:bg-red-50 dark:enabled:hover:text-red-300 dark:enabled:hover:bg-red-950",
-  danger: "enabled:hover:text-red-700 enabled:hover:bg-red-50 dark:enabled:hover:text-red-300 dark:enabled:hover:bg-red-950",
-  restart: "enabled:hover:text-amber-700 enabled:hover:bg-amber-50 dark:enabled:hover:text-amber-300 dark:enabled:hover:bg-amber-950",
-  neutral: "enabled:hover:text-zinc-900 enabled:hover:bg-zinc-100 dark:enabled:hover:text-zinc-100 dark:enabled:hover:bg-zinc-800",
+  danger:
+    "enabled:hover:text-red-700 enabled:hover:bg-red-50 dark:enabled:hover:text-red-300 dark:enabled:hover:bg-red-950",
+  restart:
+    "enabled:hover:text-amber-700 enabled:hover:bg-amber-50 dark:enabled:hover:text-amber-300 dark:enabled:hover:bg-amber-950",
+  neutral:
+    "enabled:hover:text-zinc-900 enabled:hover:bg-zinc-100 dark:enabled:hover:text-zinc-100 dark:enabled:hover:bg-zinc-800",
 };
 
 /** An icon-only button: the label is its aria-label and its tooltip. */
-export function IconButton({ icon, label, tone = "neutral", className = "", ...props }: { icon: IconName; label: string; tone?: ActionTone } & ButtonHTMLAttributes<HTMLButtonElement>) {
+export function IconButton({
+  icon,
+  label,
+  tone = "neutral",
+  className = "",
+  ...props
+}: { icon: IconName; label: string; tone?: ActionTone } & ButtonHTMLAttributes<HTMLButtonElement>) {
   return (
     <button
       type="button"

@@ -12,9 +12,14 @@ const TONES: Record<StatusTone, { pill: string; dot: string }> = {
 export function StatusBadge({ status }: { status: StatusDisplay }) {
   const tone = TONES[status.tone];
   return (
-    <span data-status={status.label} className={`inline-flex items-center gap-1.5 whitespace-nowrap rounded-full px-2.5 py-0.5 text-xs font-medium ${tone.pill}`}>
+    <span
+      data-status={status.label}
+      className={`inline-flex items-center gap-1.5 whitespace-nowrap rounded-full px-2.5 py-0.5 text-xs font-medium ${tone.pill}`}
+    >
       <span className="relative flex h-2 w-2" aria-hidden="true">
-        {status.pulse && <span className={`absolute inline-flex h-full w-full animate-ping rounded-full opacity-60 ${tone.dot}`} />}
+        {status.pulse && (
+          <span className={`absolute inline-flex h-full w-full animate-ping rounded-full opacity-60 ${tone.dot}`} />
+        )}
         <span className={`relative inline-flex h-2 w-2 rounded-full ${tone.dot}`} />
       </span>
       {status.label}

@@ -5,4 +5,5 @@
  */
 import { HARNESS_DESCRIPTORS } from "../../lib/harnesses/registry";
 
-for (const h of HARNESS_DESCRIPTORS) if (h.install) process.stdout.write(`${h.install.npm}@${h.install.version} ${h.install.bin}\n`);
+for (const h of HARNESS_DESCRIPTORS)
+  if (h.install) process.stdout.write(`${h.install.npm}@${h.install.version} ${h.install.bin}\n`);

@@ -8,8 +8,20 @@ export function devToken(): string {
 }
 
 /** Calls the dev hub's API as its admin; throws on an error status. */
-export async function devApi<T = Record<string, unknown>>(request: APIRequestContext, method: string, pathname: string, body?: unknown): Promise<T> {
-  const res = await request.fetch(pathname, { method, headers: { authorization: `Bearer ${devToken()}`, ...(body !== undefined && { "content-type": "application/json" }) }, data: body === undefined ? undefined : JSON.stringify(body) });
+export async function devApi<T = Record<string, unknown>>(
+  request: APIRequestContext,
+  method: string,
+  pathname: string,
+  body?: unknown,
+): Promise<T> {
+  const res = await request.fetch(pathname, {
+    method,
+    headers: {
+      authorization: `Bearer ${devToken()}`,
+      ...(body !== undefined && { "content-type": "application/json" }),
+    },
+    data: body === undefined ? undefined : JSON.stringify(body),
+  });
   if (!res.ok()) throw new Error(`${method} ${pathname}: HTTP ${res.status()} ${await res.text()}`);
   return (res.status() === 204 ? null : await res.json()) as T;
 }

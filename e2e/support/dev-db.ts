@@ -8,7 +8,10 @@ import pg from "pg";
  */
 export async function devSql(sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
   const dir = process.env.E2E_DATA_DIR!;
-  const { user, password } = JSON.parse(fs.readFileSync(path.join(dir, "postgres-credentials.json"), "utf8")) as { user: string; password: string };
+  const { user, password } = JSON.parse(fs.readFileSync(path.join(dir, "postgres-credentials.json"), "utf8")) as {
+    user: string;
+    password: string;
+  };
   const port = Number(fs.readFileSync(path.join(dir, "postgres", "postmaster.pid"), "utf8").split("\n")[3]);
   const client = new pg.Client({ host: "127.0.0.1", port, user, password, database: "scion" });
   await client.connect();

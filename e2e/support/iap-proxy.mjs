@@ -32,7 +32,8 @@ const { privateKey, publicKey } = await generateKeyPair("ES256", { extractable: 
 const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid, alg: "ES256", use: "sig" }] });
 
 /** A person's stable numeric account id, as Google gives one. */
-const accountId = (email) => BigInt(`0x${crypto.createHash("sha256").update(email).digest("hex").slice(0, 15)}`).toString();
+const accountId = (email) =>
+  BigInt(`0x${crypto.createHash("sha256").update(email).digest("hex").slice(0, 15)}`).toString();
 
 /** What IAP asserts for a person: a fresh ES256 JWT, valid ten minutes, with IAP's claims. */
 function assertion(email) {
@@ -60,7 +61,10 @@ async function forwardedHeaders(req, email, { upgrade }) {
   for (const name of Object.keys(headers)) if (name.startsWith("x-goog-")) delete headers[name];
   if (!upgrade) for (const name of HOP_BY_HOP) delete headers[name];
   // The sign-in cookie is IAP's; the hub never sees it.
-  const cookies = (req.headers.cookie ?? "").split(";").map((c) => c.trim()).filter((c) => c && !c.startsWith(`${COOKIE}=`));
+  const cookies = (req.headers.cookie ?? "")
+    .split(";")
+    .map((c) => c.trim())
+    .filter((c) => c && !c.startsWith(`${COOKIE}=`));
   if (cookies.length) headers.cookie = cookies.join("; ");
   else delete headers.cookie;
   headers["x-goog-iap-jwt-assertion"] = await assertion(email);
@@ -74,7 +78,9 @@ async function forwardedHeaders(req, email, { upgrade }) {
 
 function page(res, status, title, body, extraHeaders = {}) {
   res.writeHead(status, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", ...extraHeaders });
-  res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body><main>${body}</main></body></html>`);
+  res.end(
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body><main>${body}</main></body></html>`,
+  );
 }
 
 const escape = (s) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -87,9 +93,13 @@ async function signIn(req, res, url) {
     for await (const chunk of req) body += chunk;
     const form = new URLSearchParams(body);
     const email = (form.get("email") ?? "").trim().toLowerCase();
-    if (!/^[^\s@]+@[^\s@]+$/.test(email)) return page(res, 400, "Sign in", "<h1>Sign in</h1><p role=\"alert\">Enter an email address.</p>");
+    if (!/^[^\s@]+@[^\s@]+$/.test(email))
+      return page(res, 400, "Sign in", '<h1>Sign in</h1><p role="alert">Enter an email address.</p>');
     return void res
-      .writeHead(303, { location: safeContinue(form.get("continue")), "set-cookie": `${COOKIE}=${encodeURIComponent(email)}; Path=/; HttpOnly; SameSite=Lax` })
+      .writeHead(303, {
+        location: safeContinue(form.get("continue")),
+        "set-cookie": `${COOKIE}=${encodeURIComponent(email)}; Path=/; HttpOnly; SameSite=Lax`,
+      })
       .end();
   }
   const next = escape(safeContinue(url.searchParams.get("continue")));
@@ -127,7 +137,9 @@ async function handle(req, res) {
     res.flushHeaders();
     fromHub.pipe(res);
   });
-  toHub.on("error", () => (res.headersSent ? res.destroy() : res.writeHead(502, { "content-type": "text/plain" }).end("Bad gateway")));
+  toHub.on("error", () =>
+    res.headersSent ? res.destroy() : res.writeHead(502, { "content-type": "text/plain" }).end("Bad gateway"),
+  );
   res.on("close", () => res.writableFinished || toHub.destroy());
   req.pipe(toHub);
 }
@@ -171,7 +183,9 @@ const server = http.createServer((req, res) => void handle(req, res).catch(() =>
 server.on("upgrade", (req, socket, head) => void handleUpgrade(req, socket, head).catch(() => socket.destroy()));
 // Event streams and terminals stay open for minutes; only idle keep-alive connections time out.
 server.requestTimeout = 0;
-server.listen(port, "127.0.0.1", () => console.log(`IAP stand-in at http://127.0.0.1:${port} in front of ${upstream.origin}`));
+server.listen(port, "127.0.0.1", () =>
+  console.log(`IAP stand-in at http://127.0.0.1:${port} in front of ${upstream.origin}`),
+);
 
 const keys = http.createServer((req, res) => {
   if (req.url !== "/jwk") return void res.writeHead(404).end();

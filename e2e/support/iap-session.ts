@@ -26,7 +26,11 @@ export async function iapApi<T = Record<string, unknown>>(
 ): Promise<T> {
   const res = await request.fetch(`${IAP_PROXY_URL}${pathname}`, {
     method,
-    headers: { cookie: `${IAP_COOKIE}=${encodeURIComponent(email)}`, origin: IAP_PROXY_URL, ...(body !== undefined && { "content-type": "application/json" }) },
+    headers: {
+      cookie: `${IAP_COOKIE}=${encodeURIComponent(email)}`,
+      origin: IAP_PROXY_URL,
+      ...(body !== undefined && { "content-type": "application/json" }),
+    },
     data: body === undefined ? undefined : JSON.stringify(body),
   });
   if (!res.ok()) throw new Error(`${method} ${pathname} as ${email}: HTTP ${res.status()} ${await res.text()}`);

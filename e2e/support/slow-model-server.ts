@@ -19,11 +19,14 @@ export async function startSlowModelServer(opts: ModelServerOptions & { delayMs:
   const front = http.createServer((req, res) => {
     const modelCall = req.method === "POST" && !/count_?tokens/i.test(req.url ?? "");
     const forward = () => {
-      const upstream = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
-      upstream.on("error", () => res.headersSent ? res.destroy() : res.writeHead(502).end());
+      const upstream = http.request(
+        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      upstream.on("error", () => (res.headersSent ? res.destroy() : res.writeHead(502).end()));
       req.pipe(upstream);
     };
     // The request body waits in the socket until it is piped on.

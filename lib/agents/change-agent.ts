@@ -45,11 +45,14 @@ export async function changeAgent(
   touch?: { lastSeen?: Date },
 ): Promise<ChangeResult> {
   const result = await prisma.$transaction(async (tx) => {
-    const locked = await tx.$queryRaw<Array<{ id: string }>>`SELECT id FROM agents WHERE id = ${agentId}::uuid FOR UPDATE`;
+    const locked = await tx.$queryRaw<
+      Array<{ id: string }>
+    >`SELECT id FROM agents WHERE id = ${agentId}::uuid FOR UPDATE`;
     if (locked.length === 0) throw new ApiError("not_found", "No such agent.");
     const agent = await tx.agent.findUniqueOrThrow({ where: { id: agentId } });
     const change = decide(agent);
-    const effective = change && Object.entries(change).some(([k, v]) => !same(agent[k as keyof Agent], v)) ? change : null;
+    const effective =
+      change && Object.entries(change).some(([k, v]) => !same(agent[k as keyof Agent], v)) ? change : null;
     if (!effective) {
       if (!touch) return { agent, changed: false };
       return { agent: await tx.agent.update({ where: { id: agentId }, data: touch }), changed: false };
@@ -57,7 +60,9 @@ export async function changeAgent(
     const data: Prisma.AgentUncheckedUpdateInput = { ...effective, ...touch, stateVersion: { increment: 1 } };
     const updated = await tx.agent.update({ where: { id: agentId }, data });
     if (updated.phase !== agent.phase || updated.activity !== agent.activity || updated.detail !== agent.detail) {
-      await tx.agentStateChange.create({ data: { agentId, phase: updated.phase, activity: updated.activity, detail: updated.detail, actor } });
+      await tx.agentStateChange.create({
+        data: { agentId, phase: updated.phase, activity: updated.activity, detail: updated.detail, actor },
+      });
     }
     return { agent: updated, changed: true };
   });

@@ -29,7 +29,12 @@ const MAX_OWNER_HOPS = 10;
  * started at once; the answer is the agent as it stands once it runs, or still starting after the
  * rolling wait.
  */
-export async function createAgent(runtime: HubRuntime, principal: Principal, body: CreateAgentBody, requestId?: string): Promise<AgentJson> {
+export async function createAgent(
+  runtime: HubRuntime,
+  principal: Principal,
+  body: CreateAgentBody,
+  requestId?: string,
+): Promise<AgentJson> {
   const { prisma } = runtime;
   requireAgentScope(principal, "agent:create");
   const project = await prisma.project.findUnique({ where: { id: body.projectId } });
@@ -38,13 +43,24 @@ export async function createAgent(runtime: HubRuntime, principal: Principal, bod
     principal.kind === "agent"
       ? await subAgentPlacement(prisma, principal.agentId, project.id, body)
       : { ownerUserId: principal.user.id, brokerId: body.brokerId ?? null };
-  if (placement.brokerId && !(await prisma.runtimeBroker.findUnique({ where: { id: placement.brokerId }, select: { id: true } }))) {
+  if (
+    placement.brokerId &&
+    !(await prisma.runtimeBroker.findUnique({ where: { id: placement.brokerId }, select: { id: true } }))
+  ) {
     throw new ApiError("no_runtime_broker", "The named runtime broker does not exist.");
   }
   if (body.start) {
     // Checked before anything is written: a start that would be refused leaves no agent behind.
-    await resolveAgentCredentials(runtime, { harness: body.harness, projectId: project.id, ownerId: `user:${placement.ownerUserId}`, env: body.env });
-    await requireReachable(runtime, await chooseBroker(runtime, { brokerId: placement.brokerId, projectDefaultBrokerId: project.defaultBrokerId }));
+    await resolveAgentCredentials(runtime, {
+      harness: body.harness,
+      projectId: project.id,
+      ownerId: `user:${placement.ownerUserId}`,
+      env: body.env,
+    });
+    await requireReachable(
+      runtime,
+      await chooseBroker(runtime, { brokerId: placement.brokerId, projectDefaultBrokerId: project.defaultBrokerId }),
+    );
   }
   const slug = slugify(body.name, "agent");
   const creator = principalId(principal);
@@ -52,13 +68,18 @@ export async function createAgent(runtime: HubRuntime, principal: Principal, bod
   const limit = runtime.config.maxAgentsPerUser;
   const agent = await prisma.$transaction(async (tx) => {
     // The owner's row lock serialises their creations, so simultaneous ones cannot overshoot the quota.
-    const [row] = await tx.$queryRaw<Array<{ status: string }>>`SELECT status::text AS status FROM users WHERE id = ${placement.ownerUserId}::uuid FOR UPDATE`;
-    if (!row || row.status !== "active") throw new ApiError("forbidden", "The agent's owner is suspended or gone; it cannot create agents.");
+    const [row] = await tx.$queryRaw<
+      Array<{ status: string }>
+    >`SELECT status::text AS status FROM users WHERE id = ${placement.ownerUserId}::uuid FOR UPDATE`;
+    if (!row || row.status !== "active")
+      throw new ApiError("forbidden", "The agent's owner is suspended or gone; it cannot create agents.");
     if ((await tx.agent.count({ where: { ownerId: owner } })) >= limit) {
       const message = `Agent quota exceeded: a person may own at most ${limit} agents (sub-agents included). Delete some first.`;
       throw new ApiError("quota_exceeded", message, { limit });
     }
-    if (await tx.agent.findUnique({ where: { projectId_slug: { projectId: project.id, slug } }, select: { id: true } })) {
+    if (
+      await tx.agent.findUnique({ where: { projectId_slug: { projectId: project.id, slug } }, select: { id: true } })
+    ) {
       throw new ApiError("conflict", `The project already has an agent called "${slug}".`);
     }
     const created = await tx.agent.create({
@@ -80,7 +101,14 @@ export async function createAgent(runtime: HubRuntime, principal: Principal, bod
     });
     await tx.agentStateChange.create({ data: { agentId: created.id, phase: created.phase, actor: creator } });
     const details = { projectId: project.id, slug, harness: body.harness, ownerId: owner };
-    await recordAudit(tx, { principal: creator, action: "agent.create", targetType: "agent", targetId: created.id, details, requestId });
+    await recordAudit(tx, {
+      principal: creator,
+      action: "agent.create",
+      targetType: "agent",
+      targetId: created.id,
+      details,
+      requestId,
+    });
     return created;
   });
   const json = toAgentJson(agent);
@@ -107,11 +135,20 @@ async function subAgentPlacement(
   projectId: string,
   body: CreateAgentBody,
 ): Promise<{ ownerUserId: string; brokerId: string | null }> {
-  const parent = await prisma.agent.findUnique({ where: { id: parentId }, select: { projectId: true, brokerId: true, ownerId: true } });
+  const parent = await prisma.agent.findUnique({
+    where: { id: parentId },
+    select: { projectId: true, brokerId: true, ownerId: true },
+  });
   if (!parent) throw new ApiError("unauthorized", "The agent no longer exists.");
-  if (projectId !== parent.projectId) throw new ApiError("forbidden", "A sub-agent stays in its parent agent's project.");
-  if (body.brokerId && body.brokerId !== parent.brokerId) throw new ApiError("forbidden", "A sub-agent stays on its parent agent's runtime broker.");
-  if (body.start && !parent.brokerId) throw new ApiError("conflict", "The parent agent is not placed on a runtime broker, so its sub-agents cannot be started.");
+  if (projectId !== parent.projectId)
+    throw new ApiError("forbidden", "A sub-agent stays in its parent agent's project.");
+  if (body.brokerId && body.brokerId !== parent.brokerId)
+    throw new ApiError("forbidden", "A sub-agent stays on its parent agent's runtime broker.");
+  if (body.start && !parent.brokerId)
+    throw new ApiError(
+      "conflict",
+      "The parent agent is not placed on a runtime broker, so its sub-agents cannot be started.",
+    );
   return { ownerUserId: await personBehind(prisma, parent.ownerId), brokerId: parent.brokerId };
 }
 
@@ -121,7 +158,10 @@ async function personBehind(prisma: PrismaClient, ownerId: string): Promise<stri
   for (let hop = 0; hop < MAX_OWNER_HOPS; hop++) {
     if (current.startsWith("user:")) return current.slice("user:".length);
     if (!current.startsWith("agent:")) break;
-    const next = await prisma.agent.findUnique({ where: { id: current.slice("agent:".length) }, select: { ownerId: true } });
+    const next = await prisma.agent.findUnique({
+      where: { id: current.slice("agent:".length) },
+      select: { ownerId: true },
+    });
     if (!next) break;
     current = next.ownerId;
   }

@@ -22,7 +22,9 @@ export function turnLimitReached(agent: Pick<Agent, "limits">, turnCount: number
 export async function stopOverLimit(runtime: HubRuntime, agentId: string, reason: string): Promise<void> {
   const { prisma, events } = runtime;
   const mark = { activity: "limits_exceeded" as const, previousActivity: null, detail: reason };
-  const { agent } = await changeAgent(prisma, events, agentId, LIMITS_ACTOR, (a) => (AT_REST.includes(a.phase) ? null : mark));
+  const { agent } = await changeAgent(prisma, events, agentId, LIMITS_ACTOR, (a) =>
+    AT_REST.includes(a.phase) ? null : mark,
+  );
   if (AT_REST.includes(agent.phase)) return;
   runtime.logger.info({ agentId, reason }, "stopping an agent over its limits");
   await stopAgent(runtime, agent, LIMITS_ACTOR);
@@ -34,8 +36,13 @@ export async function stopOverLimit(runtime: HubRuntime, agentId: string, reason
  * started are stopped ("maxDurationMinutes 30 reached"), and agents still running although
  * marked `limits_exceeded` (a stop that failed) are stopped again. `now` is for tests.
  */
-export async function sweepAgentLimits(runtime: HubRuntime, now = new Date()): Promise<{ stopped: number; failed: number }> {
-  const rows = await runtime.prisma.$queryRaw<Array<{ id: string; minutes: number | null; overdue: boolean; marked: boolean; detail: string | null }>>`
+export async function sweepAgentLimits(
+  runtime: HubRuntime,
+  now = new Date(),
+): Promise<{ stopped: number; failed: number }> {
+  const rows = await runtime.prisma.$queryRaw<
+    Array<{ id: string; minutes: number | null; overdue: boolean; marked: boolean; detail: string | null }>
+  >`
     SELECT id, minutes, overdue, activity = 'limits_exceeded' AS marked, detail FROM (
       SELECT id::text AS id, activity, detail, m.minutes,
              coalesce("startedAt" <= ${now}::timestamptz - m.minutes * interval '1 minute', false) AS overdue

@@ -37,7 +37,11 @@ export const LAST_OUTPUT_CHARS = 4000;
  * replaces `limits_exceeded`, which also stays on once the agent stopped. All of it is one
  * transaction under the agent's row lock.
  */
-export async function ingestAgentStatus(runtime: HubRuntime, agentId: string, body: AgentStatusBody): Promise<AgentJson> {
+export async function ingestAgentStatus(
+  runtime: HubRuntime,
+  agentId: string,
+  body: AgentStatusBody,
+): Promise<AgentJson> {
   const { prisma, events } = runtime;
   const now = new Date();
   const touch = { lastSeen: now, ...(body.activity && { lastActivityAt: now }) };
@@ -49,21 +53,25 @@ export async function ingestAgentStatus(runtime: HubRuntime, agentId: string, bo
     `agent:${agentId}`,
     (current) => {
       const next = nextState(current, body, now);
-      overLimit = next?.activity === "limits_exceeded" && current.activity !== "limits_exceeded" ? (next.detail ?? null) : null;
+      overLimit =
+        next?.activity === "limits_exceeded" && current.activity !== "limits_exceeded" ? (next.detail ?? null) : null;
       return next;
     },
     touch,
   );
   if (overLimit) {
     const reason: string = overLimit;
-    void stopOverLimit(runtime, agentId, reason).catch((err: Error) => runtime.logger.warn({ agentId, err: err.message }, "stopping an agent over its limits failed"));
+    void stopOverLimit(runtime, agentId, reason).catch((err: Error) =>
+      runtime.logger.warn({ agentId, err: err.message }, "stopping an agent over its limits failed"),
+    );
   }
   return toAgentJson(agent);
 }
 
 function nextState(agent: Agent, body: AgentStatusBody, now: Date): AgentChange | null {
   let phase = body.phase ?? agent.phase;
-  if (WINDING_DOWN.includes(agent.phase) && body.phase) phase = body.phase === "error" || body.phase === "stopped" ? "stopped" : agent.phase;
+  if (WINDING_DOWN.includes(agent.phase) && body.phase)
+    phase = body.phase === "error" || body.phase === "stopped" ? "stopped" : agent.phase;
   const from = STARTUP_CHAIN.indexOf(agent.phase);
   const to = STARTUP_CHAIN.indexOf(phase);
   if (body.phase && from >= 0 && to >= 0 && to < from) {
@@ -73,7 +81,11 @@ function nextState(agent: Agent, body: AgentStatusBody, now: Date): AgentChange 
   // A hook's activity that would overwrite what must stay is dropped, with its detail.
   const kept =
     agent.activity === "limits_exceeded" ||
-    (hook !== undefined && agent.activity !== null && STICKY.includes(agent.activity) && !NEW_WORK.includes(hook) && !SETS_STICKY.includes(hook));
+    (hook !== undefined &&
+      agent.activity !== null &&
+      STICKY.includes(agent.activity) &&
+      !NEW_WORK.includes(hook) &&
+      !SETS_STICKY.includes(hook));
   const reported = kept ? undefined : (body.activity as AgentActivity | undefined);
   let activity = reported ?? agent.activity;
   let detail = kept || body.detail === undefined ? agent.detail : body.detail;

@@ -40,21 +40,36 @@ export interface LifecycleOutcome {
  * `error` with the reason. The harness resumes its previous conversation unless `fresh`; each
  * start counts turns (limits.maxTurns) from zero.
  */
-export async function startAgent(runtime: HubRuntime, agent: Agent, actor: string, idleWaitMs = LIFECYCLE_IDLE_WAIT_MS, options: StartOptions = {}): Promise<LifecycleOutcome> {
+export async function startAgent(
+  runtime: HubRuntime,
+  agent: Agent,
+  actor: string,
+  idleWaitMs = LIFECYCLE_IDLE_WAIT_MS,
+  options: StartOptions = {},
+): Promise<LifecycleOutcome> {
   const { prisma, events } = runtime;
   if (agent.phase === "running") return { status: 200, agent: toAgentJson(agent) };
-  if (agent.phase === "stopping") throw new ApiError("conflict", "The agent is stopping; start it again once it has stopped.");
+  if (agent.phase === "stopping")
+    throw new ApiError("conflict", "The agent is stopping; start it again once it has stopped.");
   if (STARTING.includes(agent.phase)) return settle(runtime, agent.id, idleWaitMs);
 
   // Missing credentials refuse the start (422) before the agent is claimed: nothing changes.
   const credentials = await resolveAgentCredentials(runtime, agent);
-  const project = await prisma.project.findUniqueOrThrow({ where: { id: agent.projectId }, select: { defaultBrokerId: true, gitRemote: true } });
-  const brokerId = await chooseBroker(runtime, { brokerId: agent.brokerId, projectDefaultBrokerId: project.defaultBrokerId });
+  const project = await prisma.project.findUniqueOrThrow({
+    where: { id: agent.projectId },
+    select: { defaultBrokerId: true, gitRemote: true },
+  });
+  const brokerId = await chooseBroker(runtime, {
+    brokerId: agent.brokerId,
+    projectDefaultBrokerId: project.defaultBrokerId,
+  });
   await requireReachable(runtime, brokerId);
 
   const waiter = waitForAgent(events, agent.id, isSettled, idleWaitMs);
   const claimed = await changeAgent(prisma, events, agent.id, actor, (a) =>
-    AT_REST.includes(a.phase) ? { phase: "provisioning", activity: null, previousActivity: null, detail: null, brokerId, turnCount: 0 } : null,
+    AT_REST.includes(a.phase)
+      ? { phase: "provisioning", activity: null, previousActivity: null, detail: null, brokerId, turnCount: 0 }
+      : null,
   ).catch((err: unknown) => {
     waiter.cancel();
     throw err;
@@ -93,7 +108,12 @@ export async function startAgent(runtime: HubRuntime, agent: Agent, actor: strin
   } catch (err) {
     waiter.cancel();
     const reason = err instanceof Error ? err.message : String(err);
-    await changeAgent(prisma, events, agent.id, actor, () => ({ phase: "error", detail: reason.slice(0, 1000), ports: {}, urls: {} }));
+    await changeAgent(prisma, events, agent.id, actor, () => ({
+      phase: "error",
+      detail: reason.slice(0, 1000),
+      ports: {},
+      urls: {},
+    }));
     throw err;
   }
   const placed = await changeAgent(prisma, events, agent.id, actor, (a) => ({
@@ -117,7 +137,14 @@ export async function stopAgent(runtime: HubRuntime, agent: Agent, actor: string
     await retireAgentTokens(prisma, agent.id);
     return { status: 200, agent: toAgentJson(agent) };
   }
-  const stopped = { phase: "stopped" as const, activity: null, previousActivity: null, detail: null, ports: {}, urls: {} };
+  const stopped = {
+    phase: "stopped" as const,
+    activity: null,
+    previousActivity: null,
+    detail: null,
+    ports: {},
+    urls: {},
+  };
   if (!agent.brokerId) {
     const { agent: after } = await changeAgent(prisma, events, agent.id, actor, () => stopped);
     await retireAgentTokens(prisma, agent.id);
@@ -127,7 +154,14 @@ export async function stopAgent(runtime: HubRuntime, agent: Agent, actor: string
   const before = agent.phase;
   await changeAgent(prisma, events, agent.id, actor, (a) => (AT_REST.includes(a.phase) ? null : { phase: "stopping" }));
   try {
-    await dispatchToBroker(runtime, { brokerId: agent.brokerId, agentId: agent.id, op: "agent.stop", args: { agentId: agent.id }, timeoutMs: BROKER_STOP_TIMEOUT_MS, actor });
+    await dispatchToBroker(runtime, {
+      brokerId: agent.brokerId,
+      agentId: agent.id,
+      op: "agent.stop",
+      args: { agentId: agent.id },
+      timeoutMs: BROKER_STOP_TIMEOUT_MS,
+      actor,
+    });
   } catch (err) {
     await changeAgent(prisma, events, agent.id, actor, (a) => (a.phase === "stopping" ? { phase: before } : null));
     throw err;
@@ -147,11 +181,23 @@ async function retireAgentTokens(prisma: HubRuntime["prisma"], agentId: string):
 }
 
 /** A real restart: the session ends (ports released) and a new one starts (ports allocated), resuming the conversation unless `fresh`. */
-export async function restartAgent(runtime: HubRuntime, agent: Agent, actor: string, idleWaitMs = LIFECYCLE_IDLE_WAIT_MS, options: StartOptions = {}): Promise<LifecycleOutcome> {
+export async function restartAgent(
+  runtime: HubRuntime,
+  agent: Agent,
+  actor: string,
+  idleWaitMs = LIFECYCLE_IDLE_WAIT_MS,
+  options: StartOptions = {},
+): Promise<LifecycleOutcome> {
   // A restart that could not start again must not stop the agent first.
   await resolveAgentCredentials(runtime, agent);
   await stopAgent(runtime, agent, actor);
-  return startAgent(runtime, await runtime.prisma.agent.findUniqueOrThrow({ where: { id: agent.id } }), actor, idleWaitMs, options);
+  return startAgent(
+    runtime,
+    await runtime.prisma.agent.findUniqueOrThrow({ where: { id: agent.id } }),
+    actor,
+    idleWaitMs,
+    options,
+  );
 }
 
 function isSettled(agent: AgentJson): boolean {
@@ -170,7 +216,10 @@ async function finishWait(runtime: HubRuntime, agentId: string, settled: AgentJs
   if (!current) throw new ApiError("not_found", "The agent was deleted while it started.");
   const json = toAgentJson(current);
   if (!settled || STARTING.includes(current.phase)) return { status: 202, agent: json };
-  if (current.phase === "error") throw new ApiError("conflict", `The agent did not start: ${current.detail ?? "its harness failed"}.`, { agent: json });
+  if (current.phase === "error")
+    throw new ApiError("conflict", `The agent did not start: ${current.detail ?? "its harness failed"}.`, {
+      agent: json,
+    });
   if (current.phase === "running") void flushPendingMessages(runtime, agentId);
   return { status: 200, agent: json };
 }

@@ -9,7 +9,21 @@ export interface AgentHistoryEntry {
 }
 
 /** An agent's phase/activity history, newest first (the last 100 changes). */
-export async function listAgentHistory(prisma: PrismaClient, agentId: string, limit = 100): Promise<AgentHistoryEntry[]> {
-  const rows = await prisma.agentStateChange.findMany({ where: { agentId }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: limit });
-  return rows.map((r) => ({ phase: r.phase, activity: r.activity, detail: r.detail, actor: r.actor, at: r.createdAt.toISOString() }));
+export async function listAgentHistory(
+  prisma: PrismaClient,
+  agentId: string,
+  limit = 100,
+): Promise<AgentHistoryEntry[]> {
+  const rows = await prisma.agentStateChange.findMany({
+    where: { agentId },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: limit,
+  });
+  return rows.map((r) => ({
+    phase: r.phase,
+    activity: r.activity,
+    detail: r.detail,
+    actor: r.actor,
+    at: r.createdAt.toISOString(),
+  }));
 }

@@ -12,7 +12,11 @@ const FIELD = { name: "name", created: "createdAt", updated: "updatedAt", phase:
  * The agents a principal may see, filtered and sorted as API.md lists, keyset-paged on
  * (sort key, id) so pages stay correct while agents come and go.
  */
-export async function listAgents(prisma: PrismaClient, principal: Principal, query: ListAgentsQuery): Promise<Page<AgentJson>> {
+export async function listAgents(
+  prisma: PrismaClient,
+  principal: Principal,
+  query: ListAgentsQuery,
+): Promise<Page<AgentJson>> {
   const field = FIELD[query.sort];
   const where: Prisma.AgentWhereInput = {
     ...visibleAgentsWhere(principal),
@@ -20,14 +24,26 @@ export async function listAgents(prisma: PrismaClient, principal: Principal, que
     ...(query.brokerId && { brokerId: query.brokerId }),
     ...(query.phase && { phase: query.phase }),
     ...(query.activity && { activity: query.activity }),
-    ...(query.q && { OR: [{ name: { contains: query.q, mode: "insensitive" } }, { slug: { contains: query.q.toLowerCase() } }] }),
+    ...(query.q && {
+      OR: [{ name: { contains: query.q, mode: "insensitive" } }, { slug: { contains: query.q.toLowerCase() } }],
+    }),
   };
   if (query.cursor) where.AND = [afterCursor(field, query.order, query.cursor)];
-  const rows = await prisma.agent.findMany({ where, orderBy: [{ [field]: query.order }, { id: query.order }], take: query.limit + 1 });
-  return toPage(rows, query.limit, toAgentJson, (a) => encodeCursor(field === "name" || field === "phase" ? a[field] : a[field].toISOString(), a.id));
+  const rows = await prisma.agent.findMany({
+    where,
+    orderBy: [{ [field]: query.order }, { id: query.order }],
+    take: query.limit + 1,
+  });
+  return toPage(rows, query.limit, toAgentJson, (a) =>
+    encodeCursor(field === "name" || field === "phase" ? a[field] : a[field].toISOString(), a.id),
+  );
 }
 
-function afterCursor(field: (typeof FIELD)[keyof typeof FIELD], order: "asc" | "desc", cursor: string): Prisma.AgentWhereInput {
+function afterCursor(
+  field: (typeof FIELD)[keyof typeof FIELD],
+  order: "asc" | "desc",
+  cursor: string,
+): Prisma.AgentWhereInput {
   const { key, id } = decodeCursor(cursor);
   const cmp = order === "asc" ? "gt" : "lt";
   if (field === "phase") {

@@ -21,11 +21,19 @@ const ENDED: readonly AgentPhase[] = ["stopping", "stopped", "error"];
  * or one whose tokens were retired (stop and reset-auth bump tokenVersion), never gets this far:
  * its token no longer authenticates (401).
  */
-export async function refreshAgentToken(prisma: PrismaClient, rootSecret: string, principal: Extract<Principal, { kind: "agent" }>): Promise<RefreshedToken> {
+export async function refreshAgentToken(
+  prisma: PrismaClient,
+  rootSecret: string,
+  principal: Extract<Principal, { kind: "agent" }>,
+): Promise<RefreshedToken> {
   requireAgentScope(principal, "agent:token");
-  const agent = await prisma.agent.findUnique({ where: { id: principal.agentId }, select: { id: true, tokenVersion: true, phase: true } });
+  const agent = await prisma.agent.findUnique({
+    where: { id: principal.agentId },
+    select: { id: true, tokenVersion: true, phase: true },
+  });
   if (!agent) throw new ApiError("unauthorized", "The agent no longer exists.");
-  if (ENDED.includes(agent.phase)) throw new ApiError("conflict", `The agent is ${agent.phase}; it gets a new token when it starts again.`);
+  if (ENDED.includes(agent.phase))
+    throw new ApiError("conflict", `The agent is ${agent.phase}; it gets a new token when it starts again.`);
   const { token, expiresAt } = await mintAgentToken(rootSecret, agent, undefined, principal.scopes);
   const at = expiresAt.toISOString();
   return { token, expiresAt: at, tokens: [{ type: "scion_access", token, expiresAt: at }] };

@@ -16,13 +16,31 @@ export type LifecycleAction = "start" | "stop" | "restart" | "reset-auth";
  * with 200 once the target phase is reached or 202 while still in flight; reset-auth answers
  * the per-agent result of API.md. A restart with `fresh` starts a new conversation.
  */
-export async function requestLifecycle(runtime: HubRuntime, principal: Principal, agentId: string | undefined, action: LifecycleAction, requestId?: string, options: StartOptions = {}): Promise<Response> {
+export async function requestLifecycle(
+  runtime: HubRuntime,
+  principal: Principal,
+  agentId: string | undefined,
+  action: LifecycleAction,
+  requestId?: string,
+  options: StartOptions = {},
+): Promise<Response> {
   if (principal.kind === "agent") throw new ApiError("forbidden", "Agents may not change lifecycles.");
   const agent = await getAgentOrThrow(runtime.prisma, principal, agentId);
   const actor = principalId(principal);
   if (action === "reset-auth") return NextResponse.json(await resetAgentAuth(runtime, agent, actor, requestId));
-  await recordAudit(runtime.prisma, { principal: actor, action: `agent.${action}`, targetType: "agent", targetId: agent.id, details: { phase: agent.phase, ...(options.fresh && { fresh: true }) }, requestId });
+  await recordAudit(runtime.prisma, {
+    principal: actor,
+    action: `agent.${action}`,
+    targetType: "agent",
+    targetId: agent.id,
+    details: { phase: agent.phase, ...(options.fresh && { fresh: true }) },
+    requestId,
+  });
   const outcome =
-    action === "start" ? await startAgent(runtime, agent, actor) : action === "stop" ? await stopAgent(runtime, agent, actor) : await restartAgent(runtime, agent, actor, undefined, options);
+    action === "start"
+      ? await startAgent(runtime, agent, actor)
+      : action === "stop"
+        ? await stopAgent(runtime, agent, actor)
+        : await restartAgent(runtime, agent, actor, undefined, options);
   return NextResponse.json({ agent: outcome.agent }, { status: outcome.status });
 }

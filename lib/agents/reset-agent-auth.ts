@@ -24,20 +24,45 @@ export interface ResetAuthResult {
  * file at its next refresh); a broker that cannot write the file is a failure, and the agent
  * needs a restart to get a token again.
  */
-export async function resetAgentAuth(runtime: HubRuntime, agent: Pick<Agent, "id" | "phase" | "brokerId">, actor: string, requestId?: string): Promise<ResetAuthResult> {
-  if (agent.phase !== "running") throw new ApiError("conflict", `Reset auth needs a running agent; this one is ${agent.phase}.`);
+export async function resetAgentAuth(
+  runtime: HubRuntime,
+  agent: Pick<Agent, "id" | "phase" | "brokerId">,
+  actor: string,
+  requestId?: string,
+): Promise<ResetAuthResult> {
+  if (agent.phase !== "running")
+    throw new ApiError("conflict", `Reset auth needs a running agent; this one is ${agent.phase}.`);
   if (!agent.brokerId) throw new ApiError("no_runtime_broker", "The agent is not placed on a runtime broker.");
   await requireReachable(runtime, agent.brokerId);
   const bumped = await runtime.prisma.$transaction(async (tx) => {
     const updated = await tx.agent.update({ where: { id: agent.id }, data: { tokenVersion: { increment: 1 } } });
-    await recordAudit(tx, { principal: actor, action: "agent.reset-auth", targetType: "agent", targetId: agent.id, details: { tokenVersion: updated.tokenVersion }, requestId });
+    await recordAudit(tx, {
+      principal: actor,
+      action: "agent.reset-auth",
+      targetType: "agent",
+      targetId: agent.id,
+      details: { tokenVersion: updated.tokenVersion },
+      requestId,
+    });
     return updated;
   });
   const { token } = await mintAgentToken(runtime.sessionSecret, bumped);
   try {
-    const answer = (await dispatchToBroker(runtime, { brokerId: agent.brokerId, agentId: agent.id, op: "agent.reset-auth", args: { agentId: agent.id, token }, timeoutMs: 15_000, actor })) as { signalled?: boolean; warning?: string };
+    const answer = (await dispatchToBroker(runtime, {
+      brokerId: agent.brokerId,
+      agentId: agent.id,
+      op: "agent.reset-auth",
+      args: { agentId: agent.id, token },
+      timeoutMs: 15_000,
+      actor,
+    })) as { signalled?: boolean; warning?: string };
     await publishAgentEvent(runtime.events, "status", toAgentJson(bumped));
-    return { agentId: agent.id, ok: true, signalled: answer.signalled === true, ...(answer.warning && { warning: answer.warning }) };
+    return {
+      agentId: agent.id,
+      ok: true,
+      signalled: answer.signalled === true,
+      ...(answer.warning && { warning: answer.warning }),
+    };
   } catch (err) {
     return { agentId: agent.id, ok: false, signalled: false, error: (err as Error).message };
   }

@@ -3,26 +3,56 @@ import { pageQuery } from "../http/pagination";
 import { HARNESS_IDS } from "../harnesses/registry";
 import type { HookEvent } from "../harnesses/types";
 
-export const PHASES = ["created", "provisioning", "cloning", "starting", "running", "stopping", "stopped", "error"] as const;
-export const ACTIVITIES = ["idle", "thinking", "executing", "waiting_for_input", "blocked", "completed", "limits_exceeded", "stalled", "offline"] as const;
+export const PHASES = [
+  "created",
+  "provisioning",
+  "cloning",
+  "starting",
+  "running",
+  "stopping",
+  "stopped",
+  "error",
+] as const;
+export const ACTIVITIES = [
+  "idle",
+  "thinking",
+  "executing",
+  "waiting_for_input",
+  "blocked",
+  "completed",
+  "limits_exceeded",
+  "stalled",
+  "offline",
+] as const;
 /** Activities only the hub sets (from missing heartbeats or activity); agents may not report them. */
 export const HUB_ONLY_ACTIVITIES = ["stalled", "offline"] as const;
 export const HARNESSES = HARNESS_IDS;
 
 export const agentPhase = z.enum(PHASES);
 export const agentActivity = z.enum(ACTIVITIES);
-const reportableActivity = z.enum(ACTIVITIES.filter((a) => !(HUB_ONLY_ACTIVITIES as readonly string[]).includes(a)) as [string, ...string[]], {
-  error: `must be one of ${ACTIVITIES.filter((a) => !(HUB_ONLY_ACTIVITIES as readonly string[]).includes(a)).join(", ")}`,
-});
+const reportableActivity = z.enum(
+  ACTIVITIES.filter((a) => !(HUB_ONLY_ACTIVITIES as readonly string[]).includes(a)) as [string, ...string[]],
+  {
+    error: `must be one of ${ACTIVITIES.filter((a) => !(HUB_ONLY_ACTIVITIES as readonly string[]).includes(a)).join(", ")}`,
+  },
+);
 
 const envSchema = z
-  .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, { error: "environment names are letters, digits and _" }), z.string().max(32_768))
+  .record(
+    z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, { error: "environment names are letters, digits and _" }),
+    z.string().max(32_768),
+  )
   .refine((env) => Object.keys(env).length <= 100, { error: "at most 100 environment variables" });
 
 export const agentLimits = z
   .object({
     maxTurns: z.number().int().min(1).max(100_000).optional(),
-    maxDurationMinutes: z.number().int().min(1).max(7 * 24 * 60).optional(),
+    maxDurationMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 60)
+      .optional(),
   })
   .strict();
 export type AgentLimits = z.output<typeof agentLimits>;
@@ -32,7 +62,9 @@ const agentName = z
   .trim()
   .min(1)
   .max(63)
-  .regex(/^[a-zA-Z0-9][a-zA-Z0-9 _.-]*$/, { error: "letters, digits, space, _, . and -, starting with a letter or digit" });
+  .regex(/^[a-zA-Z0-9][a-zA-Z0-9 _.-]*$/, {
+    error: "letters, digits, space, _, . and -, starting with a letter or digit",
+  });
 
 const createAgentFields = z
   .object({
@@ -44,19 +76,29 @@ const createAgentFields = z
     task: z.string().max(65_536).nullish(),
     env: envSchema.default({}),
     /** The model the harness uses (its default when absent). */
-    model: z.string().trim().min(1).max(200).regex(/^[A-Za-z0-9][A-Za-z0-9._:/@-]*$/, { error: "a model name is letters, digits and . _ : / @ -" }).nullish(),
+    model: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._:/@-]*$/, { error: "a model name is letters, digits and . _ : / @ -" })
+      .nullish(),
     templateId: z.uuid().nullish(),
     limits: agentLimits.default({}),
     start: z.boolean().default(false),
   })
   .strict();
 
-const genericNeedsCommand = (b: { harness: string; command?: string | null }) => b.harness !== "generic" || Boolean(b.command);
+const genericNeedsCommand = (b: { harness: string; command?: string | null }) =>
+  b.harness !== "generic" || Boolean(b.command);
 const genericNeedsCommandMessage = { error: "the generic harness needs a command", path: ["command"] };
 
 export const createAgentBody = createAgentFields.refine(genericNeedsCommand, genericNeedsCommandMessage);
 /** The body of POST /api/v1/projects/{p}/agents: the project comes from the path. */
-export const createProjectAgentBody = createAgentFields.omit({ projectId: true }).strict().refine(genericNeedsCommand, genericNeedsCommandMessage);
+export const createProjectAgentBody = createAgentFields
+  .omit({ projectId: true })
+  .strict()
+  .refine(genericNeedsCommand, genericNeedsCommandMessage);
 
 export const updateAgentBody = z
   .object({ name: agentName.optional(), task: z.string().max(65_536).nullable().optional() })

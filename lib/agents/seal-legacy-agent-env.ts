@@ -14,7 +14,9 @@ const BATCH = 500;
 export async function sealLegacyAgentEnv(pool: pg.Pool, rootSecret: string, logger: Logger): Promise<number> {
   let sealed = 0;
   for (;;) {
-    const { rows } = await pool.query<{ id: string; env: unknown }>(`SELECT id::text AS id, "legacyEnv" AS env FROM agents WHERE "legacyEnv" IS NOT NULL ORDER BY id LIMIT ${BATCH}`);
+    const { rows } = await pool.query<{ id: string; env: unknown }>(
+      `SELECT id::text AS id, "legacyEnv" AS env FROM agents WHERE "legacyEnv" IS NOT NULL ORDER BY id LIMIT ${BATCH}`,
+    );
     if (rows.length === 0) break;
     const { rowCount } = await pool.query(
       `UPDATE agents a SET "envSealed" = v.sealed, "legacyEnv" = NULL

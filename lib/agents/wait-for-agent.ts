@@ -13,7 +13,12 @@ export interface AgentWaiter {
  * and a silent agent is given up on. Subscribe before dispatching, then check the current row
  * with `offer`, so no event can fall between the two.
  */
-export function waitForAgent(events: EventBus, agentId: string, done: (agent: AgentJson) => boolean, idleMs: number): AgentWaiter & { offer(agent: AgentJson): void } {
+export function waitForAgent(
+  events: EventBus,
+  agentId: string,
+  done: (agent: AgentJson) => boolean,
+  idleMs: number,
+): AgentWaiter & { offer(agent: AgentJson): void } {
   let settle!: (value: AgentJson | null) => void;
   const result = new Promise<AgentJson | null>((resolve) => (settle = resolve));
   let timer = setTimeout(() => finish(null), idleMs);

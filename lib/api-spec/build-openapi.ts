@@ -26,7 +26,12 @@ const SECURITY_BY_ACCESS: Record<ApiRouteSpec["access"], Array<Record<string, st
 export function buildOpenApi(version: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of API_ROUTES) {
-    const params = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: "path", required: true, schema: { type: "string" } }));
+    const params = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+      name: m[1],
+      in: "path",
+      required: true,
+      schema: { type: "string" },
+    }));
     const queryParams = route.query ? queryParameters(route.query) : [];
     const status = String(route.status ?? 200);
     paths[route.path] ??= {};
@@ -35,10 +40,23 @@ export function buildOpenApi(version: string): Record<string, unknown> {
       "x-access": route.access,
       security: SECURITY_BY_ACCESS[route.access],
       parameters: [...params, ...queryParams],
-      ...(route.body && { requestBody: { required: true, content: { "application/json": { schema: toSchema(route.body, "input") } } } }),
+      ...(route.body && {
+        requestBody: { required: true, content: { "application/json": { schema: toSchema(route.body, "input") } } },
+      }),
       responses: {
-        [status]: status === "204" ? { description: "No content" } : { description: "OK", ...(route.response && { content: { "application/json": { schema: toSchema(route.response, "output") } } }) },
-        default: { description: "Error", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
+        [status]:
+          status === "204"
+            ? { description: "No content" }
+            : {
+                description: "OK",
+                ...(route.response && {
+                  content: { "application/json": { schema: toSchema(route.response, "output") } },
+                }),
+              },
+        default: {
+          description: "Error",
+          content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+        },
       },
     };
   }
@@ -49,7 +67,11 @@ export function buildOpenApi(version: string): Record<string, unknown> {
     components: {
       schemas: { Error: ERROR_ENVELOPE },
       securitySchemes: {
-        bearer: { type: "http", scheme: "bearer", description: "A user API token (scion_u_…) or an agent token (scion_a_…)" },
+        bearer: {
+          type: "http",
+          scheme: "bearer",
+          description: "A user API token (scion_u_…) or an agent token (scion_a_…)",
+        },
         session: { type: "apiKey", in: "cookie", name: "next-auth.session-token" },
       },
     },
@@ -57,11 +79,19 @@ export function buildOpenApi(version: string): Record<string, unknown> {
 }
 
 function toSchema(schema: z.ZodType, io: "input" | "output"): unknown {
-  const { $schema: _ignored, ...json } = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as Record<string, unknown>;
+  const { $schema: _ignored, ...json } = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as Record<
+    string,
+    unknown
+  >;
   return json;
 }
 
 function queryParameters(schema: z.ZodType): unknown[] {
   const json = toSchema(schema, "input") as { properties?: Record<string, unknown>; required?: string[] };
-  return Object.entries(json.properties ?? {}).map(([name, s]) => ({ name, in: "query", required: json.required?.includes(name) ?? false, schema: s }));
+  return Object.entries(json.properties ?? {}).map(([name, s]) => ({
+    name,
+    in: "query",
+    required: json.required?.includes(name) ?? false,
+    schema: s,
+  }));
 }

@@ -12,7 +12,9 @@ export interface AuditEntry {
   requestId?: string;
 }
 
-type AuditWriter = { auditEvent: { create: (args: { data: Prisma.AuditEventUncheckedCreateInput }) => Promise<unknown> } };
+type AuditWriter = {
+  auditEvent: { create: (args: { data: Prisma.AuditEventUncheckedCreateInput }) => Promise<unknown> };
+};
 
 /**
  * Writes one audit row. Call it inside the mutation's transaction so the record exists exactly

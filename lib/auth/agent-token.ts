@@ -28,24 +28,38 @@ export async function mintAgentToken(
   scopes: readonly string[] = AGENT_SCOPES,
 ): Promise<MintedAgentToken> {
   const unknown = scopes.filter((s) => !(AGENT_SCOPES as readonly string[]).includes(s));
-  if (unknown.length > 0 || scopes.length === 0) throw new Error(`agent token scopes must be a non-empty subset of ${AGENT_SCOPES.join(", ")}`);
+  if (unknown.length > 0 || scopes.length === 0)
+    throw new Error(`agent token scopes must be a non-empty subset of ${AGENT_SCOPES.join(", ")}`);
   const expiresAt = new Date(Date.now() + ttlMs);
-  const token = await mintSignedToken(rootSecret, "agent", { sub: agent.id, scope: [...new Set(scopes)], tv: agent.tokenVersion }, expiresAt);
+  const token = await mintSignedToken(
+    rootSecret,
+    "agent",
+    { sub: agent.id, scope: [...new Set(scopes)], tv: agent.tokenVersion },
+    expiresAt,
+  );
   return { token, expiresAt };
 }
 
 /** The agent a token speaks for, or null when it is forged, expired, superseded or the agent is gone. */
-export async function authenticateAgentToken(prisma: PrismaClient, rootSecret: string, token: string): Promise<{ agentId: string; scopes: string[] } | null> {
+export async function authenticateAgentToken(
+  prisma: PrismaClient,
+  rootSecret: string,
+  token: string,
+): Promise<{ agentId: string; scopes: string[] } | null> {
   const verified = await verifySignedToken(rootSecret, "agent", token);
   if (!verified.ok) return null;
   const { sub, tv, scope } = verified.payload as { sub: string; tv?: unknown; scope?: unknown };
   if (typeof tv !== "number" || !Array.isArray(scope)) return null;
   const agent = await prisma.agent.findUnique({ where: { id: sub }, select: { id: true, tokenVersion: true } });
   if (!agent || agent.tokenVersion !== tv) return null;
-  return { agentId: agent.id, scopes: scope.filter((s): s is AgentScope => (AGENT_SCOPES as readonly unknown[]).includes(s)) };
+  return {
+    agentId: agent.id,
+    scopes: scope.filter((s): s is AgentScope => (AGENT_SCOPES as readonly unknown[]).includes(s)),
+  };
 }
 
 /** Refuses an agent token that lacks `scope` (403); people are not affected. */
 export function requireAgentScope(principal: Principal, scope: AgentScope): void {
-  if (principal.kind === "agent" && !principal.scopes.includes(scope)) throw new ApiError("forbidden", `This agent token lacks the ${scope} scope.`);
+  if (principal.kind === "agent" && !principal.scopes.includes(scope))
+    throw new ApiError("forbidden", `This agent token lacks the ${scope} scope.`);
 }

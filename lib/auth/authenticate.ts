@@ -38,13 +38,21 @@ export async function authenticate(runtime: HubRuntime, headers: CredentialHeade
   }
   const iapUserId = verifyIdentity(sessionSecret, headers.identity, Date.now(), runtime.config.identityHeaderMaxAgeMs);
   if (iapUserId) {
-    const user = await prisma.user.findUnique({ where: { id: iapUserId }, select: { id: true, email: true, name: true, role: true, status: true } });
+    const user = await prisma.user.findUnique({
+      where: { id: iapUserId },
+      select: { id: true, email: true, name: true, role: true, status: true },
+    });
     if (user) return { principal: { kind: "user", user, via: "iap" } };
   }
   const cookie = readCookie(headers.cookie, SESSION_COOKIE) ?? readCookie(headers.cookie, SECURE_SESSION_COOKIE);
   if (cookie) {
     const userId = await decodeSessionCookie(sessionSecret, cookie);
-    const user = userId ? await prisma.user.findUnique({ where: { id: userId }, select: { id: true, email: true, name: true, role: true, status: true } }) : null;
+    const user = userId
+      ? await prisma.user.findUnique({
+          where: { id: userId },
+          select: { id: true, email: true, name: true, role: true, status: true },
+        })
+      : null;
     if (user) return { principal: { kind: "user", user, via: "session" } };
     return { principal: null, reason: "invalid" };
   }

@@ -18,9 +18,17 @@ export type RouteAccess = "public" | "user" | "admin" | "agent" | "any";
  */
 export function checkAccess(principal: Principal | null, access: RouteAccess, reason?: "missing" | "invalid"): void {
   if (access === "public") return;
-  if (!principal) throw new ApiError("unauthorized", reason === "invalid" ? "The credentials are invalid or expired." : "Sign in or send a token.");
-  if (principal.kind === "user" && principal.user.status !== "active") throw new ApiError("forbidden", "This account is suspended.");
-  if (access === "agent" && principal.kind !== "agent") throw new ApiError("forbidden", "Only an agent token may call this.");
-  if ((access === "user" || access === "admin") && principal.kind !== "user") throw new ApiError("forbidden", "Agents may not call this.");
-  if (access === "admin" && principal.kind === "user" && principal.user.role !== "admin") throw new ApiError("forbidden", "Administrators only.");
+  if (!principal)
+    throw new ApiError(
+      "unauthorized",
+      reason === "invalid" ? "The credentials are invalid or expired." : "Sign in or send a token.",
+    );
+  if (principal.kind === "user" && principal.user.status !== "active")
+    throw new ApiError("forbidden", "This account is suspended.");
+  if (access === "agent" && principal.kind !== "agent")
+    throw new ApiError("forbidden", "Only an agent token may call this.");
+  if ((access === "user" || access === "admin") && principal.kind !== "user")
+    throw new ApiError("forbidden", "Agents may not call this.");
+  if (access === "admin" && principal.kind === "user" && principal.user.role !== "admin")
+    throw new ApiError("forbidden", "Administrators only.");
 }

@@ -17,11 +17,19 @@ export const DEV_TOKEN_FILE = "dev-token";
  * reused across restarts while it still verifies.
  */
 export async function prepareDevMode(runtime: HubRuntime): Promise<UserIdentity> {
-  const user = await provisionUser(runtime.prisma, { adminEmails: [DEV_EMAIL], allowedDomains: [] }, { email: DEV_EMAIL, name: "Local developer" });
+  const user = await provisionUser(
+    runtime.prisma,
+    { adminEmails: [DEV_EMAIL], allowedDomains: [] },
+    { email: DEV_EMAIL, name: "Local developer" },
+  );
   const file = path.join(runtime.config.dataDirPath, DEV_TOKEN_FILE);
   const existing = readIfPresent(file);
-  if (existing && (await authenticateApiToken(runtime.prisma, runtime.sessionSecret, existing))?.user.id === user.id) return user;
-  const { token } = await createApiToken(runtime.prisma, runtime.sessionSecret, user.id, { name: "dev-token", expiresInDays: 365 });
+  if (existing && (await authenticateApiToken(runtime.prisma, runtime.sessionSecret, existing))?.user.id === user.id)
+    return user;
+  const { token } = await createApiToken(runtime.prisma, runtime.sessionSecret, user.id, {
+    name: "dev-token",
+    expiresInDays: 365,
+  });
   const tmp = `${file}.tmp-${process.pid}`;
   fs.writeFileSync(tmp, `${token}\n`, { mode: 0o600 });
   fs.renameSync(tmp, file);
@@ -30,7 +38,10 @@ export async function prepareDevMode(runtime: HubRuntime): Promise<UserIdentity>
 }
 
 /** Set-Cookie value signing a browser in as the dev user. */
-export async function devSessionSetCookie(runtime: HubRuntime, user: UserIdentity): Promise<{ value: string; header: string }> {
+export async function devSessionSetCookie(
+  runtime: HubRuntime,
+  user: UserIdentity,
+): Promise<{ value: string; header: string }> {
   const value = await encodeSessionCookie(runtime.sessionSecret, user);
   return { value, header: `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${SESSION_MAX_AGE_S}` };
 }

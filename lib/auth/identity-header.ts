@@ -16,7 +16,12 @@ export function signIdentity(rootSecret: string, userId: string, now = Date.now(
 }
 
 /** The user id in a signed identity header, or null when it is forged, malformed or stale. */
-export function verifyIdentity(rootSecret: string, value: string | undefined | null, now = Date.now(), maxAgeMs = IDENTITY_MAX_AGE_MS): string | null {
+export function verifyIdentity(
+  rootSecret: string,
+  value: string | undefined | null,
+  now = Date.now(),
+  maxAgeMs = IDENTITY_MAX_AGE_MS,
+): string | null {
   if (!value) return null;
   const parts = value.split(".");
   if (parts.length !== 3) return null;
@@ -29,5 +34,8 @@ export function verifyIdentity(rootSecret: string, value: string | undefined | n
 }
 
 function mac(rootSecret: string, payload: string): string {
-  return crypto.createHmac("sha256", deriveKey(rootSecret, KEY_LABELS.identityHeader)).update(payload).digest("base64url");
+  return crypto
+    .createHmac("sha256", deriveKey(rootSecret, KEY_LABELS.identityHeader))
+    .update(payload)
+    .digest("base64url");
 }

@@ -16,7 +16,12 @@ export function signReplicaIdentity(rootSecret: string, userId: string, agentId:
 }
 
 /** The user id vouched for, for this agent, or null when forged, for another agent, or stale. */
-export function verifyReplicaIdentity(rootSecret: string, value: string | undefined, agentId: string, now = Date.now()): string | null {
+export function verifyReplicaIdentity(
+  rootSecret: string,
+  value: string | undefined,
+  agentId: string,
+  now = Date.now(),
+): string | null {
   if (!value) return null;
   const parts = value.split(".");
   if (parts.length !== 4) return null;
@@ -30,5 +35,8 @@ export function verifyReplicaIdentity(rootSecret: string, value: string | undefi
 }
 
 function mac(rootSecret: string, payload: string): string {
-  return crypto.createHmac("sha256", deriveKey(rootSecret, KEY_LABELS.replicaIdentity)).update(payload).digest("base64url");
+  return crypto
+    .createHmac("sha256", deriveKey(rootSecret, KEY_LABELS.replicaIdentity))
+    .update(payload)
+    .digest("base64url");
 }

@@ -13,8 +13,8 @@ export type PageUser = Extract<Principal, { kind: "user" }>;
  */
 export async function requirePageUser(runtime: HubRuntime, returnTo: string): Promise<PageUser> {
   const principal = await getPagePrincipal(runtime);
-  if (!principal || principal.kind !== "user") redirect(`/login?callbackUrl=${encodeURIComponent(safeReturnPath(returnTo))}`);
+  if (!principal || principal.kind !== "user")
+    redirect(`/login?callbackUrl=${encodeURIComponent(safeReturnPath(returnTo))}`);
   if (principal.user.status !== "active") redirect(refusalPath("suspended"));
   return principal;
 }
-

@@ -29,7 +29,8 @@ export function safeRedirectUrl(url: string, baseUrl: string): string {
   if (url.startsWith("/")) return `${base}${safeReturnPath(url)}`;
   try {
     const parsed = new URL(url);
-    if (parsed.origin === new URL(base).origin) return `${base}${safeReturnPath(`${parsed.pathname}${parsed.search}${parsed.hash}`)}`;
+    if (parsed.origin === new URL(base).origin)
+      return `${base}${safeReturnPath(`${parsed.pathname}${parsed.search}${parsed.hash}`)}`;
   } catch {
     // not a URL at all
   }

@@ -11,8 +11,15 @@ export function nextAuthSecret(rootSecret: string): string {
 }
 
 /** A next-auth compatible session cookie value for a user (used by dev mode's auto sign-in). */
-export async function encodeSessionCookie(rootSecret: string, user: { id: string; email: string; name: string | null }): Promise<string> {
-  return encode({ token: { sub: user.id, email: user.email, name: user.name }, secret: nextAuthSecret(rootSecret), maxAge: SESSION_MAX_AGE_S });
+export async function encodeSessionCookie(
+  rootSecret: string,
+  user: { id: string; email: string; name: string | null },
+): Promise<string> {
+  return encode({
+    token: { sub: user.id, email: user.email, name: user.name },
+    secret: nextAuthSecret(rootSecret),
+    maxAge: SESSION_MAX_AGE_S,
+  });
 }
 
 /** The user id inside a session cookie, or null when it does not decrypt or has expired. */

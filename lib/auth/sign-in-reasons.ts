@@ -4,7 +4,8 @@
  * `/login?error=AccessDenied&reason=…` must not be able to put words in the hub's mouth.
  */
 export const SIGN_IN_REASONS = {
-  not_allowed: "This email address is not allowed to sign in to this hub. Ask an administrator to add it to the allow list.",
+  not_allowed:
+    "This email address is not allowed to sign in to this hub. Ask an administrator to add it to the allow list.",
   suspended: "This account is suspended. Ask an administrator to reactivate it.",
   no_email: "The identity provider gave no usable email address.",
   email_unverified: "The identity provider has not verified this email address. Verify it there, then sign in again.",
@@ -29,7 +30,8 @@ const FALLBACK = "The sign-in failed. Try again.";
 
 /** The text for a login page's `error` and `reason` query values; unknown values get generic text. */
 export function signInMessage(error: string, reason: string | undefined): string {
-  if (error === "AccessDenied" && reason && Object.hasOwn(SIGN_IN_REASONS, reason)) return SIGN_IN_REASONS[reason as SignInReason];
+  if (error === "AccessDenied" && reason && Object.hasOwn(SIGN_IN_REASONS, reason))
+    return SIGN_IN_REASONS[reason as SignInReason];
   return Object.hasOwn(SIGN_IN_ERRORS, error) ? SIGN_IN_ERRORS[error]! : FALLBACK;
 }
 

@@ -17,7 +17,12 @@ const settings = {
  * recognise (and to scan for in leaked text); the kind's own key and audience keep a user token
  * from ever verifying as an agent token and vice versa.
  */
-export async function mintSignedToken(rootSecret: string, kind: TokenKind, claims: JWTPayload & { sub: string; jti?: string }, expiresAt: Date): Promise<string> {
+export async function mintSignedToken(
+  rootSecret: string,
+  kind: TokenKind,
+  claims: JWTPayload & { sub: string; jti?: string },
+  expiresAt: Date,
+): Promise<string> {
   const s = settings[kind];
   const jwt = await new SignJWT(claims)
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
@@ -29,7 +34,8 @@ export async function mintSignedToken(rootSecret: string, kind: TokenKind, claim
   return s.prefix + jwt;
 }
 
-export type VerifyResult = { ok: true; payload: JWTPayload & { sub: string } } | { ok: false; reason: "malformed" | "expired" | "invalid" };
+export type VerifyResult =
+  { ok: true; payload: JWTPayload & { sub: string } } | { ok: false; reason: "malformed" | "expired" | "invalid" };
 
 /** Verifies signature (HS256 only), issuer, audience and expiry (±30 s clock skew). */
 export async function verifySignedToken(rootSecret: string, kind: TokenKind, token: string): Promise<VerifyResult> {

@@ -9,7 +9,10 @@ export function userChangedSubject(userId: string): string {
 
 /** A person as authentication sees them, read afresh by id; null once they are gone. */
 export async function findUserIdentity(prisma: PrismaClient, userId: string): Promise<UserIdentity | null> {
-  return prisma.user.findUnique({ where: { id: userId }, select: { id: true, email: true, name: true, role: true, status: true } });
+  return prisma.user.findUnique({
+    where: { id: userId },
+    select: { id: true, email: true, name: true, role: true, status: true },
+  });
 }
 
 /**
@@ -35,7 +38,10 @@ export function accessRecheck(stillAllowed: () => Promise<boolean>, revoke: () =
         }
       } while (again && !revoked);
     } catch (err) {
-      logger.warn({ err: (err as Error).message }, "re-checking a connection's access failed; it stays open until the next check");
+      logger.warn(
+        { err: (err as Error).message },
+        "re-checking a connection's access failed; it stays open until the next check",
+      );
     } finally {
       running = false;
     }

@@ -9,14 +9,26 @@ import { openSecret } from "./secret-box";
  * signature and clock skew good, and the nonce never seen before on any replica (it is stored
  * for twice the allowed skew). Every failure is the same 401, so a prober learns nothing.
  */
-export async function authenticateBrokerRequest(prisma: PrismaClient, rootSecret: string, req: IncomingMessage, body: Buffer = Buffer.alloc(0)): Promise<string> {
+export async function authenticateBrokerRequest(
+  prisma: PrismaClient,
+  rootSecret: string,
+  req: IncomingMessage,
+  body: Buffer = Buffer.alloc(0),
+): Promise<string> {
   const refuse = () => new ApiError("unauthorized", "The broker signature did not verify.");
   const claimed = readBrokerHeaders(req.headers);
   if (!claimed || !/^[0-9a-f-]{36}$/i.test(claimed.brokerId)) throw refuse();
-  const row = await prisma.brokerSecret.findFirst({ where: { brokerId: claimed.brokerId.toLowerCase(), status: "active" }, orderBy: { createdAt: "desc" } });
+  const row = await prisma.brokerSecret.findFirst({
+    where: { brokerId: claimed.brokerId.toLowerCase(), status: "active" },
+    orderBy: { createdAt: "desc" },
+  });
   if (!row) throw refuse();
   const url = new URL(req.url ?? "/", "http://hub");
-  const check = verifyBrokerSignature({ method: req.method ?? "GET", path: url.pathname, query: url.search.replace(/^\?/, ""), body }, claimed, openSecret(rootSecret, row.secret));
+  const check = verifyBrokerSignature(
+    { method: req.method ?? "GET", path: url.pathname, query: url.search.replace(/^\?/, ""), body },
+    claimed,
+    openSecret(rootSecret, row.secret),
+  );
   if (!check.ok) throw refuse();
   const inserted = await prisma.$executeRaw`
     INSERT INTO broker_nonces (nonce, "brokerId", "expiresAt")

@@ -27,6 +27,9 @@ export async function releaseBroker(pool: pg.Pool, brokerId: string, sessionId: 
 
 /** A heartbeat from the current session: the broker is alive. */
 export async function touchBroker(pool: pg.Pool, brokerId: string, sessionId: string): Promise<boolean> {
-  const { rowCount } = await pool.query(`UPDATE runtime_brokers SET "lastHeartbeat" = now(), status = 'online' WHERE id = $1 AND "connectedSessionId" = $2`, [brokerId, sessionId]);
+  const { rowCount } = await pool.query(
+    `UPDATE runtime_brokers SET "lastHeartbeat" = now(), status = 'online' WHERE id = $1 AND "connectedSessionId" = $2`,
+    [brokerId, sessionId],
+  );
   return rowCount === 1;
 }

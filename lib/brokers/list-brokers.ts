@@ -8,19 +8,38 @@ import type { BrokerJson, listBrokersQuery } from "./schemas";
 import { toBrokerJson } from "./to-broker-json";
 
 /** Brokers by name, with how many agents each has, runs, and the ports they hold. */
-export async function listBrokers(prisma: PrismaClient, query: z.output<typeof listBrokersQuery>): Promise<Page<BrokerJson>> {
+export async function listBrokers(
+  prisma: PrismaClient,
+  query: z.output<typeof listBrokersQuery>,
+): Promise<Page<BrokerJson>> {
   const where: Prisma.RuntimeBrokerWhereInput = query.status ? { status: query.status } : {};
   if (query.cursor) {
     const { key, id } = decodeCursor(query.cursor);
     where.AND = [{ OR: [{ name: { gt: String(key) } }, { name: String(key), id: { gt: id } }] }];
   }
-  const rows = await prisma.runtimeBroker.findMany({ where, orderBy: [{ name: "asc" }, { id: "asc" }], take: query.limit + 1, include: { _count: { select: { agents: true } } } });
-  const usage = await brokerUsage(prisma, rows.map((b) => b.id));
-  return toPage(rows, query.limit, (b) => toBrokerJson(b, b._count.agents, usage.get(b.id)), (b) => encodeCursor(b.name, b.id));
+  const rows = await prisma.runtimeBroker.findMany({
+    where,
+    orderBy: [{ name: "asc" }, { id: "asc" }],
+    take: query.limit + 1,
+    include: { _count: { select: { agents: true } } },
+  });
+  const usage = await brokerUsage(
+    prisma,
+    rows.map((b) => b.id),
+  );
+  return toPage(
+    rows,
+    query.limit,
+    (b) => toBrokerJson(b, b._count.agents, usage.get(b.id)),
+    (b) => encodeCursor(b.name, b.id),
+  );
 }
 
 /** Per broker: agents placed and not at rest, and the ports those agents hold. */
-async function brokerUsage(prisma: PrismaClient, brokerIds: string[]): Promise<Map<string, { running: number; ports: number }>> {
+async function brokerUsage(
+  prisma: PrismaClient,
+  brokerIds: string[],
+): Promise<Map<string, { running: number; ports: number }>> {
   if (brokerIds.length === 0) return new Map();
   const rows = await prisma.$queryRaw<Array<{ id: string; running: number; ports: number }>>`
     SELECT "brokerId"::text AS id,
@@ -31,7 +50,10 @@ async function brokerUsage(prisma: PrismaClient, brokerIds: string[]): Promise<M
 }
 
 export async function getBrokerOrThrow(prisma: PrismaClient, brokerId: string | undefined): Promise<BrokerJson> {
-  const row = await prisma.runtimeBroker.findUnique({ where: { id: parseId(brokerId, "broker") }, include: { _count: { select: { agents: true } } } });
+  const row = await prisma.runtimeBroker.findUnique({
+    where: { id: parseId(brokerId, "broker") },
+    include: { _count: { select: { agents: true } } },
+  });
   if (!row) throw new ApiError("not_found", "No such broker.");
   return toBrokerJson(row, row._count.agents, (await brokerUsage(prisma, [row.id])).get(row.id));
 }

@@ -14,20 +14,37 @@ export const LOCAL_BROKER_SLUG = "local";
 export async function provisionLocalBroker(runtime: HubRuntime): Promise<{ brokerId: string; dataDir: string }> {
   const dataDir = path.join(runtime.config.dataDirPath, "broker");
   const file = path.join(dataDir, "broker-credentials.json");
-  const existing = await runtime.prisma.runtimeBroker.findUnique({ where: { slug: LOCAL_BROKER_SLUG }, include: { secrets: { where: { status: "active" } } } });
+  const existing = await runtime.prisma.runtimeBroker.findUnique({
+    where: { slug: LOCAL_BROKER_SLUG },
+    include: { secrets: { where: { status: "active" } } },
+  });
   if (existing && existing.secrets.length > 0 && fs.existsSync(file)) return { brokerId: existing.id, dataDir };
 
   const secret = crypto.randomBytes(32).toString("base64url");
   const brokerId = await runtime.prisma.$transaction(async (tx) => {
     const broker =
-      existing ?? (await tx.runtimeBroker.create({ data: { name: "Local broker", slug: LOCAL_BROKER_SLUG, hostname: "localhost", status: "offline", capabilities: { runtimes: ["local"], harnesses: ["shell", "generic"] } } }));
-    await tx.brokerSecret.updateMany({ where: { brokerId: broker.id, status: "active" }, data: { status: "revoked", rotatedAt: new Date() } });
+      existing ??
+      (await tx.runtimeBroker.create({
+        data: {
+          name: "Local broker",
+          slug: LOCAL_BROKER_SLUG,
+          hostname: "localhost",
+          status: "offline",
+          capabilities: { runtimes: ["local"], harnesses: ["shell", "generic"] },
+        },
+      }));
+    await tx.brokerSecret.updateMany({
+      where: { brokerId: broker.id, status: "active" },
+      data: { status: "revoked", rotatedAt: new Date() },
+    });
     await tx.brokerSecret.create({ data: { brokerId: broker.id, secret: sealSecret(runtime.sessionSecret, secret) } });
     return broker.id;
   });
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, JSON.stringify({ brokerId, secret, joinedAt: new Date().toISOString() }, null, 2), { mode: 0o600 });
+  fs.writeFileSync(tmp, JSON.stringify({ brokerId, secret, joinedAt: new Date().toISOString() }, null, 2), {
+    mode: 0o600,
+  });
   fs.renameSync(tmp, file);
   runtime.logger.info({ brokerId }, "provisioned the local broker");
   return { brokerId, dataDir };

@@ -1,7 +1,16 @@
 import { z } from "zod";
 import { pageQuery } from "../http/pagination";
 
-export const registerBrokerBody = z.object({ name: z.string().trim().min(1).max(63).regex(/^[a-zA-Z0-9][a-zA-Z0-9 _.-]*$/, { error: "letters, digits, space, _, . and -" }) }).strict();
+export const registerBrokerBody = z
+  .object({
+    name: z
+      .string()
+      .trim()
+      .min(1)
+      .max(63)
+      .regex(/^[a-zA-Z0-9][a-zA-Z0-9 _.-]*$/, { error: "letters, digits, space, _, . and -" }),
+  })
+  .strict();
 
 export const joinBrokerBody = z
   .object({
@@ -9,8 +18,14 @@ export const joinBrokerBody = z
     hostname: z.string().trim().min(1).max(253),
     capabilities: z
       .object({
-        runtimes: z.array(z.enum(["local", "docker"])).max(10).default([]),
-        harnesses: z.array(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/)).max(20).default([]),
+        runtimes: z
+          .array(z.enum(["local", "docker"]))
+          .max(10)
+          .default([]),
+        harnesses: z
+          .array(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/))
+          .max(20)
+          .default([]),
         version: z.string().max(64).optional(),
       })
       .strict()

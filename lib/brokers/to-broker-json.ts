@@ -1,7 +1,11 @@
 import type { RuntimeBroker } from "../db/generated/client";
 import type { BrokerJson } from "./schemas";
 
-export function toBrokerJson(b: RuntimeBroker, agentCount: number, usage: { running: number; ports: number } = { running: 0, ports: 0 }): BrokerJson {
+export function toBrokerJson(
+  b: RuntimeBroker,
+  agentCount: number,
+  usage: { running: number; ports: number } = { running: 0, ports: 0 },
+): BrokerJson {
   return {
     id: b.id,
     name: b.name,

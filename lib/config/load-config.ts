@@ -61,7 +61,8 @@ export function loadConfig({ env = process.env, cwd = process.cwd() }: LoadConfi
       `${label("authMode")}: oauth mode needs at least one provider (SCION_GOOGLE_CLIENT_ID/_SECRET, SCION_GITHUB_CLIENT_ID/_SECRET, or SCION_OIDC_ISSUER/_CLIENT_ID/_CLIENT_SECRET)`,
     );
   }
-  const hostForUrl = settings.host.includes(":") && !settings.host.startsWith("[") ? `[${settings.host}]` : settings.host;
+  const hostForUrl =
+    settings.host.includes(":") && !settings.host.startsWith("[") ? `[${settings.host}]` : settings.host;
   const internalUrl = settings.internalUrl ?? `http://${hostForUrl}:${settings.port}`;
   return {
     ...settings,
@@ -81,13 +82,20 @@ function completeOAuthClients(oauth: Settings["oauth"], label: (key: string) => 
   for (const name of ["google", "github", "oidc"] as const) {
     const c = oauth[name];
     if (!c || (!c.clientId && !c.clientSecret && !("issuer" in c && c.issuer))) continue;
-    const required = name === "oidc" ? (["issuer", "clientId", "clientSecret"] as const) : (["clientId", "clientSecret"] as const);
+    const required =
+      name === "oidc" ? (["issuer", "clientId", "clientSecret"] as const) : (["clientId", "clientSecret"] as const);
     for (const key of required) {
-      if (!(c as Record<string, unknown>)[key]) throw new ConfigError(`${label(`oauth.${name}.${key}`)}: required when the ${name} provider is configured`);
+      if (!(c as Record<string, unknown>)[key])
+        throw new ConfigError(`${label(`oauth.${name}.${key}`)}: required when the ${name} provider is configured`);
     }
     if (name === "oidc") {
       const o = c as { issuer: string; clientId: string; clientSecret: string; name: string };
-      out.oidc = { issuer: o.issuer.replace(/\/+$/, ""), clientId: o.clientId, clientSecret: o.clientSecret, name: o.name };
+      out.oidc = {
+        issuer: o.issuer.replace(/\/+$/, ""),
+        clientId: o.clientId,
+        clientSecret: o.clientSecret,
+        name: o.name,
+      };
     } else out[name] = { clientId: c.clientId!, clientSecret: c.clientSecret! };
   }
   return out;
@@ -110,7 +118,9 @@ function readSettingsFile(env: Record<string, string | undefined>, cwd: string):
   } catch (err) {
     const linePos = (err as { linePos?: Array<{ line: number }> }).linePos?.[0];
     const where = linePos ? ` line ${linePos.line}` : "";
-    throw new ConfigError(`${path.basename(file)}:${where} is not valid YAML (${firstLine(String((err as Error).message))})`);
+    throw new ConfigError(
+      `${path.basename(file)}:${where} is not valid YAML (${firstLine(String((err as Error).message))})`,
+    );
   }
   if (doc === null || doc === undefined) return { raw: {}, file };
   if (typeof doc !== "object" || Array.isArray(doc)) {

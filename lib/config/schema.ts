@@ -18,13 +18,16 @@ const int = (min: number, max: number) =>
       .max(max, { error: `must be at most ${max}` }),
   );
 
-const bool = z.preprocess((v) => {
-  if (typeof v !== "string") return v;
-  const s = v.trim().toLowerCase();
-  if (["true", "1", "yes", "on"].includes(s)) return true;
-  if (["false", "0", "no", "off"].includes(s)) return false;
-  return v;
-}, z.boolean({ error: 'must be "true" or "false"' }));
+const bool = z.preprocess(
+  (v) => {
+    if (typeof v !== "string") return v;
+    const s = v.trim().toLowerCase();
+    if (["true", "1", "yes", "on"].includes(s)) return true;
+    if (["false", "0", "no", "off"].includes(s)) return false;
+    return v;
+  },
+  z.boolean({ error: 'must be "true" or "false"' }),
+);
 
 /** A comma-separated list in the environment, a YAML list in the file. */
 const list = z.preprocess(
@@ -39,7 +42,12 @@ const list = z.preprocess(
 );
 
 const emailList = list.pipe(
-  z.array(z.string().toLowerCase().pipe(z.email({ error: "must be a list of email addresses" }))),
+  z.array(
+    z
+      .string()
+      .toLowerCase()
+      .pipe(z.email({ error: "must be a list of email addresses" })),
+  ),
 );
 
 const postgresUrl = z

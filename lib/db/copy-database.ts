@@ -25,7 +25,13 @@ export interface CopyResult {
  * sides; a mismatch (rows on the target the source does not have, or a copy cut short) is an
  * error naming the tables. Progress is reported per batch.
  */
-export async function copyDatabase(opts: { sourceUrl: string; targetUrl: string; migrations: MigrationFile[]; logger: Logger; onProgress?: (p: CopyProgress) => void }): Promise<CopyResult> {
+export async function copyDatabase(opts: {
+  sourceUrl: string;
+  targetUrl: string;
+  migrations: MigrationFile[];
+  logger: Logger;
+  onProgress?: (p: CopyProgress) => void;
+}): Promise<CopyResult> {
   await migrate({ connectionString: opts.targetUrl, migrations: opts.migrations, logger: opts.logger });
   const source = new pg.Client({ connectionString: opts.sourceUrl, application_name: "scion-migrate-source" });
   const target = new pg.Client({ connectionString: opts.targetUrl, application_name: "scion-migrate-target" });
@@ -45,20 +51,29 @@ export async function copyDatabase(opts: { sourceUrl: string; targetUrl: string;
         for (;;) {
           const { rows } = await source.query<{ r: unknown }>(`FETCH ${BATCH} FROM rows_cursor`);
           if (rows.length === 0) break;
-          await target.query(`INSERT INTO "${table}" SELECT * FROM json_populate_recordset(NULL::"${table}", $1::json) ON CONFLICT DO NOTHING`, [JSON.stringify(rows.map((x) => x.r))]);
+          await target.query(
+            `INSERT INTO "${table}" SELECT * FROM json_populate_recordset(NULL::"${table}", $1::json) ON CONFLICT DO NOTHING`,
+            [JSON.stringify(rows.map((x) => x.r))],
+          );
           copied += rows.length;
           opts.onProgress?.({ table, copied, total });
         }
       } finally {
         await source.query("COMMIT").catch(() => undefined);
       }
-      const sourceCount = Number((await source.query<{ n: string }>(`SELECT count(*) AS n FROM "${table}"`)).rows[0]!.n);
-      const targetCount = Number((await target.query<{ n: string }>(`SELECT count(*) AS n FROM "${table}"`)).rows[0]!.n);
+      const sourceCount = Number(
+        (await source.query<{ n: string }>(`SELECT count(*) AS n FROM "${table}"`)).rows[0]!.n,
+      );
+      const targetCount = Number(
+        (await target.query<{ n: string }>(`SELECT count(*) AS n FROM "${table}"`)).rows[0]!.n,
+      );
       result.push({ table, source: sourceCount, target: targetCount });
     }
     const mismatched = result.filter((r) => r.source !== r.target);
     if (mismatched.length) {
-      throw new Error(`row counts differ after the copy: ${mismatched.map((m) => `${m.table} (source ${m.source}, target ${m.target})`).join(", ")}`);
+      throw new Error(
+        `row counts differ after the copy: ${mismatched.map((m) => `${m.table} (source ${m.source}, target ${m.target})`).join(", ")}`,
+      );
     }
     return { tables: result };
   } finally {
@@ -69,7 +84,13 @@ export async function copyDatabase(opts: { sourceUrl: string; targetUrl: string;
 
 /** The public tables of the schema, each after every table it references. */
 async function tablesInDependencyOrder(client: pg.Client): Promise<string[]> {
-  const tables = (await client.query<{ name: string }>(`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`)).rows.map((r) => r.name).filter((t) => !SKIP.has(t));
+  const tables = (
+    await client.query<{ name: string }>(
+      `SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`,
+    )
+  ).rows
+    .map((r) => r.name)
+    .filter((t) => !SKIP.has(t));
   const edges = (
     await client.query<{ child: string; parent: string }>(
       `SELECT c.conrelid::regclass::text AS child, c.confrelid::regclass::text AS parent FROM pg_constraint c WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace`,

@@ -56,7 +56,18 @@ export async function startEmbeddedPostgres(opts: StartEmbeddedPostgresOptions):
   const stderrTail: string[] = [];
   const child = spawn(
     bins.postgres,
-    ["-D", pgDir, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=200"],
+    [
+      "-D",
+      pgDir,
+      "-p",
+      String(port),
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      "unix_socket_directories=",
+      "-c",
+      "max_connections=200",
+    ],
     { ...runAs, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, LC_ALL: "C" } },
   );
   child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
@@ -74,7 +85,10 @@ export async function startEmbeddedPostgres(opts: StartEmbeddedPostgresOptions):
     await ensureDatabase(base, database);
   } catch (err) {
     child.kill("SIGKILL");
-    const tail = stderrTail.filter((l) => /FATAL|ERROR|PANIC|lock file/.test(l)).slice(-2).join(" | ");
+    const tail = stderrTail
+      .filter((l) => /FATAL|ERROR|PANIC|lock file/.test(l))
+      .slice(-2)
+      .join(" | ");
     throw new StartupError(`embedded Postgres in ${pgDir} did not start: ${tail || (err as Error).message}`);
   }
   logger.info({ port, dataDir: pgDir, postgresPid: child.pid }, "embedded Postgres started");
@@ -108,7 +122,8 @@ async function resolveRunAs(dataDir: string): Promise<RunAs> {
     spawnSync("groupadd", ["--system", "postgres"], { stdio: "ignore" });
     spawnSync("useradd", ["--system", "-g", "postgres", "--no-create-home", "postgres"], { stdio: "ignore" });
     ids = lookupUser("postgres");
-    if (!ids) throw new StartupError("embedded Postgres: running as root and could not create the 'postgres' system user");
+    if (!ids)
+      throw new StartupError("embedded Postgres: running as root and could not create the 'postgres' system user");
   }
   const probe = spawnSync("sh", ["-c", 'cd "$1"', "sh", dataDir], { ...ids, stdio: "ignore" });
   if (probe.status !== 0) {
@@ -131,7 +146,9 @@ async function loadBinaries(): Promise<{ postgres: string; initdb: string }> {
   try {
     return (await import(/* webpackIgnore: true */ pkg)) as { postgres: string; initdb: string };
   } catch {
-    throw new StartupError(`embedded Postgres: no server binaries for ${os.platform()}-${os.arch()} (${pkg}); set DATABASE_URL instead`);
+    throw new StartupError(
+      `embedded Postgres: no server binaries for ${os.platform()}-${os.arch()} (${pkg}); set DATABASE_URL instead`,
+    );
   }
 }
 
@@ -154,7 +171,15 @@ async function initialiseCluster(dataDir: string, initdb: string, runAs: RunAs, 
     }
     const res = spawnSync(
       initdb,
-      [`--pgdata=${scratch}`, "--auth=scram-sha-256", `--username=${credentials.user}`, `--pwfile=${pwfile}`, "--encoding=UTF8", "--locale=C", "--no-instructions"],
+      [
+        `--pgdata=${scratch}`,
+        "--auth=scram-sha-256",
+        `--username=${credentials.user}`,
+        `--pwfile=${pwfile}`,
+        "--encoding=UTF8",
+        "--locale=C",
+        "--no-instructions",
+      ],
       { ...runAs, encoding: "utf8", env: { ...process.env, LC_ALL: "C" } },
     );
     if (res.status !== 0) {
@@ -188,7 +213,9 @@ function readCredentials(dataDir: string): Credentials {
   } catch {
     // fall through to the error below
   }
-  throw new StartupError(`embedded Postgres: ${file} is missing or unreadable, so the existing database cannot be opened`);
+  throw new StartupError(
+    `embedded Postgres: ${file} is missing or unreadable, so the existing database cannot be opened`,
+  );
 }
 
 /**
@@ -207,7 +234,9 @@ async function stopOrphanedServer(pgDir: string, logger: Logger): Promise<void> 
   const stat = readProcStat(pid);
   if (!stat || !stat.comm.includes("postgres")) return;
   if (stat.ppid !== 1) {
-    throw new StartupError(`SCION_DATA_DIR: another hub is already using ${path.dirname(pgDir)} (its Postgres runs as pid ${pid})`);
+    throw new StartupError(
+      `SCION_DATA_DIR: another hub is already using ${path.dirname(pgDir)} (its Postgres runs as pid ${pid})`,
+    );
   }
   logger.warn({ pid }, "stopping Postgres left running by a hub that did not shut down");
   process.kill(pid, "SIGINT");

@@ -28,9 +28,18 @@ async function query<T extends pg.QueryResultRow>(url: string, sql: string): Pro
   }
 }
 
-type MigrationRow = { id: string; migration_name: string; checksum: string; finished_at: Date | null; applied_steps_count: number };
+type MigrationRow = {
+  id: string;
+  migration_name: string;
+  checksum: string;
+  finished_at: Date | null;
+  applied_steps_count: number;
+};
 const recorded = (url: string) =>
-  query<MigrationRow>(url, `SELECT id, migration_name, checksum, finished_at, applied_steps_count FROM "_prisma_migrations" ORDER BY migration_name`);
+  query<MigrationRow>(
+    url,
+    `SELECT id, migration_name, checksum, finished_at, applied_steps_count FROM "_prisma_migrations" ORDER BY migration_name`,
+  );
 
 afterEach(async () => {
   await Promise.all(databases.splice(0).map((d) => d.drop()));
@@ -39,7 +48,9 @@ afterEach(async () => {
 describe("migrate", () => {
   it("ships at least the initial migration, with Prisma's lock file", () => {
     expect(shipped.length).toBeGreaterThanOrEqual(1);
-    expect(fs.readFileSync(path.join(defaultMigrationsDir(), "migration_lock.toml"), "utf8")).toContain('provider = "postgresql"');
+    expect(fs.readFileSync(path.join(defaultMigrationsDir(), "migration_lock.toml"), "utf8")).toContain(
+      'provider = "postgresql"',
+    );
   });
 
   it("applies every migration to an empty database and records each as Prisma does", async () => {
@@ -57,9 +68,22 @@ describe("migrate", () => {
       expect(row.finished_at).toBeInstanceOf(Date);
       expect(row.applied_steps_count).toBe(1);
     }
-    const tables = await query<{ table_name: string }>(db.url, `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`);
+    const tables = await query<{ table_name: string }>(
+      db.url,
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`,
+    );
     expect(tables.map((t) => t.table_name)).toEqual(
-      expect.arrayContaining(["users", "projects", "agents", "runtime_brokers", "broker_dispatches", "messages", "maintenance_runs", "audit_events", "event_payloads"]),
+      expect.arrayContaining([
+        "users",
+        "projects",
+        "agents",
+        "runtime_brokers",
+        "broker_dispatches",
+        "messages",
+        "maintenance_runs",
+        "audit_events",
+        "event_payloads",
+      ]),
     );
   });
 
@@ -77,7 +101,11 @@ describe("migrate", () => {
 
   it("three migrators started together apply each migration exactly once", async () => {
     const db = await emptyDatabase();
-    const extra: MigrationFile = { name: "99990101000000_probe", sql: `CREATE TABLE probe_counter (n int); INSERT INTO probe_counter VALUES (1);`, checksum: "0".repeat(64) };
+    const extra: MigrationFile = {
+      name: "99990101000000_probe",
+      sql: `CREATE TABLE probe_counter (n int); INSERT INTO probe_counter VALUES (1);`,
+      checksum: "0".repeat(64),
+    };
     const migrations = [...shipped, extra];
     const { logger } = captureLogger();
 
@@ -95,12 +123,18 @@ describe("migrate", () => {
     const db = await emptyDatabase();
     const { logger } = captureLogger();
     await migrate({ connectionString: db.url, migrations: shipped, logger });
-    const broken: MigrationFile = { name: "99990101000000_broken", sql: `CREATE TABLE half_done (id int); SELECT * FROM no_such_table;`, checksum: "1".repeat(64) };
+    const broken: MigrationFile = {
+      name: "99990101000000_broken",
+      sql: `CREATE TABLE half_done (id int); SELECT * FROM no_such_table;`,
+      checksum: "1".repeat(64),
+    };
 
     const failure = migrate({ connectionString: db.url, migrations: [...shipped, broken], logger });
 
     await expect(failure).rejects.toBeInstanceOf(StartupError);
-    await expect(failure).rejects.toThrow(/"99990101000000_broken" failed and was rolled back: relation "no_such_table" does not exist/);
+    await expect(failure).rejects.toThrow(
+      /"99990101000000_broken" failed and was rolled back: relation "no_such_table" does not exist/,
+    );
     expect((await recorded(db.url)).map((r) => r.migration_name)).toEqual(shipped.map((m) => m.name));
     expect(await query(db.url, `SELECT to_regclass('half_done') AS t`)).toEqual([{ t: null }]);
   });
@@ -114,6 +148,11 @@ describe("migrate", () => {
     const result = await migrate({ connectionString: db.url, migrations: edited, logger });
 
     expect(result.applied).toEqual([]);
-    expect(lines().some((l) => l.level === 40 && l.migration === shipped[0]!.name && String(l.msg).includes("changed after it was applied"))).toBe(true);
+    expect(
+      lines().some(
+        (l) =>
+          l.level === 40 && l.migration === shipped[0]!.name && String(l.msg).includes("changed after it was applied"),
+      ),
+    ).toBe(true);
   });
 });

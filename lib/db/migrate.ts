@@ -44,7 +44,12 @@ interface AppliedRow {
  * its `_prisma_migrations` row commit in one transaction, so a failure leaves nothing behind.
  * Blocks until the lock is free (at most lockTimeoutMs).
  */
-export async function migrate({ connectionString, migrations, logger, lockTimeoutMs = 300_000 }: MigrateOptions): Promise<MigrateResult> {
+export async function migrate({
+  connectionString,
+  migrations,
+  logger,
+  lockTimeoutMs = 300_000,
+}: MigrateOptions): Promise<MigrateResult> {
   const client = new pg.Client({ connectionString });
   client.on("error", (err) => logger.warn({ err }, "migration connection error"));
   await client.connect();
@@ -53,7 +58,9 @@ export async function migrate({ connectionString, migrations, logger, lockTimeou
     try {
       await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
     } catch (err) {
-      throw new StartupError(`database migrations: another hub held the migration lock for over ${lockTimeoutMs} ms (${(err as Error).message})`);
+      throw new StartupError(
+        `database migrations: another hub held the migration lock for over ${lockTimeoutMs} ms (${(err as Error).message})`,
+      );
     }
     await client.query("SET lock_timeout = 0");
     try {
@@ -80,18 +87,23 @@ async function applyPending(client: pg.Client, migrations: MigrationFile[], logg
   const done = new Map(rows.filter((r) => r.finished_at !== null).map((r) => [r.migration_name, r.checksum]));
   const known = new Set(migrations.map((m) => m.name));
   const unknown = [...done.keys()].filter((name) => !known.has(name));
-  if (unknown.length) logger.warn({ migrations: unknown }, "the database has migrations this hub does not know (a newer hub ran them)");
+  if (unknown.length)
+    logger.warn({ migrations: unknown }, "the database has migrations this hub does not know (a newer hub ran them)");
 
   const pending: MigrationFile[] = [];
   for (const m of migrations) {
     const checksum = done.get(m.name);
     if (checksum === undefined) pending.push(m);
-    else if (checksum !== m.checksum) logger.warn({ migration: m.name }, "migration.sql changed after it was applied; the change is not re-run");
+    else if (checksum !== m.checksum)
+      logger.warn({ migration: m.name }, "migration.sql changed after it was applied; the change is not re-run");
   }
 
   for (const [i, m] of pending.entries()) {
     const started = Date.now();
-    logger.info({ migration: m.name, step: i + 1, of: pending.length }, `applying migration ${i + 1}/${pending.length}: ${m.name}`);
+    logger.info(
+      { migration: m.name, step: i + 1, of: pending.length },
+      `applying migration ${i + 1}/${pending.length}: ${m.name}`,
+    );
     await client.query("BEGIN");
     try {
       const { rows: inserted } = await client.query<{ id: string }>(
@@ -99,7 +111,9 @@ async function applyPending(client: pg.Client, migrations: MigrationFile[], logg
         [m.checksum, m.name],
       );
       await client.query(m.sql);
-      await client.query(`UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1`, [inserted[0]!.id]);
+      await client.query(`UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1`, [
+        inserted[0]!.id,
+      ]);
       await client.query("COMMIT");
     } catch (err) {
       await client.query("ROLLBACK").catch(() => undefined);
@@ -111,7 +125,10 @@ async function applyPending(client: pg.Client, migrations: MigrationFile[], logg
 }
 
 /** Names of shipped migrations the database has not finished; empty means the schema is current. */
-export async function pendingMigrationNames(query: (sql: string, params: unknown[]) => Promise<Array<{ migration_name: string }>>, migrations: MigrationFile[]): Promise<string[]> {
+export async function pendingMigrationNames(
+  query: (sql: string, params: unknown[]) => Promise<Array<{ migration_name: string }>>,
+  migrations: MigrationFile[],
+): Promise<string[]> {
   const rows = await query(
     `SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL AND migration_name = ANY($1::text[])`,
     [migrations.map((m) => m.name)],

@@ -7,16 +7,26 @@ import type { HubRuntime } from "../runtime/hub-runtime";
  * placed broker that is not online is `no_runtime_broker` (422): the agent cannot move by
  * itself. Nothing is written here.
  */
-export async function chooseBroker(runtime: HubRuntime, wanted: { brokerId?: string | null; projectDefaultBrokerId?: string | null }): Promise<string> {
+export async function chooseBroker(
+  runtime: HubRuntime,
+  wanted: { brokerId?: string | null; projectDefaultBrokerId?: string | null },
+): Promise<string> {
   const { prisma } = runtime;
   if (wanted.brokerId) {
-    const broker = await prisma.runtimeBroker.findUnique({ where: { id: wanted.brokerId }, select: { id: true, status: true, name: true } });
+    const broker = await prisma.runtimeBroker.findUnique({
+      where: { id: wanted.brokerId },
+      select: { id: true, status: true, name: true },
+    });
     if (!broker) throw new ApiError("no_runtime_broker", "The agent's runtime broker no longer exists.");
-    if (broker.status !== "online") throw new ApiError("no_runtime_broker", `The runtime broker "${broker.name}" is not online.`);
+    if (broker.status !== "online")
+      throw new ApiError("no_runtime_broker", `The runtime broker "${broker.name}" is not online.`);
     return broker.id;
   }
   if (wanted.projectDefaultBrokerId) {
-    const broker = await prisma.runtimeBroker.findFirst({ where: { id: wanted.projectDefaultBrokerId, status: "online" }, select: { id: true } });
+    const broker = await prisma.runtimeBroker.findFirst({
+      where: { id: wanted.projectDefaultBrokerId, status: "online" },
+      select: { id: true },
+    });
     if (broker) return broker.id;
   }
   const [least] = await prisma.$queryRaw<Array<{ id: string }>>`

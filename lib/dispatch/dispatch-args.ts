@@ -13,7 +13,10 @@ export interface StoredDispatchArgs {
 }
 
 export function sealDispatchArgs(rootSecret: string, args: unknown, timeoutMs?: number): StoredDispatchArgs {
-  return { sealed: sealWith(rootSecret, KEY_LABELS.dispatchArgs, JSON.stringify(args ?? {})), timeoutMs: timeoutMs ?? null };
+  return {
+    sealed: sealWith(rootSecret, KEY_LABELS.dispatchArgs, JSON.stringify(args ?? {})),
+    timeoutMs: timeoutMs ?? null,
+  };
 }
 
 /** The arguments of an intent, opened for its run. */

@@ -18,7 +18,10 @@ export async function registerReplica(runtime: HubRuntime): Promise<() => Promis
       [hubId, config.internalUrl],
     );
   await touch();
-  const timer = setInterval(() => void touch().catch((err: Error) => logger.warn({ err: err.message }, "recording this replica failed")), REPLICA_HEARTBEAT_MS);
+  const timer = setInterval(
+    () => void touch().catch((err: Error) => logger.warn({ err: err.message }, "recording this replica failed")),
+    REPLICA_HEARTBEAT_MS,
+  );
   timer.unref();
   return async () => {
     clearInterval(timer);

@@ -11,7 +11,8 @@ export const BROKER_STALE_MS = 90_000;
 export const DISPATCH_IDLE_WAIT_MS = 90_000;
 const POLL_MS = 1000;
 
-export type Route = { kind: "local" } | { kind: "forward"; ownerHubId: string } | { kind: "undeliverable"; reason: string };
+export type Route =
+  { kind: "local" } | { kind: "forward"; ownerHubId: string } | { kind: "undeliverable"; reason: string };
 
 /**
  * Where a call for a broker goes: `local` when this replica holds its control channel;
@@ -29,14 +30,23 @@ export async function routeFor(runtime: HubRuntime, brokerId: string): Promise<R
   );
   const row = rows[0];
   if (!row) return { kind: "undeliverable", reason: "The runtime broker no longer exists." };
-  if (!row.owner || !row.fresh) return { kind: "undeliverable", reason: "The runtime broker is not connected to any hub replica." };
-  if (row.owner === runtime.hubId) return { kind: "undeliverable", reason: "The runtime broker's connection to this replica has just closed; it reconnects by itself." };
-  if (!row.alive) return { kind: "undeliverable", reason: "The hub replica holding the runtime broker is not answering." };
+  if (!row.owner || !row.fresh)
+    return { kind: "undeliverable", reason: "The runtime broker is not connected to any hub replica." };
+  if (row.owner === runtime.hubId)
+    return {
+      kind: "undeliverable",
+      reason: "The runtime broker's connection to this replica has just closed; it reconnects by itself.",
+    };
+  if (!row.alive)
+    return { kind: "undeliverable", reason: "The hub replica holding the runtime broker is not answering." };
   return { kind: "forward", ownerHubId: row.owner };
 }
 
 /** 503 before anything is written, when no replica can reach the broker. */
-export async function requireReachable(runtime: HubRuntime, brokerId: string): Promise<Exclude<Route, { kind: "undeliverable" }>> {
+export async function requireReachable(
+  runtime: HubRuntime,
+  brokerId: string,
+): Promise<Exclude<Route, { kind: "undeliverable" }>> {
   const route = await routeFor(runtime, brokerId);
   if (route.kind === "undeliverable") throw new ApiError("broker_unavailable", route.reason);
   return route;
@@ -76,11 +86,26 @@ async function forward(runtime: HubRuntime, ownerHubId: string, req: DispatchReq
   if (outcome.state === "done") return outcome.result;
   if (outcome.state === "failed") {
     const error = parseError(outcome.error);
-    throw new ApiError(error.code === "broker_unavailable" || error.code === "timeout" ? "broker_unavailable" : error.code === "validation_error" ? "validation_error" : "conflict", error.message);
+    throw new ApiError(
+      error.code === "broker_unavailable" || error.code === "timeout"
+        ? "broker_unavailable"
+        : error.code === "validation_error"
+          ? "validation_error"
+          : "conflict",
+      error.message,
+    );
   }
   // No news for the whole rolling wait: give the intent up so it is not run late.
-  const { rowCount } = await db.pool.query(`UPDATE broker_dispatches SET state = 'failed', error = $2, args = '{}'::jsonb, "updatedAt" = now() WHERE id = $1::uuid AND state = 'pending'`, [id, JSON.stringify({ code: "timeout", message: "no replica claimed it in time" })]);
-  throw new ApiError("broker_unavailable", rowCount ? "The replica holding the runtime broker did not take the call in time." : "The runtime broker did not answer in time.");
+  const { rowCount } = await db.pool.query(
+    `UPDATE broker_dispatches SET state = 'failed', error = $2, args = '{}'::jsonb, "updatedAt" = now() WHERE id = $1::uuid AND state = 'pending'`,
+    [id, JSON.stringify({ code: "timeout", message: "no replica claimed it in time" })],
+  );
+  throw new ApiError(
+    "broker_unavailable",
+    rowCount
+      ? "The replica holding the runtime broker did not take the call in time."
+      : "The runtime broker did not answer in time.",
+  );
 }
 
 /**
@@ -88,7 +113,11 @@ async function forward(runtime: HubRuntime, ownerHubId: string, req: DispatchReq
  * sealed (a start carries the agent's env and token; the owner opens them to run the intent) and
  * dropped once it is done or failed, so the table never holds them in clear.
  */
-export async function writeDispatchIntent(runtime: HubRuntime, ownerHubId: string, req: DispatchRequest): Promise<string> {
+export async function writeDispatchIntent(
+  runtime: HubRuntime,
+  ownerHubId: string,
+  req: DispatchRequest,
+): Promise<string> {
   const { db, events } = runtime;
   const deadline = new Date(Date.now() + Math.max(req.timeoutMs ?? 30_000, DISPATCH_IDLE_WAIT_MS) + 30_000);
   const args = sealDispatchArgs(runtime.sessionSecret, req.args, req.timeoutMs);
@@ -124,7 +153,12 @@ interface Outcome {
  * If the broker has meanwhile connected to this very replica (its owner died), the intent is
  * run here rather than left for the next sweep.
  */
-function waitForOutcome(runtime: HubRuntime, id: string, brokerId: string, agentId: string | undefined): Promise<Outcome> {
+function waitForOutcome(
+  runtime: HubRuntime,
+  id: string,
+  brokerId: string,
+  agentId: string | undefined,
+): Promise<Outcome> {
   return new Promise<Outcome>((resolve) => {
     let finished = false;
     let idle: NodeJS.Timeout;
@@ -137,9 +171,16 @@ function waitForOutcome(runtime: HubRuntime, id: string, brokerId: string, agent
       resolve(o);
     };
     const check = async () => {
-      const { rows } = await runtime.db.pool.query<{ state: string; result: unknown; error: string | null }>(`SELECT state::text AS state, result, error FROM broker_dispatches WHERE id = $1::uuid`, [id]);
+      const { rows } = await runtime.db.pool.query<{ state: string; result: unknown; error: string | null }>(
+        `SELECT state::text AS state, result, error FROM broker_dispatches WHERE id = $1::uuid`,
+        [id],
+      );
       const row = rows[0];
-      if (!row) return finish({ state: "failed", error: JSON.stringify({ code: "conflict", message: "the dispatch disappeared" }) });
+      if (!row)
+        return finish({
+          state: "failed",
+          error: JSON.stringify({ code: "conflict", message: "the dispatch disappeared" }),
+        });
       if (row.state === "done") finish({ state: "done", result: row.result });
       else if (row.state === "failed") finish({ state: "failed", error: row.error });
       else if (row.state === "pending" && runtime.brokers.has(brokerId)) void runDispatch(runtime, id);
@@ -148,11 +189,14 @@ function waitForOutcome(runtime: HubRuntime, id: string, brokerId: string, agent
       clearTimeout(idle);
       idle = setTimeout(() => void check().finally(() => finish({ state: "timeout" })), DISPATCH_IDLE_WAIT_MS);
     };
-    const unsubscribe = runtime.events.subscribe([`dispatch.done.${id}`, ...(agentId ? [`agent.${agentId}.status`] : [])], (delivery) => {
-      if (delivery.kind === "resync") return void check().catch(() => undefined);
-      if (delivery.event.subject.startsWith("dispatch.done.")) void check().catch(() => undefined);
-      else rearm();
-    });
+    const unsubscribe = runtime.events.subscribe(
+      [`dispatch.done.${id}`, ...(agentId ? [`agent.${agentId}.status`] : [])],
+      (delivery) => {
+        if (delivery.kind === "resync") return void check().catch(() => undefined);
+        if (delivery.event.subject.startsWith("dispatch.done.")) void check().catch(() => undefined);
+        else rearm();
+      },
+    );
     const poll = setInterval(() => void check().catch(() => undefined), POLL_MS);
     rearm();
     void check().catch(() => undefined);

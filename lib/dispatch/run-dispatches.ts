@@ -13,12 +13,16 @@ const LOCAL_SWEEP_MS = 15_000;
  * Returns the stop function.
  */
 export function startDispatchExecutor(runtime: HubRuntime): () => void {
-  const unsubscribe = runtime.events.subscribe([`dispatch.new.${runtime.hubId}`, `dispatch.messages.${runtime.hubId}`], (delivery) => {
-    if (delivery.kind === "resync") return void sweepLocal(runtime);
-    const data = delivery.event.data as { id?: unknown; agentId?: unknown };
-    if (delivery.event.subject.startsWith("dispatch.new.") && typeof data.id === "string") void runDispatch(runtime, data.id);
-    else if (typeof data.agentId === "string") void flushPendingMessages(runtime, data.agentId);
-  });
+  const unsubscribe = runtime.events.subscribe(
+    [`dispatch.new.${runtime.hubId}`, `dispatch.messages.${runtime.hubId}`],
+    (delivery) => {
+      if (delivery.kind === "resync") return void sweepLocal(runtime);
+      const data = delivery.event.data as { id?: unknown; agentId?: unknown };
+      if (delivery.event.subject.startsWith("dispatch.new.") && typeof data.id === "string")
+        void runDispatch(runtime, data.id);
+      else if (typeof data.agentId === "string") void flushPendingMessages(runtime, data.agentId);
+    },
+  );
   const timer = setInterval(() => void sweepLocal(runtime), LOCAL_SWEEP_MS);
   timer.unref();
   return () => {
@@ -45,7 +49,10 @@ export async function runDispatch(runtime: HubRuntime, id: string): Promise<bool
     const claimed = rows[0];
     if (!claimed) return false;
     if (!runtime.brokers.has(claimed.brokerId)) {
-      await db.pool.query(`UPDATE broker_dispatches SET state = 'pending', "claimedBy" = NULL, "claimedAt" = NULL, "updatedAt" = now() WHERE id = $1::uuid AND state = 'in_progress' AND "claimedBy" = $2`, [id, hubId]);
+      await db.pool.query(
+        `UPDATE broker_dispatches SET state = 'pending', "claimedBy" = NULL, "claimedAt" = NULL, "updatedAt" = now() WHERE id = $1::uuid AND state = 'in_progress' AND "claimedBy" = $2`,
+        [id, hubId],
+      );
       return false;
     }
     metrics.dispatchClaimed.inc();
@@ -54,12 +61,21 @@ export async function runDispatch(runtime: HubRuntime, id: string): Promise<bool
       const args = openDispatchArgs(runtime.sessionSecret, claimed.args);
       const result = await callBroker(runtime, claimed.brokerId, claimed.op, args, claimed.args.timeoutMs ?? undefined);
       // Done or failed, the arguments go: nothing needs them any more, and they may hold a token.
-      await db.pool.query(`UPDATE broker_dispatches SET state = 'done', result = $3::jsonb, args = '{}'::jsonb, "updatedAt" = now() WHERE id = $1::uuid AND state = 'in_progress' AND "claimedBy" = $2`, [id, hubId, JSON.stringify(result ?? null)]);
+      await db.pool.query(
+        `UPDATE broker_dispatches SET state = 'done', result = $3::jsonb, args = '{}'::jsonb, "updatedAt" = now() WHERE id = $1::uuid AND state = 'in_progress' AND "claimedBy" = $2`,
+        [id, hubId, JSON.stringify(result ?? null)],
+      );
       state = "done";
       metrics.dispatchDone.inc();
     } catch (err) {
-      const error = err instanceof ApiError || (err instanceof Error && "code" in err) ? { code: String((err as { code: unknown }).code), message: err.message } : { code: "internal", message: (err as Error).message };
-      await db.pool.query(`UPDATE broker_dispatches SET state = 'failed', error = $3, args = '{}'::jsonb, "updatedAt" = now() WHERE id = $1::uuid AND state = 'in_progress' AND "claimedBy" = $2`, [id, hubId, JSON.stringify(error)]);
+      const error =
+        err instanceof ApiError || (err instanceof Error && "code" in err)
+          ? { code: String((err as { code: unknown }).code), message: err.message }
+          : { code: "internal", message: (err as Error).message };
+      await db.pool.query(
+        `UPDATE broker_dispatches SET state = 'failed', error = $3, args = '{}'::jsonb, "updatedAt" = now() WHERE id = $1::uuid AND state = 'in_progress' AND "claimedBy" = $2`,
+        [id, hubId, JSON.stringify(error)],
+      );
       state = "failed";
       metrics.dispatchFailed.inc();
     }
@@ -88,8 +104,15 @@ export async function drainBroker(runtime: HubRuntime, brokerId: string): Promis
       RETURNING id::text AS id`,
     [brokerId, runtime.hubId],
   );
-  if (reclaimed.length) runtime.logger.info({ brokerId, intents: reclaimed.length }, "took over intents another replica was running for this broker");
-  const { rows } = await runtime.db.pool.query<{ id: string }>(`SELECT id::text AS id FROM broker_dispatches WHERE "brokerId" = $1::uuid AND state = 'pending' AND "deadlineAt" > now() ORDER BY "createdAt"`, [brokerId]);
+  if (reclaimed.length)
+    runtime.logger.info(
+      { brokerId, intents: reclaimed.length },
+      "took over intents another replica was running for this broker",
+    );
+  const { rows } = await runtime.db.pool.query<{ id: string }>(
+    `SELECT id::text AS id FROM broker_dispatches WHERE "brokerId" = $1::uuid AND state = 'pending' AND "deadlineAt" > now() ORDER BY "createdAt"`,
+    [brokerId],
+  );
   let intents = 0;
   for (const { id } of rows) if (await runDispatch(runtime, id)) intents++;
   const agents = await runtime.db.pool.query<{ agentId: string }>(

@@ -18,7 +18,8 @@ export async function sweepStaleAffinity(runtime: HubRuntime): Promise<{ release
       RETURNING b.id::text AS id`,
     [BROKER_STALE_MS, REPLICA_STALE_MS],
   );
-  for (const { id } of rows) await events.publish({ subject: `broker.${id}.status`, data: { id, status: "offline" } }).catch(() => undefined);
+  for (const { id } of rows)
+    await events.publish({ subject: `broker.${id}.status`, data: { id, status: "offline" } }).catch(() => undefined);
   const removed = await db.pool.query(`DELETE FROM hub_replicas WHERE "lastSeenAt" < now() - interval '5 minutes'`);
   if (rows.length) runtime.logger.info({ released: rows.length }, "released brokers whose affinity went stale");
   return { released: rows.length, replicasRemoved: removed.rowCount ?? 0 };
@@ -39,7 +40,10 @@ export async function reapStuckDispatches(runtime: HubRuntime): Promise<number> 
       RETURNING d.id::text AS id`,
     [REPLICA_STALE_MS],
   );
-  for (const { id } of rows) await runtime.events.publish({ subject: `dispatch.done.${id}`, data: { id, state: "failed" } }).catch(() => undefined);
+  for (const { id } of rows)
+    await runtime.events
+      .publish({ subject: `dispatch.done.${id}`, data: { id, state: "failed" } })
+      .catch(() => undefined);
   if (rows.length) runtime.logger.warn({ reaped: rows.length }, "failed stuck dispatches");
   return rows.length;
 }
@@ -55,7 +59,10 @@ export async function sweepPendingMessages(runtime: HubRuntime): Promise<{ nudge
       WHERE m."dispatchState" = 'pending' AND m."createdAt" < now() - interval '30 seconds' AND a.phase = 'running' AND b."connectedHubId" IS NOT NULL
       GROUP BY m."agentId", b."connectedHubId"`,
   );
-  for (const row of rows) await runtime.events.publish({ subject: `dispatch.messages.${row.owner}`, data: { agentId: row.agentId } }).catch(() => undefined);
+  for (const row of rows)
+    await runtime.events
+      .publish({ subject: `dispatch.messages.${row.owner}`, data: { agentId: row.agentId } })
+      .catch(() => undefined);
   const stuck = rows.filter((r) => r.stuck).length;
   if (stuck) runtime.logger.warn({ agents: stuck }, "messages pending for over ten minutes");
   return { nudged: rows.length, stuck };

@@ -13,7 +13,11 @@ export type EventDelivery = { kind: "event"; event: HubEvent } | { kind: "resync
 
 export interface EventBus {
   /** Subscribes to subjects matching any pattern (`*` one token, `>` the rest). Returns unsubscribe. */
-  subscribe(patterns: string[], onDelivery: (delivery: EventDelivery) => void, options?: { queueLimit?: number }): () => void;
+  subscribe(
+    patterns: string[],
+    onDelivery: (delivery: EventDelivery) => void,
+    options?: { queueLimit?: number },
+  ): () => void;
   publish(event: HubEvent): Promise<void>;
   close(): Promise<void>;
   /** Publishes as part of the caller's transaction (a pg client inside BEGIN): on commit, never after a rollback. */

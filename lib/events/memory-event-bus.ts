@@ -18,8 +18,19 @@ export class MemoryEventBus implements EventBus {
   private subscribers = new Set<Subscriber>();
   private closed = false;
 
-  subscribe(patterns: string[], onDelivery: (d: EventDelivery) => void, options: { queueLimit?: number } = {}): () => void {
-    const sub: Subscriber = { patterns, onDelivery, queue: [], queueLimit: options.queueLimit ?? 1024, overflowed: false, scheduled: false };
+  subscribe(
+    patterns: string[],
+    onDelivery: (d: EventDelivery) => void,
+    options: { queueLimit?: number } = {},
+  ): () => void {
+    const sub: Subscriber = {
+      patterns,
+      onDelivery,
+      queue: [],
+      queueLimit: options.queueLimit ?? 1024,
+      overflowed: false,
+      scheduled: false,
+    };
     this.subscribers.add(sub);
     return () => this.subscribers.delete(sub);
   }

@@ -12,7 +12,14 @@ let pool: pg.Pool;
 const buses: PostgresEventBus[] = [];
 
 function replica(hubId: string, backoffBaseMs = 20) {
-  const bus = new PostgresEventBus({ connectionString: db.url, pool, hubId, logger: captureLogger().logger, backoffBaseMs, backoffMaxMs: Math.max(200, backoffBaseMs) });
+  const bus = new PostgresEventBus({
+    connectionString: db.url,
+    pool,
+    hubId,
+    logger: captureLogger().logger,
+    backoffBaseMs,
+    backoffMaxMs: Math.max(200, backoffBaseMs),
+  });
   buses.push(bus);
   return bus;
 }
@@ -92,7 +99,9 @@ describe("PostgresEventBus", () => {
     const b = replica("b");
     await Promise.all([a.ready(), b.ready()]);
     const onB = collect(b);
-    const killed = await pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'scion-hub-listener' AND datname = current_database()`);
+    const killed = await pool.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'scion-hub-listener' AND datname = current_database()`,
+    );
     expect(killed.rowCount).toBe(2);
     await until(() => onB.some((d) => d.kind === "resync"), "a resync after the reconnect");
     await until(() => a.isListening && b.isListening, "both listeners back");
@@ -105,7 +114,9 @@ describe("PostgresEventBus", () => {
     const a = replica("a", 10_000);
     await a.ready();
     const seen = collect(a);
-    await pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'scion-hub-listener' AND datname = current_database()`);
+    await pool.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'scion-hub-listener' AND datname = current_database()`,
+    );
     await until(() => !a.isListening, "the listener to notice");
     await a.publish({ subject: "agent.local.status", data: 1 });
     await Promise.resolve();

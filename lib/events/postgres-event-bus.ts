@@ -14,7 +14,9 @@ const SEEN_LIMIT = 4096;
 type Wire = { id: string; hub: string; subject: string; data?: unknown; ref?: string };
 
 /** A SQL executor that may be a transaction (Prisma's or a pg client). */
-export type NotifyExecutor = { query(sql: string, params: unknown[]): Promise<unknown> } | { $executeRawUnsafe(sql: string, ...params: unknown[]): Promise<unknown> };
+export type NotifyExecutor =
+  | { query(sql: string, params: unknown[]): Promise<unknown> }
+  | { $executeRawUnsafe(sql: string, ...params: unknown[]): Promise<unknown> };
 
 export interface PostgresEventBusOptions {
   connectionString: string;
@@ -56,7 +58,10 @@ export class PostgresEventBus implements EventBus {
 
   /** Resolves once the listener has connected the first time (or after `timeoutMs`). */
   ready(timeoutMs = 10_000): Promise<boolean> {
-    return Promise.race([this.firstConnect.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs).unref())]);
+    return Promise.race([
+      this.firstConnect.then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs).unref()),
+    ]);
   }
 
   get isListening(): boolean {
@@ -73,7 +78,9 @@ export class PostgresEventBus implements EventBus {
     if (!this.connected) {
       // Deliver here now; other replicas still get the NOTIFY.
       this.deliverOnce(wire.id, event);
-      await this.notify(this.opts.pool, wire).catch((err: Error) => this.opts.logger.warn({ err: err.message, subject: event.subject }, "publishing an event failed"));
+      await this.notify(this.opts.pool, wire).catch((err: Error) =>
+        this.opts.logger.warn({ err: err.message, subject: event.subject }, "publishing an event failed"),
+      );
       return;
     }
     const echoed = new Promise<void>((resolve) => this.echoes.set(wire.id, resolve));
@@ -109,7 +116,11 @@ export class PostgresEventBus implements EventBus {
     const wire: Wire = { id, hub: this.opts.hubId, subject: event.subject, data: event.data };
     if (Buffer.byteLength(JSON.stringify(wire)) <= INLINE_LIMIT) return wire;
     const ref = crypto.randomUUID();
-    await run(exec, `INSERT INTO event_payloads (id, subject, data) VALUES ($1::uuid, $2, $3::jsonb)`, [ref, event.subject, JSON.stringify(event.data ?? null)]);
+    await run(exec, `INSERT INTO event_payloads (id, subject, data) VALUES ($1::uuid, $2, $3::jsonb)`, [
+      ref,
+      event.subject,
+      JSON.stringify(event.data ?? null),
+    ]);
     return { id, hub: this.opts.hubId, subject: event.subject, ref };
   }
 
@@ -130,7 +141,10 @@ export class PostgresEventBus implements EventBus {
 
   private async connect(): Promise<void> {
     if (this.closed) return;
-    const client = new pg.Client({ connectionString: this.opts.connectionString, application_name: "scion-hub-listener" });
+    const client = new pg.Client({
+      connectionString: this.opts.connectionString,
+      application_name: "scion-hub-listener",
+    });
     this.client = client;
     const lost = (err?: Error) => {
       if (this.client !== client) return;
@@ -140,7 +154,8 @@ export class PostgresEventBus implements EventBus {
       client.removeAllListeners();
       void client.end().catch(() => undefined);
       if (this.closed) return;
-      if (wasConnected) this.opts.logger.warn({ err: err?.message }, "the event listener lost its database connection; reconnecting");
+      if (wasConnected)
+        this.opts.logger.warn({ err: err?.message }, "the event listener lost its database connection; reconnecting");
       // Publishers waiting for an echo will not get one from this connection.
       for (const resolve of this.echoes.values()) resolve();
       this.echoes.clear();
@@ -184,7 +199,10 @@ export class PostgresEventBus implements EventBus {
     let data = wire.data;
     if (wire.ref) {
       try {
-        const { rows } = await this.opts.pool.query<{ data: unknown }>(`SELECT data FROM event_payloads WHERE id = $1::uuid`, [wire.ref]);
+        const { rows } = await this.opts.pool.query<{ data: unknown }>(
+          `SELECT data FROM event_payloads WHERE id = $1::uuid`,
+          [wire.ref],
+        );
         if (rows.length === 0) return this.local.resyncAll("an event's payload was already swept");
         data = rows[0]!.data;
       } catch {
@@ -211,6 +229,9 @@ async function run(exec: NotifyExecutor, sql: string, params: unknown[]): Promis
 
 /** Deletes stored payloads older than the TTL (a singleton background job). */
 export async function sweepEventPayloads(pool: pg.Pool, ttlMs = 10 * 60_000): Promise<number> {
-  const { rowCount } = await pool.query(`DELETE FROM event_payloads WHERE "createdAt" < now() - ($1::int * interval '1 millisecond')`, [ttlMs]);
+  const { rowCount } = await pool.query(
+    `DELETE FROM event_payloads WHERE "createdAt" < now() - ($1::int * interval '1 millisecond')`,
+    [ttlMs],
+  );
   return rowCount ?? 0;
 }

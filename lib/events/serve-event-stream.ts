@@ -31,11 +31,20 @@ export async function serveEventStream(runtime: HubRuntime, req: IncomingMessage
   const url = new URL(req.url ?? "/", "http://hub");
   const patterns = url.searchParams.getAll("sub");
   if (patterns.length === 0) patterns.push(">");
-  if (patterns.length > MAX_PATTERNS) throw new ApiError("validation_error", `At most ${MAX_PATTERNS} subscriptions per stream.`);
+  if (patterns.length > MAX_PATTERNS)
+    throw new ApiError("validation_error", `At most ${MAX_PATTERNS} subscriptions per stream.`);
   const bad = patterns.find((p) => !isValidPattern(p));
-  if (bad !== undefined) throw new ApiError("validation_error", "Invalid subscription pattern.", [{ path: "sub", message: `not a subject pattern: ${bad.slice(0, 100)}` }]);
+  if (bad !== undefined)
+    throw new ApiError("validation_error", "Invalid subscription pattern.", [
+      { path: "sub", message: `not a subject pattern: ${bad.slice(0, 100)}` },
+    ]);
 
-  res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache, no-transform", connection: "keep-alive", "x-accel-buffering": "no" });
+  res.writeHead(200, {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-cache, no-transform",
+    connection: "keep-alive",
+    "x-accel-buffering": "no",
+  });
   res.write(`retry: 3000\n: connected\n\n`);
 
   const recheck = accessRecheck(
@@ -97,10 +106,12 @@ async function currentPrincipal(runtime: HubRuntime, req: IncomingMessage, was: 
     const user = await findUserIdentity(runtime.prisma, was.user.id);
     fresh = user && { ...was, user };
   } else {
-    fresh = (await authenticate(runtime, { authorization: req.headers.authorization, cookie: req.headers.cookie })).principal;
+    fresh = (await authenticate(runtime, { authorization: req.headers.authorization, cookie: req.headers.cookie }))
+      .principal;
   }
   if (!fresh || fresh.kind !== was.kind) return null;
-  if (fresh.kind === "user" && (was.kind !== "user" || fresh.user.id !== was.user.id || fresh.user.status !== "active")) return null;
+  if (fresh.kind === "user" && (was.kind !== "user" || fresh.user.id !== was.user.id || fresh.user.status !== "active"))
+    return null;
   if (fresh.kind === "agent" && (was.kind !== "agent" || fresh.agentId !== was.agentId)) return null;
   return fresh;
 }

@@ -1,6 +1,15 @@
 import type { HarnessDescriptor, HarnessConfigContext, HarnessConfigFile } from "./types";
 
-const HOOK_EVENTS = ["SessionStart", "SessionEnd", "UserPromptSubmit", "Stop", "SubagentStop", "PreToolUse", "PostToolUse", "Notification"] as const;
+const HOOK_EVENTS = [
+  "SessionStart",
+  "SessionEnd",
+  "UserPromptSubmit",
+  "Stop",
+  "SubagentStop",
+  "PreToolUse",
+  "PostToolUse",
+  "Notification",
+] as const;
 
 /** Claude Code (`@anthropic-ai/claude-code`). */
 export const claude: HarnessDescriptor = {
@@ -23,11 +32,24 @@ export const claude: HarnessDescriptor = {
   systemPrompt: { flag: "--system-prompt" },
   authTypes: [
     { type: "api-key", label: "Anthropic API key", requiredEnv: ["ANTHROPIC_API_KEY"], requiredFiles: [] },
-    { type: "oauth-token", label: "Claude Code OAuth token", requiredEnv: ["CLAUDE_CODE_OAUTH_TOKEN"], requiredFiles: [] },
-    { type: "credentials-file", label: "Claude Code credentials file", requiredEnv: [], requiredFiles: [".claude/.credentials.json"] },
+    {
+      type: "oauth-token",
+      label: "Claude Code OAuth token",
+      requiredEnv: ["CLAUDE_CODE_OAUTH_TOKEN"],
+      requiredFiles: [],
+    },
+    {
+      type: "credentials-file",
+      label: "Claude Code credentials file",
+      requiredEnv: [],
+      requiredFiles: [".claude/.credentials.json"],
+    },
   ],
   modelChoice: "--model flag",
-  hooks: { dialect: "claude", events: ["session-start", "prompt-submit", "tool-start", "tool-end", "turn-end", "notification", "session-end"] },
+  hooks: {
+    dialect: "claude",
+    events: ["session-start", "prompt-submit", "tool-start", "tool-end", "turn-end", "notification", "session-end"],
+  },
   configFiles: (ctx: HarnessConfigContext): HarnessConfigFile[] => {
     const hook = [{ matcher: "*", hooks: [{ type: "command", command: ctx.hookCommand, timeout: 5 }] }];
     const settings = {
@@ -35,7 +57,13 @@ export const claude: HarnessDescriptor = {
       // The interactive CLI otherwise asks, before the first turn, whether to switch to auto mode.
       skipDangerousModePermissionPrompt: true,
       skipAutoPermissionPrompt: true,
-      env: { DISABLE_AUTOUPDATER: "1", DISABLE_TELEMETRY: "1", DISABLE_ERROR_REPORTING: "1", CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1", ...(ctx.model && { ANTHROPIC_MODEL: ctx.model }) },
+      env: {
+        DISABLE_AUTOUPDATER: "1",
+        DISABLE_TELEMETRY: "1",
+        DISABLE_ERROR_REPORTING: "1",
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+        ...(ctx.model && { ANTHROPIC_MODEL: ctx.model }),
+      },
       hooks: Object.fromEntries(HOOK_EVENTS.map((e) => [e, hook])),
     };
     // An API key from the environment is used interactively only once approved; Claude keeps the approval

@@ -14,7 +14,11 @@ export const codex: HarnessDescriptor = {
   install: { npm: "@openai/codex", version: "0.171.0", bin: "codex" },
   binEnv: "SCION_HARNESS_CODEX_BIN",
   argv: ({ bin, task, model, resume }) => {
-    const base = ["--dangerously-bypass-approvals-and-sandbox", "--dangerously-bypass-hook-trust", ...(model ? ["--model", model] : [])];
+    const base = [
+      "--dangerously-bypass-approvals-and-sandbox",
+      "--dangerously-bypass-hook-trust",
+      ...(model ? ["--model", model] : []),
+    ];
     if (resume) return [bin, "resume", "--last", ...base];
     return [bin, ...(task ? [task] : []), ...base];
   },
@@ -29,7 +33,10 @@ export const codex: HarnessDescriptor = {
     { type: "auth-file", label: "Codex auth file", requiredEnv: [], requiredFiles: [".codex/auth.json"] },
   ],
   modelChoice: "--model flag (config model)",
-  hooks: { dialect: "codex", events: ["session-start", "prompt-submit", "tool-start", "tool-end", "turn-end", "session-end"] },
+  hooks: {
+    dialect: "codex",
+    events: ["session-start", "prompt-submit", "tool-start", "tool-end", "turn-end", "session-end"],
+  },
   configFiles: (ctx: HarnessConfigContext): HarnessConfigFile[] => {
     const env = ctx.env ?? {};
     // The interactive CLI ignores an API key in the env (it shows its sign-in screen unless ~/.codex/auth.json
@@ -51,7 +58,15 @@ export const codex: HarnessDescriptor = {
       "enabled = false",
       "",
       ...(baseUrl
-        ? ["[model_providers.scion]", `name = "OpenAI (API key from ${keyEnv})"`, `base_url = ${toml(baseUrl)}`, `env_key = ${toml(keyEnv!)}`, `wire_api = "responses"`, "supports_websockets = false", ""]
+        ? [
+            "[model_providers.scion]",
+            `name = "OpenAI (API key from ${keyEnv})"`,
+            `base_url = ${toml(baseUrl)}`,
+            `env_key = ${toml(keyEnv!)}`,
+            `wire_api = "responses"`,
+            "supports_websockets = false",
+            "",
+          ]
         : []),
     ];
     const hook = [{ hooks: [{ type: "command", command: ctx.hookCommand, timeout: 3 }] }];

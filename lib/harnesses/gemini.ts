@@ -1,6 +1,16 @@
 import type { HarnessDescriptor, HarnessConfigContext, HarnessConfigFile } from "./types";
 
-const HOOK_EVENTS = ["SessionStart", "SessionEnd", "BeforeAgent", "AfterAgent", "BeforeTool", "AfterTool", "BeforeModel", "AfterModel", "Notification"] as const;
+const HOOK_EVENTS = [
+  "SessionStart",
+  "SessionEnd",
+  "BeforeAgent",
+  "AfterAgent",
+  "BeforeTool",
+  "AfterTool",
+  "BeforeModel",
+  "AfterModel",
+  "Notification",
+] as const;
 
 /** Gemini CLI (`@google/gemini-cli`). */
 export const gemini: HarnessDescriptor = {
@@ -24,10 +34,28 @@ export const gemini: HarnessDescriptor = {
   authTypes: [
     { type: "gemini-api-key", label: "Gemini API key", requiredEnv: ["GEMINI_API_KEY"], requiredFiles: [] },
     { type: "google-api-key", label: "Google API key", requiredEnv: ["GOOGLE_API_KEY"], requiredFiles: [] },
-    { type: "oauth-file", label: "Gemini OAuth credentials file", requiredEnv: [], requiredFiles: [".gemini/oauth_creds.json"] },
+    {
+      type: "oauth-file",
+      label: "Gemini OAuth credentials file",
+      requiredEnv: [],
+      requiredFiles: [".gemini/oauth_creds.json"],
+    },
   ],
   modelChoice: "--model flag (settings model.name)",
-  hooks: { dialect: "gemini", events: ["session-start", "prompt-submit", "model-start", "model-end", "tool-start", "tool-end", "turn-end", "notification", "session-end"] },
+  hooks: {
+    dialect: "gemini",
+    events: [
+      "session-start",
+      "prompt-submit",
+      "model-start",
+      "model-end",
+      "tool-start",
+      "tool-end",
+      "turn-end",
+      "notification",
+      "session-end",
+    ],
+  },
   configFiles: (ctx: HarnessConfigContext): HarnessConfigFile[] => {
     const hook = [{ matcher: "*", hooks: [{ type: "command", command: ctx.hookCommand, timeout: 5000 }] }];
     const settings = {

@@ -37,15 +37,23 @@ export function findHarness(id: string): HarnessDescriptor | undefined {
  * Which of a harness's auth types the given credentials satisfy (env names and HOME-relative
  * file paths available to the agent), or null when none is: then `describeMissing` says what.
  */
-export function satisfiedAuthType(h: HarnessDescriptor, available: { env: Iterable<string>; files: Iterable<string> }): HarnessAuthType | null {
+export function satisfiedAuthType(
+  h: HarnessDescriptor,
+  available: { env: Iterable<string>; files: Iterable<string> },
+): HarnessAuthType | null {
   if (h.authTypes.length === 0) return { type: "none", label: "none", requiredEnv: [], requiredFiles: [] };
   const env = new Set(available.env);
   const files = new Set([...available.files].map((f) => f.replace(/^\.\//, "")));
-  return h.authTypes.find((a) => a.requiredEnv.every((e) => env.has(e)) && a.requiredFiles.every((f) => files.has(f))) ?? null;
+  return (
+    h.authTypes.find((a) => a.requiredEnv.every((e) => env.has(e)) && a.requiredFiles.every((f) => files.has(f))) ??
+    null
+  );
 }
 
 /** "Claude Code needs ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN or the file ~/.claude/.credentials.json". */
 export function describeMissing(h: HarnessDescriptor): string {
-  const options = h.authTypes.map((a) => [...a.requiredEnv, ...a.requiredFiles.map((f) => `the file ~/${f}`)].join(" and "));
+  const options = h.authTypes.map((a) =>
+    [...a.requiredEnv, ...a.requiredFiles.map((f) => `the file ~/${f}`)].join(" and "),
+  );
   return `${h.name} needs ${options.join(" or ")}`;
 }

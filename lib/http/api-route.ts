@@ -15,7 +15,13 @@ export interface ApiContext<A extends RouteAccess> {
   req: Request;
   params: RouteParams;
   runtime: HubRuntime;
-  principal: A extends "public" ? Principal | null : A extends "user" | "admin" ? Extract<Principal, { kind: "user" }> : A extends "agent" ? Extract<Principal, { kind: "agent" }> : Principal;
+  principal: A extends "public"
+    ? Principal | null
+    : A extends "user" | "admin"
+      ? Extract<Principal, { kind: "user" }>
+      : A extends "agent"
+        ? Extract<Principal, { kind: "agent" }>
+        : Principal;
   requestId: string | undefined;
 }
 
@@ -32,23 +38,38 @@ export function apiRoute<A extends RouteAccess>(access: A, handler: (ctx: ApiCon
     const requestId = req.headers.get("x-request-id") ?? undefined;
     try {
       runtime = getHubRuntime();
-      const result = await authenticate(runtime, { authorization: req.headers.get("authorization"), cookie: req.headers.get("cookie"), identity: req.headers.get(IDENTITY_HEADER) });
+      const result = await authenticate(runtime, {
+        authorization: req.headers.get("authorization"),
+        cookie: req.headers.get("cookie"),
+        identity: req.headers.get(IDENTITY_HEADER),
+      });
       principal = result.principal;
       checkAccess(principal, access, result.principal === null ? result.reason : undefined);
       const ctx = { req, params: await context.params, runtime, principal, requestId };
       return await handler(ctx as ApiContext<A>);
     } catch (err) {
       const { status, body, headers } = handleApiError(err, runtime?.logger);
-      if (runtime && principal && req.method !== "GET" && req.method !== "HEAD") await auditRefusal(runtime, principal, req, body.error.code, requestId);
+      if (runtime && principal && req.method !== "GET" && req.method !== "HEAD")
+        await auditRefusal(runtime, principal, req, body.error.code, requestId);
       return NextResponse.json(body, { status, headers });
     }
   };
 }
 
 /** A mutation an identified caller attempted and was refused is audited too, with the reason. */
-async function auditRefusal(runtime: HubRuntime, principal: Principal, req: Request, code: string, requestId?: string): Promise<void> {
+async function auditRefusal(
+  runtime: HubRuntime,
+  principal: Principal,
+  req: Request,
+  code: string,
+  requestId?: string,
+): Promise<void> {
   const path = new URL(req.url).pathname.slice(0, 300);
-  await recordAudit(runtime.prisma, { principal: principalId(principal), action: `${req.method} ${path}`, targetType: "request", result: code, requestId }).catch((err: unknown) =>
-    runtime.logger.warn({ err }, "could not record an audit event"),
-  );
+  await recordAudit(runtime.prisma, {
+    principal: principalId(principal),
+    action: `${req.method} ${path}`,
+    targetType: "request",
+    result: code,
+    requestId,
+  }).catch((err: unknown) => runtime.logger.warn({ err }, "could not record an audit event"));
 }

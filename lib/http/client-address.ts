@@ -44,9 +44,14 @@ function ipv6Groups(a: string): string[] {
     const [b0 = 0, b1 = 0, b2 = 0, b3 = 0] = g.split(".").map(Number);
     return [((b0 << 8) | b1).toString(16), ((b2 << 8) | b3).toString(16)];
   };
-  const part = (s: string) => s.split(":").filter(Boolean).flatMap((g) => (g.includes(".") ? v4(g) : [g]));
+  const part = (s: string) =>
+    s
+      .split(":")
+      .filter(Boolean)
+      .flatMap((g) => (g.includes(".") ? v4(g) : [g]));
   const left = part(head);
   const right = tail === undefined ? [] : part(tail);
-  const groups = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill("0"), ...right];
+  const groups =
+    tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill("0"), ...right];
   return groups.map((g) => parseInt(g, 16).toString(16));
 }

@@ -9,9 +9,14 @@ const MAX_DETAILS = 50;
  * error to 400 with per-field details, Prisma's "not found" (P2025) to 404 and unique violation
  * (P2002) to 409. Anything else is a 500 with a generic message; its cause is logged, not sent.
  */
-export function handleApiError(err: unknown, logger?: Logger): { status: number; body: ErrorEnvelope; headers?: Record<string, string> } {
+export function handleApiError(
+  err: unknown,
+  logger?: Logger,
+): { status: number; body: ErrorEnvelope; headers?: Record<string, string> } {
   if (err instanceof ApiError) {
-    const body: ErrorEnvelope = { error: { code: err.code, message: err.message, ...(err.details !== undefined && { details: err.details }) } };
+    const body: ErrorEnvelope = {
+      error: { code: err.code, message: err.message, ...(err.details !== undefined && { details: err.details }) },
+    };
     return { status: err.status, body, ...(err.headers && { headers: err.headers }) };
   }
   if (err instanceof ZodError) {
@@ -21,7 +26,8 @@ export function handleApiError(err: unknown, logger?: Logger): { status: number;
   }
   const prismaCode = (err as { code?: unknown })?.code;
   if (prismaCode === "P2025") return { status: 404, body: { error: { code: "not_found", message: "Not found." } } };
-  if (prismaCode === "P2002") return { status: 409, body: { error: { code: "conflict", message: "It already exists." } } };
+  if (prismaCode === "P2002")
+    return { status: 409, body: { error: { code: "conflict", message: "It already exists." } } };
   logger?.error({ err }, "unhandled error in request");
   return { status: 500, body: { error: { code: "internal", message: "Internal error." } } };
 }

@@ -41,9 +41,19 @@ export function isHubOrigin(origin: string, host: string | undefined, publicUrl:
  * elsewhere is a GET without Origin); browsers send Origin with every unsafe method and every
  * WebSocket, so one without it did not come from our pages. Returns the refusal, or undefined.
  */
-export function refuseForeignOrigin(method: string | undefined, headers: IncomingHttpHeaders, publicUrl: string, opts: { upgrade?: boolean } = {}): ApiError | undefined {
+export function refuseForeignOrigin(
+  method: string | undefined,
+  headers: IncomingHttpHeaders,
+  publicUrl: string,
+  opts: { upgrade?: boolean } = {},
+): ApiError | undefined {
   if (header(headers, "sec-fetch-site") === "same-origin") return undefined;
   const origin = header(headers, "origin");
-  if (origin !== undefined ? isHubOrigin(origin, header(headers, "host"), publicUrl) : !opts.upgrade && SAFE_METHODS.has((method ?? "GET").toUpperCase())) return undefined;
+  if (
+    origin !== undefined
+      ? isHubOrigin(origin, header(headers, "host"), publicUrl)
+      : !opts.upgrade && SAFE_METHODS.has((method ?? "GET").toUpperCase())
+  )
+    return undefined;
   return new ApiError("forbidden", "The request did not come from this hub's own pages (its Origin is not the hub's).");
 }

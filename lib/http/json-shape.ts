@@ -16,7 +16,8 @@ export function checkJsonShape(text: string): void {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
       continue;
     }
@@ -29,7 +30,8 @@ export function checkJsonShape(text: string): void {
     else if (c === 0x2c && counts.length > 0) {
       // a comma separates one more item of the innermost array or object
       const n = (counts[counts.length - 1] ?? 0) + 1;
-      if (n >= MAX_JSON_ENTRIES) throw shapeError(`arrays and objects must not hold more than ${MAX_JSON_ENTRIES} items`);
+      if (n >= MAX_JSON_ENTRIES)
+        throw shapeError(`arrays and objects must not hold more than ${MAX_JSON_ENTRIES} items`);
       counts[counts.length - 1] = n;
     }
   }

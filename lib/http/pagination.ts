@@ -33,7 +33,9 @@ export function decodeCursor(cursor: string): { key: string | number | null; id:
 
 /** The answer to a cursor that does not decode or does not fit the list's sort. */
 export function invalidCursor(): ApiError {
-  return new ApiError("validation_error", "The cursor is not valid; start again without it.", [{ path: "cursor", message: "invalid cursor" }]);
+  return new ApiError("validation_error", "The cursor is not valid; start again without it.", [
+    { path: "cursor", message: "invalid cursor" },
+  ]);
 }
 
 /** Turns limit+1 fetched rows into a page, with the cursor of its last item when more remain. */

@@ -4,7 +4,13 @@ import { addressKey, clientAddressOf } from "./client-address";
 import { ApiError } from "./api-error";
 import { enforceRateLimit, RateLimiter } from "./rate-limit";
 
-const LIMITS = { signInsPerMinute: 10, tokensPerHour: 20, agentCreationsPerMinute: 60, eventStreams: 2, trustedProxyHops: 0 };
+const LIMITS = {
+  signInsPerMinute: 10,
+  tokensPerHour: 20,
+  agentCreationsPerMinute: 60,
+  eventStreams: 2,
+  trustedProxyHops: 0,
+};
 
 function limiterAt(limits = LIMITS) {
   const clock = { ms: 0 };
@@ -54,7 +60,12 @@ describe("RateLimiter", () => {
     }
     expect(thrown).toBeInstanceOf(ApiError);
     const err = thrown as ApiError;
-    expect([err.status, err.code, err.details, err.headers]).toEqual([429, "rate_limited", { retryAfterSeconds: 1 }, { "retry-after": "1" }]);
+    expect([err.status, err.code, err.details, err.headers]).toEqual([
+      429,
+      "rate_limited",
+      { retryAfterSeconds: 1 },
+      { "retry-after": "1" },
+    ]);
   });
 
   it("counts open streams per key; a release frees the slot once, however often it is called", () => {
@@ -90,7 +101,11 @@ describe("RateLimiter", () => {
 });
 
 describe("client address", () => {
-  const req = (remoteAddress: string, xff?: string) => ({ socket: { remoteAddress }, headers: xff === undefined ? {} : { "x-forwarded-for": xff } }) as unknown as IncomingMessage;
+  const req = (remoteAddress: string, xff?: string) =>
+    ({
+      socket: { remoteAddress },
+      headers: xff === undefined ? {} : { "x-forwarded-for": xff },
+    }) as unknown as IncomingMessage;
 
   it("is the socket's peer unless proxies are trusted: a client's own X-Forwarded-For buys nothing", () => {
     expect(clientAddressOf(req("203.0.113.7", "198.51.100.1"), 0)).toBe("203.0.113.7");

@@ -20,7 +20,10 @@ import { ApiError } from "./api-error";
  */
 export type RateLimitName = "signIn" | "tokenCreate" | "agentCreate";
 
-const RULES: Record<RateLimitName, { setting: "signInsPerMinute" | "tokensPerHour" | "agentCreationsPerMinute"; windowMs: number; message: string }> = {
+const RULES: Record<
+  RateLimitName,
+  { setting: "signInsPerMinute" | "tokensPerHour" | "agentCreationsPerMinute"; windowMs: number; message: string }
+> = {
   signIn: { setting: "signInsPerMinute", windowMs: 60_000, message: "Too many sign-in attempts from this address." },
   tokenCreate: { setting: "tokensPerHour", windowMs: 3_600_000, message: "Too many API tokens created." },
   agentCreate: { setting: "agentCreationsPerMinute", windowMs: 60_000, message: "Too many agents created." },
@@ -114,7 +117,12 @@ export class RateLimiter {
 
 /** The 429 envelope: code `rate_limited`, Retry-After in seconds, the same in details. */
 export function rateLimited(message: string, retryAfterSeconds: number): ApiError {
-  return new ApiError("rate_limited", `${message} Try again in ${retryAfterSeconds} s.`, { retryAfterSeconds }, { "retry-after": String(retryAfterSeconds) });
+  return new ApiError(
+    "rate_limited",
+    `${message} Try again in ${retryAfterSeconds} s.`,
+    { retryAfterSeconds },
+    { "retry-after": String(retryAfterSeconds) },
+  );
 }
 
 /** Counts one attempt of `name` for `key`, or throws 429 when `key` is over the limit. */

@@ -20,7 +20,11 @@ export async function readJsonBody<S extends z.ZodType>(req: Request, schema: S)
  * JSON text (empty = no body) validated by a schema: 415 unless a body came as application/json,
  * 400 for bad JSON, hostile shapes, NULs or schema failures.
  */
-export function parseJsonText<S extends z.ZodType>(text: string, schema: S, contentType: string | null | undefined): z.output<S> {
+export function parseJsonText<S extends z.ZodType>(
+  text: string,
+  schema: S,
+  contentType: string | null | undefined,
+): z.output<S> {
   if (text.length) requireJsonContentType(contentType);
   checkJsonShape(text);
   let value: unknown;
@@ -58,5 +62,6 @@ async function readLimited(req: Request): Promise<string> {
  */
 function requireJsonContentType(contentType: string | null | undefined): void {
   const type = contentType?.split(";")[0]?.trim().toLowerCase();
-  if (type !== "application/json") throw new ApiError("unsupported_media_type", "Send the body as JSON with Content-Type: application/json.");
+  if (type !== "application/json")
+    throw new ApiError("unsupported_media_type", "Send the body as JSON with Content-Type: application/json.");
 }

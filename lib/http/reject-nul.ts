@@ -6,7 +6,10 @@ import { ApiError } from "./api-error";
  */
 export function rejectNul(value: unknown, path = ""): void {
   if (typeof value === "string") {
-    if (value.includes("\u0000")) throw new ApiError("validation_error", "The request is invalid.", [{ path: path || "(body)", message: "must not contain NUL characters" }]);
+    if (value.includes("\u0000"))
+      throw new ApiError("validation_error", "The request is invalid.", [
+        { path: path || "(body)", message: "must not contain NUL characters" },
+      ]);
   } else if (Array.isArray(value)) {
     value.forEach((v, i) => rejectNul(v, path ? `${path}.${i}` : String(i)));
   } else if (value && typeof value === "object") {

@@ -14,7 +14,11 @@ export interface CreateLoggerOptions {
  * Structured JSON logs (one object per line) for machines; colourised lines when a person is
  * watching a terminal. Secrets are redacted wherever a known field carries one.
  */
-export function createLogger({ level, pretty: isPretty = Boolean(process.stdout.isTTY), destination }: CreateLoggerOptions): Logger {
+export function createLogger({
+  level,
+  pretty: isPretty = Boolean(process.stdout.isTTY),
+  destination,
+}: CreateLoggerOptions): Logger {
   const options: pino.LoggerOptions = {
     level,
     base: { pid: process.pid },

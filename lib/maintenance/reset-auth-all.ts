@@ -18,10 +18,17 @@ export interface ResetAuthAllSummary {
  * not open 200 broker calls at once). Each agent's result is a log line and a progress report;
  * one agent failing never stops the others; an abort stops taking new agents.
  */
-export async function resetAuthAllAgents(ctx: RunContext, concurrency: number): Promise<Omit<ResetAuthAllSummary, "runId">> {
+export async function resetAuthAllAgents(
+  ctx: RunContext,
+  concurrency: number,
+): Promise<Omit<ResetAuthAllSummary, "runId">> {
   const { runtime } = ctx;
   const actor = principalId(ctx.principal);
-  const agents = await runtime.prisma.agent.findMany({ where: { phase: "running" }, select: { id: true, name: true, phase: true, brokerId: true }, orderBy: { createdAt: "asc" } });
+  const agents = await runtime.prisma.agent.findMany({
+    where: { phase: "running" },
+    select: { id: true, name: true, phase: true, brokerId: true },
+    orderBy: { createdAt: "asc" },
+  });
   const results: ResetAuthAllSummary["results"] = [];
   let next = 0;
   let succeeded = 0;
@@ -34,13 +41,20 @@ export async function resetAuthAllAgents(ctx: RunContext, concurrency: number): 
       try {
         result = await resetAgentAuth(runtime, agent, actor, ctx.requestId);
       } catch (err) {
-        result = { agentId: agent.id, ok: false, signalled: false, error: err instanceof ApiError ? err.message : `internal error: ${(err as Error).message}` };
+        result = {
+          agentId: agent.id,
+          ok: false,
+          signalled: false,
+          error: err instanceof ApiError ? err.message : `internal error: ${(err as Error).message}`,
+        };
       }
       const entry = { ...result, name: agent.name };
       results.push(entry);
       if (result.ok) succeeded++;
       else failed++;
-      ctx.log(`${result.ok ? "ok  " : "FAIL"} ${agent.name} (${agent.id})${result.error ? `: ${result.error}` : result.warning ? `: ${result.warning}` : ""}`);
+      ctx.log(
+        `${result.ok ? "ok  " : "FAIL"} ${agent.name} (${agent.id})${result.error ? `: ${result.error}` : result.warning ? `: ${result.warning}` : ""}`,
+      );
       ctx.progress({ total: agents.length, done: succeeded + failed, succeeded, failed, last: entry });
     }
   };

@@ -46,23 +46,55 @@ const FLUSH_MS = 500;
  * any replica) is seen within half a second and stops the operation between steps. Returns the
  * run as recorded and a promise of its final state.
  */
-export async function startMaintenanceRun(runtime: HubRuntime, principal: Principal, key: string, rawParams: unknown, requestId?: string): Promise<{ run: MaintenanceRunJson; finished: Promise<MaintenanceRunJson> }> {
+export async function startMaintenanceRun(
+  runtime: HubRuntime,
+  principal: Principal,
+  key: string,
+  rawParams: unknown,
+  requestId?: string,
+): Promise<{ run: MaintenanceRunJson; finished: Promise<MaintenanceRunJson> }> {
   const operation = findOperation(key);
   if (!operation) throw new ApiError("not_found", "No such maintenance operation.");
   const parsed = operation.schema.safeParse(rawParams ?? {});
-  if (!parsed.success) throw new ApiError("validation_error", "Invalid parameters.", parsed.error.issues.map((i) => ({ path: ["params", ...i.path].join("."), message: i.message })));
+  if (!parsed.success)
+    throw new ApiError(
+      "validation_error",
+      "Invalid parameters.",
+      parsed.error.issues.map((i) => ({ path: ["params", ...i.path].join("."), message: i.message })),
+    );
   const actor = principalId(principal);
   await ensureOperationRow(runtime, operation);
   const run = await runtime.prisma.$transaction(async (tx) => {
-    const created = await tx.maintenanceRun.create({ data: { operationKey: key, params: parsed.data as object, startedBy: actor, hubId: runtime.hubId } });
-    await recordAudit(tx, { principal: actor, action: "maintenance.run", targetType: "maintenance_run", targetId: created.id, details: { operation: key, params: parsed.data as object }, requestId });
+    const created = await tx.maintenanceRun.create({
+      data: { operationKey: key, params: parsed.data as object, startedBy: actor, hubId: runtime.hubId },
+    });
+    await recordAudit(tx, {
+      principal: actor,
+      action: "maintenance.run",
+      targetType: "maintenance_run",
+      targetId: created.id,
+      details: { operation: key, params: parsed.data as object },
+      requestId,
+    });
     return created;
   });
-  await runtime.events.publish({ subject: `maintenance.run.${run.id}.progress`, data: { runId: run.id, operationKey: key, status: "running", progress: {} } }).catch(() => undefined);
+  await runtime.events
+    .publish({
+      subject: `maintenance.run.${run.id}.progress`,
+      data: { runId: run.id, operationKey: key, status: "running", progress: {} },
+    })
+    .catch(() => undefined);
   return { run: toRunJson(run), finished: execute(runtime, principal, operation, run, parsed.data, requestId) };
 }
 
-async function execute(runtime: HubRuntime, principal: Principal, operation: MaintenanceOperationSpec, run: MaintenanceRun, params: Record<string, unknown>, requestId?: string): Promise<MaintenanceRunJson> {
+async function execute(
+  runtime: HubRuntime,
+  principal: Principal,
+  operation: MaintenanceOperationSpec,
+  run: MaintenanceRun,
+  params: Record<string, unknown>,
+  requestId?: string,
+): Promise<MaintenanceRunJson> {
   const { prisma, events, logger } = runtime;
   let pending: string[] = [];
   let progress: Record<string, unknown> = {};
@@ -84,7 +116,13 @@ async function execute(runtime: HubRuntime, principal: Principal, operation: Mai
       .then((r) => (aborted ||= r?.abortRequested === true))
       .catch(() => undefined);
   }, FLUSH_MS);
-  const publish = (data: Record<string, unknown>) => void events.publish({ subject: `maintenance.run.${run.id}.progress`, data: { runId: run.id, operationKey: run.operationKey, status: "running", ...data } }).catch(() => undefined);
+  const publish = (data: Record<string, unknown>) =>
+    void events
+      .publish({
+        subject: `maintenance.run.${run.id}.progress`,
+        data: { runId: run.id, operationKey: run.operationKey, status: "running", ...data },
+      })
+      .catch(() => undefined);
   let status: MaintenanceRunJson["status"] = "completed";
   let result: unknown;
   try {
@@ -117,28 +155,57 @@ async function execute(runtime: HubRuntime, principal: Principal, operation: Mai
     if (runtime.abortedRuns.delete(run.id)) aborted = true;
   }
   await flush();
-  const done = await prisma.maintenanceRun.update({ where: { id: run.id }, data: { status, completedAt: new Date(), progress: progress as object, result: (result ?? null) as object } });
-  await events.publish({ subject: `maintenance.run.${run.id}.done`, data: { runId: run.id, operationKey: run.operationKey, status, progress, result } }).catch(() => undefined);
+  const done = await prisma.maintenanceRun.update({
+    where: { id: run.id },
+    data: { status, completedAt: new Date(), progress: progress as object, result: (result ?? null) as object },
+  });
+  await events
+    .publish({
+      subject: `maintenance.run.${run.id}.done`,
+      data: { runId: run.id, operationKey: run.operationKey, status, progress, result },
+    })
+    .catch(() => undefined);
   return toRunJson(done, true);
 }
 
 async function ensureOperationRow(runtime: HubRuntime, op: MaintenanceOperationSpec): Promise<void> {
-  const row = { title: op.title, description: op.description, category: op.category, params: op.params as unknown as object };
-  await runtime.prisma.maintenanceOperation.upsert({ where: { key: op.key }, create: { key: op.key, ...row }, update: row });
+  const row = {
+    title: op.title,
+    description: op.description,
+    category: op.category,
+    params: op.params as unknown as object,
+  };
+  await runtime.prisma.maintenanceOperation.upsert({
+    where: { key: op.key },
+    create: { key: op.key, ...row },
+    update: row,
+  });
 }
 
 /** POST …/runs/{id}/abort: asks a running run to stop; it stops between steps. */
-export async function abortMaintenanceRun(runtime: HubRuntime, principal: Principal, runId: string, requestId?: string): Promise<MaintenanceRunJson> {
+export async function abortMaintenanceRun(
+  runtime: HubRuntime,
+  principal: Principal,
+  runId: string,
+  requestId?: string,
+): Promise<MaintenanceRunJson> {
   const id = z.uuid().safeParse(runId);
   if (!id.success) throw new ApiError("not_found", "No such run.");
   return runtime.prisma.$transaction(async (tx) => {
     const run = await tx.maintenanceRun.findUnique({ where: { id: id.data } });
     if (!run) throw new ApiError("not_found", "No such run.");
-    if (run.status !== "running") throw new ApiError("conflict", `The run has already ${run.status === "aborted" ? "been aborted" : run.status}.`);
+    if (run.status !== "running")
+      throw new ApiError("conflict", `The run has already ${run.status === "aborted" ? "been aborted" : run.status}.`);
     const updated = await tx.maintenanceRun.update({ where: { id: run.id }, data: { abortRequested: true } });
     // A run on this replica sees it at once; one on another replica within half a second.
     runtime.abortedRuns.add(run.id);
-    await recordAudit(tx, { principal: principalId(principal), action: "maintenance.abort", targetType: "maintenance_run", targetId: run.id, requestId });
+    await recordAudit(tx, {
+      principal: principalId(principal),
+      action: "maintenance.abort",
+      targetType: "maintenance_run",
+      targetId: run.id,
+      requestId,
+    });
     return toRunJson(updated);
   });
 }

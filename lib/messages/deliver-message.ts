@@ -40,14 +40,29 @@ export async function deliverMessage(runtime: HubRuntime, messageId: string): Pr
       return false;
     }
     try {
-      await callBroker(runtime, row.brokerId, "agent.message", { agentId: row.agentId, text: row.body, harness: row.harness }, MESSAGE_TIMEOUT_MS);
+      await callBroker(
+        runtime,
+        row.brokerId,
+        "agent.message",
+        { agentId: row.agentId, text: row.body, harness: row.harness },
+        MESSAGE_TIMEOUT_MS,
+      );
     } catch (err) {
-      await client.query(`UPDATE messages SET error = $2 WHERE id = $1`, [messageId, String((err as Error).message).slice(0, 500)]);
+      await client.query(`UPDATE messages SET error = $2 WHERE id = $1`, [
+        messageId,
+        String((err as Error).message).slice(0, 500),
+      ]);
       await client.query("COMMIT");
-      runtime.logger.warn({ err: (err as Error).message, messageId }, "a message could not be typed into its agent; it stays pending");
+      runtime.logger.warn(
+        { err: (err as Error).message, messageId },
+        "a message could not be typed into its agent; it stays pending",
+      );
       return false;
     }
-    await client.query(`UPDATE messages SET "dispatchState" = 'dispatched', "dispatchedAt" = now(), error = NULL WHERE id = $1`, [messageId]);
+    await client.query(
+      `UPDATE messages SET "dispatchState" = 'dispatched', "dispatchedAt" = now(), error = NULL WHERE id = $1`,
+      [messageId],
+    );
     await client.query("COMMIT");
     sent = true;
     runtime.metrics.messagesDispatched.inc();
@@ -58,8 +73,15 @@ export async function deliverMessage(runtime: HubRuntime, messageId: string): Pr
     client.release();
   }
   if (sent) {
-    const message = await runtime.prisma.message.findUnique({ where: { id: messageId }, include: { agent: { select: { ownerId: true } } } });
-    if (message) await runtime.events.publish({ subject: `message.${message.agentId}.dispatched`, data: { ...toMessageJson(message), ownerId: message.agent.ownerId } });
+    const message = await runtime.prisma.message.findUnique({
+      where: { id: messageId },
+      include: { agent: { select: { ownerId: true } } },
+    });
+    if (message)
+      await runtime.events.publish({
+        subject: `message.${message.agentId}.dispatched`,
+        data: { ...toMessageJson(message), ownerId: message.agent.ownerId },
+      });
   }
   return sent;
 }
@@ -68,7 +90,11 @@ export async function deliverMessage(runtime: HubRuntime, messageId: string): Pr
 export async function flushPendingMessages(runtime: HubRuntime, agentId: string): Promise<number> {
   let sent = 0;
   try {
-    const pending = await runtime.prisma.message.findMany({ where: { agentId, dispatchState: "pending" }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], select: { id: true } });
+    const pending = await runtime.prisma.message.findMany({
+      where: { agentId, dispatchState: "pending" },
+      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+      select: { id: true },
+    });
     for (const { id } of pending) {
       if (!(await deliverMessage(runtime, id))) break;
       sent++;

@@ -5,7 +5,11 @@ import { decodeCursor, encodeCursor, toPage, type Page } from "../http/paginatio
 import type { listMessagesQuery, MessageJson } from "./schemas";
 
 /** An agent's conversation, newest first by default; keyset-paged on (createdAt, id). */
-export async function listMessages(prisma: PrismaClient, agentId: string, query: z.output<typeof listMessagesQuery>): Promise<Page<MessageJson>> {
+export async function listMessages(
+  prisma: PrismaClient,
+  agentId: string,
+  query: z.output<typeof listMessagesQuery>,
+): Promise<Page<MessageJson>> {
   const cmp = query.order === "asc" ? "gt" : "lt";
   const where: Prisma.MessageWhereInput = { agentId };
   if (query.cursor) {
@@ -13,7 +17,11 @@ export async function listMessages(prisma: PrismaClient, agentId: string, query:
     const at = new Date(String(key));
     where.AND = [{ OR: [{ createdAt: { [cmp]: at } }, { createdAt: at, id: { [cmp]: id } }] }];
   }
-  const rows = await prisma.message.findMany({ where, orderBy: [{ createdAt: query.order }, { id: query.order }], take: query.limit + 1 });
+  const rows = await prisma.message.findMany({
+    where,
+    orderBy: [{ createdAt: query.order }, { id: query.order }],
+    take: query.limit + 1,
+  });
   return toPage(rows, query.limit, toMessageJson, (m) => encodeCursor(m.createdAt.toISOString(), m.id));
 }
 

@@ -28,17 +28,32 @@ export async function sendMessage(
   const interrupt = body.interrupt === true && agent.phase === "running" && agent.brokerId !== null;
   if (interrupt) await sendInterrupt(runtime, agent, sender);
   const created = await runtime.prisma.$transaction(async (tx) => {
-    const message = await tx.message.create({ data: { agentId: agent.id, channel: body.channel, threadId: body.threadId ?? null, sender, body: body.body } });
-    await recordAudit(tx, { principal: sender, action: "message.create", targetType: "agent", targetId: agent.id, details: { messageId: message.id, channel: body.channel, ...(interrupt && { interrupted: true }) }, requestId });
+    const message = await tx.message.create({
+      data: { agentId: agent.id, channel: body.channel, threadId: body.threadId ?? null, sender, body: body.body },
+    });
+    await recordAudit(tx, {
+      principal: sender,
+      action: "message.create",
+      targetType: "agent",
+      targetId: agent.id,
+      details: { messageId: message.id, channel: body.channel, ...(interrupt && { interrupted: true }) },
+      requestId,
+    });
     return message;
   });
-  await runtime.events.publish({ subject: `message.${agent.id}.created`, data: { ...toMessageJson(created), ownerId: agent.ownerId } });
+  await runtime.events.publish({
+    subject: `message.${agent.id}.created`,
+    data: { ...toMessageJson(created), ownerId: agent.ownerId },
+  });
   const sent = await deliverMessage(runtime, created.id);
   if (!sent && agent.phase === "running" && agent.brokerId) {
     // The broker is held by another replica: the message stays pending (its own intent) and that
     // replica is nudged to type it; its periodic sweep catches a lost nudge.
     const route = await routeFor(runtime, agent.brokerId).catch(() => null);
-    if (route?.kind === "forward") await runtime.events.publish({ subject: `dispatch.messages.${route.ownerHubId}`, data: { agentId: agent.id } }).catch(() => undefined);
+    if (route?.kind === "forward")
+      await runtime.events
+        .publish({ subject: `dispatch.messages.${route.ownerHubId}`, data: { agentId: agent.id } })
+        .catch(() => undefined);
   }
   const message = sent ? await runtime.prisma.message.findUniqueOrThrow({ where: { id: created.id } }) : created;
   return { status: sent ? 201 : 202, message: toMessageJson(message) };

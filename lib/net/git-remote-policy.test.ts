@@ -41,16 +41,27 @@ describe("git remote policy", () => {
     expect(literalRemoteRefusal("https://github.com/a/b.git", false)).toBeUndefined();
     expect(literalRemoteRefusal("http://localhost:3000/x.git", false)).toMatch(/internal address/);
     expect(literalRemoteRefusal("http://LOCALHOST./x.git", false)).toMatch(/internal address/);
-    expect(literalRemoteRefusal("https://metadata.google.internal/x", false)).toMatch(/SCION_ALLOW_PRIVATE_GIT_REMOTES/);
+    expect(literalRemoteRefusal("https://metadata.google.internal/x", false)).toMatch(
+      /SCION_ALLOW_PRIVATE_GIT_REMOTES/,
+    );
     expect(literalRemoteRefusal("http://127.0.0.1/x.git", true)).toBeUndefined();
     expect(literalRemoteRefusal("file:///x", true)).toMatch(/not allowed/);
   });
 
   it("resolves names and refuses one that points inside, whichever of its addresses does", async () => {
-    const lookup = async (host: string) => ({ "good.example": ["140.82.112.3"], "rebind.example": ["140.82.112.3", "10.0.0.5"] })[host] ?? [];
-    await expect(resolveGitRemote("https://good.example/x.git", false, lookup)).resolves.toMatchObject({ host: "good.example", port: 443, addresses: ["140.82.112.3"] });
-    await expect(resolveGitRemote("https://rebind.example/x.git", false, lookup)).rejects.toThrow(/resolves to 10\.0\.0\.5/);
-    await expect(resolveGitRemote("https://rebind.example/x.git", true, lookup)).resolves.toMatchObject({ addresses: ["140.82.112.3", "10.0.0.5"] });
+    const lookup = async (host: string) =>
+      ({ "good.example": ["140.82.112.3"], "rebind.example": ["140.82.112.3", "10.0.0.5"] })[host] ?? [];
+    await expect(resolveGitRemote("https://good.example/x.git", false, lookup)).resolves.toMatchObject({
+      host: "good.example",
+      port: 443,
+      addresses: ["140.82.112.3"],
+    });
+    await expect(resolveGitRemote("https://rebind.example/x.git", false, lookup)).rejects.toThrow(
+      /resolves to 10\.0\.0\.5/,
+    );
+    await expect(resolveGitRemote("https://rebind.example/x.git", true, lookup)).resolves.toMatchObject({
+      addresses: ["140.82.112.3", "10.0.0.5"],
+    });
     await expect(resolveGitRemote("https://nowhere.example/x.git", false, lookup)).rejects.toThrow(/does not resolve/);
   });
 });

@@ -48,7 +48,8 @@ for (const [prefix, bits] of [
 }
 
 /** Names that mean "this machine" or the cloud's metadata service whatever DNS says. */
-const INTERNAL_NAMES = /^(localhost|.*\.localhost|localhost\.localdomain|metadata|metadata\.google\.internal|.*\.internal|ip6-localhost|ip6-loopback)\.?$/i;
+const INTERNAL_NAMES =
+  /^(localhost|.*\.localhost|localhost\.localdomain|metadata|metadata\.google\.internal|.*\.internal|ip6-localhost|ip6-loopback)\.?$/i;
 
 /** True for an IP address only this machine or its private network can reach. */
 export function isInternalAddress(address: string): boolean {
@@ -81,10 +82,15 @@ export function parseGitRemote(remote: string): GitRemoteTarget {
     throw new Error("must be an http(s)://, ssh://, git:// or user@host:path remote");
   }
   const scheme = url.protocol.slice(0, -1);
-  if (scheme !== "http" && scheme !== "https" && scheme !== "ssh" && scheme !== "git") throw new Error(`the ${scheme}: scheme is not allowed for remotes (http, https, ssh or git)`);
+  if (scheme !== "http" && scheme !== "https" && scheme !== "ssh" && scheme !== "git")
+    throw new Error(`the ${scheme}: scheme is not allowed for remotes (http, https, ssh or git)`);
   if (!url.hostname) throw new Error("the remote has no host");
   const defaults = { http: 80, https: 443, ssh: 22, git: 9418 } as const;
-  return { scheme, host: url.hostname.replace(/^\[|\]$/g, "").toLowerCase(), port: url.port ? Number(url.port) : defaults[scheme] };
+  return {
+    scheme,
+    host: url.hostname.replace(/^\[|\]$/g, "").toLowerCase(),
+    port: url.port ? Number(url.port) : defaults[scheme],
+  };
 }
 
 /**
@@ -112,7 +118,11 @@ export interface ResolvedRemote extends GitRemoteTarget {
  * Resolves the remote's host and refuses it when any address is internal (unless allowed). The
  * addresses are returned so the clone can be pinned to them.
  */
-export async function resolveGitRemote(remote: string, allowPrivate: boolean, lookup: (host: string) => Promise<string[]> = lookupAll): Promise<ResolvedRemote> {
+export async function resolveGitRemote(
+  remote: string,
+  allowPrivate: boolean,
+  lookup: (host: string) => Promise<string[]> = lookupAll,
+): Promise<ResolvedRemote> {
   const target = parseGitRemote(remote);
   const refusal = literalRemoteRefusal(remote, allowPrivate);
   if (refusal) throw new Error(refusal);
@@ -127,7 +137,9 @@ async function lookupAll(host: string): Promise<string[]> {
   try {
     return (await dns.lookup(host, { all: true, verbatim: true })).map((a) => a.address);
   } catch (err) {
-    throw new Error(`the remote's host ${host} does not resolve (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new Error(
+      `the remote's host ${host} does not resolve (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
 }
 

@@ -6,19 +6,22 @@ import { describe, expect, it } from "vitest";
 import { isLoopbackAddress, loopbackPeerUid } from "./loopback-peer-uid";
 
 describe("loopbackPeerUid", () => {
-  it.runIf(process.platform === "linux")("names the uid of the process at the other end of a loopback connection", async () => {
-    const server = net.createServer();
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const accepted = new Promise<net.Socket>((r) => server.once("connection", r));
-    const client = net.connect((server.address() as net.AddressInfo).port, "127.0.0.1");
-    const socket = await accepted;
-    try {
-      expect(loopbackPeerUid(socket)).toBe(process.getuid!());
-    } finally {
-      client.destroy();
-      server.close();
-    }
-  });
+  it.runIf(process.platform === "linux")(
+    "names the uid of the process at the other end of a loopback connection",
+    async () => {
+      const server = net.createServer();
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+      const accepted = new Promise<net.Socket>((r) => server.once("connection", r));
+      const client = net.connect((server.address() as net.AddressInfo).port, "127.0.0.1");
+      const socket = await accepted;
+      try {
+        expect(loopbackPeerUid(socket)).toBe(process.getuid!());
+      } finally {
+        client.destroy();
+        server.close();
+      }
+    },
+  );
 
   it("reads the owner from the kernel's table, only for established connections", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "scion-procnet-"));

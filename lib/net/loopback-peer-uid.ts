@@ -13,7 +13,8 @@ export interface SocketEnds {
  * Undefined when the peer is not on this machine or the kernel does not say.
  */
 export function loopbackPeerUid(ends: SocketEnds, procNet = "/proc/net"): number | undefined {
-  if (!ends.remoteAddress || !isLoopbackAddress(ends.remoteAddress) || !ends.remotePort || !ends.localPort) return undefined;
+  if (!ends.remoteAddress || !isLoopbackAddress(ends.remoteAddress) || !ends.remotePort || !ends.localPort)
+    return undefined;
   for (const file of ["tcp", "tcp6"]) {
     let text: string;
     try {

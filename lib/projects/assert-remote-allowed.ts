@@ -8,5 +8,8 @@ import { literalRemoteRefusal } from "../net/git-remote-policy";
  */
 export function assertRemoteAllowed(remote: string, allowPrivate: boolean): void {
   const refusal = literalRemoteRefusal(remote, allowPrivate);
-  if (refusal) throw new ApiError("validation_error", `The git remote is refused: ${refusal}.`, [{ path: "gitRemote", message: refusal }]);
+  if (refusal)
+    throw new ApiError("validation_error", `The git remote is refused: ${refusal}.`, [
+      { path: "gitRemote", message: refusal },
+    ]);
 }

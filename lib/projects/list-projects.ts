@@ -6,7 +6,10 @@ import type { listProjectsQuery, ProjectJson } from "./schemas";
 import { toProjectJson } from "./to-project-json";
 
 /** Projects sorted by name or creation, filtered by text; keyset-paged on (sort key, id). */
-export async function listProjects(prisma: PrismaClient, query: z.output<typeof listProjectsQuery>): Promise<Page<ProjectJson>> {
+export async function listProjects(
+  prisma: PrismaClient,
+  query: z.output<typeof listProjectsQuery>,
+): Promise<Page<ProjectJson>> {
   const field = query.sort === "name" ? "name" : "createdAt";
   const cmp = query.order === "asc" ? "gt" : "lt";
   const where: Prisma.ProjectWhereInput = query.q
@@ -17,6 +20,12 @@ export async function listProjects(prisma: PrismaClient, query: z.output<typeof 
     const value = field === "createdAt" ? new Date(String(key)) : String(key);
     where.AND = [{ OR: [{ [field]: { [cmp]: value } }, { [field]: value, id: { [cmp]: id } }] }];
   }
-  const rows = await prisma.project.findMany({ where, orderBy: [{ [field]: query.order }, { id: query.order }], take: query.limit + 1 });
-  return toPage(rows, query.limit, toProjectJson, (p) => encodeCursor(field === "name" ? p.name : p.createdAt.toISOString(), p.id));
+  const rows = await prisma.project.findMany({
+    where,
+    orderBy: [{ [field]: query.order }, { id: query.order }],
+    take: query.limit + 1,
+  });
+  return toPage(rows, query.limit, toProjectJson, (p) =>
+    encodeCursor(field === "name" ? p.name : p.createdAt.toISOString(), p.id),
+  );
 }

@@ -5,7 +5,9 @@ export const slugSchema = z
   .string()
   .trim()
   .toLowerCase()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { error: "must be 1-63 characters of a-z, 0-9 and -, starting with a letter or digit" });
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, {
+    error: "must be 1-63 characters of a-z, 0-9 and -, starting with a letter or digit",
+  });
 
 const gitRemote = z
   .string()

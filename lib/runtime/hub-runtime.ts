@@ -59,14 +59,16 @@ type RuntimeGlobal = typeof globalThis & { [RUNTIME_KEY]?: HubRuntime };
 /** The process's runtime. Throws when called before server.ts (or a test) installed one. */
 export function getHubRuntime(): HubRuntime {
   const runtime = (globalThis as RuntimeGlobal)[RUNTIME_KEY];
-  if (!runtime) throw new Error("HubRuntime is not initialised: start the hub through server.ts (or install one in the test)");
+  if (!runtime)
+    throw new Error("HubRuntime is not initialised: start the hub through server.ts (or install one in the test)");
   return runtime;
 }
 
 /** Installs (or with undefined, removes) the process's runtime. Called by server.ts and tests. */
 export function setHubRuntime(runtime: HubRuntime | undefined): void {
   const g = globalThis as RuntimeGlobal;
-  if (runtime && g[RUNTIME_KEY] && g[RUNTIME_KEY] !== runtime) throw new Error("a HubRuntime is already installed in this process");
+  if (runtime && g[RUNTIME_KEY] && g[RUNTIME_KEY] !== runtime)
+    throw new Error("a HubRuntime is already installed in this process");
   if (runtime) g[RUNTIME_KEY] = runtime;
   else delete g[RUNTIME_KEY];
 }

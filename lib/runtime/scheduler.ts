@@ -51,7 +51,11 @@ export function startScheduler(pool: pg.Pool, logger: Logger, jobs: ScheduledJob
     }
     let locked = false;
     try {
-      const { rows } = await withTimeout(client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1) AS ok", [job.lockKey]), LOCK_WAIT_MS, "taking the job lock timed out");
+      const { rows } = await withTimeout(
+        client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1) AS ok", [job.lockKey]),
+        LOCK_WAIT_MS,
+        "taking the job lock timed out",
+      );
       locked = rows[0]?.ok === true;
       if (!locked) return false;
       await job.run();
@@ -60,7 +64,12 @@ export function startScheduler(pool: pg.Pool, logger: Logger, jobs: ScheduledJob
       logger.warn({ job: job.name, err: (err as Error).message }, "a background job tick failed");
       return false;
     } finally {
-      if (locked) await withTimeout(client.query("SELECT pg_advisory_unlock($1)", [job.lockKey]), LOCK_WAIT_MS, "unlock timed out").catch(() => client.release(true));
+      if (locked)
+        await withTimeout(
+          client.query("SELECT pg_advisory_unlock($1)", [job.lockKey]),
+          LOCK_WAIT_MS,
+          "unlock timed out",
+        ).catch(() => client.release(true));
       client.release();
     }
   }
@@ -81,5 +90,8 @@ export function startScheduler(pool: pg.Pool, logger: Logger, jobs: ScheduledJob
 
 function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout;
-  return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms))),
+  ]).finally(() => clearTimeout(timer));
 }

@@ -9,11 +9,20 @@ import type { SecretScope } from "../db/generated/enums";
  * a project's creator or an admin the project's, admins the hub's. 404 for a project that does
  * not exist, 403 otherwise.
  */
-export async function requireSecretWriter(prisma: PrismaClient, user: UserIdentity, scope: SecretScope, projectId: string | null): Promise<void> {
-  if (scope === "hub" && user.role !== "admin") throw new ApiError("forbidden", "Only administrators may change hub secrets.");
+export async function requireSecretWriter(
+  prisma: PrismaClient,
+  user: UserIdentity,
+  scope: SecretScope,
+  projectId: string | null,
+): Promise<void> {
+  if (scope === "hub" && user.role !== "admin")
+    throw new ApiError("forbidden", "Only administrators may change hub secrets.");
   if (scope === "project") {
-    const project = projectId ? await prisma.project.findUnique({ where: { id: projectId }, select: { createdById: true } }) : null;
+    const project = projectId
+      ? await prisma.project.findUnique({ where: { id: projectId }, select: { createdById: true } })
+      : null;
     if (!project) throw new ApiError("not_found", "No such project.");
-    if (!canManageProject(user, project)) throw new ApiError("forbidden", "Only the project's creator or an administrator may change its secrets.");
+    if (!canManageProject(user, project))
+      throw new ApiError("forbidden", "Only the project's creator or an administrator may change its secrets.");
   }
 }

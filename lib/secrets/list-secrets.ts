@@ -14,14 +14,24 @@ const MAX_LISTED = 500;
  * person may read every project, so its members can see which credentials it provides); the
  * hub's (their names are no secret: people need to know what their agents will get). Values never.
  */
-export async function listSecrets(prisma: PrismaClient, user: UserIdentity, query: z.output<typeof listSecretsQuery>): Promise<SecretJson[]> {
+export async function listSecrets(
+  prisma: PrismaClient,
+  user: UserIdentity,
+  query: z.output<typeof listSecretsQuery>,
+): Promise<SecretJson[]> {
   let where: Prisma.SecretWhereInput;
   if (query.scope === "user") where = { scope: "user", userId: user.id };
   else if (query.scope === "hub") where = { scope: "hub" };
   else {
-    if (!(await prisma.project.findUnique({ where: { id: query.projectId! }, select: { id: true } }))) throw new ApiError("not_found", "No such project.");
+    if (!(await prisma.project.findUnique({ where: { id: query.projectId! }, select: { id: true } })))
+      throw new ApiError("not_found", "No such project.");
     where = { scope: "project", projectId: query.projectId! };
   }
-  const rows = await prisma.secret.findMany({ where, orderBy: [{ name: "asc" }, { id: "asc" }], take: MAX_LISTED, omit: { valueSealed: true } });
+  const rows = await prisma.secret.findMany({
+    where,
+    orderBy: [{ name: "asc" }, { id: "asc" }],
+    take: MAX_LISTED,
+    omit: { valueSealed: true },
+  });
   return rows.map(toSecretJson);
 }

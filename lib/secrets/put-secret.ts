@@ -15,7 +15,13 @@ import { toSecretJson } from "./to-secret-json";
  * answer, the audit row and the log hold only its metadata. One statement against the unique
  * index, so two simultaneous writes of the same name end as one secret, the later value winning.
  */
-export async function putSecret(prisma: PrismaClient, rootSecret: string, user: UserIdentity, body: CreateSecretBody, requestId?: string): Promise<{ created: boolean; secret: SecretJson }> {
+export async function putSecret(
+  prisma: PrismaClient,
+  rootSecret: string,
+  user: UserIdentity,
+  body: CreateSecretBody,
+  requestId?: string,
+): Promise<{ created: boolean; secret: SecretJson }> {
   const projectId = body.scope === "project" ? body.projectId! : null;
   await requireSecretWriter(prisma, user, body.scope, projectId);
   const userId = body.scope === "user" ? user.id : null;
@@ -31,8 +37,21 @@ export async function putSecret(prisma: PrismaClient, rootSecret: string, user: 
       DO UPDATE SET target = EXCLUDED.target, path = EXCLUDED.path, "valueSealed" = EXCLUDED."valueSealed", "updatedAt" = now()
       RETURNING id::text AS id, name, scope::text AS scope, "projectId"::text AS "projectId", target::text AS target, path, "createdBy", "createdAt", "updatedAt", (xmax = 0) AS inserted`;
     const secret = toSecretJson(row!);
-    const details = { name: secret.name, scope: secret.scope, projectId: secret.projectId, target: secret.target, path: secret.path };
-    await recordAudit(tx, { principal: actor, action: row!.inserted ? "secret.create" : "secret.replace", targetType: "secret", targetId: secret.id, details, requestId });
+    const details = {
+      name: secret.name,
+      scope: secret.scope,
+      projectId: secret.projectId,
+      target: secret.target,
+      path: secret.path,
+    };
+    await recordAudit(tx, {
+      principal: actor,
+      action: row!.inserted ? "secret.create" : "secret.replace",
+      targetType: "secret",
+      targetId: secret.id,
+      details,
+      requestId,
+    });
     return { created: row!.inserted, secret };
   });
 }

@@ -31,11 +31,17 @@ const SCOPE_RANK = { hub: 0, project: 1, user: 2 } as const;
  * needs credentials that neither these nor the agent's own env provide, 422 missing_credentials
  * naming what would do, before anything is written or sent to a broker.
  */
-export async function resolveAgentCredentials(runtime: HubRuntime, agent: CredentialSubject): Promise<AgentCredentials> {
+export async function resolveAgentCredentials(
+  runtime: HubRuntime,
+  agent: CredentialSubject,
+): Promise<AgentCredentials> {
   const ownerUserId = agent.ownerId.startsWith("user:") ? agent.ownerId.slice("user:".length) : null;
   const scopes: Prisma.SecretWhereInput[] = [{ scope: "hub" }, { scope: "project", projectId: agent.projectId }];
   if (ownerUserId) scopes.push({ scope: "user", userId: ownerUserId });
-  const rows = await runtime.prisma.secret.findMany({ where: { OR: scopes }, select: { id: true, name: true, scope: true, target: true, path: true, valueSealed: true } });
+  const rows = await runtime.prisma.secret.findMany({
+    where: { OR: scopes },
+    select: { id: true, name: true, scope: true, target: true, path: true, valueSealed: true },
+  });
   rows.sort((a, b) => SCOPE_RANK[a.scope] - SCOPE_RANK[b.scope]);
 
   const env: Record<string, string> = {};
@@ -46,7 +52,10 @@ export async function resolveAgentCredentials(runtime: HubRuntime, agent: Creden
       value = openWith(runtime.sessionSecret, KEY_LABELS.secretStore, row.valueSealed);
     } catch {
       // Sealed under another SESSION_SECRET (or altered): unusable, so it counts as absent.
-      runtime.logger.warn({ secretId: row.id, name: row.name, scope: row.scope }, "a secret cannot be opened with this hub's key; it is skipped");
+      runtime.logger.warn(
+        { secretId: row.id, name: row.name, scope: row.scope },
+        "a secret cannot be opened with this hub's key; it is skipped",
+      );
       continue;
     }
     if (row.target === "file" && row.path) files.set(row.path, value);
@@ -56,9 +65,13 @@ export async function resolveAgentCredentials(runtime: HubRuntime, agent: Creden
 
   const harness = findHarness(agent.harness);
   if (harness) {
-    const own = agent.env ?? openAgentEnv(runtime.sessionSecret, { envSealed: agent.envSealed ?? null, legacyEnv: agent.legacyEnv });
+    const own =
+      agent.env ??
+      openAgentEnv(runtime.sessionSecret, { envSealed: agent.envSealed ?? null, legacyEnv: agent.legacyEnv });
     if (!satisfiedAuthType(harness, { env: [...Object.keys(env), ...Object.keys(own)], files: files.keys() })) {
-      const missing = harness.authTypes.map((a) => [...a.requiredEnv, ...a.requiredFiles.map((f) => `~/${f}`)].join(" and "));
+      const missing = harness.authTypes.map((a) =>
+        [...a.requiredEnv, ...a.requiredFiles.map((f) => `~/${f}`)].join(" and "),
+      );
       throw new ApiError("missing_credentials", `${describeMissing(harness)}.`, { harness: harness.id, missing });
     }
   }

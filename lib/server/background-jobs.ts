@@ -9,7 +9,12 @@ import type { ScheduledJob } from "../runtime/scheduler";
 export function backgroundJobs(runtime: HubRuntime): ScheduledJob[] {
   return [
     { name: "agent-liveness", lockKey: 72700001, intervalMs: 30_000, run: () => sweepAgentLiveness(runtime) },
-    { name: "event-payload-sweep", lockKey: 72700002, intervalMs: 60_000, run: () => sweepEventPayloads(runtime.db.pool) },
+    {
+      name: "event-payload-sweep",
+      lockKey: 72700002,
+      intervalMs: 60_000,
+      run: () => sweepEventPayloads(runtime.db.pool),
+    },
     { name: "stale-affinity", lockKey: 72700003, intervalMs: 30_000, run: () => sweepStaleAffinity(runtime) },
     { name: "stuck-dispatch-reaper", lockKey: 72700004, intervalMs: 15_000, run: () => reapStuckDispatches(runtime) },
     { name: "pending-message-sweep", lockKey: 72700005, intervalMs: 30_000, run: () => sweepPendingMessages(runtime) },

@@ -16,14 +16,23 @@ import { isLoopbackAddress, loopbackPeerUid } from "../net/loopback-peer-uid";
  * must come from loopback, and when agents have users of their own (a root broker) the process
  * at the other end must not be one of theirs.
  */
-export async function signInDevPageRequest(runtime: HubRuntime, user: UserIdentity, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+export async function signInDevPageRequest(
+  runtime: HubRuntime,
+  user: UserIdentity,
+  req: IncomingMessage,
+  res: ServerResponse,
+  pathname: string,
+): Promise<void> {
   if (req.method !== "GET" && req.method !== "HEAD") return;
   if (pathname.startsWith("/api/") || pathname.startsWith("/_next/") || /\.[a-z0-9]+$/i.test(pathname)) return;
   const current = await authenticate(runtime, { cookie: req.headers.cookie });
   if (current.principal) return;
   // Only for requests about to be signed in: it reads the kernel's socket table.
   if (!isLocalPerson(req)) {
-    runtime.logger.warn({ remote: req.socket.remoteAddress, path: pathname }, "dev mode: refused to sign in a connection that is not a person on this machine");
+    runtime.logger.warn(
+      { remote: req.socket.remoteAddress, path: pathname },
+      "dev mode: refused to sign in a connection that is not a person on this machine",
+    );
     return;
   }
   const cookie = await devSessionSetCookie(runtime, user);
@@ -41,6 +50,10 @@ export function isLocalPerson(req: IncomingMessage): boolean {
   const socket = req.socket;
   if (!socket.remoteAddress || !isLoopbackAddress(socket.remoteAddress)) return false;
   if (process.platform !== "linux") return true;
-  const uid = loopbackPeerUid({ remoteAddress: socket.remoteAddress, remotePort: socket.remotePort, localPort: socket.localPort });
+  const uid = loopbackPeerUid({
+    remoteAddress: socket.remoteAddress,
+    remotePort: socket.remotePort,
+    localPort: socket.localPort,
+  });
   return uid !== undefined && !isAgentUid(uid);
 }

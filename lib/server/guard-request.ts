@@ -14,7 +14,11 @@ import { ApiError } from "../http/api-error";
  *   obtain their credentials, and agents in containers reach a dev hub by another name
  *   (host.containers.internal). /healthz answers everyone.
  */
-export function refuseRequestTarget(req: IncomingMessage, pathname: string, config: Pick<HubConfig, "authMode">): ApiError | undefined {
+export function refuseRequestTarget(
+  req: IncomingMessage,
+  pathname: string,
+  config: Pick<HubConfig, "authMode">,
+): ApiError | undefined {
   try {
     decodeURIComponent(pathname);
   } catch {
@@ -24,7 +28,10 @@ export function refuseRequestTarget(req: IncomingMessage, pathname: string, conf
   if (pathname === "/healthz") return undefined;
   if (pathname.startsWith("/api/") && req.headers.authorization?.trim()) return undefined;
   if (pathname === CHANNEL_PATH && req.headers[BROKER_HEADERS.brokerId]) return undefined;
-  return new ApiError("misdirected_request", "This hub runs in dev mode and answers only at localhost, 127.0.0.1 or [::1]; open it at one of those addresses.");
+  return new ApiError(
+    "misdirected_request",
+    "This hub runs in dev mode and answers only at localhost, 127.0.0.1 or [::1]; open it at one of those addresses.",
+  );
 }
 
 /** localhost, *.localhost, 127.0.0.0/8 and [::1], with any port. */

@@ -10,7 +10,8 @@ export function listen(server: http.Server, host: string, port: number): Promise
       const where = `${host}:${port}`;
       if (err.code === "EADDRINUSE") reject(new StartupError(`PORT: ${where} is already in use`));
       else if (err.code === "EACCES") reject(new StartupError(`PORT: not permitted to listen on ${where}`));
-      else if (err.code === "EADDRNOTAVAIL" || err.code === "ENOTFOUND") reject(new StartupError(`HOST: ${host} is not an address of this machine`));
+      else if (err.code === "EADDRNOTAVAIL" || err.code === "ENOTFOUND")
+        reject(new StartupError(`HOST: ${host} is not an address of this machine`));
       else reject(new StartupError(`HOST/PORT: cannot listen on ${where} (${err.code ?? err.message})`));
     };
     const onListening = () => {

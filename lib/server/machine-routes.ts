@@ -56,7 +56,10 @@ const COMPILED = ROUTES.map((r) => ({
 }));
 
 /** The machine route for a request, bound to its path params, or undefined to hand it to Next.js. */
-export function findMachineRoute(method: string | undefined, pathname: string): ((ctx: Omit<MachineContext, "params">) => Promise<void>) | undefined {
+export function findMachineRoute(
+  method: string | undefined,
+  pathname: string,
+): ((ctx: Omit<MachineContext, "params">) => Promise<void>) | undefined {
   const m = method === "HEAD" ? "GET" : (method ?? "GET");
   for (const route of COMPILED) {
     if (route.method !== m) continue;
@@ -86,7 +89,12 @@ function safeDecode(segment: string): string {
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
   const bytes = Buffer.from(JSON.stringify(body));
-  res.writeHead(status, { ...headers, "content-type": "application/json; charset=utf-8", "content-length": bytes.length, "cache-control": "no-store" });
+  res.writeHead(status, {
+    ...headers,
+    "content-type": "application/json; charset=utf-8",
+    "content-length": bytes.length,
+    "cache-control": "no-store",
+  });
   res.end(res.req.method === "HEAD" ? undefined : bytes);
 }
 
@@ -101,9 +109,18 @@ function healthz({ res }: MachineContext): void {
  * migration names are for admins and the metrics scraper (they describe the deployment).
  */
 async function readyz({ req, res, runtime }: MachineContext): Promise<void> {
-  if (!runtime) return sendJson(res, 503, { status: "starting", reasons: ["starting"], checks: { database: "unknown", migrations: "unknown", listener: "unknown" } });
+  if (!runtime)
+    return sendJson(res, 503, {
+      status: "starting",
+      reasons: ["starting"],
+      checks: { database: "unknown", migrations: "unknown", listener: "unknown" },
+    });
   if (runtime.isShuttingDown) return sendJson(res, 503, { status: "stopping", reasons: ["stopping"], checks: {} });
-  const checks = { database: "ok", migrations: "ok", listener: runtime.events.isListening === false ? "reconnecting" : "ok" };
+  const checks = {
+    database: "ok",
+    migrations: "ok",
+    listener: runtime.events.isListening === false ? "reconnecting" : "ok",
+  };
   const details: { database?: string; pendingMigrations?: string[] } = {};
   try {
     const pending = await pendingMigrationNames(
@@ -136,7 +153,11 @@ async function requireOwnAgent(
 ): Promise<{ runtime: HubRuntime; agentId: string; principal: Extract<Principal, { kind: "agent" }> }> {
   if (!runtime) throw new ApiError("unavailable", "The hub is starting.");
   const result = await authenticate(runtime, { authorization: req.headers.authorization });
-  if (!result.principal) throw new ApiError("unauthorized", result.reason === "invalid" ? "The credentials are invalid or expired." : "Send the agent's token.");
+  if (!result.principal)
+    throw new ApiError(
+      "unauthorized",
+      result.reason === "invalid" ? "The credentials are invalid or expired." : "Send the agent's token.",
+    );
   const principal = result.principal;
   const agentId = parseId(params.id, "agent");
   if (principal.kind !== "agent") throw new ApiError("forbidden", "Only the agent's own token may call this.");
@@ -180,10 +201,18 @@ async function holdStreamSlot(runtime: HubRuntime, req: IncomingMessage, res: Se
     closed = true;
     release();
   });
-  const { principal } = await authenticate(runtime, { authorization: req.headers.authorization, cookie: req.headers.cookie, identity: req.headers[IDENTITY_HEADER] as string | undefined });
+  const { principal } = await authenticate(runtime, {
+    authorization: req.headers.authorization,
+    cookie: req.headers.cookie,
+    identity: req.headers[IDENTITY_HEADER] as string | undefined,
+  });
   if (!principal) return;
   const slot = runtime.rateLimiter.openStream(callerKey(principal));
-  if (!slot) throw rateLimited("Too many open event streams; close one (another tab or client) first.", STREAM_RETRY_AFTER_SECONDS);
+  if (!slot)
+    throw rateLimited(
+      "Too many open event streams; close one (another tab or client) first.",
+      STREAM_RETRY_AFTER_SECONDS,
+    );
   if (closed) slot();
   else release = slot;
 }
@@ -198,7 +227,8 @@ async function brokerJoin({ req, res, runtime }: MachineContext): Promise<void> 
 /** GET /metrics - Prometheus text; for admins, or whoever holds the configured scrape token. */
 async function metrics({ req, res, runtime }: MachineContext): Promise<void> {
   if (!runtime) throw new ApiError("unavailable", "The hub is starting.");
-  if (!(await mayOperate(req, runtime, true))) throw new ApiError("forbidden", "Metrics are for admins and the configured scraper.");
+  if (!(await mayOperate(req, runtime, true)))
+    throw new ApiError("forbidden", "Metrics are for admins and the configured scraper.");
   const body = await runtime.metrics.registry.metrics();
   res.writeHead(200, { "content-type": runtime.metrics.registry.contentType, "cache-control": "no-store" });
   res.end(body);
@@ -214,7 +244,12 @@ async function mayOperate(req: IncomingMessage, runtime: HubRuntime, required = 
   const scrape = runtime.config.metricsToken;
   // Compared as digests: constant time whatever the lengths.
   if (scrape && bearer && digestsEqual(hashToken(bearer), hashToken(scrape))) return true;
-  const result = await authenticate(runtime, { authorization: req.headers.authorization, cookie: req.headers.cookie, identity: req.headers[IDENTITY_HEADER] as string | undefined });
-  if (!result.principal && required) throw new ApiError("unauthorized", "Send an admin's credentials or the metrics scrape token.");
+  const result = await authenticate(runtime, {
+    authorization: req.headers.authorization,
+    cookie: req.headers.cookie,
+    identity: req.headers[IDENTITY_HEADER] as string | undefined,
+  });
+  if (!result.principal && required)
+    throw new ApiError("unauthorized", "Send an admin's credentials or the metrics scrape token.");
   return isAdmin(result.principal);
 }

@@ -17,7 +17,17 @@ export interface NextHandlers {
  * compiles on demand with hot reload. Imported lazily so tools and tests that do not serve pages
  * never load Next.
  */
-export async function prepareNext({ dev, dir, hostname, port }: { dev: boolean; dir: string; hostname: string; port: number }): Promise<NextHandlers> {
+export async function prepareNext({
+  dev,
+  dir,
+  hostname,
+  port,
+}: {
+  dev: boolean;
+  dir: string;
+  hostname: string;
+  port: number;
+}): Promise<NextHandlers> {
   const { default: next } = await import("next");
   const app = next({ dev, dir, hostname, port, customServer: true });
   await app.prepare();

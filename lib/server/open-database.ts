@@ -15,7 +15,11 @@ export interface OpenedDatabase {
  * The configured server (DATABASE_URL, checked reachable) or the embedded one in the data
  * directory; then every pending migration, under the advisory lock.
  */
-export async function openDatabase(config: HubConfig, migrations: MigrationFile[], logger: Logger): Promise<OpenedDatabase> {
+export async function openDatabase(
+  config: HubConfig,
+  migrations: MigrationFile[],
+  logger: Logger,
+): Promise<OpenedDatabase> {
   let embedded: EmbeddedPostgres | undefined;
   let url = config.databaseUrl;
   if (url) {
@@ -31,7 +35,10 @@ export async function openDatabase(config: HubConfig, migrations: MigrationFile[
   }
   try {
     const result = await migrate({ connectionString: url, migrations, logger });
-    logger.info({ applied: result.applied.length, alreadyApplied: result.alreadyApplied }, "database schema is current");
+    logger.info(
+      { applied: result.applied.length, alreadyApplied: result.alreadyApplied },
+      "database schema is current",
+    );
   } catch (err) {
     await embedded?.stop();
     throw err;

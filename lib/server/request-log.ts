@@ -18,7 +18,17 @@ export function trackRequest(req: IncomingMessage, res: ServerResponse, logger: 
   const level = QUIET_PATHS.some((p) => p.test(pathname)) ? "debug" : "info";
   const done = (aborted: boolean) => {
     const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-    logger[level]({ requestId: id, method: req.method, path: pathname, status: res.statusCode, durationMs: Math.round(durationMs * 10) / 10, ...(aborted && { aborted }) }, "request");
+    logger[level](
+      {
+        requestId: id,
+        method: req.method,
+        path: pathname,
+        status: res.statusCode,
+        durationMs: Math.round(durationMs * 10) / 10,
+        ...(aborted && { aborted }),
+      },
+      "request",
+    );
   };
   res.once("finish", () => done(false));
   res.once("close", () => {

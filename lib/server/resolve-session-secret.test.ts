@@ -22,20 +22,26 @@ describe("resolveSessionSecret", () => {
   it("uses a configured SESSION_SECRET and writes nothing", () => {
     const dataDir = tempDir();
     const configured = "x".repeat(40);
-    expect(resolveSessionSecret({ configured, dataDir, shared: true, logger: captureLogger().logger })).toBe(configured);
+    expect(resolveSessionSecret({ configured, dataDir, shared: true, logger: captureLogger().logger })).toBe(
+      configured,
+    );
     expect(fs.readdirSync(dataDir)).toEqual([]);
   });
 
   it("warns that replicas on a shared database need one configured secret", () => {
     const { logger, lines } = captureLogger();
     resolveSessionSecret({ dataDir: tempDir(), shared: true, logger });
-    expect(lines().some((l) => l.level === 40 && String(l.msg).includes("every replica needs the same secret"))).toBe(true);
+    expect(lines().some((l) => l.level === 40 && String(l.msg).includes("every replica needs the same secret"))).toBe(
+      true,
+    );
   });
 
   it("refuses a truncated secret file instead of silently replacing it", () => {
     const dataDir = tempDir();
     fs.writeFileSync(path.join(dataDir, "session-secret"), "short\n");
-    expect(() => resolveSessionSecret({ dataDir, shared: false, logger: captureLogger().logger })).toThrow(StartupError);
+    expect(() => resolveSessionSecret({ dataDir, shared: false, logger: captureLogger().logger })).toThrow(
+      StartupError,
+    );
     expect(fs.readFileSync(path.join(dataDir, "session-secret"), "utf8")).toBe("short\n");
   });
 });

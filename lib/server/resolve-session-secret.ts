@@ -12,7 +12,17 @@ const SECRET_FILE = "session-secret";
  * set-up and keeps its sessions across restarts. Replicas sharing a database must share a
  * configured secret instead, hence the warning.
  */
-export function resolveSessionSecret({ configured, dataDir, shared, logger }: { configured?: string; dataDir: string; shared: boolean; logger: Logger }): string {
+export function resolveSessionSecret({
+  configured,
+  dataDir,
+  shared,
+  logger,
+}: {
+  configured?: string;
+  dataDir: string;
+  shared: boolean;
+  logger: Logger;
+}): string {
   if (configured) return configured;
   const file = path.join(dataDir, SECRET_FILE);
   try {
@@ -22,7 +32,9 @@ export function resolveSessionSecret({ configured, dataDir, shared, logger }: { 
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") {
       if (err instanceof StartupError) throw err;
-      throw new StartupError(`SESSION_SECRET: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      throw new StartupError(
+        `SESSION_SECRET: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      );
     }
   }
   const secret = crypto.randomBytes(48).toString("base64url");
@@ -30,6 +42,9 @@ export function resolveSessionSecret({ configured, dataDir, shared, logger }: { 
   fs.writeFileSync(tmp, `${secret}\n`, { mode: 0o600 });
   fs.renameSync(tmp, file);
   logger.info({ file }, "generated a session secret for this node");
-  if (shared) logger.warn("SESSION_SECRET is not set while using a shared DATABASE_URL: every replica needs the same secret, set it explicitly");
+  if (shared)
+    logger.warn(
+      "SESSION_SECRET is not set while using a shared DATABASE_URL: every replica needs the same secret, set it explicitly",
+    );
   return secret;
 }

@@ -21,19 +21,35 @@ const HOST_FOR_CSP = /^([a-z0-9.-]+|\[[0-9a-f:.]+\])(:\d{1,5})?$/i;
  * style attributes); connections back to the hub only, WebSockets included. The API gets a
  * policy that allows nothing, so a JSON answer opened as a page can run nothing.
  */
-export function applySecurityHeaders(req: IncomingMessage, res: ServerResponse, pathname: string, publicUrl: string, page: PagePolicy | undefined): void {
+export function applySecurityHeaders(
+  req: IncomingMessage,
+  res: ServerResponse,
+  pathname: string,
+  publicUrl: string,
+  page: PagePolicy | undefined,
+): void {
   res.setHeader("x-content-type-options", "nosniff");
   res.setHeader("x-frame-options", "DENY");
   res.setHeader("referrer-policy", "strict-origin-when-cross-origin");
   if (publicUrl.startsWith("https:")) res.setHeader("strict-transport-security", "max-age=63072000");
-  if (!page || pathname.startsWith("/api/") || !pathname.startsWith("/") || ["/healthz", "/readyz", "/metrics"].includes(pathname)) {
+  if (
+    !page ||
+    pathname.startsWith("/api/") ||
+    !pathname.startsWith("/") ||
+    ["/healthz", "/readyz", "/metrics"].includes(pathname)
+  ) {
     res.setHeader("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
     return;
   }
   const nonce = crypto.randomBytes(16).toString("base64");
   const host = req.headers.host;
   const sockets = host && HOST_FOR_CSP.test(host) ? ` ws://${host} wss://${host}` : "";
-  const scripts = ["'self'", `'nonce-${nonce}'`, ...page.staticScriptHashes, ...(page.dev ? ["'unsafe-eval'"] : [])].join(" ");
+  const scripts = [
+    "'self'",
+    `'nonce-${nonce}'`,
+    ...page.staticScriptHashes,
+    ...(page.dev ? ["'unsafe-eval'"] : []),
+  ].join(" ");
   const policy = [
     "default-src 'self'",
     `script-src ${scripts}`,

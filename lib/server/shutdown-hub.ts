@@ -21,7 +21,15 @@ export interface ShutdownParts {
  * then Next.js, the database pool, the event bus and the embedded Postgres. Bounded: the whole
  * sequence fits in the 15 s that API.md promises.
  */
-export async function shutdownHub({ server, wss, runtime, next, embedded, localBroker, drainMs = 8000 }: ShutdownParts): Promise<void> {
+export async function shutdownHub({
+  server,
+  wss,
+  runtime,
+  next,
+  embedded,
+  localBroker,
+  drainMs = 8000,
+}: ShutdownParts): Promise<void> {
   const { logger } = runtime;
   const started = Date.now();
   runtime.isShuttingDown = true;
@@ -49,7 +57,8 @@ export async function shutdownHub({ server, wss, runtime, next, embedded, localB
   await Promise.race([Promise.all(brokerConnections.map((c) => c.released)), delay(3000)]);
 
   await runtime.scheduler?.stop();
-  for (const stop of runtime.stoppers.splice(0).reverse()) await Promise.resolve(stop()).catch((err: unknown) => logger.warn({ err }, "stopping background work failed"));
+  for (const stop of runtime.stoppers.splice(0).reverse())
+    await Promise.resolve(stop()).catch((err: unknown) => logger.warn({ err }, "stopping background work failed"));
   await next?.close().catch((err: unknown) => logger.warn({ err }, "closing Next.js failed"));
   await runtime.events.close();
   await runtime.db.close();

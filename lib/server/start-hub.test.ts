@@ -31,7 +31,8 @@ afterEach(async () => {
 /** An API token of a new user with that role. */
 async function tokenOf(role: "admin" | "member"): Promise<string> {
   const user = await hub.runtime.prisma.user.create({ data: { email: `${role}-${Date.now()}@example.com`, role } });
-  return (await createApiToken(hub.runtime.prisma, hub.runtime.sessionSecret, user.id, { name: "t", expiresInDays: 1 })).token;
+  return (await createApiToken(hub.runtime.prisma, hub.runtime.sessionSecret, user.id, { name: "t", expiresInDays: 1 }))
+    .token;
 }
 
 async function sql(query: string): Promise<void> {
@@ -51,7 +52,11 @@ describe("hub process routes", () => {
   it("GET /readyz - ready when the database is reachable and has every migration", async () => {
     const res = await fetch(`${hub.url}/readyz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: "ready", reasons: [], checks: { database: "ok", migrations: "ok", listener: "ok" } });
+    expect(await res.json()).toEqual({
+      status: "ready",
+      reasons: [],
+      checks: { database: "ok", migrations: "ok", listener: "ok" },
+    });
   });
 
   it("GET /readyz - not ready: the public sees a reason code, an admin also the missing migration's name", async () => {
@@ -60,13 +65,23 @@ describe("hub process routes", () => {
     const res = await fetch(`${hub.url}/readyz`);
     expect(res.status).toBe(503);
     const text = await res.text();
-    expect(JSON.parse(text)).toEqual({ status: "not_ready", reasons: ["migrations_pending"], checks: { database: "ok", migrations: "pending", listener: "ok" } });
+    expect(JSON.parse(text)).toEqual({
+      status: "not_ready",
+      reasons: ["migrations_pending"],
+      checks: { database: "ok", migrations: "pending", listener: "ok" },
+    });
     expect(text).not.toContain(latest);
     const member = await tokenOf("member");
-    expect(await (await fetch(`${hub.url}/readyz`, { headers: { authorization: `Bearer ${member}` } })).json()).not.toHaveProperty("details");
+    expect(
+      await (await fetch(`${hub.url}/readyz`, { headers: { authorization: `Bearer ${member}` } })).json(),
+    ).not.toHaveProperty("details");
     const admin = await fetch(`${hub.url}/readyz`, { headers: { authorization: `Bearer ${await tokenOf("admin")}` } });
     expect(admin.status).toBe(503);
-    expect(await admin.json()).toMatchObject({ status: "not_ready", reasons: ["migrations_pending"], details: { pendingMigrations: [latest] } });
+    expect(await admin.json()).toMatchObject({
+      status: "not_ready",
+      reasons: ["migrations_pending"],
+      details: { pendingMigrations: [latest] },
+    });
   });
 
   it("GET /readyz - not ready when the database is gone, without the driver's error for the public", async () => {
@@ -83,7 +98,9 @@ describe("hub process routes", () => {
   it("echoes a caller's request id and logs method, path, status and duration", async () => {
     const res = await fetch(`${hub.url}/healthz`, { headers: { "x-request-id": "trace-123" } });
     expect(res.headers.get("x-request-id")).toBe("trace-123");
-    const generated = (await fetch(`${hub.url}/healthz`, { headers: { "x-request-id": "bad id with spaces" } })).headers.get("x-request-id");
+    const generated = (
+      await fetch(`${hub.url}/healthz`, { headers: { "x-request-id": "bad id with spaces" } })
+    ).headers.get("x-request-id");
     expect(generated).toMatch(/^[0-9a-f-]{36}$/);
 
     const line = log.lines().find((l) => l.msg === "request" && l.requestId === "trace-123");
@@ -93,7 +110,9 @@ describe("hub process routes", () => {
 
   it("refuses WebSocket upgrades on paths nobody serves", async () => {
     const ws = new WebSocket(`${hub.url.replace("http", "ws")}/api/v1/nothing-here`);
-    const status = await new Promise<number>((resolve) => ws.once("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0)));
+    const status = await new Promise<number>((resolve) =>
+      ws.once("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0)),
+    );
     expect(status).toBe(404);
   });
 
@@ -114,7 +133,9 @@ describe("hub process routes", () => {
       await locker.query(`BEGIN; LOCK TABLE "_prisma_migrations" IN ACCESS EXCLUSIVE MODE`);
       const inFlight = fetch(`${hub.url}/readyz`);
       await waitFor(async () => {
-        const { rows } = await observer.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`);
+        const { rows } = await observer.query(
+          `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`,
+        );
         return rows.length > 0;
       });
 

@@ -61,9 +61,20 @@ export interface Hub {
  * anything else starts; requests get 503 until ready), database and migrations, runtime, Next.js.
  * Any failure undoes what was started and rejects with a one-line StartupError.
  */
-export async function startHub({ config, logger, next, root = process.cwd(), withLocalBroker = false }: StartHubOptions): Promise<Hub> {
+export async function startHub({
+  config,
+  logger,
+  next,
+  root = process.cwd(),
+  withLocalBroker = false,
+}: StartHubOptions): Promise<Hub> {
   ensureDataDir(config.dataDirPath);
-  const sessionSecret = resolveSessionSecret({ configured: config.sessionSecret, dataDir: config.dataDirPath, shared: Boolean(config.databaseUrl), logger });
+  const sessionSecret = resolveSessionSecret({
+    configured: config.sessionSecret,
+    dataDir: config.dataDirPath,
+    shared: Boolean(config.databaseUrl),
+    logger,
+  });
   const state: { runtime?: HubRuntime; next?: NextHandlers } = {};
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
   const server = http.createServer((req, res) => void handleRequest(req, res));
@@ -84,9 +95,15 @@ export async function startHub({ config, logger, next, root = process.cwd(), wit
     try {
       const misdirected = refuseRequestTarget(req, pathname, config);
       if (misdirected) return replyError(req, res, misdirected.status, misdirected, pathname);
-      if (runtime?.iap && !(await applyIapIdentity(runtime, req, (status, err) => replyError(req, res, status, err, pathname)))) return;
+      if (
+        runtime?.iap &&
+        !(await applyIapIdentity(runtime, req, (status, err) => replyError(req, res, status, err, pathname)))
+      )
+        return;
       // What a browser attaches by itself (cookie, IAP) only counts from the hub's own pages (CSRF).
-      const foreign = carriesBrowserCredential(req.headers) ? refuseForeignOrigin(req.method, req.headers, config.publicUrl) : undefined;
+      const foreign = carriesBrowserCredential(req.headers)
+        ? refuseForeignOrigin(req.method, req.headers, config.publicUrl)
+        : undefined;
       if (foreign) return replyError(req, res, foreign.status, foreign, pathname);
       const machine = findMachineRoute(req.method, pathname);
       if (machine) return await machine({ req, res, runtime });
@@ -109,7 +126,11 @@ export async function startHub({ config, logger, next, root = process.cwd(), wit
     // (a socket error without a listener is an uncaught exception).
     socket.on("error", (err) => logger.debug({ err: err.message, path: pathname }, "an upgrading socket failed"));
     if (state.runtime?.isShuttingDown) return rejectUpgrade(socket, 503, "Service Unavailable");
-    const refused = refuseRequestTarget(req, pathname, config) ?? (carriesBrowserCredential(req.headers) ? refuseForeignOrigin(req.method, req.headers, config.publicUrl, { upgrade: true }) : undefined);
+    const refused =
+      refuseRequestTarget(req, pathname, config) ??
+      (carriesBrowserCredential(req.headers)
+        ? refuseForeignOrigin(req.method, req.headers, config.publicUrl, { upgrade: true })
+        : undefined);
     if (refused) return refuseUpgrade(socket, refused);
     if (next?.dev && pathname.startsWith("/_next/") && state.next) return state.next.upgrade(req, socket, head);
     if (pathname === CHANNEL_PATH && state.runtime) return acceptBrokerChannel(state.runtime, wss, req, socket, head);
@@ -139,9 +160,18 @@ export async function startHub({ config, logger, next, root = process.cwd(), wit
       brokerConnections: () => brokers.size,
       terminals: () => [...brokers.values()].reduce((n, c) => n + c.terminals.size, 0),
       pendingMessages: () => db.prisma.message.count({ where: { dispatchState: "pending" } }),
-      stuckMessages: () => db.prisma.message.count({ where: { dispatchState: "pending", createdAt: { lt: new Date(Date.now() - 10 * 60_000) } } }),
+      stuckMessages: () =>
+        db.prisma.message.count({
+          where: { dispatchState: "pending", createdAt: { lt: new Date(Date.now() - 10 * 60_000) } },
+        }),
     });
-    events = new PostgresEventBus({ connectionString: opened.url, pool: db.pool, hubId, logger, onReconnect: () => metrics.listenerReconnects.inc() });
+    events = new PostgresEventBus({
+      connectionString: opened.url,
+      pool: db.pool,
+      hubId,
+      logger,
+      onReconnect: () => metrics.listenerReconnects.inc(),
+    });
     if (!(await events.ready())) logger.warn("the event listener has not connected yet; it keeps trying");
     const runtime: HubRuntime = {
       hubId,
@@ -165,7 +195,8 @@ export async function startHub({ config, logger, next, root = process.cwd(), wit
     if (config.authMode === "dev") runtime.devUser = await prepareDevMode(runtime);
     // next-auth builds its callback URLs from NEXTAUTH_URL; it is process-wide by design.
     if (config.authMode === "oauth") process.env.NEXTAUTH_URL = config.publicUrl;
-    if (config.authMode === "proxy") runtime.iap = { jwks: new JwksCache({ url: config.iap.jwksUrl, logger }), provisioned: new Map() };
+    if (config.authMode === "proxy")
+      runtime.iap = { jwks: new JwksCache({ url: config.iap.jwksUrl, logger }), provisioned: new Map() };
     setHubRuntime(runtime);
     state.runtime = runtime;
     if (next) state.next = await prepareNext({ ...next, hostname: config.host, port: address.port });
@@ -183,24 +214,36 @@ export async function startHub({ config, logger, next, root = process.cwd(), wit
   runtime.scheduler = startScheduler(runtime.db.pool, logger, backgroundJobs(runtime));
   runtime.stoppers.push(await registerReplica(runtime), startDispatchExecutor(runtime));
   const localBroker = config.localBroker && withLocalBroker ? await startLocalBroker(runtime, url, root) : undefined;
-  logger.info({ url, hubId: runtime.hubId, authMode: config.authMode, embeddedDatabase: Boolean(opened.embedded) }, "hub started");
+  logger.info(
+    { url, hubId: runtime.hubId, authMode: config.authMode, embeddedDatabase: Boolean(opened.embedded) },
+    "hub started",
+  );
 
   let closing: Promise<void> | undefined;
   return {
     url,
     runtime,
-    close: () => (closing ??= shutdownHub({ server, wss, runtime, next: state.next, embedded: opened.embedded, localBroker })),
+    close: () =>
+      (closing ??= shutdownHub({ server, wss, runtime, next: state.next, embedded: opened.embedded, localBroker })),
   };
 }
 
 /** An error for a person's browser is a short page; for the API and machines, the envelope. */
-function replyError(req: http.IncomingMessage, res: http.ServerResponse, status: number, err: ApiError, pathname: string): void {
+function replyError(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  status: number,
+  err: ApiError,
+  pathname: string,
+): void {
   const wantsHtml = !pathname.startsWith("/api/") && (req.headers.accept ?? "").includes("text/html");
   if (!wantsHtml) return sendJson(res, status, { error: { code: err.code, message: err.message } });
   const text = err.message.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
   const title = status === 400 ? "Bad address" : "Access refused";
   res.writeHead(status, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
-  res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Scion Hub</title></head><body style="font-family:system-ui;max-width:40rem;margin:6rem auto;padding:0 1rem"><h1>${title}</h1><p>${text}</p></body></html>`);
+  res.end(
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Scion Hub</title></head><body style="font-family:system-ui;max-width:40rem;margin:6rem auto;padding:0 1rem"><h1>${title}</h1><p>${text}</p></body></html>`,
+  );
 }
 
 function rejectUpgrade(socket: Duplex, status: number, text: string): void {
@@ -209,5 +252,7 @@ function rejectUpgrade(socket: Duplex, status: number, text: string): void {
 
 function refuseUpgrade(socket: Duplex, err: ApiError): void {
   const body = JSON.stringify({ error: { code: err.code, message: err.message } });
-  socket.end(`HTTP/1.1 ${err.status} ${err.code}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${err.status} ${err.code}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

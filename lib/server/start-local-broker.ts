@@ -23,7 +23,14 @@ export async function startLocalBroker(runtime: HubRuntime, hubUrl: string, root
   const launch = () => {
     child = spawn(process.execPath, ["--import", "tsx", path.join(root, "broker", "main.ts")], {
       cwd: root,
-      env: { ...brokerEnvironment(), SCION_HUB_URLS: hubUrl, SCION_DATA_DIR: dataDir, SCION_BROKER_NAME: "local", SCION_LOG_LEVEL: runtime.config.logLevel, SCION_JOIN_TOKEN: "" },
+      env: {
+        ...brokerEnvironment(),
+        SCION_HUB_URLS: hubUrl,
+        SCION_DATA_DIR: dataDir,
+        SCION_BROKER_NAME: "local",
+        SCION_LOG_LEVEL: runtime.config.logLevel,
+        SCION_JOIN_TOKEN: "",
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     child.stdout!.setEncoding("utf8").on("data", (text: string) => {
@@ -65,7 +72,8 @@ export async function startLocalBroker(runtime: HubRuntime, hubUrl: string, root
 export function brokerEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const kept: Record<string, string | undefined> = {};
   for (const [key, value] of Object.entries(env)) {
-    if (/SECRET|PASSWORD|PASSWD|TOKEN|CREDENTIAL|PRIVATE_KEY|API_KEY|^DATABASE_URL$|^PG[A-Z]+$|^NEXTAUTH_/i.test(key)) continue;
+    if (/SECRET|PASSWORD|PASSWD|TOKEN|CREDENTIAL|PRIVATE_KEY|API_KEY|^DATABASE_URL$|^PG[A-Z]+$|^NEXTAUTH_/i.test(key))
+      continue;
     kept[key] = value;
   }
   return kept as NodeJS.ProcessEnv;

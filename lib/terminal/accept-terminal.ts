@@ -34,7 +34,13 @@ const size = z.object({
   rows: z.coerce.number().int().min(2).max(500).default(24),
 });
 const controlMessage = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("resize"), cols: z.number().int().min(2).max(1000), rows: z.number().int().min(2).max(500) }).strict(),
+  z
+    .object({
+      type: z.literal("resize"),
+      cols: z.number().int().min(2).max(1000),
+      rows: z.number().int().min(2).max(500),
+    })
+    .strict(),
   z.object({ type: z.literal("ping") }).strict(),
 ]);
 
@@ -54,7 +60,14 @@ export interface HubTerminal {
  * JSON control (`{"type":"resize","cols","rows"}`). Output is acknowledged to the broker only
  * once written to the browser's socket, so a flood is held back at its source.
  */
-export async function acceptTerminal(runtime: HubRuntime, wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer, rawAgentId: string): Promise<void> {
+export async function acceptTerminal(
+  runtime: HubRuntime,
+  wss: WebSocketServer,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  rawAgentId: string,
+): Promise<void> {
   let connection: HubBrokerConnection;
   let agentId: string;
   let dims: z.output<typeof size>;
@@ -62,7 +75,8 @@ export async function acceptTerminal(runtime: HubRuntime, wss: WebSocketServer, 
   try {
     delete req.headers[IDENTITY_HEADER];
     let refused: ApiError | undefined;
-    if (runtime.iap && !(await applyIapIdentity(runtime, req, (_status, err) => (refused = err)))) throw refused ?? new ApiError("unauthorized", "IAP refused the request.");
+    if (runtime.iap && !(await applyIapIdentity(runtime, req, (_status, err) => (refused = err))))
+      throw refused ?? new ApiError("unauthorized", "IAP refused the request.");
     const header = (name: string) => {
       const value = req.headers[name];
       return Array.isArray(value) ? value[0] : value;
@@ -75,9 +89,14 @@ export async function acceptTerminal(runtime: HubRuntime, wss: WebSocketServer, 
       const user = await findUserIdentity(runtime.prisma, vouched);
       principal = user && user.status === "active" ? { kind: "user", user, via: "replica" } : null;
     } else {
-      const result = await authenticate(runtime, { authorization: header("authorization"), cookie: header("cookie"), identity: header(IDENTITY_HEADER) });
+      const result = await authenticate(runtime, {
+        authorization: header("authorization"),
+        cookie: header("cookie"),
+        identity: header(IDENTITY_HEADER),
+      });
       principal = result.principal;
-      if (result.principal === null && result.reason === "invalid") throw new ApiError("unauthorized", "The credentials are invalid or expired.");
+      if (result.principal === null && result.reason === "invalid")
+        throw new ApiError("unauthorized", "The credentials are invalid or expired.");
     }
     if (!principal) throw new ApiError("unauthorized", "Sign in to open a terminal.");
     if (principal.kind !== "user") throw new ApiError("forbidden", "Agents may not open terminals.");
@@ -90,33 +109,45 @@ export async function acceptTerminal(runtime: HubRuntime, wss: WebSocketServer, 
     }
     const agent = await runtime.prisma.agent.findUnique({ where: { id: agentId } });
     if (!agent || !canAccessAgent(principal, agent)) throw new ApiError("not_found", "No such agent.");
-    if (agent.phase !== "running") throw new ApiError("conflict", `The agent is ${agent.phase}; a terminal needs it running.`);
+    if (agent.phase !== "running")
+      throw new ApiError("conflict", `The agent is ${agent.phase}; a terminal needs it running.`);
     if (!agent.brokerId) throw new ApiError("no_runtime_broker", "The agent is not placed on a runtime broker.");
     const parsed = size.safeParse(Object.fromEntries(new URL(req.url ?? "/", "http://x").searchParams));
     if (!parsed.success) throw new ApiError("validation_error", "cols must be 2-1000 and rows 2-500.");
     dims = parsed.data;
     const held = runtime.brokers.get(agent.brokerId);
     if (!held) {
-      if (principal.via === "replica") throw new ApiError("broker_unavailable", "The agent's runtime broker is no longer connected to this replica.");
+      if (principal.via === "replica")
+        throw new ApiError("broker_unavailable", "The agent's runtime broker is no longer connected to this replica.");
       const route = await requireReachable(runtime, agent.brokerId);
       if (route.kind === "forward") {
-        const owner = await runtime.prisma.hubReplica.findUnique({ where: { id: route.ownerHubId }, select: { internalUrl: true } });
+        const owner = await runtime.prisma.hubReplica.findUnique({
+          where: { id: route.ownerHubId },
+          select: { internalUrl: true },
+        });
         if (!owner) throw new ApiError("broker_unavailable", "The replica holding the agent's runtime broker is gone.");
         const userId = principal.user.id;
         const size_ = dims;
         // The replica holding the broker watches this person and closes its end when access goes.
-        wss.handleUpgrade(req, socket, head, (ws) => relayToReplica(runtime, ws, owner.internalUrl, agentId, size_, userId));
+        wss.handleUpgrade(req, socket, head, (ws) =>
+          relayToReplica(runtime, ws, owner.internalUrl, agentId, size_, userId),
+        );
         return;
       }
       throw new ApiError("broker_unavailable", "The agent's runtime broker is not connected to this hub replica.");
     }
     connection = held;
-    watcher = { userId: principal.user.id, stillAllowed: stillAllowedFor(runtime, principal, agentId, header("authorization")) };
+    watcher = {
+      userId: principal.user.id,
+      stillAllowed: stillAllowedFor(runtime, principal, agentId, header("authorization")),
+    };
   } catch (err) {
     const apiErr = err instanceof ApiError ? err : new ApiError("internal", "Internal error.");
     if (!(err instanceof ApiError)) runtime.logger.error({ err }, "terminal upgrade failed");
     const body = JSON.stringify({ error: { code: apiErr.code, message: apiErr.message } });
-    socket.end(`HTTP/1.1 ${apiErr.status} ${apiErr.code}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    socket.end(
+      `HTTP/1.1 ${apiErr.status} ${apiErr.code}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
     return;
   }
   wss.handleUpgrade(req, socket, head, (ws) => void relay(runtime, connection, ws, agentId, dims, watcher));
@@ -132,7 +163,12 @@ interface TerminalWatcher {
  * and, for an API token, the token still valid. Read by id, never from the upgrade's headers
  * (an IAP identity header or a replica's vouching expires long before a terminal session does).
  */
-function stillAllowedFor(runtime: HubRuntime, principal: Extract<Principal, { kind: "user" }>, agentId: string, authorization: string | undefined) {
+function stillAllowedFor(
+  runtime: HubRuntime,
+  principal: Extract<Principal, { kind: "user" }>,
+  agentId: string,
+  authorization: string | undefined,
+) {
   return async (): Promise<boolean> => {
     let user = await findUserIdentity(runtime.prisma, principal.user.id);
     if (principal.via === "token") {
@@ -140,7 +176,10 @@ function stillAllowedFor(runtime: HubRuntime, principal: Extract<Principal, { ki
       user = again?.kind === "user" && again.user.id === principal.user.id ? again.user : null;
     }
     if (!user || user.status !== "active") return false;
-    const agent = await runtime.prisma.agent.findUnique({ where: { id: agentId }, select: { id: true, ownerId: true } });
+    const agent = await runtime.prisma.agent.findUnique({
+      where: { id: agentId },
+      select: { id: true, ownerId: true },
+    });
     return agent !== null && canAccessAgent({ ...principal, user }, agent);
   };
 }
@@ -190,7 +229,8 @@ async function relay(
   const revoked = () => end(4403, "access revoked: the account was suspended or lost access to this agent");
   const recheck = accessRecheck(watcher.stillAllowed, revoked, runtime.logger);
   const unsubscribe = runtime.events.subscribe([userChangedSubject(watcher.userId)], (delivery) => {
-    if (delivery.kind === "event" && (delivery.event.data as { status?: unknown } | null)?.status === "suspended") revoked();
+    if (delivery.kind === "event" && (delivery.event.data as { status?: unknown } | null)?.status === "suspended")
+      revoked();
     else recheck();
   });
   const timer = setInterval(recheck, RECHECK_MS);
@@ -206,7 +246,12 @@ async function relay(
     try {
       message = controlMessage.parse(JSON.parse(bytes.toString("utf8")));
     } catch {
-      ws.send(JSON.stringify({ type: "error", message: 'control frames are {"type":"resize","cols":N,"rows":N} with cols 2-1000 and rows 2-500' }));
+      ws.send(
+        JSON.stringify({
+          type: "error",
+          message: 'control frames are {"type":"resize","cols":N,"rows":N} with cols 2-1000 and rows 2-500',
+        }),
+      );
       return;
     }
     if (message.type === "resize") peer.emit("pty.resize", { stream, cols: message.cols, rows: message.rows });
@@ -221,7 +266,8 @@ async function relay(
       if (early.reduce((n, b) => n + b.length, 0) > INPUT_HIGH_WATER) ws.pause();
       return;
     }
-    for (let offset = 0; offset < bytes.length; offset += STREAM_CHUNK) peer.sendBinary(encodeStreamFrame(stream, bytes.subarray(offset, offset + STREAM_CHUNK)));
+    for (let offset = 0; offset < bytes.length; offset += STREAM_CHUNK)
+      peer.sendBinary(encodeStreamFrame(stream, bytes.subarray(offset, offset + STREAM_CHUNK)));
     if (peer.bufferedAmount > INPUT_HIGH_WATER) holdInput();
   };
   // A paste larger than the channel can take pauses reading from the browser until it drains.

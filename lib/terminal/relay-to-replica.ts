@@ -12,13 +12,24 @@ const HIGH_WATER = 1024 * 1024;
  * whose outgoing queue grows pauses reading the other, so a flood stays bounded here too;
  * either side closing closes the other.
  */
-export function relayToReplica(runtime: HubRuntime, browser: WebSocket, ownerUrl: string, agentId: string, size: { cols: number; rows: number }, userId: string): void {
+export function relayToReplica(
+  runtime: HubRuntime,
+  browser: WebSocket,
+  ownerUrl: string,
+  agentId: string,
+  size: { cols: number; rows: number },
+  userId: string,
+): void {
   runtime.webSockets.add(browser);
   const url = new URL(`/api/v1/agents/${agentId}/pty`, ownerUrl);
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
   url.searchParams.set("cols", String(size.cols));
   url.searchParams.set("rows", String(size.rows));
-  const upstream = new WebSocket(url, { headers: { [REPLICA_IDENTITY_HEADER]: signReplicaIdentity(runtime.sessionSecret, userId, agentId) }, maxPayload: 1024 * 1024, handshakeTimeout: 10_000 });
+  const upstream = new WebSocket(url, {
+    headers: { [REPLICA_IDENTITY_HEADER]: signReplicaIdentity(runtime.sessionSecret, userId, agentId) },
+    maxPayload: 1024 * 1024,
+    handshakeTimeout: 10_000,
+  });
   const early: Array<{ data: RawData; isBinary: boolean }> = [];
   let closed = false;
 
@@ -43,7 +54,9 @@ export function relayToReplica(runtime: HubRuntime, browser: WebSocket, ownerUrl
     closed = true;
     runtime.webSockets.delete(browser);
     const safe = code === 1005 || code === 1006 || code < 1000 ? 1011 : code;
-    for (const ws of [browser, upstream]) if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close(safe, reason.slice(0, 120));
+    for (const ws of [browser, upstream])
+      if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING)
+        ws.close(safe, reason.slice(0, 120));
   };
 
   browser.on("message", pipe(browser, upstream));
@@ -52,7 +65,10 @@ export function relayToReplica(runtime: HubRuntime, browser: WebSocket, ownerUrl
     for (const { data, isBinary } of early.splice(0)) upstream.send(data, { binary: isBinary });
   });
   upstream.on("unexpected-response", (_req, res) => {
-    runtime.logger.warn({ agentId, status: res.statusCode, ownerUrl }, "the replica holding the broker refused a relayed terminal");
+    runtime.logger.warn(
+      { agentId, status: res.statusCode, ownerUrl },
+      "the replica holding the broker refused a relayed terminal",
+    );
     closeBoth(4000 + Math.min(res.statusCode ?? 500, 999), `the replica holding the broker answered ${res.statusCode}`);
   });
   upstream.on("error", (err) => closeBoth(1011, `relay failed: ${err.message}`));

@@ -10,11 +10,16 @@ const LAST_USED_RESOLUTION_MS = 60_000;
  * not expired) and the stored digest (constant-time) must all agree. lastUsedAt is refreshed at
  * most once a minute, without delaying the request.
  */
-export async function authenticateApiToken(prisma: PrismaClient, rootSecret: string, token: string): Promise<{ user: UserIdentity; tokenId: string } | null> {
+export async function authenticateApiToken(
+  prisma: PrismaClient,
+  rootSecret: string,
+  token: string,
+): Promise<{ user: UserIdentity; tokenId: string } | null> {
   const verified = await verifySignedToken(rootSecret, "user", token);
   if (!verified.ok || typeof verified.payload.jti !== "string") return null;
   const row = await prisma.apiToken.findUnique({ where: { id: verified.payload.jti }, include: { user: true } });
-  if (!row || row.userId !== verified.payload.sub || row.revokedAt || (row.expiresAt && row.expiresAt <= new Date())) return null;
+  if (!row || row.userId !== verified.payload.sub || row.revokedAt || (row.expiresAt && row.expiresAt <= new Date()))
+    return null;
   if (!digestsEqual(row.tokenHash, hashToken(token))) return null;
   if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     void prisma.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } }).catch(() => undefined);

@@ -10,7 +10,9 @@ export async function listUsers(prisma: PrismaClient, query: z.output<typeof lis
   const where: Prisma.UserWhereInput = {
     ...(query.role && { role: query.role }),
     ...(query.status && { status: query.status }),
-    ...(query.q && { OR: [{ email: { contains: query.q, mode: "insensitive" } }, { name: { contains: query.q, mode: "insensitive" } }] }),
+    ...(query.q && {
+      OR: [{ email: { contains: query.q, mode: "insensitive" } }, { name: { contains: query.q, mode: "insensitive" } }],
+    }),
   };
   if (query.cursor) {
     const { key, id } = decodeCursor(query.cursor);
@@ -18,6 +20,10 @@ export async function listUsers(prisma: PrismaClient, query: z.output<typeof lis
     if (Number.isNaN(at.getTime())) throw invalidCursor();
     where.AND = [{ OR: [{ createdAt: { gt: at } }, { createdAt: at, id: { gt: id } }] }];
   }
-  const rows = await prisma.user.findMany({ where, orderBy: [{ createdAt: "asc" }, { id: "asc" }], take: query.limit + 1 });
+  const rows = await prisma.user.findMany({
+    where,
+    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    take: query.limit + 1,
+  });
   return toPage(rows, query.limit, toUserJson, (u) => encodeCursor(u.createdAt.toISOString(), u.id));
 }

@@ -19,15 +19,22 @@ export type ProvisionPolicy = Pick<HubConfig, "adminEmails" | "allowedDomains">;
  * are (re)made admins; an empty name or avatar is backfilled from the identity provider.
  * Refusals carry `details.reason`, the code the login page shows fixed text for.
  */
-export async function provisionUser(prisma: PrismaClient, policy: ProvisionPolicy, input: ProvisionInput): Promise<UserIdentity> {
+export async function provisionUser(
+  prisma: PrismaClient,
+  policy: ProvisionPolicy,
+  input: ProvisionInput,
+): Promise<UserIdentity> {
   const email = input.email.trim().toLowerCase();
-  if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new ApiError("forbidden", "The identity provider gave no usable email address.", { reason: "no_email" });
+  if (!/^[^\s@]+@[^\s@]+$/.test(email))
+    throw new ApiError("forbidden", "The identity provider gave no usable email address.", { reason: "no_email" });
   const isAdminEmail = policy.adminEmails.includes(email);
   const existing = await prisma.user.findUnique({ where: { email } });
 
   if (existing) {
     if (existing.status === "suspended") {
-      throw new ApiError("forbidden", "This account is suspended. Ask an administrator to reactivate it.", { reason: "suspended" });
+      throw new ApiError("forbidden", "This account is suspended. Ask an administrator to reactivate it.", {
+        reason: "suspended",
+      });
     }
     const updated = await prisma.user.update({
       where: { id: existing.id },
@@ -47,15 +54,31 @@ export async function provisionUser(prisma: PrismaClient, policy: ProvisionPolic
     policy.allowedDomains.some((d) => d.toLowerCase() === domain) ||
     (await prisma.allowListEntry.findUnique({ where: { email } })) !== null;
   if (!allowed) {
-    throw new ApiError("forbidden", `${email} is not allowed to sign in to this hub. Ask an administrator to add it to the allow list.`, { reason: "not_allowed" });
+    throw new ApiError(
+      "forbidden",
+      `${email} is not allowed to sign in to this hub. Ask an administrator to add it to the allow list.`,
+      { reason: "not_allowed" },
+    );
   }
 
   try {
     const created = await prisma.$transaction(async (tx) => {
       const user = await tx.user.create({
-        data: { email, name: input.name ?? null, avatarUrl: input.avatarUrl ?? null, role: isAdminEmail ? "admin" : "member", lastLoginAt: new Date() },
+        data: {
+          email,
+          name: input.name ?? null,
+          avatarUrl: input.avatarUrl ?? null,
+          role: isAdminEmail ? "admin" : "member",
+          lastLoginAt: new Date(),
+        },
       });
-      await recordAudit(tx, { principal: `user:${user.id}`, action: "user.provision", targetType: "user", targetId: user.id, details: { role: user.role } });
+      await recordAudit(tx, {
+        principal: `user:${user.id}`,
+        action: "user.provision",
+        targetType: "user",
+        targetId: user.id,
+        details: { role: user.role },
+      });
       return user;
     });
     return pick(created);

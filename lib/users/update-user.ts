@@ -32,7 +32,10 @@ export async function updateUser(
       action: "user.update",
       targetType: "user",
       targetId: userId,
-      details: { from: { role: before.role, status: before.status }, to: { role: updated.role, status: updated.status } },
+      details: {
+        from: { role: before.role, status: before.status },
+        to: { role: updated.role, status: updated.status },
+      },
       requestId,
     });
     return toUserJson(updated);

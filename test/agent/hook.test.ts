@@ -12,7 +12,8 @@ import { startTestHub, type TestHub } from "../start-test-hub";
 import { until } from "../until";
 
 const FIXTURES = path.resolve(import.meta.dirname, "../fixtures/hooks");
-const fixture = (dialect: string, name: string) => fs.readFileSync(path.join(FIXTURES, dialect, `${name}.json`), "utf8");
+const fixture = (dialect: string, name: string) =>
+  fs.readFileSync(path.join(FIXTURES, dialect, `${name}.json`), "utf8");
 
 let t: TestHub;
 let projectId: string;
@@ -42,7 +43,10 @@ interface Run {
 /** Runs `scion-agent hook` from the bundle, the event on stdin (or as arguments), like a harness does. */
 function runHook(args: string[], env: Record<string, string>, stdin?: string): Promise<Run> {
   const started = performance.now();
-  const child = spawn(process.execPath, [hookBundle, "hook", ...args], { env: { NODE_ENV: "test", PATH: process.env.PATH!, HOME: tmp, ...env }, stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [hookBundle, "hook", ...args], {
+    env: { NODE_ENV: "test", PATH: process.env.PATH!, HOME: tmp, ...env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -88,7 +92,11 @@ describe("scion-agent hook: each dialect's real payloads", () => {
     ["claude", "PreToolUse", { hookEvent: "tool-start", activity: "executing", detail: "Bash" }],
     ["claude", "PostToolUse", { hookEvent: "tool-end", activity: "thinking", detail: null }],
     ["claude", "Stop", { hookEvent: "turn-end", activity: "idle", detail: null, lastOutput: LAST }],
-    ["claude", "Notification.handwritten", { hookEvent: "notification", activity: "waiting_for_input", detail: "Claude needs your permission to use Bash" }],
+    [
+      "claude",
+      "Notification.handwritten",
+      { hookEvent: "notification", activity: "waiting_for_input", detail: "Claude needs your permission to use Bash" },
+    ],
     ["claude", "SessionEnd", { hookEvent: "session-end" }],
     ["gemini", "SessionStart", { hookEvent: "session-start", activity: "idle", detail: null }],
     ["gemini", "BeforeAgent", { hookEvent: "prompt-submit", activity: "thinking", detail: null }],
@@ -107,16 +115,24 @@ describe("scion-agent hook: each dialect's real payloads", () => {
     const listener = await socketListener();
     try {
       for (const [dialect, event, report] of cases) {
-        const run = await runHook(["--dialect", dialect], { SCION_AGENT_HOOK_SOCKET: listener.socketPath }, fixture(dialect, event));
+        const run = await runHook(
+          ["--dialect", dialect],
+          { SCION_AGENT_HOOK_SOCKET: listener.socketPath },
+          fixture(dialect, event),
+        );
         expect(run.code, `${dialect} ${event}`).toBe(0);
         // Gemini CLI parses stdout (or else stderr) as the hook's JSON answer; Claude Code adds a prompt hook's stdout to the chat.
         expect([run.stdout, run.stderr], `${dialect} ${event}`).toEqual([dialect === "gemini" ? "{}\n" : "", ""]);
         expect(await listener.take(1), `${dialect} ${event}`).toEqual([report]);
       }
       // Codex's notify: the event is the last argument, stdin is empty.
-      const notify = await runHook(["--dialect", "codex", fixture("codex", "notify")], { SCION_AGENT_HOOK_SOCKET: listener.socketPath });
+      const notify = await runHook(["--dialect", "codex", fixture("codex", "notify")], {
+        SCION_AGENT_HOOK_SOCKET: listener.socketPath,
+      });
       expect([notify.code, notify.stdout]).toEqual([0, ""]);
-      expect(await listener.take(1)).toEqual([{ hookEvent: "turn-end", activity: "idle", detail: null, lastOutput: LAST }]);
+      expect(await listener.take(1)).toEqual([
+        { hookEvent: "turn-end", activity: "idle", detail: null, lastOutput: LAST },
+      ]);
     } finally {
       await listener.close();
     }
@@ -128,9 +144,18 @@ describe("scion-agent hook: each dialect's real payloads", () => {
     const lines = [
       { type: "user", message: { role: "user", content: "Create proof.txt" } },
       { type: "assistant", message: { role: "assistant", content: [{ type: "text", text: "I will write it." }] } },
-      { type: "assistant", message: { role: "assistant", content: [{ type: "tool_use", id: "t1", name: "Bash", input: { command: "echo" } }] } },
+      {
+        type: "assistant",
+        message: {
+          role: "assistant",
+          content: [{ type: "tool_use", id: "t1", name: "Bash", input: { command: "echo" } }],
+        },
+      },
       { type: "user", message: { role: "user", content: [{ type: "tool_result", tool_use_id: "t1", content: "" }] } },
-      { type: "assistant", message: { role: "assistant", content: [{ type: "text", text: "  Written:\nproof.txt  " }] } },
+      {
+        type: "assistant",
+        message: { role: "assistant", content: [{ type: "text", text: "  Written:\nproof.txt  " }] },
+      },
     ];
     // The CLI may be writing its next line: a half line at the end is skipped.
     fs.writeFileSync(transcript, `${lines.map((l) => JSON.stringify(l)).join("\n")}\n{"type":"assist`);
@@ -138,9 +163,15 @@ describe("scion-agent hook: each dialect's real payloads", () => {
     delete stop.last_assistant_message;
     stop.transcript_path = transcript;
     try {
-      const run = await runHook(["--dialect", "claude"], { SCION_AGENT_HOOK_SOCKET: listener.socketPath }, JSON.stringify(stop));
+      const run = await runHook(
+        ["--dialect", "claude"],
+        { SCION_AGENT_HOOK_SOCKET: listener.socketPath },
+        JSON.stringify(stop),
+      );
       expect(run.code).toBe(0);
-      expect(await listener.take(1)).toEqual([{ hookEvent: "turn-end", activity: "idle", detail: null, lastOutput: "Written:\nproof.txt" }]);
+      expect(await listener.take(1)).toEqual([
+        { hookEvent: "turn-end", activity: "idle", detail: null, lastOutput: "Written:\nproof.txt" },
+      ]);
     } finally {
       await listener.close();
     }
@@ -188,7 +219,14 @@ describe("scion-agent hook: the hub away", () => {
     };
     try {
       const runs: Run[] = [];
-      for (const dialect of ["claude", "gemini"]) runs.push(await runHook(["--dialect", dialect], env, fixture(dialect, dialect === "claude" ? "PreToolUse" : "BeforeTool")));
+      for (const dialect of ["claude", "gemini"])
+        runs.push(
+          await runHook(
+            ["--dialect", dialect],
+            env,
+            fixture(dialect, dialect === "claude" ? "PreToolUse" : "BeforeTool"),
+          ),
+        );
       runs.push(await runHook(["--dialect", "codex", fixture("codex", "notify")], env));
       for (const run of runs) expect([run.code, run.stderr]).toEqual([0, ""]);
       expect(runs[1]!.stdout).toBe("{}\n");
@@ -196,7 +234,11 @@ describe("scion-agent hook: the hub away", () => {
       expect(held.length).toBe(3);
       // Each gave up by itself at its deadline (90 ms after the hook began) and said so in the shim's log. The
       // margin is for a machine this busy: a timer fires late when the process is not scheduled.
-      const drops = [...fs.readFileSync(logFile, "utf8").matchAll(/hook: (\S+) dropped after (\d+) ms: no shim socket, and the hub did not answer in time/g)];
+      const drops = [
+        ...fs
+          .readFileSync(logFile, "utf8")
+          .matchAll(/hook: (\S+) dropped after (\d+) ms: no shim socket, and the hub did not answer in time/g),
+      ];
       expect(drops.map((m) => m[1])).toEqual(["tool-start", "tool-start", "turn-end"]);
       for (const m of drops) expect(Number(m[2])).toBeGreaterThanOrEqual(85);
       for (const m of drops) expect(Number(m[2])).toBeLessThan(200);
@@ -212,25 +254,42 @@ describe("scion-agent hook: the hub away", () => {
 describe("scion-agent run relays its harness's hooks to the hub", () => {
   it("a Claude turn's hooks reach the hub in order through the shim's socket (0600): activity history, last output, turn count", async () => {
     const { prisma, sessionSecret } = t.hub.runtime;
-    const agent = await prisma.agent.create({ data: { slug: "relay", name: "relay", projectId, createdBy: "user:x", ownerId: "user:x" } });
+    const agent = await prisma.agent.create({
+      data: { slug: "relay", name: "relay", projectId, createdBy: "user:x", ownerId: "user:x" },
+    });
     const dir = fs.mkdtempSync(path.join(tmp, "agent-"));
     const tokenFile = path.join(dir, "agent-token");
     fs.writeFileSync(tokenFile, `${(await mintAgentToken(sessionSecret, agent)).token}\n`, { mode: 0o600 });
-    const hookCmd = (event: string) => `"${process.execPath}" "${hookBundle}" hook --dialect claude < "${path.join(FIXTURES, "claude", `${event}.json`)}"`;
+    const hookCmd = (event: string) =>
+      `"${process.execPath}" "${hookBundle}" hook --dialect claude < "${path.join(FIXTURES, "claude", `${event}.json`)}"`;
     const script = [
       `stat -c %a "$SCION_AGENT_HOOK_SOCKET" > "${dir}/mode"`,
       ...["SessionStart", "UserPromptSubmit", "PreToolUse", "PostToolUse", "Stop"].map(hookCmd),
     ].join(" && ");
-    const env = { NODE_ENV: "test" as const, PATH: process.env.PATH, HOME: tmp, SCION_HUB_URL: t.url, SCION_AGENT_ID: agent.id, SCION_AGENT_TOKEN_FILE: tokenFile, SCION_AGENT_LOG: path.join(dir, "shim.log") };
+    const env = {
+      NODE_ENV: "test" as const,
+      PATH: process.env.PATH,
+      HOME: tmp,
+      SCION_HUB_URL: t.url,
+      SCION_AGENT_ID: agent.id,
+      SCION_AGENT_TOKEN_FILE: tokenFile,
+      SCION_AGENT_LOG: path.join(dir, "shim.log"),
+    };
     const child = spawn(process.execPath, [bundle, "run", "--", "sh", "-c", script], { env, stdio: "ignore" });
     const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
     expect(code).toBe(0);
     expect(fs.readFileSync(path.join(dir, "mode"), "utf8").trim()).toBe("600");
     // The socket is gone with the shim.
     expect(fs.existsSync(path.join(dir, "hook.sock"))).toBe(false);
-    const history = await prisma.agentStateChange.findMany({ where: { agentId: agent.id }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+    const history = await prisma.agentStateChange.findMany({
+      where: { agentId: agent.id },
+      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    });
     const shimLog = fs.existsSync(env.SCION_AGENT_LOG) ? fs.readFileSync(env.SCION_AGENT_LOG, "utf8") : "";
-    expect(history.map((h) => [h.phase, h.activity, h.detail]), shimLog).toEqual([
+    expect(
+      history.map((h) => [h.phase, h.activity, h.detail]),
+      shimLog,
+    ).toEqual([
       ["starting", null, null],
       ["running", "idle", null],
       ["running", "thinking", null],
@@ -265,7 +324,8 @@ describe("the shim's hook relay", () => {
       },
     });
     relay.release();
-    for (const hookEvent of ["prompt-submit", "tool-start", "notification", "tool-end", "turn-end"]) relay.enqueue({ hookEvent });
+    for (const hookEvent of ["prompt-submit", "tool-start", "notification", "tool-end", "turn-end"])
+      relay.enqueue({ hookEvent });
     await relay.close(2000);
     expect(sent).toEqual(["prompt-submit", "tool-start", "tool-end", "turn-end"]);
     expect(logged.filter((l) => l.includes("retrying"))).toHaveLength(2);
@@ -275,7 +335,12 @@ describe("the shim's hook relay", () => {
   it("keeps at most maxQueue reports while held or while the hub is away, dropping the oldest and saying so", async () => {
     const sent: unknown[] = [];
     const { logged, log } = quiet();
-    const relay = new HookRelay({ socketPath: path.join(tmp, "unused.sock"), log, maxQueue: 3, send: async (body) => void sent.push(body.n) });
+    const relay = new HookRelay({
+      socketPath: path.join(tmp, "unused.sock"),
+      log,
+      maxQueue: 3,
+      send: async (body) => void sent.push(body.n),
+    });
     for (let n = 1; n <= 5; n++) relay.enqueue({ hookEvent: "tool-start", n });
     relay.release();
     await relay.close(2000);
@@ -286,7 +351,12 @@ describe("the shim's hook relay", () => {
   it("drops reports older than maxAgeMs instead of sending what the agent no longer does", async () => {
     const sent: unknown[] = [];
     const { log } = quiet();
-    const relay = new HookRelay({ socketPath: path.join(tmp, "unused.sock"), log, maxAgeMs: 50, send: async (body) => void sent.push(body.n) });
+    const relay = new HookRelay({
+      socketPath: path.join(tmp, "unused.sock"),
+      log,
+      maxAgeMs: 50,
+      send: async (body) => void sent.push(body.n),
+    });
     relay.enqueue({ hookEvent: "tool-start", n: 1 });
     await new Promise((r) => setTimeout(r, 80));
     relay.enqueue({ hookEvent: "tool-end", n: 2 });

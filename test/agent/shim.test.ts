@@ -22,16 +22,30 @@ afterAll(async () => {
 let n = 0;
 async function agentWithTokenFile() {
   const { prisma, sessionSecret } = t.hub.runtime;
-  const agent = await prisma.agent.create({ data: { slug: `a${++n}`, name: `a${n}`, projectId, createdBy: "user:x", ownerId: "user:x" } });
+  const agent = await prisma.agent.create({
+    data: { slug: `a${++n}`, name: `a${n}`, projectId, createdBy: "user:x", ownerId: "user:x" },
+  });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "scion-shim-"));
   const tokenFile = path.join(dir, "agent-token");
   fs.writeFileSync(tokenFile, `${(await mintAgentToken(sessionSecret, agent)).token}\n`, { mode: 0o600 });
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "test", SCION_HUB_URL: t.url, SCION_AGENT_ID: agent.id, SCION_AGENT_TOKEN_FILE: tokenFile, SCION_HEARTBEAT_MS: "150" };
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: "test",
+    SCION_HUB_URL: t.url,
+    SCION_AGENT_ID: agent.id,
+    SCION_AGENT_TOKEN_FILE: tokenFile,
+    SCION_HEARTBEAT_MS: "150",
+  };
   return { agent, tokenFile, env };
 }
 
 function shim(env: Record<string, string | undefined>, args: string[]) {
-  const child = spawn(process.execPath, ["--import", "tsx", "agent/main.ts", ...args], { cwd: ROOT, env: { NODE_ENV: "test", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "agent/main.ts", ...args], {
+    cwd: ROOT,
+    env: { NODE_ENV: "test", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   let err = "";
   child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
@@ -50,7 +64,10 @@ describe("scion-agent run", () => {
     const seen = (await row(agent.id)).lastSeen!;
     await until(async () => (await row(agent.id)).lastSeen! > seen);
     expect(await s.exited).toBe(3);
-    const history = await t.hub.runtime.prisma.agentStateChange.findMany({ where: { agentId: agent.id }, orderBy: { createdAt: "asc" } });
+    const history = await t.hub.runtime.prisma.agentStateChange.findMany({
+      where: { agentId: agent.id },
+      orderBy: { createdAt: "asc" },
+    });
     expect(history.map((h) => h.phase)).toEqual(["starting", "running", "error"]);
     expect((await row(agent.id)).detail).toBe("the harness exited with code 3");
   });
@@ -60,8 +77,13 @@ describe("scion-agent run", () => {
     const s = shim({ ...env, SCION_HEARTBEAT_MS: "600000" }, ["run", "--", "sleep", "30"]);
     await until(async () => (await row(agent.id)).phase === "running");
     // Reset auth: every old token dies, a new one lands in the file.
-    const bumped = await t.hub.runtime.prisma.agent.update({ where: { id: agent.id }, data: { tokenVersion: { increment: 1 } } });
-    fs.writeFileSync(tokenFile, `${(await mintAgentToken(t.hub.runtime.sessionSecret, bumped)).token}\n`, { mode: 0o600 });
+    const bumped = await t.hub.runtime.prisma.agent.update({
+      where: { id: agent.id },
+      data: { tokenVersion: { increment: 1 } },
+    });
+    fs.writeFileSync(tokenFile, `${(await mintAgentToken(t.hub.runtime.sessionSecret, bumped)).token}\n`, {
+      mode: 0o600,
+    });
     const before = (await row(agent.id)).lastSeen!;
     s.child.kill("SIGUSR2");
     await until(async () => (await row(agent.id)).lastSeen! > before);
@@ -91,7 +113,8 @@ describe("scion-agent doctor", () => {
     const { env } = await agentWithTokenFile();
     const d = shim(env, ["doctor"]);
     expect(await d.exited).toBe(0);
-    for (const name of ["environment", "token file", "token expiry", "hub reachable", "token accepted"]) expect(d.out()).toMatch(new RegExp(`^ok +${name}: `, "m"));
+    for (const name of ["environment", "token file", "token expiry", "hub reachable", "token accepted"])
+      expect(d.out()).toMatch(new RegExp(`^ok +${name}: `, "m"));
   });
 
   it("says what is wrong and how to fix it", async () => {
@@ -100,11 +123,17 @@ describe("scion-agent doctor", () => {
     await t.hub.runtime.prisma.agent.update({ where: { id: agent.id }, data: { tokenVersion: { increment: 1 } } });
     const d = shim(env, ["doctor"]);
     expect(await d.exited).toBe(1);
-    expect(d.out()).toContain(`FAIL token file: ${tokenFile} is readable by others (mode 644)\n     fix: chmod 600 ${tokenFile}`);
-    expect(d.out()).toContain("FAIL token accepted: the hub answered HTTP 401\n     fix: the token was replaced or revoked: use Reset Auth on the agent");
+    expect(d.out()).toContain(
+      `FAIL token file: ${tokenFile} is readable by others (mode 644)\n     fix: chmod 600 ${tokenFile}`,
+    );
+    expect(d.out()).toContain(
+      "FAIL token accepted: the hub answered HTTP 401\n     fix: the token was replaced or revoked: use Reset Auth on the agent",
+    );
     const unreachable = shim({ ...env, SCION_HUB_URL: "http://127.0.0.1:1" }, ["doctor"]);
     expect(await unreachable.exited).toBe(1);
-    expect(unreachable.out()).toMatch(/FAIL hub reachable: .*\n {5}fix: check the network path to http:\/\/127\.0\.0\.1:1/);
+    expect(unreachable.out()).toMatch(
+      /FAIL hub reachable: .*\n {5}fix: check the network path to http:\/\/127\.0\.0\.1:1/,
+    );
     const noEnv = shim({ PATH: process.env.PATH, HOME: process.env.HOME }, ["doctor"]);
     expect(await noEnv.exited).toBe(1);
     expect(noEnv.out()).toContain("FAIL environment:");

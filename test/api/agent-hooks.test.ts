@@ -27,7 +27,9 @@ const json = async <T = Record<string, unknown>>(res: Response) => (await res.js
 beforeAll(async () => {
   t = await startTestHub();
   alice = await t.createUser();
-  projectId = (await json<{ id: string }>(await alice.request("/api/v1/projects", { method: "POST", json: { name: "hooks" } }))).id;
+  projectId = (
+    await json<{ id: string }>(await alice.request("/api/v1/projects", { method: "POST", json: { name: "hooks" } }))
+  ).id;
 });
 afterAll(async () => {
   await t.close();
@@ -36,18 +38,25 @@ afterAll(async () => {
 let counter = 0;
 /** A running agent (no broker) and a way to post status reports with its own token. */
 async function runningAgent(limits: Record<string, number> = {}) {
-  const agent = await json<{ id: string }>(await alice.request("/api/v1/agents", { method: "POST", json: { projectId, name: `h${++counter}`, limits } }));
+  const agent = await json<{ id: string }>(
+    await alice.request("/api/v1/agents", { method: "POST", json: { projectId, name: `h${++counter}`, limits } }),
+  );
   const row = await t.hub.runtime.prisma.agent.findUniqueOrThrow({ where: { id: agent.id } });
   const { token } = await mintAgentToken(t.hub.runtime.sessionSecret, row);
   const post = (body: unknown) =>
-    fetch(`${t.url}/api/v1/agents/${agent.id}/status`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+    fetch(`${t.url}/api/v1/agents/${agent.id}/status`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
   const report = async (body: unknown) => {
     const res = await post(body);
     expect(res.status, JSON.stringify(body)).toBe(200);
     return json<AgentBody>(res);
   };
   await report({ phase: "running", activity: "idle" });
-  const history = async () => (await json<{ items: HistoryEntry[] }>(await alice.request(`/api/v1/agents/${agent.id}/history`))).items.reverse();
+  const history = async () =>
+    (await json<{ items: HistoryEntry[] }>(await alice.request(`/api/v1/agents/${agent.id}/history`))).items.reverse();
   const get = async () => json<AgentBody>(await alice.request(`/api/v1/agents/${agent.id}`));
   const row_ = () => t.hub.runtime.prisma.agent.findUniqueOrThrow({ where: { id: agent.id } });
   return { id: agent.id, post, report, history, get, row: row_ };
@@ -60,7 +69,12 @@ describe("status reports from harness hooks", () => {
     await a.report({ hookEvent: "prompt-submit", activity: "thinking", detail: null });
     await a.report({ hookEvent: "tool-start", activity: "executing", detail: "Bash" });
     await a.report({ hookEvent: "tool-end", activity: "thinking", detail: null });
-    const last = await a.report({ hookEvent: "turn-end", activity: "idle", detail: null, lastOutput: "\n  All done: proof written.  \n" });
+    const last = await a.report({
+      hookEvent: "turn-end",
+      activity: "idle",
+      detail: null,
+      lastOutput: "\n  All done: proof written.  \n",
+    });
     expect(last).toMatchObject({ activity: "idle", lastOutput: "All done: proof written." });
     expect((await a.history()).map((h) => [h.activity, h.detail])).toEqual([
       [null, null],
@@ -79,7 +93,11 @@ describe("status reports from harness hooks", () => {
   it("waiting_for_input survives tool ends, turn ends, model events and tool starts, and gives way to a new prompt", async () => {
     const a = await runningAgent();
     await a.report({ hookEvent: "prompt-submit", activity: "thinking", detail: null });
-    await a.report({ hookEvent: "notification", activity: "waiting_for_input", detail: "Claude needs your permission to use Bash" });
+    await a.report({
+      hookEvent: "notification",
+      activity: "waiting_for_input",
+      detail: "Claude needs your permission to use Bash",
+    });
     for (const body of [
       { hookEvent: "tool-end", activity: "thinking", detail: null },
       { hookEvent: "model-start", activity: "thinking", detail: null },
@@ -87,23 +105,42 @@ describe("status reports from harness hooks", () => {
       { hookEvent: "tool-start", activity: "executing", detail: "Bash" },
       { hookEvent: "turn-end", activity: "idle", detail: null, lastOutput: "Which file?" },
     ]) {
-      expect(await a.report(body), JSON.stringify(body)).toMatchObject({ activity: "waiting_for_input", detail: "Claude needs your permission to use Bash" });
+      expect(await a.report(body), JSON.stringify(body)).toMatchObject({
+        activity: "waiting_for_input",
+        detail: "Claude needs your permission to use Bash",
+      });
     }
     // The turn's output is kept even though the activity did not move.
     expect((await a.get()).lastOutput).toBe("Which file?");
-    expect(await a.report({ hookEvent: "prompt-submit", activity: "thinking", detail: null })).toMatchObject({ activity: "thinking", detail: null });
-    expect((await a.history()).map((h) => h.activity)).toEqual([null, "idle", "thinking", "waiting_for_input", "thinking"]);
+    expect(await a.report({ hookEvent: "prompt-submit", activity: "thinking", detail: null })).toMatchObject({
+      activity: "thinking",
+      detail: null,
+    });
+    expect((await a.history()).map((h) => h.activity)).toEqual([
+      null,
+      "idle",
+      "thinking",
+      "waiting_for_input",
+      "thinking",
+    ]);
     expect((await a.row()).turnCount).toBe(2);
   });
 
   it("completed survives a turn end and gives way to a new session; a report without hookEvent still sets what it says", async () => {
     const a = await runningAgent();
     await a.report({ hookEvent: "response-complete", activity: "completed", detail: null });
-    expect(await a.report({ hookEvent: "turn-end", activity: "idle", detail: null })).toMatchObject({ activity: "completed" });
-    expect(await a.report({ hookEvent: "session-start", activity: "idle", detail: null })).toMatchObject({ activity: "idle" });
+    expect(await a.report({ hookEvent: "turn-end", activity: "idle", detail: null })).toMatchObject({
+      activity: "completed",
+    });
+    expect(await a.report({ hookEvent: "session-start", activity: "idle", detail: null })).toMatchObject({
+      activity: "idle",
+    });
     await a.report({ hookEvent: "notification", activity: "waiting_for_input", detail: "needs input" });
     // `scion-agent report` (no hook event) is an explicit statement, not a late hook.
-    expect(await a.report({ activity: "thinking", detail: "by hand" })).toMatchObject({ activity: "thinking", detail: "by hand" });
+    expect(await a.report({ activity: "thinking", detail: "by hand" })).toMatchObject({
+      activity: "thinking",
+      detail: "by hand",
+    });
   });
 
   it("stores the last output trimmed to 4000 characters; refuses more than 64 KiB and unknown hook events", async () => {
@@ -112,7 +149,9 @@ describe("status reports from harness hooks", () => {
     const agent = await a.report({ hookEvent: "turn-end", activity: "idle", lastOutput: long });
     expect(agent.lastOutput).toBe(`${"x".repeat(3998)}yz`);
     // Nothing but blanks says nothing: the previous output stays.
-    expect((await a.report({ hookEvent: "turn-end", activity: "idle", lastOutput: " \n " })).lastOutput).toBe(`${"x".repeat(3998)}yz`);
+    expect((await a.report({ hookEvent: "turn-end", activity: "idle", lastOutput: " \n " })).lastOutput).toBe(
+      `${"x".repeat(3998)}yz`,
+    );
     const tooLong = await a.post({ hookEvent: "turn-end", lastOutput: "x".repeat(65_537) });
     expect(tooLong.status).toBe(400);
     expect((await json<{ error: { code: string } }>(tooLong)).error.code).toBe("validation_error");
@@ -123,7 +162,10 @@ describe("status reports from harness hooks", () => {
   it("the prompt over maxTurns stops the agent, which ends stopped with limits_exceeded and says which limit", async () => {
     const a = await runningAgent({ maxTurns: 3 });
     for (let i = 0; i < 3; i++) {
-      expect(await a.report({ hookEvent: "prompt-submit", activity: "thinking", detail: null })).toMatchObject({ phase: "running", activity: "thinking" });
+      expect(await a.report({ hookEvent: "prompt-submit", activity: "thinking", detail: null })).toMatchObject({
+        phase: "running",
+        activity: "thinking",
+      });
       await a.report({ hookEvent: "turn-end", activity: "idle", detail: null });
     }
     const over = await a.report({ hookEvent: "prompt-submit", activity: "thinking", detail: null });
@@ -132,9 +174,18 @@ describe("status reports from harness hooks", () => {
       const now = await a.get();
       return now.phase === "stopped" && now.activity === "limits_exceeded";
     });
-    expect(await a.get()).toMatchObject({ phase: "stopped", activity: "limits_exceeded", detail: "maxTurns 3 reached" });
+    expect(await a.get()).toMatchObject({
+      phase: "stopped",
+      activity: "limits_exceeded",
+      detail: "maxTurns 3 reached",
+    });
     const history = await a.history();
-    expect(history.at(-1)).toMatchObject({ phase: "stopped", activity: "limits_exceeded", detail: "maxTurns 3 reached", actor: "hub:limits" });
+    expect(history.at(-1)).toMatchObject({
+      phase: "stopped",
+      activity: "limits_exceeded",
+      detail: "maxTurns 3 reached",
+      actor: "hub:limits",
+    });
     expect((await a.row()).turnCount).toBe(4);
   });
 
@@ -142,10 +193,22 @@ describe("status reports from harness hooks", () => {
     const a = await runningAgent({ maxTurns: 1 });
     await a.report({ hookEvent: "prompt-submit", activity: "thinking" });
     // Mark it over the limit in the database as a stop under way would (the broker has not answered yet).
-    await t.hub.runtime.prisma.agent.update({ where: { id: a.id }, data: { phase: "stopping", activity: "limits_exceeded", detail: "maxTurns 1 reached" } });
-    expect(await a.report({ hookEvent: "tool-start", activity: "executing", detail: "Bash" })).toMatchObject({ activity: "limits_exceeded", detail: "maxTurns 1 reached" });
-    expect(await a.report({ hookEvent: "prompt-submit", activity: "thinking" })).toMatchObject({ activity: "limits_exceeded", detail: "maxTurns 1 reached" });
-    expect(await a.report({ phase: "stopped", detail: null })).toMatchObject({ phase: "stopped", activity: "limits_exceeded" });
+    await t.hub.runtime.prisma.agent.update({
+      where: { id: a.id },
+      data: { phase: "stopping", activity: "limits_exceeded", detail: "maxTurns 1 reached" },
+    });
+    expect(await a.report({ hookEvent: "tool-start", activity: "executing", detail: "Bash" })).toMatchObject({
+      activity: "limits_exceeded",
+      detail: "maxTurns 1 reached",
+    });
+    expect(await a.report({ hookEvent: "prompt-submit", activity: "thinking" })).toMatchObject({
+      activity: "limits_exceeded",
+      detail: "maxTurns 1 reached",
+    });
+    expect(await a.report({ phase: "stopped", detail: null })).toMatchObject({
+      phase: "stopped",
+      activity: "limits_exceeded",
+    });
     expect((await a.row()).turnCount).toBe(1);
   });
 
@@ -157,7 +220,11 @@ describe("status reports from harness hooks", () => {
     expect(await sweepAgentLimits(t.hub.runtime, at(29))).toMatchObject({ stopped: 0 });
     expect((await timed.get()).phase).toBe("running");
     expect(await sweepAgentLimits(t.hub.runtime, at(31))).toEqual({ stopped: 1, failed: 0 });
-    expect(await timed.get()).toMatchObject({ phase: "stopped", activity: "limits_exceeded", detail: "maxDurationMinutes 30 reached" });
+    expect(await timed.get()).toMatchObject({
+      phase: "stopped",
+      activity: "limits_exceeded",
+      detail: "maxDurationMinutes 30 reached",
+    });
     expect((await timed.history()).at(-1)).toMatchObject({ phase: "stopped", actor: "hub:limits" });
     expect((await untimed.get()).phase).toBe("running");
   });

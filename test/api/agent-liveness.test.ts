@@ -15,16 +15,36 @@ afterAll(async () => {
   await t.close();
 });
 
-async function runningAgent(name: string, lastSeenAgoMs: number, activity: "idle" | "thinking", lastActivityAgoMs = lastSeenAgoMs) {
+async function runningAgent(
+  name: string,
+  lastSeenAgoMs: number,
+  activity: "idle" | "thinking",
+  lastActivityAgoMs = lastSeenAgoMs,
+) {
   const now = Date.now();
   return t.hub.runtime.prisma.agent.create({
-    data: { name, slug: name, projectId, createdBy: "system", ownerId: "system", phase: "running", activity, lastSeen: new Date(now - lastSeenAgoMs), lastActivityAt: new Date(now - lastActivityAgoMs), startedAt: new Date(now - 3_600_000) },
+    data: {
+      name,
+      slug: name,
+      projectId,
+      createdBy: "system",
+      ownerId: "system",
+      phase: "running",
+      activity,
+      lastSeen: new Date(now - lastSeenAgoMs),
+      lastActivityAt: new Date(now - lastActivityAgoMs),
+      startedAt: new Date(now - 3_600_000),
+    },
   });
 }
 
 async function report(agent: { id: string; tokenVersion: number }, body: unknown) {
   const { token } = await mintAgentToken(t.hub.runtime.sessionSecret, agent);
-  return fetch(`${t.url}/api/v1/agents/${agent.id}/status`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+  return fetch(`${t.url}/api/v1/agents/${agent.id}/status`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
 }
 
 describe("the liveness sweep", () => {
@@ -41,11 +61,23 @@ describe("the liveness sweep", () => {
     expect(await sweepAgentLiveness(t.hub.runtime)).toEqual({ offline: 0, stalled: 0 });
     unsubscribe();
     const byId = async (id: string) => t.hub.runtime.prisma.agent.findUniqueOrThrow({ where: { id } });
-    expect(await byId(silent.id)).toMatchObject({ activity: "offline", previousActivity: "thinking", phase: "running" });
+    expect(await byId(silent.id)).toMatchObject({
+      activity: "offline",
+      previousActivity: "thinking",
+      phase: "running",
+    });
     expect(await byId(stuck.id)).toMatchObject({ activity: "stalled", previousActivity: "thinking" });
     expect((await byId(fresh.id)).activity).toBe("idle");
     expect((await byId(idle.id)).activity).toBe("idle");
-    expect(deliveries.map((d) => (d.kind === "event" ? `${(d.event.data as { name: string }).name}:${(d.event.data as { activity: string }).activity}` : d.kind)).sort()).toEqual(["silent:offline", "stuck:stalled"]);
+    expect(
+      deliveries
+        .map((d) =>
+          d.kind === "event"
+            ? `${(d.event.data as { name: string }).name}:${(d.event.data as { activity: string }).activity}`
+            : d.kind,
+        )
+        .sort(),
+    ).toEqual(["silent:offline", "stuck:stalled"]);
 
     // A heartbeat brings the offline agent back to what it was doing; only activity ends a stall.
     expect((await report(silent, { heartbeat: true })).status).toBe(200);
@@ -54,7 +86,10 @@ describe("the liveness sweep", () => {
     expect((await byId(stuck.id)).activity).toBe("stalled");
     expect((await report(stuck, { activity: "executing" })).status).toBe(200);
     expect(await byId(stuck.id)).toMatchObject({ activity: "executing", previousActivity: null });
-    const history = await t.hub.runtime.prisma.agentStateChange.findMany({ where: { agentId: silent.id }, orderBy: { createdAt: "asc" } });
+    const history = await t.hub.runtime.prisma.agentStateChange.findMany({
+      where: { agentId: silent.id },
+      orderBy: { createdAt: "asc" },
+    });
     expect(history.map((h) => `${h.actor}:${h.activity}`)).toEqual(["system:offline", `agent:${silent.id}:thinking`]);
   });
 

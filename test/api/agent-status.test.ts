@@ -11,7 +11,9 @@ const json = async <T = Record<string, unknown>>(res: Response) => (await res.js
 beforeAll(async () => {
   t = await startTestHub();
   alice = await t.createUser();
-  projectId = (await json<{ id: string }>(await alice.request("/api/v1/projects", { method: "POST", json: { name: "status" } }))).id;
+  projectId = (
+    await json<{ id: string }>(await alice.request("/api/v1/projects", { method: "POST", json: { name: "status" } }))
+  ).id;
 });
 afterAll(async () => {
   await t.close();
@@ -19,11 +21,17 @@ afterAll(async () => {
 
 let counter = 0;
 async function agentWithToken() {
-  const agent = await json<{ id: string }>(await alice.request("/api/v1/agents", { method: "POST", json: { projectId, name: `a${++counter}` } }));
+  const agent = await json<{ id: string }>(
+    await alice.request("/api/v1/agents", { method: "POST", json: { projectId, name: `a${++counter}` } }),
+  );
   const row = await t.hub.runtime.prisma.agent.findUniqueOrThrow({ where: { id: agent.id } });
   const { token } = await mintAgentToken(t.hub.runtime.sessionSecret, row);
   const post = (body: unknown, as = token, id = agent.id) =>
-    fetch(`${t.url}/api/v1/agents/${id}/status`, { method: "POST", headers: { authorization: `Bearer ${as}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+    fetch(`${t.url}/api/v1/agents/${id}/status`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${as}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
   return { id: agent.id, token, post };
 }
 
@@ -35,7 +43,10 @@ describe("POST /api/v1/agents/{id}/status", () => {
     const agent = await json<{ phase: string; detail: string; stateVersion: number; lastSeen: string }>(res);
     expect(agent).toMatchObject({ phase: "provisioning", detail: "pulling image", stateVersion: 1 });
     expect(Date.now() - new Date(agent.lastSeen).getTime()).toBeLessThan(10_000);
-    const history = await t.hub.runtime.prisma.agentStateChange.findMany({ where: { agentId: a.id }, orderBy: { createdAt: "asc" } });
+    const history = await t.hub.runtime.prisma.agentStateChange.findMany({
+      where: { agentId: a.id },
+      orderBy: { createdAt: "asc" },
+    });
     expect(history.map((h) => [h.phase, h.actor])).toEqual([
       ["created", `user:${alice.user.id}`],
       ["provisioning", `agent:${a.id}`],
@@ -47,7 +58,9 @@ describe("POST /api/v1/agents/{id}/status", () => {
     await a.post({ phase: "starting" });
     const res = await a.post({ phase: "cloning" });
     expect(res.status).toBe(409);
-    expect(await json(res)).toEqual({ error: { code: "conflict", message: "The phase may not move back from starting to cloning." } });
+    expect(await json(res)).toEqual({
+      error: { code: "conflict", message: "The phase may not move back from starting to cloning." },
+    });
     const row = await t.hub.runtime.prisma.agent.findUniqueOrThrow({ where: { id: a.id } });
     expect([row.phase, row.stateVersion]).toEqual(["starting", 1]);
   });
@@ -99,10 +112,17 @@ describe("POST /api/v1/agents/{id}/status", () => {
 
   it("token refresh gives a working token; bumping tokenVersion retires every old one", async () => {
     const a = await agentWithToken();
-    const res = await fetch(`${t.url}/api/v1/agents/${a.id}/token/refresh`, { method: "POST", headers: { authorization: `Bearer ${a.token}` } });
+    const res = await fetch(`${t.url}/api/v1/agents/${a.id}/token/refresh`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${a.token}` },
+    });
     expect(res.status).toBe(200);
-    const refreshed = await json<{ token: string; expiresAt: string; tokens: Array<{ type: string; token: string }> }>(res);
-    expect(refreshed.tokens).toEqual([{ type: "scion_access", token: refreshed.token, expiresAt: refreshed.expiresAt }]);
+    const refreshed = await json<{ token: string; expiresAt: string; tokens: Array<{ type: string; token: string }> }>(
+      res,
+    );
+    expect(refreshed.tokens).toEqual([
+      { type: "scion_access", token: refreshed.token, expiresAt: refreshed.expiresAt },
+    ]);
     const hours = (new Date(refreshed.expiresAt).getTime() - Date.now()) / 3_600_000;
     expect(hours).toBeGreaterThan(9.9);
     expect(hours).toBeLessThanOrEqual(10);

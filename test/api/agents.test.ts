@@ -15,7 +15,9 @@ const json = async <T = Record<string, unknown>>(res: Response) => (await res.js
 beforeAll(async () => {
   t = await startTestHub();
   [alice, bob, admin] = await Promise.all([t.createUser(), t.createUser(), t.createUser({ role: "admin" })]);
-  projectId = (await json<{ id: string }>(await alice.request("/api/v1/projects", { method: "POST", json: { name: "fleet" } }))).id;
+  projectId = (
+    await json<{ id: string }>(await alice.request("/api/v1/projects", { method: "POST", json: { name: "fleet" } }))
+  ).id;
 });
 afterAll(async () => {
   await t.close();
@@ -31,7 +33,10 @@ describe("agents", () => {
   it("POST /api/v1/agents - records the agent, owned by its creator, and announces it", async () => {
     const deliveries: EventDelivery[] = [];
     const unsubscribe = t.hub.runtime.events.subscribe([`project.${projectId}.agent.>`], (d) => deliveries.push(d));
-    const res = await alice.request("/api/v1/agents", { method: "POST", json: { projectId, name: "Scout 1", task: "map the repo", env: { MODE: "fast" } } });
+    const res = await alice.request("/api/v1/agents", {
+      method: "POST",
+      json: { projectId, name: "Scout 1", task: "map the repo", env: { MODE: "fast" } },
+    });
     unsubscribe();
     expect(res.status).toBe(201);
     const agent = await json(res);
@@ -61,7 +66,9 @@ describe("agents", () => {
       stateVersion: 0,
     });
     await Promise.resolve();
-    expect(deliveries).toEqual([{ kind: "event", event: { subject: `project.${projectId}.agent.created`, data: agent } }]);
+    expect(deliveries).toEqual([
+      { kind: "event", event: { subject: `project.${projectId}.agent.created`, data: agent } },
+    ]);
   });
 
   it("another member cannot see or touch an agent; an admin can", async () => {
@@ -76,29 +83,41 @@ describe("agents", () => {
       const res = await bob.request(path, { method, ...(method === "PATCH" && { json: { task: "x" } }) });
       expect([method, path, res.status]).toEqual([method, path, 404]);
     }
-    const bobsList = await json<{ items: Array<{ id: string }> }>(await bob.request(`/api/v1/agents?projectId=${projectId}`));
+    const bobsList = await json<{ items: Array<{ id: string }> }>(
+      await bob.request(`/api/v1/agents?projectId=${projectId}`),
+    );
     expect(bobsList.items.map((a) => a.id)).not.toContain(agent.id);
     expect((await admin.request(`/api/v1/agents/${agent.id}`)).status).toBe(200);
   });
 
   it("GET /api/v1/agents - filters, sorts and pages", async () => {
-    const project = await json<{ id: string }>(await bob.request("/api/v1/projects", { method: "POST", json: { name: "sorting" } }));
+    const project = await json<{ id: string }>(
+      await bob.request("/api/v1/projects", { method: "POST", json: { name: "sorting" } }),
+    );
     for (const name of ["delta", "alpha", "charlie", "bravo"]) {
-      expect((await bob.request("/api/v1/agents", { method: "POST", json: { projectId: project.id, name } })).status).toBe(201);
+      expect(
+        (await bob.request("/api/v1/agents", { method: "POST", json: { projectId: project.id, name } })).status,
+      ).toBe(201);
     }
     const names: string[] = [];
     let cursor: string | null = null;
     do {
       const page: { items: Array<{ name: string }>; nextCursor: string | null } = await json(
-        await bob.request(`/api/v1/agents?projectId=${project.id}&sort=name&order=asc&limit=3${cursor ? `&cursor=${cursor}` : ""}`),
+        await bob.request(
+          `/api/v1/agents?projectId=${project.id}&sort=name&order=asc&limit=3${cursor ? `&cursor=${cursor}` : ""}`,
+        ),
       );
       names.push(...page.items.map((a) => a.name));
       cursor = page.nextCursor;
     } while (cursor);
     expect(names).toEqual(["alpha", "bravo", "charlie", "delta"]);
-    const q = await json<{ items: Array<{ name: string }> }>(await bob.request(`/api/v1/agents?projectId=${project.id}&q=ARL`));
+    const q = await json<{ items: Array<{ name: string }> }>(
+      await bob.request(`/api/v1/agents?projectId=${project.id}&q=ARL`),
+    );
     expect(q.items.map((a) => a.name)).toEqual(["charlie"]);
-    const none = await json<{ items: unknown[] }>(await bob.request(`/api/v1/agents?projectId=${project.id}&phase=running`));
+    const none = await json<{ items: unknown[] }>(
+      await bob.request(`/api/v1/agents?projectId=${project.id}&phase=running`),
+    );
     expect(none.items).toEqual([]);
     const bad = await bob.request(`/api/v1/agents?phase=flying`);
     expect(bad.status).toBe(400);
@@ -109,22 +128,31 @@ describe("agents", () => {
     for (const action of ["start", "restart"]) {
       const res = await alice.request(`/api/v1/agents/${agent.id}/${action}`, { method: "POST" });
       expect(res.status).toBe(422);
-      expect(await json(res)).toEqual({ error: { code: "no_runtime_broker", message: "No runtime broker is online to take this agent." } });
+      expect(await json(res)).toEqual({
+        error: { code: "no_runtime_broker", message: "No runtime broker is online to take this agent." },
+      });
     }
     const stop = await alice.request(`/api/v1/agents/${agent.id}/stop`, { method: "POST" });
     expect(stop.status).toBe(200);
     expect((await json<{ agent: { phase: string } }>(stop)).agent.phase).toBe("created");
-    const withStart = await alice.request("/api/v1/agents", { method: "POST", json: { projectId, name: "started", start: true } });
+    const withStart = await alice.request("/api/v1/agents", {
+      method: "POST",
+      json: { projectId, name: "started", start: true },
+    });
     expect(withStart.status).toBe(422);
     expect(await t.hub.runtime.prisma.agent.count({ where: { slug: "started" } })).toBe(0);
     const reset = await alice.request(`/api/v1/agents/${agent.id}/reset-auth`, { method: "POST" });
     expect(reset.status).toBe(409);
-    expect((await json<{ agent?: unknown; phase?: string }>(await alice.request(`/api/v1/agents/${agent.id}`))).phase).toBe("created");
+    expect(
+      (await json<{ agent?: unknown; phase?: string }>(await alice.request(`/api/v1/agents/${agent.id}`))).phase,
+    ).toBe("created");
   });
 
   it("PATCH then DELETE - renamed, then gone and announced", async () => {
     const agent = await createAgent(alice, "short-lived");
-    const patched = await json<{ name: string; slug: string }>(await alice.request(`/api/v1/agents/${agent.id}`, { method: "PATCH", json: { name: "Renamed", task: null } }));
+    const patched = await json<{ name: string; slug: string }>(
+      await alice.request(`/api/v1/agents/${agent.id}`, { method: "PATCH", json: { name: "Renamed", task: null } }),
+    );
     expect(patched).toMatchObject({ name: "Renamed", slug: "short-lived" });
     const deliveries: EventDelivery[] = [];
     const unsubscribe = t.hub.runtime.events.subscribe([`agent.${agent.id}.*`], (d) => deliveries.push(d));
@@ -132,7 +160,10 @@ describe("agents", () => {
     unsubscribe();
     expect((await alice.request(`/api/v1/agents/${agent.id}`)).status).toBe(404);
     expect(deliveries.map((d) => d.kind === "event" && d.event.subject)).toEqual([`agent.${agent.id}.deleted`]);
-    const audit = await t.hub.runtime.prisma.auditEvent.findMany({ where: { targetId: agent.id }, orderBy: { createdAt: "asc" } });
+    const audit = await t.hub.runtime.prisma.auditEvent.findMany({
+      where: { targetId: agent.id },
+      orderBy: { createdAt: "asc" },
+    });
     expect(audit.map((a) => a.action)).toEqual(["agent.create", "agent.update", "agent.delete"]);
   });
 
@@ -150,32 +181,69 @@ describe("agents", () => {
 
   it("a sub-agent made with an agent token belongs to the parent's person, in the parent's project and on its broker", async () => {
     const { prisma, sessionSecret } = t.hub.runtime;
-    const [{ broker }, { broker: elsewhere }] = [await registerBroker(prisma, admin.user, "sub home"), await registerBroker(prisma, admin.user, "sub elsewhere")];
+    const [{ broker }, { broker: elsewhere }] = [
+      await registerBroker(prisma, admin.user, "sub home"),
+      await registerBroker(prisma, admin.user, "sub elsewhere"),
+    ];
     const parent = await createAgent(alice, "parent");
-    const { token } = await mintAgentToken(sessionSecret, await prisma.agent.update({ where: { id: parent.id }, data: { brokerId: broker.id } }));
+    const { token } = await mintAgentToken(
+      sessionSecret,
+      await prisma.agent.update({ where: { id: parent.id }, data: { brokerId: broker.id } }),
+    );
     const asParent = (pathname: string, body: unknown) =>
-      fetch(`${t.url}${pathname}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+      fetch(`${t.url}${pathname}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
 
-    const child = await json<{ id: string; ownerId: string; createdBy: string; projectId: string; brokerId: string }>(await asParent("/api/v1/agents", { projectId, name: "child" }));
-    expect(child).toMatchObject({ ownerId: `user:${alice.user.id}`, createdBy: `agent:${parent.id}`, projectId, brokerId: broker.id });
+    const child = await json<{ id: string; ownerId: string; createdBy: string; projectId: string; brokerId: string }>(
+      await asParent("/api/v1/agents", { projectId, name: "child" }),
+    );
+    expect(child).toMatchObject({
+      ownerId: `user:${alice.user.id}`,
+      createdBy: `agent:${parent.id}`,
+      projectId,
+      brokerId: broker.id,
+    });
     const second = await asParent(`/api/v1/projects/${projectId}/agents`, { name: "child-two" });
     expect(second.status).toBe(201);
-    expect(await json(second)).toMatchObject({ ownerId: `user:${alice.user.id}`, createdBy: `agent:${parent.id}`, brokerId: broker.id });
+    expect(await json(second)).toMatchObject({
+      ownerId: `user:${alice.user.id}`,
+      createdBy: `agent:${parent.id}`,
+      brokerId: broker.id,
+    });
     // The person behind the parent sees and controls what their agent made.
     expect((await alice.request(`/api/v1/agents/${child.id}`)).status).toBe(200);
-    expect((await json<{ items: Array<{ id: string }> }>(await alice.request(`/api/v1/agents?projectId=${projectId}&limit=500`))).items.map((a) => a.id)).toContain(child.id);
+    expect(
+      (
+        await json<{ items: Array<{ id: string }> }>(
+          await alice.request(`/api/v1/agents?projectId=${projectId}&limit=500`),
+        )
+      ).items.map((a) => a.id),
+    ).toContain(child.id);
     const audit = await prisma.auditEvent.findFirstOrThrow({ where: { targetId: child.id, action: "agent.create" } });
     expect(audit.principal).toBe(`agent:${parent.id}`);
 
     // Anywhere else is refused, and nothing is written.
-    const other = await json<{ id: string }>(await bob.request("/api/v1/projects", { method: "POST", json: { name: "not the parent's" } }));
+    const other = await json<{ id: string }>(
+      await bob.request("/api/v1/projects", { method: "POST", json: { name: "not the parent's" } }),
+    );
     for (const [pathname, body, message] of [
       ["/api/v1/agents", { projectId: other.id, name: "stray" }, "A sub-agent stays in its parent agent's project."],
       [`/api/v1/projects/${other.id}/agents`, { name: "stray" }, "A sub-agent stays in its parent agent's project."],
-      ["/api/v1/agents", { projectId, name: "stray", brokerId: elsewhere.id }, "A sub-agent stays on its parent agent's runtime broker."],
+      [
+        "/api/v1/agents",
+        { projectId, name: "stray", brokerId: elsewhere.id },
+        "A sub-agent stays on its parent agent's runtime broker.",
+      ],
     ] as const) {
       const res = await asParent(pathname, body);
-      expect([pathname, res.status, await json(res)]).toEqual([pathname, 403, { error: { code: "forbidden", message } }]);
+      expect([pathname, res.status, await json(res)]).toEqual([
+        pathname,
+        403,
+        { error: { code: "forbidden", message } },
+      ]);
     }
     expect(await prisma.agent.count({ where: { slug: "stray" } })).toBe(0);
   });
@@ -187,17 +255,32 @@ describe("agents", () => {
     config.maxAgentsPerUser = 3;
     try {
       // Five at once: exactly three get in.
-      const results = await Promise.all([1, 2, 3, 4, 5].map((i) => quinn.request("/api/v1/agents", { method: "POST", json: { projectId, name: `quota-${i}` } })));
+      const results = await Promise.all(
+        [1, 2, 3, 4, 5].map((i) =>
+          quinn.request("/api/v1/agents", { method: "POST", json: { projectId, name: `quota-${i}` } }),
+        ),
+      );
       expect(results.map((r) => r.status).sort()).toEqual([201, 201, 201, 409, 409]);
       const refusal = {
-        error: { code: "quota_exceeded", message: "Agent quota exceeded: a person may own at most 3 agents (sub-agents included). Delete some first.", details: { limit: 3 } },
+        error: {
+          code: "quota_exceeded",
+          message: "Agent quota exceeded: a person may own at most 3 agents (sub-agents included). Delete some first.",
+          details: { limit: 3 },
+        },
       };
       expect(await json(results.find((r) => r.status === 409)!)).toEqual(refusal);
       const mine = await Promise.all(results.filter((r) => r.status === 201).map((r) => json<{ id: string }>(r)));
       // Their agent's sub-agents count against them too.
-      const { token } = await mintAgentToken(t.hub.runtime.sessionSecret, await t.hub.runtime.prisma.agent.findUniqueOrThrow({ where: { id: mine[0]!.id } }));
+      const { token } = await mintAgentToken(
+        t.hub.runtime.sessionSecret,
+        await t.hub.runtime.prisma.agent.findUniqueOrThrow({ where: { id: mine[0]!.id } }),
+      );
       const asAgent = () =>
-        fetch(`${t.url}/api/v1/agents`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ projectId, name: "quota-sub" }) });
+        fetch(`${t.url}/api/v1/agents`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: JSON.stringify({ projectId, name: "quota-sub" }),
+        });
       const sub = await asAgent();
       expect([sub.status, await json(sub)]).toEqual([409, refusal]);
       // Deleting one frees a place.

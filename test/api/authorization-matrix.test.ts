@@ -21,7 +21,10 @@ import { startTestHub, type TestHub } from "../start-test-hub";
 const CALLERS = ["anonymous", "owner", "otherMember", "admin", "suspended", "ownAgent", "foreignAgent"] as const;
 type Caller = (typeof CALLERS)[number];
 /** Every caller, plus the suspended person by session cookie, which must fare exactly as by token. */
-const CELLS: Array<[Caller | "suspendedCookie", number]> = [...CALLERS.map((c, i) => [c, i] as [Caller, number]), ["suspendedCookie", CALLERS.indexOf("suspended")]];
+const CELLS: Array<[Caller | "suspendedCookie", number]> = [
+  ...CALLERS.map((c, i) => [c, i] as [Caller, number]),
+  ["suspendedCookie", CALLERS.indexOf("suspended")],
+];
 type Expect = "ok" | 401 | 403 | 404;
 type Row = [Expect, Expect, Expect, Expect, Expect, Expect, Expect];
 
@@ -103,17 +106,47 @@ async function fixtures() {
   const { prisma, sessionSecret } = t.hub.runtime;
   const n = ++seq;
   const user = async (role: "admin" | "member", status: "active" | "suspended" = "active") => {
-    const u = await prisma.user.create({ data: { email: `m${n}-${role}-${status}-${Math.random().toString(36).slice(2)}@example.com`, role } });
+    const u = await prisma.user.create({
+      data: { email: `m${n}-${role}-${status}-${Math.random().toString(36).slice(2)}@example.com`, role },
+    });
     const { token, id } = await createApiToken(prisma, sessionSecret, u.id, { name: "matrix", expiresInDays: 1 });
     if (status === "suspended") await prisma.user.update({ where: { id: u.id }, data: { status } });
     const cookie = `${SESSION_COOKIE}=${await encodeSessionCookie(sessionSecret, u)}`;
     return { id: u.id, token, tokenId: id, cookie };
   };
-  const [owner, otherMember, admin, suspended, target] = await Promise.all([user("member"), user("member"), user("admin"), user("member", "suspended"), user("member")]);
-  const project = await prisma.project.create({ data: { slug: `matrix-${n}`, name: `matrix ${n}`, createdById: owner.id } });
-  const agent = await prisma.agent.create({ data: { slug: "own", name: "own", projectId: project.id, createdBy: `user:${owner.id}`, ownerId: `user:${owner.id}` } });
-  const foreign = await prisma.agent.create({ data: { slug: "foreign", name: "foreign", projectId: project.id, createdBy: `user:${otherMember.id}`, ownerId: `user:${otherMember.id}` } });
-  const { joinToken, broker } = await registerBroker(prisma, { id: admin.id, email: "", name: null, role: "admin", status: "active" }, `matrix broker ${n}`);
+  const [owner, otherMember, admin, suspended, target] = await Promise.all([
+    user("member"),
+    user("member"),
+    user("admin"),
+    user("member", "suspended"),
+    user("member"),
+  ]);
+  const project = await prisma.project.create({
+    data: { slug: `matrix-${n}`, name: `matrix ${n}`, createdById: owner.id },
+  });
+  const agent = await prisma.agent.create({
+    data: {
+      slug: "own",
+      name: "own",
+      projectId: project.id,
+      createdBy: `user:${owner.id}`,
+      ownerId: `user:${owner.id}`,
+    },
+  });
+  const foreign = await prisma.agent.create({
+    data: {
+      slug: "foreign",
+      name: "foreign",
+      projectId: project.id,
+      createdBy: `user:${otherMember.id}`,
+      ownerId: `user:${otherMember.id}`,
+    },
+  });
+  const { joinToken, broker } = await registerBroker(
+    prisma,
+    { id: admin.id, email: "", name: null, role: "admin", status: "active" },
+    `matrix broker ${n}`,
+  );
   const tokens: Record<Caller, string | undefined> = {
     anonymous: undefined,
     owner: owner.token,
@@ -123,19 +156,56 @@ async function fixtures() {
     ownAgent: (await mintAgentToken(sessionSecret, agent)).token,
     foreignAgent: (await mintAgentToken(sessionSecret, foreign)).token,
   };
-  await prisma.maintenanceOperation.upsert({ where: { key: "purge-messages" }, create: { key: "purge-messages", title: "Purge", description: "d" }, update: {} });
-  const secret = await prisma.secret.create({ data: { name: "OWN_KEY", scope: "user", userId: owner.id, valueSealed: sealWith(sessionSecret, KEY_LABELS.secretStore, "cell value"), createdBy: `user:${owner.id}` } });
-  const run = await prisma.maintenanceRun.create({ data: { operationKey: "purge-messages", status: "completed", completedAt: new Date() } });
+  await prisma.maintenanceOperation.upsert({
+    where: { key: "purge-messages" },
+    create: { key: "purge-messages", title: "Purge", description: "d" },
+    update: {},
+  });
+  const secret = await prisma.secret.create({
+    data: {
+      name: "OWN_KEY",
+      scope: "user",
+      userId: owner.id,
+      valueSealed: sealWith(sessionSecret, KEY_LABELS.secretStore, "cell value"),
+      createdBy: `user:${owner.id}`,
+    },
+  });
+  const run = await prisma.maintenanceRun.create({
+    data: { operationKey: "purge-messages", status: "completed", completedAt: new Date() },
+  });
   /** What a caller sends: its token, or for the suspended person by cookie, the cookie and the hub's own Origin. */
   const credentials = (caller: Caller | "suspendedCookie"): Record<string, string> =>
-    caller === "suspendedCookie" ? { cookie: suspended.cookie, origin: t.url } : tokens[caller] ? { authorization: `Bearer ${tokens[caller]}` } : {};
-  return { n, owner, otherMember, target, project, agent, foreign, tokens, credentials, joinToken, brokerId: broker.id, runId: run.id, secretId: secret.id };
+    caller === "suspendedCookie"
+      ? { cookie: suspended.cookie, origin: t.url }
+      : tokens[caller]
+        ? { authorization: `Bearer ${tokens[caller]}` }
+        : {};
+  return {
+    n,
+    owner,
+    otherMember,
+    target,
+    project,
+    agent,
+    foreign,
+    tokens,
+    credentials,
+    joinToken,
+    brokerId: broker.id,
+    runId: run.id,
+    secretId: secret.id,
+  };
 }
 
 /** Past authorization and not a failure: anything but 401, 403, 404 and a 5xx. */
-const passes = (expected: Expect, status: number) => (expected === "ok" ? ![401, 403, 404].includes(status) && status < 500 : status === expected);
+const passes = (expected: Expect, status: number) =>
+  expected === "ok" ? ![401, 403, 404].includes(status) && status < 500 : status === expected;
 
-function requestFor(method: string, path: string, f: Awaited<ReturnType<typeof fixtures>>): { url: string; body?: unknown } {
+function requestFor(
+  method: string,
+  path: string,
+  f: Awaited<ReturnType<typeof fixtures>>,
+): { url: string; body?: unknown } {
   const ids: Array<[string, string]> = [
     ["/api/v1/tokens/", f.owner.tokenId],
     ["/api/v1/secrets/", f.secretId],
@@ -180,7 +250,12 @@ describe("authorization matrix", () => {
         const headers = f.credentials(caller);
         if (body !== undefined) headers["content-type"] = "application/json";
         const controller = new AbortController();
-        const res = await fetch(`${t.url}${url}`, { method: route.method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: controller.signal });
+        const res = await fetch(`${t.url}${url}`, {
+          method: route.method,
+          headers,
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal: controller.signal,
+        });
         controller.abort(); // the event stream never ends by itself
         // The agent's own machine routes read only the Authorization header: a cookie is no credential there.
         const expected = caller === "suspendedCookie" && MATRIX[key] === OWN_TOKEN_ONLY ? 401 : MATRIX[key]![i]!;
@@ -197,9 +272,16 @@ describe("authorization matrix", () => {
     const outcomes: Array<[string, Expect, number]> = [];
     for (const [caller, i] of CELLS) {
       const f = await fixtures();
-      outcomes.push([caller, TERMINAL[i]!, await upgradeStatus(`/api/v1/agents/${f.agent.id}/pty`, f.credentials(caller))]);
+      outcomes.push([
+        caller,
+        TERMINAL[i]!,
+        await upgradeStatus(`/api/v1/agents/${f.agent.id}/pty`, f.credentials(caller)),
+      ]);
     }
-    expect(outcomes.filter(([, expected, status]) => !passes(expected, status)), JSON.stringify(outcomes)).toEqual([]);
+    expect(
+      outcomes.filter(([, expected, status]) => !passes(expected, status)),
+      JSON.stringify(outcomes),
+    ).toEqual([]);
     expect(outcomes.find(([caller]) => caller === "owner")?.[2]).toBe(409);
   });
 
@@ -219,7 +301,11 @@ describe("authorization matrix", () => {
       ownAgent: [own],
       foreignAgent: [foreign],
     };
-    const streams = await Promise.all(CELLS.map(async ([caller]) => [caller, await openEventStream(`${t.url}/api/v1/events`, f.credentials(caller))] as const));
+    const streams = await Promise.all(
+      CELLS.map(
+        async ([caller]) => [caller, await openEventStream(`${t.url}/api/v1/events`, f.credentials(caller))] as const,
+      ),
+    );
     try {
       for (const [caller, stream] of streams) {
         const want = expected[caller];
@@ -232,14 +318,27 @@ describe("authorization matrix", () => {
       // Markers published last: once a stream has its marker, everything before it has arrived.
       await events.publish({ subject: `broker.${f.brokerId}.status`, data: { id: f.brokerId, marker: true } });
       await events.publish({ subject: own, data: { id: f.agent.id, ownerId: `user:${f.owner.id}`, marker: true } });
-      await events.publish({ subject: foreign, data: { id: f.foreign.id, ownerId: `user:${f.otherMember.id}`, marker: true } });
+      await events.publish({
+        subject: foreign,
+        data: { id: f.foreign.id, ownerId: `user:${f.otherMember.id}`, marker: true },
+      });
       const isMarker = (e: SseEvent) => (e.data as { data?: { marker?: boolean } }).data?.marker === true;
       for (const [caller, stream] of streams) {
         const want = expected[caller];
         if (typeof want === "number") continue;
-        await stream.next((e) => isMarker(e) && (e.data as { subject: string }).subject === (caller === "ownAgent" ? own : caller === "foreignAgent" ? foreign : broker));
-        const got = stream.events.filter((e) => e.event === "update" && !isMarker(e)).map((e) => (e.data as { subject: string }).subject);
-        expect([caller, got.filter((s) => [own, foreign, broker].includes(s)).sort()]).toEqual([caller, [...want].sort()]);
+        await stream.next(
+          (e) =>
+            isMarker(e) &&
+            (e.data as { subject: string }).subject ===
+              (caller === "ownAgent" ? own : caller === "foreignAgent" ? foreign : broker),
+        );
+        const got = stream.events
+          .filter((e) => e.event === "update" && !isMarker(e))
+          .map((e) => (e.data as { subject: string }).subject);
+        expect([caller, got.filter((s) => [own, foreign, broker].includes(s)).sort()]).toEqual([
+          caller,
+          [...want].sort(),
+        ]);
       }
     } finally {
       for (const [, stream] of streams) stream.close();

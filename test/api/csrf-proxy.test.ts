@@ -15,7 +15,13 @@ let t: TestHub;
 
 beforeAll(async () => {
   iap = await startFakeIap(AUDIENCE);
-  t = await startTestHub({ SCION_AUTH_MODE: "proxy", SCION_IAP_AUDIENCE: AUDIENCE, SCION_IAP_JWKS_URL: iap.jwksUrl, SCION_ALLOWED_DOMAINS: "example.com", SCION_PUBLIC_URL: PUBLIC_URL });
+  t = await startTestHub({
+    SCION_AUTH_MODE: "proxy",
+    SCION_IAP_AUDIENCE: AUDIENCE,
+    SCION_IAP_JWKS_URL: iap.jwksUrl,
+    SCION_ALLOWED_DOMAINS: "example.com",
+    SCION_PUBLIC_URL: PUBLIC_URL,
+  });
 });
 afterAll(async () => {
   await t?.close();
@@ -25,13 +31,19 @@ afterAll(async () => {
 const post = async (name: string, headers: Record<string, string>) =>
   rawRequest(`${t.url}/api/v1/projects`, {
     method: "POST",
-    headers: { "x-goog-iap-jwt-assertion": await iap.assertion("ivy@example.com"), "content-type": "application/json", ...headers },
+    headers: {
+      "x-goog-iap-jwt-assertion": await iap.assertion("ivy@example.com"),
+      "content-type": "application/json",
+      ...headers,
+    },
     body: JSON.stringify({ name }),
   });
 
 describe("proxy mode (IAP): CSRF and HSTS", () => {
   it("an unsafe method through IAP with no Origin or another site's is refused (403); from the public URL's pages it is served", async () => {
-    for (const headers of [{}, { origin: "https://evil.example" }, { origin: "http://hub.example.test" }] as Array<Record<string, string>>) {
+    for (const headers of [{}, { origin: "https://evil.example" }, { origin: "http://hub.example.test" }] as Array<
+      Record<string, string>
+    >) {
       const res = await post("iap forged", headers);
       expect(res.status, JSON.stringify(headers)).toBe(403);
       expect(JSON.parse(res.text)).toMatchObject({ error: { code: "forbidden" } });
@@ -44,7 +56,9 @@ describe("proxy mode (IAP): CSRF and HSTS", () => {
   it("a terminal WebSocket through IAP needs the hub's Origin", async () => {
     const pty = `${t.url}/api/v1/agents/00000000-0000-4000-8000-000000000000/pty`;
     const assertion = await iap.assertion("ivy@example.com");
-    expect((await upgradeStatus(pty, { "x-goog-iap-jwt-assertion": assertion, origin: "https://evil.example" })).status).toBe(403);
+    expect(
+      (await upgradeStatus(pty, { "x-goog-iap-jwt-assertion": assertion, origin: "https://evil.example" })).status,
+    ).toBe(403);
     expect((await upgradeStatus(pty, { "x-goog-iap-jwt-assertion": assertion, origin: PUBLIC_URL })).status).toBe(404);
   });
 

@@ -39,57 +39,105 @@ describe("dev mode", () => {
   });
 
   it("a session cookie from another secret is not accepted", async () => {
-    const res = await fetch(`${t.url}/api/v1/auth/me`, { headers: { cookie: "next-auth.session-token=eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..forged.forged.forged" } });
+    const res = await fetch(`${t.url}/api/v1/auth/me`, {
+      headers: { cookie: "next-auth.session-token=eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..forged.forged.forged" },
+    });
     expect(res.status).toBe(401);
   });
 
   describe("DNS rebinding: only loopback names reach a dev hub", () => {
     const port = () => new URL(t.url).port;
-    const page = (host: string, headers: Record<string, string> = {}) => rawRequest(`${t.url}/`, { headers: { host, accept: "text/html", ...headers } });
-    const devCookie = async () => (await fetch(`${t.url}/`, { headers: { accept: "text/html" } })).headers.get("set-cookie")!.split(";")[0]!;
+    const page = (host: string, headers: Record<string, string> = {}) =>
+      rawRequest(`${t.url}/`, { headers: { host, accept: "text/html", ...headers } });
+    const devCookie = async () =>
+      (await fetch(`${t.url}/`, { headers: { accept: "text/html" } })).headers.get("set-cookie")!.split(";")[0]!;
 
     it("a page asked for under another name is refused (421) and signs nobody in", async () => {
-      for (const host of [`evil.example:${port()}`, "evil.example", `127.0.0.1.evil.example:${port()}`, `localhost.evil.example:${port()}`, `10.0.0.5:${port()}`, `[::2]:${port()}`]) {
+      for (const host of [
+        `evil.example:${port()}`,
+        "evil.example",
+        `127.0.0.1.evil.example:${port()}`,
+        `localhost.evil.example:${port()}`,
+        `10.0.0.5:${port()}`,
+        `[::2]:${port()}`,
+      ]) {
         const res = await page(host);
         expect(res.status, host).toBe(421);
         expect(res.headers["set-cookie"], host).toBeUndefined();
         expect(res.text, host).toContain("answers only at localhost, 127.0.0.1 or [::1]");
       }
       // HTTP/1.0 needs no Host header; without one the name is unknown, so not loopback.
-      expect(await rawBytes(t.url, "GET / HTTP/1.0\r\nAccept: text/html\r\n\r\n")).toBe("HTTP/1.1 421 Misdirected Request");
+      expect(await rawBytes(t.url, "GET / HTTP/1.0\r\nAccept: text/html\r\n\r\n")).toBe(
+        "HTTP/1.1 421 Misdirected Request",
+      );
     });
 
     it("the API with the dev session cookie is refused under another name, with the error envelope", async () => {
       const cookie = await devCookie();
-      const res = await rawRequest(`${t.url}/api/v1/auth/me`, { headers: { host: `rebound.example:${port()}`, cookie } });
+      const res = await rawRequest(`${t.url}/api/v1/auth/me`, {
+        headers: { host: `rebound.example:${port()}`, cookie },
+      });
       expect(res.status).toBe(421);
-      expect(JSON.parse(res.text)).toEqual({ error: { code: "misdirected_request", message: expect.stringContaining("dev mode") } });
-      const post = await rawRequest(`${t.url}/api/v1/projects`, { method: "POST", headers: { host: `rebound.example:${port()}`, cookie, origin: `http://rebound.example:${port()}`, "content-type": "application/json" }, body: '{"name":"rebound"}' });
+      expect(JSON.parse(res.text)).toEqual({
+        error: { code: "misdirected_request", message: expect.stringContaining("dev mode") },
+      });
+      const post = await rawRequest(`${t.url}/api/v1/projects`, {
+        method: "POST",
+        headers: {
+          host: `rebound.example:${port()}`,
+          cookie,
+          origin: `http://rebound.example:${port()}`,
+          "content-type": "application/json",
+        },
+        body: '{"name":"rebound"}',
+      });
       expect(post.status).toBe(421);
       expect(await t.hub.runtime.prisma.project.count({ where: { name: "rebound" } })).toBe(0);
     });
 
     it("a terminal WebSocket under another name is refused before the upgrade", async () => {
       const cookie = await devCookie();
-      const res = await upgradeStatus(`${t.url}/api/v1/agents/00000000-0000-4000-8000-000000000000/pty`, { host: `rebound.example:${port()}`, cookie, origin: `http://rebound.example:${port()}` });
+      const res = await upgradeStatus(`${t.url}/api/v1/agents/00000000-0000-4000-8000-000000000000/pty`, {
+        host: `rebound.example:${port()}`,
+        cookie,
+        origin: `http://rebound.example:${port()}`,
+      });
       expect(res.status).toBe(421);
       expect(JSON.parse(res.body)).toMatchObject({ error: { code: "misdirected_request" } });
     });
 
     it("every loopback name is served: localhost, *.localhost, 127.0.0.0/8 and [::1], with or without a port", async () => {
-      for (const host of [`localhost:${port()}`, "localhost", `hub.localhost:${port()}`, `127.0.0.1:${port()}`, `127.4.5.6:${port()}`, `[::1]:${port()}`, `LOCALHOST:${port()}`]) {
+      for (const host of [
+        `localhost:${port()}`,
+        "localhost",
+        `hub.localhost:${port()}`,
+        `127.0.0.1:${port()}`,
+        `127.4.5.6:${port()}`,
+        `[::1]:${port()}`,
+        `LOCALHOST:${port()}`,
+      ]) {
         expect((await page(host)).status, host).toBe(200);
       }
     });
 
     it("bearer-token calls to the API and /healthz answer under any name (agents in containers use host.containers.internal)", async () => {
       const token = fs.readFileSync(path.join(t.hub.runtime.config.dataDirPath, "dev-token"), "utf8").trim();
-      const me = await rawRequest(`${t.url}/api/v1/auth/me`, { headers: { host: `host.containers.internal:${port()}`, authorization: `Bearer ${token}` } });
+      const me = await rawRequest(`${t.url}/api/v1/auth/me`, {
+        headers: { host: `host.containers.internal:${port()}`, authorization: `Bearer ${token}` },
+      });
       expect(me.status).toBe(200);
-      expect((await rawRequest(`${t.url}/healthz`, { headers: { host: "host.containers.internal" } })).status).toBe(200);
+      expect((await rawRequest(`${t.url}/healthz`, { headers: { host: "host.containers.internal" } })).status).toBe(
+        200,
+      );
       // The broker's signed channel is judged by its signature (this one is made up), not by the name.
       const channel = `${t.url}/api/v1/runtime-brokers/connect`;
-      const signed = { host: `host.containers.internal:${port()}`, "x-scion-broker-id": crypto.randomUUID(), "x-scion-timestamp": String(Math.floor(Date.now() / 1000)), "x-scion-nonce": "n".repeat(22), "x-scion-signature": "s".repeat(43) };
+      const signed = {
+        host: `host.containers.internal:${port()}`,
+        "x-scion-broker-id": crypto.randomUUID(),
+        "x-scion-timestamp": String(Math.floor(Date.now() / 1000)),
+        "x-scion-nonce": "n".repeat(22),
+        "x-scion-signature": "s".repeat(43),
+      };
       expect((await upgradeStatus(channel, signed)).status).toBe(401);
       expect((await upgradeStatus(channel, { host: signed.host })).status).toBe(421);
       // A token does not open the pages under another name: they sign visitors in by cookie.

@@ -28,9 +28,47 @@ function rng(seed: number) {
   };
 }
 
-const BAD_IDS = ["%E0%A4%A", "%zz", "%", "%FF%FE", "%C3%28", "%ED%A0%80", "..", "..%2F..%2Fetc%2Fpasswd", "%00", "a".repeat(300), "00000000-0000-0000-0000-00000000000g", "'%20OR%201%3D1%20--", "%E2%80%AE", "%3Cscript%3E", "-1", "null", "%25", "00000000-0000-4000-8000-000000000000", "%F0%9F%92%A5", "..;", "agent%2F..%2F..%2Fusers"];
+const BAD_IDS = [
+  "%E0%A4%A",
+  "%zz",
+  "%",
+  "%FF%FE",
+  "%C3%28",
+  "%ED%A0%80",
+  "..",
+  "..%2F..%2Fetc%2Fpasswd",
+  "%00",
+  "a".repeat(300),
+  "00000000-0000-0000-0000-00000000000g",
+  "'%20OR%201%3D1%20--",
+  "%E2%80%AE",
+  "%3Cscript%3E",
+  "-1",
+  "null",
+  "%25",
+  "00000000-0000-4000-8000-000000000000",
+  "%F0%9F%92%A5",
+  "..;",
+  "agent%2F..%2F..%2Fusers",
+];
 const MALFORMED: Array<string | Uint8Array<ArrayBuffer>> = [
-  ...["{", "[", "nul", '{"a":}', '"str"', "123", "true", "null", "", "\u0000", "{'single':1}", '{"a":1,}', "\uFEFF{}", '{"__proto__":{"x":1}}', "[".repeat(5000)],
+  ...[
+    "{",
+    "[",
+    "nul",
+    '{"a":}',
+    '"str"',
+    "123",
+    "true",
+    "null",
+    "",
+    "\u0000",
+    "{'single':1}",
+    '{"a":1,}',
+    "\uFEFF{}",
+    '{"__proto__":{"x":1}}',
+    "[".repeat(5000),
+  ],
   // Deep and wide: the parsed value itself is the attack.
   "[".repeat(5000) + "]".repeat(5000),
   '{"a":'.repeat(3000) + "1" + "}".repeat(3000),
@@ -44,9 +82,78 @@ const MALFORMED: Array<string | Uint8Array<ArrayBuffer>> = [
   '{"name":"\ud800","detail":"\udfff"}',
   Buffer.from('{"name":"utf16"}', "utf16le"),
 ];
-const WEIRD_VALUES: unknown[] = [null, true, false, 0, -1, 1e308, 3.14, "", " ", "x".repeat(70_000), [], [1, "a"], {}, { nested: { deep: [{}] } }, "flying", "ADMIN", "%00", "\u0000", "2026-13-45", "00000000-0000-4000-8000-000000000000"];
-const BAD_QUERIES = ["q=%zz", "q=%FF%FE", "limit=%", "cursor=%E0%A4%A", "sub=%C3%28", "phase=%ED%A0%80", "limit=-1", "limit=0", "limit=501", "limit=abc", "limit=1e3", "limit=99999999999999999999", "cursor=%%%", "cursor=bm90IGpzb24", "cursor=WzEsMiwzXQ", "sort=evil", "order=sideways", "phase=flying", "activity=dancing", "projectId=nope", "q=" + "x".repeat(500), "sub=a..b", "sub=%3E.x", "role=owner", "status=maybe"];
-const FIELDS = ["name", "projectId", "brokerId", "harness", "command", "task", "env", "start", "role", "status", "phase", "activity", "detail", "heartbeat", "expiresInDays", "slug", "gitRemote", "defaultBrokerId", "body", "channel", "threadId"];
+const WEIRD_VALUES: unknown[] = [
+  null,
+  true,
+  false,
+  0,
+  -1,
+  1e308,
+  3.14,
+  "",
+  " ",
+  "x".repeat(70_000),
+  [],
+  [1, "a"],
+  {},
+  { nested: { deep: [{}] } },
+  "flying",
+  "ADMIN",
+  "%00",
+  "\u0000",
+  "2026-13-45",
+  "00000000-0000-4000-8000-000000000000",
+];
+const BAD_QUERIES = [
+  "q=%zz",
+  "q=%FF%FE",
+  "limit=%",
+  "cursor=%E0%A4%A",
+  "sub=%C3%28",
+  "phase=%ED%A0%80",
+  "limit=-1",
+  "limit=0",
+  "limit=501",
+  "limit=abc",
+  "limit=1e3",
+  "limit=99999999999999999999",
+  "cursor=%%%",
+  "cursor=bm90IGpzb24",
+  "cursor=WzEsMiwzXQ",
+  "sort=evil",
+  "order=sideways",
+  "phase=flying",
+  "activity=dancing",
+  "projectId=nope",
+  "q=" + "x".repeat(500),
+  "sub=a..b",
+  "sub=%3E.x",
+  "role=owner",
+  "status=maybe",
+];
+const FIELDS = [
+  "name",
+  "projectId",
+  "brokerId",
+  "harness",
+  "command",
+  "task",
+  "env",
+  "start",
+  "role",
+  "status",
+  "phase",
+  "activity",
+  "detail",
+  "heartbeat",
+  "expiresInDays",
+  "slug",
+  "gitRemote",
+  "defaultBrokerId",
+  "body",
+  "channel",
+  "threadId",
+];
 
 let t: TestHub;
 let admin: TestUser;
@@ -57,8 +164,14 @@ let projectId: string;
 beforeAll(async () => {
   t = await startTestHub();
   admin = await t.createUser({ role: "admin" });
-  projectId = ((await (await admin.request("/api/v1/projects", { method: "POST", json: { name: "fuzz" } })).json()) as { id: string }).id;
-  const agent = (await (await admin.request("/api/v1/agents", { method: "POST", json: { projectId, name: "target" } })).json()) as { id: string };
+  projectId = (
+    (await (await admin.request("/api/v1/projects", { method: "POST", json: { name: "fuzz" } })).json()) as {
+      id: string;
+    }
+  ).id;
+  const agent = (await (
+    await admin.request("/api/v1/agents", { method: "POST", json: { projectId, name: "target" } })
+  ).json()) as { id: string };
   agentId = agent.id;
   const row = await t.hub.runtime.prisma.agent.findUniqueOrThrow({ where: { id: agentId } });
   agentToken = (await mintAgentToken(t.hub.runtime.sessionSecret, row)).token;
@@ -78,7 +191,10 @@ function generate(route: ApiRouteSpec, next: () => number): BadRequest {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
   const token = route.access === "agent-self" ? agentToken : admin.token;
   const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-  let path = route.path.replace("{id}", route.path.startsWith("/api/v1/projects") ? projectId : agentId).replace("{agentId}", agentId).replace("{key}", "purge-messages");
+  let path = route.path
+    .replace("{id}", route.path.startsWith("/api/v1/projects") ? projectId : agentId)
+    .replace("{agentId}", agentId)
+    .replace("{key}", "purge-messages");
   let query = "";
   let body: string | Uint8Array<ArrayBuffer> | undefined;
   // A DELETE that succeeded would remove the fixture every later request aims at.
@@ -92,9 +208,19 @@ function generate(route: ApiRouteSpec, next: () => number): BadRequest {
   } else if (kind < 0.35) {
     query = [pick(BAD_QUERIES), pick(BAD_QUERIES)].join("&");
   } else if (kind < 0.4) {
-    headers.authorization = pick(["Bearer", "Bearer scion_u_", "Bearer scion_a_x.y.z", "Basic YWxhZGRpbjpvcGVuc2VzYW1l", "Bearer " + "a".repeat(10_000), "bearer scion_u_eyJhbGciOiJub25lIn0.e30."]);
+    headers.authorization = pick([
+      "Bearer",
+      "Bearer scion_u_",
+      "Bearer scion_a_x.y.z",
+      "Basic YWxhZGRpbjpvcGVuc2VzYW1l",
+      "Bearer " + "a".repeat(10_000),
+      "bearer scion_u_eyJhbGciOiJub25lIn0.e30.",
+    ]);
   } else if (route.method !== "GET") {
-    headers["content-type"] = next() < 0.9 ? "application/json" : pick(["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"]);
+    headers["content-type"] =
+      next() < 0.9
+        ? "application/json"
+        : pick(["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"]);
     const shape = next();
     if (shape < 0.3) body = pick(MALFORMED);
     else if (shape < 0.33) body = JSON.stringify({ name: "x".repeat(1024 * 1024 + 1) });
@@ -120,7 +246,13 @@ describe("hostile input", () => {
       while (index < requests.length) {
         const r = requests[index++]!;
         const controller = new AbortController();
-        const res = await fetch(r.url, { method: r.method, headers: r.headers, body: r.body, signal: controller.signal, redirect: "manual" });
+        const res = await fetch(r.url, {
+          method: r.method,
+          headers: r.headers,
+          body: r.body,
+          signal: controller.signal,
+          redirect: "manual",
+        });
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         if (res.headers.get("content-type")?.startsWith("text/event-stream")) {
           controller.abort();
@@ -133,7 +265,8 @@ describe("hostile input", () => {
         else if (res.status >= 400) {
           try {
             const { error } = JSON.parse(text) as { error: { code: keyof typeof ERROR_STATUS; message: string } };
-            if (typeof error?.message !== "string" || ERROR_STATUS[error.code] !== res.status) failures.push(`${label}: envelope ${text.slice(0, 200)}`);
+            if (typeof error?.message !== "string" || ERROR_STATUS[error.code] !== res.status)
+              failures.push(`${label}: envelope ${text.slice(0, 200)}`);
           } catch {
             failures.push(`${label}: not JSON: ${text.slice(0, 120)}`);
           }
@@ -141,7 +274,9 @@ describe("hostile input", () => {
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-    console.log(`fuzz: ${requests.length} requests, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`);
+    console.log(
+      `fuzz: ${requests.length} requests, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`,
+    );
     expect(failures.slice(0, 25)).toEqual([]);
     expect([...statuses.keys()].filter((s) => s >= 500)).toEqual([]);
   }, 240_000); // thousands of requests through Next.js on two shared cores; a ceiling, not a speed check
@@ -164,9 +299,17 @@ describe("hostile requests below the API: headers, raw bytes, escapes on every k
 
   it("bytes that are not UTF-8 in paths and query strings, raw or escaped: 4xx, never 5xx", async () => {
     const lines: Array<[string, Buffer]> = [];
-    const raw = (...parts: Array<string | number[]>) => Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p, "latin1") : Buffer.from(p))));
+    const raw = (...parts: Array<string | number[]>) =>
+      Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p, "latin1") : Buffer.from(p))));
     const tail = ` HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${admin.token}\r\nConnection: close\r\n\r\n`;
-    for (const prefix of ["/api/v1/agents/", "/agents/", "/", "/api/v1/agents?q=", "/agents?x=", `/api/v1/agents/${agentId}/status?`]) {
+    for (const prefix of [
+      "/api/v1/agents/",
+      "/agents/",
+      "/",
+      "/api/v1/agents?q=",
+      "/agents?x=",
+      `/api/v1/agents/${agentId}/status?`,
+    ]) {
       lines.push([`${prefix} raw`, raw("GET ", prefix, [0xff, 0xfe, 0xc3, 0x28], tail)]);
       lines.push([`${prefix} escaped`, raw("GET ", prefix, "%FF%FE%C3%28%E0%A4%A", tail)]);
       lines.push([`${prefix} post`, raw("POST ", prefix, "%ED%A0%80", tail)]);
@@ -179,12 +322,23 @@ describe("hostile requests below the API: headers, raw bytes, escapes on every k
   });
 
   it("malformed percent escapes in page, asset and WebSocket paths: 400, never 500", async () => {
-    for (const path of ["/%", "/agents/%zz", "/projects/%E0%A4%A", "/_next/static/%zz.js", "/login%", "/agents/%C3%28/terminal"]) {
+    for (const path of [
+      "/%",
+      "/agents/%zz",
+      "/projects/%E0%A4%A",
+      "/_next/static/%zz.js",
+      "/login%",
+      "/agents/%C3%28/terminal",
+    ]) {
       const res = await fetch(`${t.url}${path}`, { headers: { accept: "text/html" } });
       expect(res.status, path).toBe(400);
     }
-    const ws = new WebSocket(`${t.url.replace("http", "ws")}/api/v1/agents/%zz/pty`, { headers: { authorization: `Bearer ${admin.token}` } });
-    const status = await new Promise<number>((resolve) => ws.once("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0)));
+    const ws = new WebSocket(`${t.url.replace("http", "ws")}/api/v1/agents/%zz/pty`, {
+      headers: { authorization: `Bearer ${admin.token}` },
+    });
+    const status = await new Promise<number>((resolve) =>
+      ws.once("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0)),
+    );
     expect(status).toBe(400);
   });
 });

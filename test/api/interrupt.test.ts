@@ -34,13 +34,18 @@ async function onRequest(op: string, raw: unknown): Promise<unknown> {
   if (op === "agent.start") {
     const { agentId, token } = args as { agentId: string; token: string };
     setTimeout(() => {
-      void fetch(`${t.url}/api/v1/agents/${agentId}/status`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ phase: "running", activity: "idle" }) });
+      void fetch(`${t.url}/api/v1/agents/${agentId}/status`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ phase: "running", activity: "idle" }),
+      });
     }, 20);
     return { ports: { A: 8000, B: 8001 }, urls: {} };
   }
   if (op === "agent.stop") return { stopped: true };
   if (op === "agent.interrupt") {
-    if (refuseInterrupt.has(String(args.agentId))) throw Object.assign(new Error("the agent's session is gone"), { code: "conflict" });
+    if (refuseInterrupt.has(String(args.agentId)))
+      throw Object.assign(new Error("the agent's session is gone"), { code: "conflict" });
     return { interrupted: true };
   }
   if (op === "agent.message") return { typed: true };
@@ -50,12 +55,31 @@ async function onRequest(op: string, raw: unknown): Promise<unknown> {
 beforeAll(async () => {
   t = await startTestHub();
   [alice, bob, admin] = await Promise.all([t.createUser(), t.createUser(), t.createUser({ role: "admin" })]);
-  projectId = (await json<{ id: string }>(await alice.request("/api/v1/projects", { method: "POST", json: { name: "interrupts" } }))).id;
+  projectId = (
+    await json<{ id: string }>(
+      await alice.request("/api/v1/projects", { method: "POST", json: { name: "interrupts" } }),
+    )
+  ).id;
   const { prisma, sessionSecret } = t.hub.runtime;
-  const reg = await registerBroker(prisma, await prisma.user.findUniqueOrThrow({ where: { id: admin.user.id } }), "recording broker");
-  const joined = await joinBroker(prisma, sessionSecret, { joinToken: reg.joinToken, hostname: "test-host", capabilities: { runtimes: ["local"], harnesses: ["shell", "generic"] } });
+  const reg = await registerBroker(
+    prisma,
+    await prisma.user.findUniqueOrThrow({ where: { id: admin.user.id } }),
+    "recording broker",
+  );
+  const joined = await joinBroker(prisma, sessionSecret, {
+    joinToken: reg.joinToken,
+    hostname: "test-host",
+    capabilities: { runtimes: ["local"], harnesses: ["shell", "generic"] },
+  });
   brokerId = joined.brokerId;
-  broker = new ControlChannelClient({ hubUrls: [t.url], brokerId, secret: joined.secret, logger: captureLogger().logger, heartbeat: () => ({ agents: [] }), onRequest });
+  broker = new ControlChannelClient({
+    hubUrls: [t.url],
+    brokerId,
+    secret: joined.secret,
+    logger: captureLogger().logger,
+    heartbeat: () => ({ agents: [] }),
+    onRequest,
+  });
   broker.start();
   await broker.waitConnected();
   await until(() => t.hub.runtime.brokers.has(brokerId), "the broker's channel");
@@ -72,10 +96,13 @@ async function create(name: string, body: Record<string, unknown> = {}, user = a
   const res = await user.request("/api/v1/agents", { method: "POST", json: { projectId, name, brokerId, ...body } });
   return { status: res.status, agent: await json<AgentJson>(res) };
 }
-const post = (user: TestUser, path: string, body?: unknown) => user.request(path, { method: "POST", ...(body !== undefined && { json: body }) });
+const post = (user: TestUser, path: string, body?: unknown) =>
+  user.request(path, { method: "POST", ...(body !== undefined && { json: body }) });
 const opsOf = (agentId: string) => calls.filter((c) => c.args.agentId === agentId).map((c) => c.op);
-const startArgs = (agentId: string) => calls.filter((c) => c.op === "agent.start" && c.args.agentId === agentId).map((c) => c.args);
-const audits = (agentId: string, action: string) => t.hub.runtime.prisma.auditEvent.findMany({ where: { targetId: agentId, action }, orderBy: { createdAt: "asc" } });
+const startArgs = (agentId: string) =>
+  calls.filter((c) => c.op === "agent.start" && c.args.agentId === agentId).map((c) => c.args);
+const audits = (agentId: string, action: string) =>
+  t.hub.runtime.prisma.auditEvent.findMany({ where: { targetId: agentId, action }, orderBy: { createdAt: "asc" } });
 
 describe("POST /api/v1/agents/{id}/interrupt", () => {
   it("interrupts a running agent through its broker: {agentId, harness} reach the broker, 200 {agent}, an audit row", async () => {
@@ -85,7 +112,9 @@ describe("POST /api/v1/agents/{id}/interrupt", () => {
     expect(res.status).toBe(200);
     const body = await json<{ agent: AgentJson }>(res);
     expect(body.agent).toMatchObject({ id: agent.id, phase: "running" });
-    expect(calls.filter((c) => c.op === "agent.interrupt")).toEqual([{ op: "agent.interrupt", args: { agentId: agent.id, harness: "shell" } }]);
+    expect(calls.filter((c) => c.op === "agent.interrupt")).toEqual([
+      { op: "agent.interrupt", args: { agentId: agent.id, harness: "shell" } },
+    ]);
     const rows = await audits(agent.id, "agent.interrupt");
     expect(rows.map((r) => [r.principal, r.result])).toEqual([[`user:${alice.user.id}`, "ok"]]);
     // An admin may interrupt anyone's agent.
@@ -97,7 +126,10 @@ describe("POST /api/v1/agents/{id}/interrupt", () => {
     const { agent } = await create("resting", { harness: "shell" });
     const res = await post(alice, `/api/v1/agents/${agent.id}/interrupt`);
     expect(res.status).toBe(409);
-    expect((await json<ErrorBody>(res)).error).toMatchObject({ code: "conflict", message: expect.stringContaining("only a running agent can be interrupted") });
+    expect((await json<ErrorBody>(res)).error).toMatchObject({
+      code: "conflict",
+      message: expect.stringContaining("only a running agent can be interrupted"),
+    });
     expect(opsOf(agent.id)).toEqual([]);
     expect(await audits(agent.id, "agent.interrupt")).toEqual([]);
   });
@@ -109,7 +141,10 @@ describe("POST /api/v1/agents/{id}/interrupt", () => {
     expect(res.status).toBe(404);
     const row = await t.hub.runtime.prisma.agent.findUniqueOrThrow({ where: { id: agent.id } });
     const { token } = await mintAgentToken(t.hub.runtime.sessionSecret, row);
-    const self = await fetch(`${t.url}/api/v1/agents/${agent.id}/interrupt`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+    const self = await fetch(`${t.url}/api/v1/agents/${agent.id}/interrupt`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(self.status).toBe(403);
     expect(opsOf(agent.id)).toEqual([]);
   });
@@ -127,7 +162,10 @@ describe("messages with interrupt: true", () => {
   it("interrupts first, then types the message (201); the audit row says so", async () => {
     const { agent } = await create("chatty", { harness: "shell", start: true });
     calls = [];
-    const res = await post(alice, `/api/v1/agents/${agent.id}/messages`, { body: "stop that, do this", interrupt: true });
+    const res = await post(alice, `/api/v1/agents/${agent.id}/messages`, {
+      body: "stop that, do this",
+      interrupt: true,
+    });
     expect(res.status).toBe(201);
     expect(calls.map((c) => [c.op, c.args])).toEqual([
       ["agent.interrupt", { agentId: agent.id, harness: "shell" }],
@@ -164,11 +202,25 @@ describe("messages with interrupt: true", () => {
 
 describe("start arguments: model, resume, turn count", () => {
   it("create with model and limits: both round-trip in the agent's JSON and the model reaches the broker's start", async () => {
-    const { status, agent } = await create("modelled", { harness: "shell", model: "claude-sonnet-4-5", limits: { maxTurns: 3, maxDurationMinutes: 20 }, start: true });
+    const { status, agent } = await create("modelled", {
+      harness: "shell",
+      model: "claude-sonnet-4-5",
+      limits: { maxTurns: 3, maxDurationMinutes: 20 },
+      start: true,
+    });
     expect(status).toBe(201);
-    expect(agent).toMatchObject({ model: "claude-sonnet-4-5", limits: { maxTurns: 3, maxDurationMinutes: 20 }, turnCount: 0 });
-    expect(await json<AgentJson>(await alice.request(`/api/v1/agents/${agent.id}`))).toMatchObject({ model: "claude-sonnet-4-5", limits: { maxTurns: 3, maxDurationMinutes: 20 } });
-    expect(startArgs(agent.id)).toEqual([expect.objectContaining({ harness: "shell", model: "claude-sonnet-4-5", resume: true })]);
+    expect(agent).toMatchObject({
+      model: "claude-sonnet-4-5",
+      limits: { maxTurns: 3, maxDurationMinutes: 20 },
+      turnCount: 0,
+    });
+    expect(await json<AgentJson>(await alice.request(`/api/v1/agents/${agent.id}`))).toMatchObject({
+      model: "claude-sonnet-4-5",
+      limits: { maxTurns: 3, maxDurationMinutes: 20 },
+    });
+    expect(startArgs(agent.id)).toEqual([
+      expect.objectContaining({ harness: "shell", model: "claude-sonnet-4-5", resume: true }),
+    ]);
     // Without a model the harness's default: null goes to the broker.
     const plain = await create("default-model", { harness: "shell", start: true });
     expect(plain.agent.model).toBeNull();

@@ -23,13 +23,24 @@ let tmux: LocalRuntime;
 const json = async <T = Record<string, unknown>>(res: Response) => (await res.json()) as T;
 
 beforeAll(async () => {
-  t = await startTestHub({ SCION_LOCAL_BROKER: "true", SCION_ALLOW_PRIVATE_GIT_REMOTES: "true" }, { localBroker: true });
+  t = await startTestHub(
+    { SCION_LOCAL_BROKER: "true", SCION_ALLOW_PRIVATE_GIT_REMOTES: "true" },
+    { localBroker: true },
+  );
   [alice, bob, admin] = await Promise.all([t.createUser(), t.createUser(), t.createUser({ role: "admin" })]);
-  projectId = (await json<{ id: string }>(await alice.request("/api/v1/projects", { method: "POST", json: { name: "lifecycle" } }))).id;
-  brokerId = await until(async () => {
-    const { items } = await json<{ items: Array<{ id: string; status: string }> }>(await admin.request("/api/v1/runtime-brokers"));
-    return items.find((b) => b.status === "online")?.id;
-  }, "the local broker to come online", 60_000);
+  projectId = (
+    await json<{ id: string }>(await alice.request("/api/v1/projects", { method: "POST", json: { name: "lifecycle" } }))
+  ).id;
+  brokerId = await until(
+    async () => {
+      const { items } = await json<{ items: Array<{ id: string; status: string }> }>(
+        await admin.request("/api/v1/runtime-brokers"),
+      );
+      return items.find((b) => b.status === "online")?.id;
+    },
+    "the local broker to come online",
+    60_000,
+  );
   tmux = new LocalRuntime(path.join(t.dataDir, "broker"));
 }, 120_000);
 afterAll(async () => {
@@ -43,25 +54,60 @@ async function create(name: string, body: Record<string, unknown> = {}, user = a
 
 async function act(id: string, action: string, user = alice) {
   const res = await user.request(`/api/v1/agents/${id}/${action}`, { method: "POST" });
-  return { status: res.status, body: await json<{ agent: AgentJson; error?: { code: string; message: string; details?: { agent: AgentJson } } }>(res) };
+  return {
+    status: res.status,
+    body: await json<{ agent: AgentJson; error?: { code: string; message: string; details?: { agent: AgentJson } } }>(
+      res,
+    ),
+  };
 }
 
-const screenOf = (id: string, needle: string) => until(async () => ((await tmux.capture(id).catch(() => "")).includes(needle) ? true : undefined), `"${needle}" on the agent's screen`);
-const panePid = async (id: string) => (await tmux.capture(id), Number((await import("node:child_process")).execFileSync("tmux", [...tmux.serverArgs(id), "display-message", "-p", "-t", `=scion-${id}:`, "#{pane_pid}"]).toString().trim()));
-const phasesOf = async (id: string) => (await t.hub.runtime.prisma.agentStateChange.findMany({ where: { agentId: id }, orderBy: { createdAt: "asc" } })).map((c) => c.phase);
+const screenOf = (id: string, needle: string) =>
+  until(
+    async () => ((await tmux.capture(id).catch(() => "")).includes(needle) ? true : undefined),
+    `"${needle}" on the agent's screen`,
+  );
+const panePid = async (id: string) => (
+  await tmux.capture(id),
+  Number(
+    (await import("node:child_process"))
+      .execFileSync("tmux", [...tmux.serverArgs(id), "display-message", "-p", "-t", `=scion-${id}:`, "#{pane_pid}"])
+      .toString()
+      .trim(),
+  )
+);
+const phasesOf = async (id: string) =>
+  (await t.hub.runtime.prisma.agentStateChange.findMany({ where: { agentId: id }, orderBy: { createdAt: "asc" } })).map(
+    (c) => c.phase,
+  );
 
 describe("agent lifecycle through the local broker", () => {
   it("create with start: placed on the online broker, shim reports starting → running, ports in env and JSON; every transition is an event", async () => {
     const deliveries: EventDelivery[] = [];
     const unsubscribe = t.hub.runtime.events.subscribe([`project.${projectId}.agent.>`], (d) => deliveries.push(d));
-    const { status, agent } = await create("Runner", { harness: "generic", command: "echo ports=$AVAILABLE_LOCALHOST_PORT_A,$AVAILABLE_LOCALHOST_PORT_B id=$SCION_AGENT_ID; exec cat", start: true });
+    const { status, agent } = await create("Runner", {
+      harness: "generic",
+      command: "echo ports=$AVAILABLE_LOCALHOST_PORT_A,$AVAILABLE_LOCALHOST_PORT_B id=$SCION_AGENT_ID; exec cat",
+      start: true,
+    });
     expect(status).toBe(201);
     // The answer may overtake the shim's own "running" event (it is announced after its commit,
     // which the start can already read); every transition still arrives as an event.
-    const seen = () => deliveries.filter((d) => d.kind === "event").map((d) => (d.kind === "event" ? `${d.event.subject.split(".").pop()}:${(d.event.data as AgentJson).phase}` : ""));
+    const seen = () =>
+      deliveries
+        .filter((d) => d.kind === "event")
+        .map((d) =>
+          d.kind === "event" ? `${d.event.subject.split(".").pop()}:${(d.event.data as AgentJson).phase}` : "",
+        );
     await until(() => seen().includes("status:running"), "the running event");
     unsubscribe();
-    expect(agent).toMatchObject({ phase: "running", activity: "idle", brokerId, ports: { A: expect.any(Number), B: expect.any(Number) }, urls: {} });
+    expect(agent).toMatchObject({
+      phase: "running",
+      activity: "idle",
+      brokerId,
+      ports: { A: expect.any(Number), B: expect.any(Number) },
+      urls: {},
+    });
     expect(agent.ports.B).toBe(agent.ports.A! + 1);
     await screenOf(agent.id, `ports=${agent.ports.A},${agent.ports.B} id=${agent.id}`);
     expect(await phasesOf(agent.id)).toEqual(["created", "provisioning", "starting", "running"]);
@@ -90,22 +136,42 @@ describe("agent lifecycle through the local broker", () => {
   it("messages are typed into the session and move pending → dispatched once; sent while stopped, they wait and go in at start", async () => {
     const { agent } = await create("Listener", { harness: "generic", command: "exec cat", start: true });
     expect(agent.phase).toBe("running");
-    const res = await alice.request(`/api/v1/agents/${agent.id}/messages`, { method: "POST", json: { body: "hello from the hub", channel: "web", threadId: "t-1" } });
+    const res = await alice.request(`/api/v1/agents/${agent.id}/messages`, {
+      method: "POST",
+      json: { body: "hello from the hub", channel: "web", threadId: "t-1" },
+    });
     expect(res.status).toBe(201);
-    const message = await json<{ id: string; dispatchState: string; channel: string; threadId: string; dispatchedAt: string }>(res);
-    expect(message).toMatchObject({ dispatchState: "dispatched", channel: "web", threadId: "t-1", dispatchedAt: expect.any(String) });
+    const message = await json<{
+      id: string;
+      dispatchState: string;
+      channel: string;
+      threadId: string;
+      dispatchedAt: string;
+    }>(res);
+    expect(message).toMatchObject({
+      dispatchState: "dispatched",
+      channel: "web",
+      threadId: "t-1",
+      dispatchedAt: expect.any(String),
+    });
     await screenOf(agent.id, "hello from the hub");
 
     expect((await act(agent.id, "stop")).body.agent).toMatchObject({ phase: "stopped", ports: {}, activity: null });
     expect(await tmux.isRunning(agent.id)).toBe(false);
-    const later = await alice.request(`/api/v1/agents/${agent.id}/messages`, { method: "POST", json: { body: "read this when you are back" } });
+    const later = await alice.request(`/api/v1/agents/${agent.id}/messages`, {
+      method: "POST",
+      json: { body: "read this when you are back" },
+    });
     expect(later.status).toBe(202);
     expect(await json(later)).toMatchObject({ dispatchState: "pending", dispatchedAt: null });
 
     expect((await act(agent.id, "start")).status).toBe(200);
     await screenOf(agent.id, "read this when you are back");
     const rows = await until(async () => {
-      const all = await t.hub.runtime.prisma.message.findMany({ where: { agentId: agent.id }, orderBy: { createdAt: "asc" } });
+      const all = await t.hub.runtime.prisma.message.findMany({
+        where: { agentId: agent.id },
+        orderBy: { createdAt: "asc" },
+      });
       return all.every((m) => m.dispatchState === "dispatched") ? all : undefined;
     }, "both messages dispatched");
     expect(rows.map((m) => m.body)).toEqual(["hello from the hub", "read this when you are back"]);
@@ -123,7 +189,19 @@ describe("agent lifecycle through the local broker", () => {
     const stop2 = await act(agent.id, "stop");
     expect([stop1.status, stop2.status]).toEqual([200, 200]);
     expect(stop2.body.agent.phase).toBe("stopped");
-    expect(await phasesOf(agent.id)).toEqual(["created", "provisioning", "starting", "running", "stopping", "stopped", "provisioning", "starting", "running", "stopping", "stopped"]);
+    expect(await phasesOf(agent.id)).toEqual([
+      "created",
+      "provisioning",
+      "starting",
+      "running",
+      "stopping",
+      "stopped",
+      "provisioning",
+      "starting",
+      "running",
+      "stopping",
+      "stopped",
+    ]);
   });
 
   it("a harness that ends with an error puts the agent in error with the exit code; a broker that cannot start it answers 409 and leaves the reason", async () => {
@@ -135,8 +213,17 @@ describe("agent lifecycle through the local broker", () => {
     }, "the agent to fail");
     expect(failed.detail).toBe("the harness exited with code 3");
 
-    const remote = (await json<{ id: string }>(await alice.request("/api/v1/projects", { method: "POST", json: { name: "unreachable", gitRemote: "http://127.0.0.1:1/missing.git" } }))).id;
-    const cloned = await json<AgentJson>(await alice.request("/api/v1/agents", { method: "POST", json: { projectId: remote, name: "Cloner" } }));
+    const remote = (
+      await json<{ id: string }>(
+        await alice.request("/api/v1/projects", {
+          method: "POST",
+          json: { name: "unreachable", gitRemote: "http://127.0.0.1:1/missing.git" },
+        }),
+      )
+    ).id;
+    const cloned = await json<AgentJson>(
+      await alice.request("/api/v1/agents", { method: "POST", json: { projectId: remote, name: "Cloner" } }),
+    );
     const started = await act(cloned.id, "start");
     expect(started.status).toBe(409);
     expect(started.body.error?.message).toMatch(/cloning http:\/\/127\.0\.0\.1:1\/missing\.git failed/);
@@ -150,10 +237,25 @@ describe("agent lifecycle through the local broker", () => {
   it("a project with a git remote gets a clone as the agent's workspace (phase cloning on the way)", async () => {
     const server = await serveGitRepo({ files: { "README.md": "hello from the remote\n" } });
     try {
-      const project = await json<{ id: string }>(await alice.request("/api/v1/projects", { method: "POST", json: { name: "cloned", gitRemote: server.url } }));
-      const agent = await json<AgentJson>(await alice.request("/api/v1/agents", { method: "POST", json: { projectId: project.id, name: "Reader", harness: "generic", command: "cat README.md; exec cat", start: true } }));
+      const project = await json<{ id: string }>(
+        await alice.request("/api/v1/projects", { method: "POST", json: { name: "cloned", gitRemote: server.url } }),
+      );
+      const agent = await json<AgentJson>(
+        await alice.request("/api/v1/agents", {
+          method: "POST",
+          json: {
+            projectId: project.id,
+            name: "Reader",
+            harness: "generic",
+            command: "cat README.md; exec cat",
+            start: true,
+          },
+        }),
+      );
       expect(agent.phase).toBe("running");
-      expect(fs.readFileSync(path.join(tmux.workspaceOf(agent.id), "README.md"), "utf8")).toBe("hello from the remote\n");
+      expect(fs.readFileSync(path.join(tmux.workspaceOf(agent.id), "README.md"), "utf8")).toBe(
+        "hello from the remote\n",
+      );
       await screenOf(agent.id, "hello from the remote");
       expect(await phasesOf(agent.id)).toEqual(["created", "provisioning", "cloning", "starting", "running"]);
     } finally {
@@ -175,7 +277,9 @@ describe("agent lifecycle through the local broker", () => {
   it("only the owner or an admin can drive an agent", async () => {
     const { agent } = await create("Private", { harness: "generic", command: "exec cat" });
     expect((await act(agent.id, "start", bob)).status).toBe(404);
-    expect((await bob.request(`/api/v1/agents/${agent.id}/messages`, { method: "POST", json: { body: "hi" } })).status).toBe(404);
+    expect(
+      (await bob.request(`/api/v1/agents/${agent.id}/messages`, { method: "POST", json: { body: "hi" } })).status,
+    ).toBe(404);
     expect((await act(agent.id, "start", admin)).body.agent.phase).toBe("running");
     expect((await act(agent.id, "stop", admin)).body.agent.phase).toBe("stopped");
   });
@@ -190,11 +294,29 @@ describe("agent lifecycle through the local broker", () => {
     const newToken = fs.readFileSync(tmux.tokenFileOf(agent.id), "utf8").trim();
     expect(newToken).not.toBe(oldToken);
     expect(fs.statSync(tmux.tokenFileOf(agent.id)).mode & 0o777).toBe(0o600);
-    const withOld = await fetch(`${t.url}/api/v1/agents/${agent.id}/status`, { method: "POST", headers: { authorization: `Bearer ${oldToken}`, "content-type": "application/json" }, body: JSON.stringify({ heartbeat: true }) });
+    const withOld = await fetch(`${t.url}/api/v1/agents/${agent.id}/status`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${oldToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ heartbeat: true }),
+    });
     expect(withOld.status).toBe(401);
     // The shim's heartbeat after SIGUSR2 used the new token.
-    await until(async () => ((await t.hub.runtime.prisma.agent.findUniqueOrThrow({ where: { id: agent.id } })).lastSeen! > seenBefore ? true : undefined), "a heartbeat with the new token");
-    await until(async () => (fs.readFileSync(path.join(path.dirname(tmux.tokenFileOf(agent.id)), "shim.log"), "utf8").includes("re-read the token file") ? true : undefined), "the shim's log line");
+    await until(
+      async () =>
+        (await t.hub.runtime.prisma.agent.findUniqueOrThrow({ where: { id: agent.id } })).lastSeen! > seenBefore
+          ? true
+          : undefined,
+      "a heartbeat with the new token",
+    );
+    await until(
+      async () =>
+        fs
+          .readFileSync(path.join(path.dirname(tmux.tokenFileOf(agent.id)), "shim.log"), "utf8")
+          .includes("re-read the token file")
+          ? true
+          : undefined,
+      "the shim's log line",
+    );
     // A stopped agent has nothing to reset.
     await act(agent.id, "stop");
     const refused = await alice.request(`/api/v1/agents/${agent.id}/reset-auth`, { method: "POST" });
@@ -209,13 +331,23 @@ describe("agent lifecycle through the local broker", () => {
     const res = await admin.request("/api/v1/admin/agents/reset-auth-all", { method: "POST" });
     unsubscribe();
     expect(res.status).toBe(200);
-    const summary = await json<{ runId: string; total: number; succeeded: number; failed: number; results: Array<{ agentId: string; name: string; ok: boolean }> }>(res);
+    const summary = await json<{
+      runId: string;
+      total: number;
+      succeeded: number;
+      failed: number;
+      results: Array<{ agentId: string; name: string; ok: boolean }>;
+    }>(res);
     expect(summary).toMatchObject({ total: running.length, succeeded: running.length, failed: 0 });
     expect(summary.results.map((r) => r.agentId).sort()).toEqual(running.map((a) => a.id).sort());
     expect(summary.results.every((r) => r.ok && r.name)).toBe(true);
     const subjects = deliveries.map((d) => (d.kind === "event" ? d.event.subject : d.kind));
     // One log line per agent arrives as a progress event, and the last progress counts them all.
-    const progress = deliveries.flatMap((d) => (d.kind === "event" && d.event.subject.endsWith(".progress") ? [d.event.data as { line?: string; progress: { done?: number } }] : []));
+    const progress = deliveries.flatMap((d) =>
+      d.kind === "event" && d.event.subject.endsWith(".progress")
+        ? [d.event.data as { line?: string; progress: { done?: number } }]
+        : [],
+    );
     expect(progress.filter((p) => p.line)).toHaveLength(running.length);
     expect(progress.at(-1)!.progress.done).toBe(running.length);
     expect(subjects.at(-1)).toBe(`maintenance.run.${summary.runId}.done`);
@@ -225,7 +357,9 @@ describe("agent lifecycle through the local broker", () => {
   });
 
   it("no broker can take the agent: 422 no_runtime_broker and nothing is written", async () => {
-    const ghost = await t.hub.runtime.prisma.runtimeBroker.create({ data: { name: "ghost", slug: "ghost", hostname: "nowhere", status: "offline" } });
+    const ghost = await t.hub.runtime.prisma.runtimeBroker.create({
+      data: { name: "ghost", slug: "ghost", hostname: "nowhere", status: "offline" },
+    });
     const { status, agent } = await create("Homeless", { brokerId: ghost.id, start: true });
     expect(status).toBe(422);
     expect(agent.error?.code).toBe("no_runtime_broker");

@@ -9,29 +9,49 @@ let member: TestUser;
 let agentId: string;
 
 const json = async <T = Record<string, unknown>>(res: Response) => (await res.json()) as T;
-type Run = { id: string; status: string; operationKey: string; progress: Record<string, unknown>; result: Record<string, unknown> | null; log?: string; abortRequested: boolean };
+type Run = {
+  id: string;
+  status: string;
+  operationKey: string;
+  progress: Record<string, unknown>;
+  result: Record<string, unknown> | null;
+  log?: string;
+  abortRequested: boolean;
+};
 
 beforeAll(async () => {
   t = await startTestHub();
   [admin, member] = await Promise.all([t.createUser({ role: "admin" }), t.createUser()]);
   const project = await t.hub.runtime.prisma.project.create({ data: { name: "maint", slug: "maint" } });
-  agentId = (await t.hub.runtime.prisma.agent.create({ data: { name: "chatty", slug: "chatty", projectId: project.id, createdBy: "system", ownerId: "system" } })).id;
+  agentId = (
+    await t.hub.runtime.prisma.agent.create({
+      data: { name: "chatty", slug: "chatty", projectId: project.id, createdBy: "system", ownerId: "system" },
+    })
+  ).id;
 });
 afterAll(async () => {
   await t.close();
 });
 
-const finished = (id: string) => until(async () => {
-  const run = await json<Run>(await admin.request(`/api/v1/admin/maintenance/runs/${id}`));
-  return run.status !== "running" ? run : undefined;
-}, "the run to finish");
+const finished = (id: string) =>
+  until(async () => {
+    const run = await json<Run>(await admin.request(`/api/v1/admin/maintenance/runs/${id}`));
+    return run.status !== "running" ? run : undefined;
+  }, "the run to finish");
 
 describe("maintenance", () => {
   it("GET /api/v1/admin/maintenance/operations - the built-in operations with their parameters; admins only", async () => {
     const res = await admin.request("/api/v1/admin/maintenance/operations");
     const ops = await json<Array<{ key: string; params: Array<{ name: string; default: number }> }>>(res);
-    expect(ops.map((o) => o.key)).toEqual(["reset-auth-all", "purge-messages", "mark-stale-brokers-offline", "reap-stuck-dispatches"]);
-    expect(ops.find((o) => o.key === "purge-messages")!.params).toEqual([expect.objectContaining({ name: "olderThanDays", default: 30 })]);
+    expect(ops.map((o) => o.key)).toEqual([
+      "reset-auth-all",
+      "purge-messages",
+      "mark-stale-brokers-offline",
+      "reap-stuck-dispatches",
+    ]);
+    expect(ops.find((o) => o.key === "purge-messages")!.params).toEqual([
+      expect.objectContaining({ name: "olderThanDays", default: 30 }),
+    ]);
     expect((await member.request("/api/v1/admin/maintenance/operations")).status).toBe(403);
   });
 
@@ -46,7 +66,10 @@ describe("maintenance", () => {
     });
     const deliveries: EventDelivery[] = [];
     const unsubscribe = t.hub.runtime.events.subscribe(["maintenance.run.>"], (d) => deliveries.push(d));
-    const res = await admin.request("/api/v1/admin/maintenance/operations/purge-messages/run", { method: "POST", json: { params: { olderThanDays: 30 } } });
+    const res = await admin.request("/api/v1/admin/maintenance/operations/purge-messages/run", {
+      method: "POST",
+      json: { params: { olderThanDays: 30 } },
+    });
     expect(res.status).toBe(202);
     const { run } = await json<{ run: Run }>(res);
     expect(run).toMatchObject({ operationKey: "purge-messages", status: "running" });
@@ -54,29 +77,50 @@ describe("maintenance", () => {
     unsubscribe();
     expect(done).toMatchObject({ status: "completed", result: { deleted: 1 } });
     expect(done.log).toMatch(/deleted 1 messages older than/);
-    expect((await t.hub.runtime.prisma.message.findMany({ where: { agentId } })).map((m) => m.body).sort()).toEqual(["new", "old and waiting"]);
+    expect((await t.hub.runtime.prisma.message.findMany({ where: { agentId } })).map((m) => m.body).sort()).toEqual([
+      "new",
+      "old and waiting",
+    ]);
     const subjects = deliveries.map((d) => (d.kind === "event" ? d.event.subject : d.kind));
     expect(subjects.at(-1)).toBe(`maintenance.run.${run.id}.done`);
     expect(subjects.filter((s) => s.endsWith(".progress")).length).toBeGreaterThanOrEqual(2);
 
-    const history = await json<{ items: Run[] }>(await admin.request("/api/v1/admin/maintenance/runs?operation=purge-messages"));
+    const history = await json<{ items: Run[] }>(
+      await admin.request("/api/v1/admin/maintenance/runs?operation=purge-messages"),
+    );
     expect(history.items[0]!.id).toBe(run.id);
-    expect((await admin.request(`/api/v1/admin/maintenance/runs/${run.id}/abort`, { method: "POST" })).status).toBe(409);
+    expect((await admin.request(`/api/v1/admin/maintenance/runs/${run.id}/abort`, { method: "POST" })).status).toBe(
+      409,
+    );
   });
 
   it("refuses bad parameters and unknown operations before writing anything", async () => {
     const before = await t.hub.runtime.prisma.maintenanceRun.count();
-    const bad = await admin.request("/api/v1/admin/maintenance/operations/purge-messages/run", { method: "POST", json: { params: { olderThanDays: -3 } } });
+    const bad = await admin.request("/api/v1/admin/maintenance/operations/purge-messages/run", {
+      method: "POST",
+      json: { params: { olderThanDays: -3 } },
+    });
     expect(bad.status).toBe(400);
-    expect((await json<{ error: { code: string; details: Array<{ path: string }> } }>(bad)).error).toMatchObject({ code: "validation_error", details: [{ path: "params.olderThanDays" }] });
-    expect((await admin.request("/api/v1/admin/maintenance/operations/rm-rf/run", { method: "POST" })).status).toBe(404);
+    expect((await json<{ error: { code: string; details: Array<{ path: string }> } }>(bad)).error).toMatchObject({
+      code: "validation_error",
+      details: [{ path: "params.olderThanDays" }],
+    });
+    expect((await admin.request("/api/v1/admin/maintenance/operations/rm-rf/run", { method: "POST" })).status).toBe(
+      404,
+    );
     expect(await t.hub.runtime.prisma.maintenanceRun.count()).toBe(before);
   });
 
   it("abort stops a run between steps and records it as aborted", async () => {
     const old = new Date(Date.now() - 400 * 86_400_000);
-    await t.hub.runtime.prisma.$executeRaw`INSERT INTO messages (id, "agentId", sender, body, "dispatchState", "createdAt") SELECT gen_random_uuid(), ${agentId}::uuid, 'system', 'bulk', 'dispatched', ${old} FROM generate_series(1, 30000)`;
-    const { run } = await json<{ run: Run }>(await admin.request("/api/v1/admin/maintenance/operations/purge-messages/run", { method: "POST", json: { params: { olderThanDays: 365 } } }));
+    await t.hub.runtime.prisma
+      .$executeRaw`INSERT INTO messages (id, "agentId", sender, body, "dispatchState", "createdAt") SELECT gen_random_uuid(), ${agentId}::uuid, 'system', 'bulk', 'dispatched', ${old} FROM generate_series(1, 30000)`;
+    const { run } = await json<{ run: Run }>(
+      await admin.request("/api/v1/admin/maintenance/operations/purge-messages/run", {
+        method: "POST",
+        json: { params: { olderThanDays: 365 } },
+      }),
+    );
     const abort = await admin.request(`/api/v1/admin/maintenance/runs/${run.id}/abort`, { method: "POST" });
     expect(abort.status).toBe(202);
     const done = await finished(run.id);
@@ -87,13 +131,39 @@ describe("maintenance", () => {
 
   it("mark-stale-brokers-offline and reap-stuck-dispatches do what they say", async () => {
     const { prisma } = t.hub.runtime;
-    const stale = await prisma.runtimeBroker.create({ data: { name: "stale", slug: "stale", status: "online", lastHeartbeat: new Date(Date.now() - 10 * 60_000), connectedHubId: "gone" } });
-    const fresh = await prisma.runtimeBroker.create({ data: { name: "fresh", slug: "fresh", status: "online", lastHeartbeat: new Date() } });
-    await prisma.brokerDispatch.create({ data: { brokerId: fresh.id, op: "agent.start", deadlineAt: new Date(Date.now() - 1000), createdBy: "system" } });
-    const start = async (key: string) => (await json<{ run: Run }>(await admin.request(`/api/v1/admin/maintenance/operations/${key}/run`, { method: "POST", json: {} }))).run.id;
-    expect(await finished(await start("mark-stale-brokers-offline"))).toMatchObject({ status: "completed", result: { marked: 1 } });
-    expect(await prisma.runtimeBroker.findUniqueOrThrow({ where: { id: stale.id } })).toMatchObject({ status: "offline", connectedHubId: null });
+    const stale = await prisma.runtimeBroker.create({
+      data: {
+        name: "stale",
+        slug: "stale",
+        status: "online",
+        lastHeartbeat: new Date(Date.now() - 10 * 60_000),
+        connectedHubId: "gone",
+      },
+    });
+    const fresh = await prisma.runtimeBroker.create({
+      data: { name: "fresh", slug: "fresh", status: "online", lastHeartbeat: new Date() },
+    });
+    await prisma.brokerDispatch.create({
+      data: { brokerId: fresh.id, op: "agent.start", deadlineAt: new Date(Date.now() - 1000), createdBy: "system" },
+    });
+    const start = async (key: string) =>
+      (
+        await json<{ run: Run }>(
+          await admin.request(`/api/v1/admin/maintenance/operations/${key}/run`, { method: "POST", json: {} }),
+        )
+      ).run.id;
+    expect(await finished(await start("mark-stale-brokers-offline"))).toMatchObject({
+      status: "completed",
+      result: { marked: 1 },
+    });
+    expect(await prisma.runtimeBroker.findUniqueOrThrow({ where: { id: stale.id } })).toMatchObject({
+      status: "offline",
+      connectedHubId: null,
+    });
     expect((await prisma.runtimeBroker.findUniqueOrThrow({ where: { id: fresh.id } })).status).toBe("online");
-    expect(await finished(await start("reap-stuck-dispatches"))).toMatchObject({ status: "completed", result: { dispatchesFailed: 1 } });
+    expect(await finished(await start("reap-stuck-dispatches"))).toMatchObject({
+      status: "completed",
+      result: { dispatchesFailed: 1 },
+    });
   });
 });

@@ -18,7 +18,10 @@ const json = async <T = Record<string, unknown>>(res: Response) => (await res.js
 
 describe("projects", () => {
   it("POST /api/v1/projects - creates with a slug from the name, audited", async () => {
-    const res = await alice.request("/api/v1/projects", { method: "POST", json: { name: "Moon Base!", gitRemote: "https://example.com/moon.git" } });
+    const res = await alice.request("/api/v1/projects", {
+      method: "POST",
+      json: { name: "Moon Base!", gitRemote: "https://example.com/moon.git" },
+    });
     expect(res.status).toBe(201);
     const project = await json(res);
     expect(project).toEqual({
@@ -38,12 +41,15 @@ describe("projects", () => {
 
     const again = await bob.request("/api/v1/projects", { method: "POST", json: { name: "moon base" } });
     expect(again.status).toBe(409);
-    expect(await json(again)).toEqual({ error: { code: "conflict", message: 'A project with the slug "moon-base" already exists.' } });
+    expect(await json(again)).toEqual({
+      error: { code: "conflict", message: 'A project with the slug "moon-base" already exists.' },
+    });
   });
 
   it("GET /api/v1/projects - pages by cursor without repeats or gaps, filters by text", async () => {
     const names = ["paging-e", "paging-a", "paging-d", "paging-c", "paging-b"];
-    for (const name of names) expect((await alice.request("/api/v1/projects", { method: "POST", json: { name } })).status).toBe(201);
+    for (const name of names)
+      expect((await alice.request("/api/v1/projects", { method: "POST", json: { name } })).status).toBe(201);
     const seen: string[] = [];
     let cursor: string | null = null;
     let pages = 0;
@@ -57,23 +63,36 @@ describe("projects", () => {
     } while (cursor);
     expect(pages).toBe(3);
     expect(seen).toEqual([...names].sort());
-    const desc = await json<{ items: Array<{ name: string }> }>(await alice.request("/api/v1/projects?q=paging&sort=name&order=desc&limit=1"));
+    const desc = await json<{ items: Array<{ name: string }> }>(
+      await alice.request("/api/v1/projects?q=paging&sort=name&order=desc&limit=1"),
+    );
     expect(desc.items.map((p) => p.name)).toEqual(["paging-e"]);
   });
 
   it("PATCH/DELETE /api/v1/projects/{id} - only the creator or an admin; a project with agents cannot go", async () => {
-    const { id } = await json<{ id: string }>(await alice.request("/api/v1/projects", { method: "POST", json: { name: "owned" } }));
+    const { id } = await json<{ id: string }>(
+      await alice.request("/api/v1/projects", { method: "POST", json: { name: "owned" } }),
+    );
     const denied = await bob.request(`/api/v1/projects/${id}`, { method: "PATCH", json: { name: "mine now" } });
     expect(denied.status).toBe(403);
     expect((await json<{ name: string }>(await alice.request(`/api/v1/projects/${id}`))).name).toBe("owned");
 
-    expect((await alice.request(`/api/v1/projects/${id}`, { method: "PATCH", json: { name: "renamed" } })).status).toBe(200);
-    expect((await admin.request(`/api/v1/projects/${id}`, { method: "PATCH", json: { gitRemote: "git@example.com:x.git" } })).status).toBe(200);
+    expect((await alice.request(`/api/v1/projects/${id}`, { method: "PATCH", json: { name: "renamed" } })).status).toBe(
+      200,
+    );
+    expect(
+      (await admin.request(`/api/v1/projects/${id}`, { method: "PATCH", json: { gitRemote: "git@example.com:x.git" } }))
+        .status,
+    ).toBe(200);
 
-    expect((await alice.request("/api/v1/agents", { method: "POST", json: { projectId: id, name: "worker" } })).status).toBe(201);
+    expect(
+      (await alice.request("/api/v1/agents", { method: "POST", json: { projectId: id, name: "worker" } })).status,
+    ).toBe(201);
     const busy = await alice.request(`/api/v1/projects/${id}`, { method: "DELETE" });
     expect(busy.status).toBe(409);
-    expect(await json(busy)).toEqual({ error: { code: "conflict", message: "The project still has 1 agent(s); delete them first." } });
+    expect(await json(busy)).toEqual({
+      error: { code: "conflict", message: "The project still has 1 agent(s); delete them first." },
+    });
     expect((await alice.request(`/api/v1/projects/${id}/agents/worker`, { method: "DELETE" })).status).toBe(204);
     expect((await alice.request(`/api/v1/projects/${id}`, { method: "DELETE" })).status).toBe(204);
     expect((await alice.request(`/api/v1/projects/${id}`)).status).toBe(404);

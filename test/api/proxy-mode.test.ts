@@ -39,7 +39,10 @@ describe("proxy mode (Google IAP)", () => {
   });
 
   it("never trusts the unsigned IAP headers or a client's own identity header", async () => {
-    const forged = await me({ "x-goog-authenticated-user-email": "accounts.google.com:ada@example.com", "x-goog-authenticated-user-id": "accounts.google.com:1" });
+    const forged = await me({
+      "x-goog-authenticated-user-email": "accounts.google.com:ada@example.com",
+      "x-goog-authenticated-user-id": "accounts.google.com:1",
+    });
     expect(forged.status).toBe(401);
     const ada = await t.hub.runtime.prisma.user.findUniqueOrThrow({ where: { email: "ada@example.com" } });
     const spoofed = await me({ "x-scion-identity": `${ada.id}.${Date.now()}.AAAA` });
@@ -56,12 +59,18 @@ describe("proxy mode (Google IAP)", () => {
   it("refuses someone outside the allowed domains and allow list", async () => {
     const res = await me({ "x-goog-iap-jwt-assertion": await iap.assertion("mallory@evil.test") });
     expect(res.status).toBe(403);
-    expect(((await res.json()) as { error: { message: string } }).error.message).toContain("mallory@evil.test is not allowed to sign in");
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain(
+      "mallory@evil.test is not allowed to sign in",
+    );
     expect(await t.hub.runtime.prisma.user.count({ where: { email: "mallory@evil.test" } })).toBe(0);
   });
 
   it("a suspended user is refused on the API and shown why on pages", async () => {
-    await t.hub.runtime.prisma.user.upsert({ where: { email: "sam@example.com" }, create: { email: "sam@example.com", status: "suspended" }, update: { status: "suspended" } });
+    await t.hub.runtime.prisma.user.upsert({
+      where: { email: "sam@example.com" },
+      create: { email: "sam@example.com", status: "suspended" },
+      update: { status: "suspended" },
+    });
     const assertion = await iap.assertion("sam@example.com");
     const api = await me({ "x-goog-iap-jwt-assertion": assertion });
     expect(api.status).toBe(403);
@@ -73,7 +82,11 @@ describe("proxy mode (Google IAP)", () => {
 
   it("logout points the browser at IAP's logout", async () => {
     // The dashboard's own page sends it (same origin): an IAP identity counts only from there (CSRF).
-    const res = await fetch(`${t.url}/api/v1/auth/logout`, { method: "POST", headers: { "x-goog-iap-jwt-assertion": await iap.assertion("ada@example.com"), origin: t.url }, redirect: "manual" });
+    const res = await fetch(`${t.url}/api/v1/auth/logout`, {
+      method: "POST",
+      headers: { "x-goog-iap-jwt-assertion": await iap.assertion("ada@example.com"), origin: t.url },
+      redirect: "manual",
+    });
     expect(res.headers.get("location")).toBe("/_gcp_iap/clear_login_cookie");
     expect(await res.json()).toEqual({ ok: true, location: "/_gcp_iap/clear_login_cookie" });
     const providers = await (await fetch(`${t.url}/api/v1/auth/providers`)).json();
@@ -83,7 +96,10 @@ describe("proxy mode (Google IAP)", () => {
   it("an event stream outlives its identity header many times over, keeps delivering, and still ends at once on suspension", async () => {
     const iapHeaders = async (email: string) => ({ "x-goog-iap-jwt-assertion": await iap.assertion(email) });
     const lena = (await (await me(await iapHeaders("lena@example.com"))).json()) as { id: string };
-    const lenaStream = await openEventStream(`${t.url}/api/v1/events?sub=broker.>`, await iapHeaders("lena@example.com"));
+    const lenaStream = await openEventStream(
+      `${t.url}/api/v1/events?sub=broker.>`,
+      await iapHeaders("lena@example.com"),
+    );
     try {
       expect(lenaStream.res.status).toBe(200);
       // Two 15 s re-checks, both long after the header the stream was opened with expired.

@@ -24,7 +24,11 @@ beforeAll(async () => {
     SCION_TRUSTED_PROXY_HOPS: "1",
   });
   const admin = await t.createUser({ role: "admin" });
-  projectId = ((await (await admin.request("/api/v1/projects", { method: "POST", json: { name: "limits" } })).json()) as { id: string }).id;
+  projectId = (
+    (await (await admin.request("/api/v1/projects", { method: "POST", json: { name: "limits" } })).json()) as {
+      id: string;
+    }
+  ).id;
 });
 afterAll(async () => {
   await t?.close();
@@ -39,7 +43,11 @@ async function expectRateLimited(res: Response, maxSeconds: number): Promise<num
   expect(retryAfter).toMatch(/^[1-9]\d*$/);
   expect(Number(retryAfter)).toBeLessThanOrEqual(maxSeconds);
   const body = JSON.parse(text) as { error: unknown };
-  expect(body.error).toEqual({ code: "rate_limited", message: expect.stringMatching(/^Too many .* Try again in \d+ s\.$/), details: { retryAfterSeconds: Number(retryAfter) } });
+  expect(body.error).toEqual({
+    code: "rate_limited",
+    message: expect.stringMatching(/^Too many .* Try again in \d+ s\.$/),
+    details: { retryAfterSeconds: Number(retryAfter) },
+  });
   return Number(retryAfter);
 }
 
@@ -47,7 +55,8 @@ describe("rate limits", () => {
   it("API token creation: 3 an hour per user here; the 4th is 429 with Retry-After; another user is unaffected", async () => {
     const alice = await t.createUser();
     const bob = await t.createUser();
-    const mint = (u: TestUser) => u.request("/api/v1/tokens", { method: "POST", json: { name: "cli", expiresInDays: 1 } });
+    const mint = (u: TestUser) =>
+      u.request("/api/v1/tokens", { method: "POST", json: { name: "cli", expiresInDays: 1 } });
     for (let i = 0; i < 3; i++) expect((await mint(alice)).status).toBe(201);
     // 3 an hour refill one every 1200 s.
     expect(await expectRateLimited(await mint(alice), 1200)).toBeGreaterThan(1100);
@@ -59,8 +68,10 @@ describe("rate limits", () => {
   it("agent creation: 3 a minute per user across both create routes; refused creations write nothing", async () => {
     const alice = await t.createUser();
     const bob = await t.createUser();
-    const viaAgents = (u: TestUser, name: string) => u.request("/api/v1/agents", { method: "POST", json: { projectId, name } });
-    const viaProject = (u: TestUser, name: string) => u.request(`/api/v1/projects/${projectId}/agents`, { method: "POST", json: { name } });
+    const viaAgents = (u: TestUser, name: string) =>
+      u.request("/api/v1/agents", { method: "POST", json: { projectId, name } });
+    const viaProject = (u: TestUser, name: string) =>
+      u.request(`/api/v1/projects/${projectId}/agents`, { method: "POST", json: { name } });
     expect((await viaAgents(alice, "a1")).status).toBe(201);
     expect((await viaProject(alice, "a2")).status).toBe(201);
     expect((await viaAgents(alice, "a3")).status).toBe(201);
@@ -102,7 +113,12 @@ describe("rate limits", () => {
 
   it("sign-in attempts: 3 a minute per client address; the address is what the trusted proxy saw, not what the client claims", async () => {
     const attempt = (forwardedFor: string, action = "signin") =>
-      fetch(`${t.url}/api/auth/${action}/oidc`, { method: "POST", headers: { "x-forwarded-for": forwardedFor, "content-type": "application/x-www-form-urlencoded" }, body: "csrfToken=x", redirect: "manual" });
+      fetch(`${t.url}/api/auth/${action}/oidc`, {
+        method: "POST",
+        headers: { "x-forwarded-for": forwardedFor, "content-type": "application/x-www-form-urlencoded" },
+        body: "csrfToken=x",
+        redirect: "manual",
+      });
     expect((await attempt("198.51.100.1")).status).not.toBe(429);
     expect((await attempt("198.51.100.1", "callback")).status).not.toBe(429);
     expect((await attempt("198.51.100.1")).status).not.toBe(429);
@@ -115,7 +131,10 @@ describe("rate limits", () => {
     await expectRateLimited(await attempt("203.0.113.9, 198.51.100.1", "callback"), 20);
     // Another client is not held up, and reading next-auth's endpoints is not an attempt.
     expect((await attempt("198.51.100.2")).status).not.toBe(429);
-    for (let i = 0; i < 5; i++) expect((await fetch(`${t.url}/api/auth/csrf`, { headers: { "x-forwarded-for": "198.51.100.1" } })).status).toBe(200);
+    for (let i = 0; i < 5; i++)
+      expect((await fetch(`${t.url}/api/auth/csrf`, { headers: { "x-forwarded-for": "198.51.100.1" } })).status).toBe(
+        200,
+      );
     const login = await fetch(`${t.url}/login?error=RateLimited`);
     expect(await login.text()).toContain("Too many sign-in attempts from your address");
   });

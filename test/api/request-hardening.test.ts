@@ -13,8 +13,14 @@ let agentToken: string;
 beforeAll(async () => {
   t = await startTestHub();
   admin = await t.createUser({ role: "admin" });
-  const project = (await (await admin.request("/api/v1/projects", { method: "POST", json: { name: "hardening" } })).json()) as { id: string };
-  agentId = ((await (await admin.request("/api/v1/agents", { method: "POST", json: { projectId: project.id, name: "target" } })).json()) as { id: string }).id;
+  const project = (await (
+    await admin.request("/api/v1/projects", { method: "POST", json: { name: "hardening" } })
+  ).json()) as { id: string };
+  agentId = (
+    (await (
+      await admin.request("/api/v1/agents", { method: "POST", json: { projectId: project.id, name: "target" } })
+    ).json()) as { id: string }
+  ).id;
   const row = await t.hub.runtime.prisma.agent.findUniqueOrThrow({ where: { id: agentId } });
   agentToken = (await mintAgentToken(t.hub.runtime.sessionSecret, row)).token;
 });
@@ -22,7 +28,12 @@ afterAll(async () => {
   await t.close();
 });
 
-const post = (path: string, body: string, token = admin.token) => fetch(`${t.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body });
+const post = (path: string, body: string, token = admin.token) =>
+  fetch(`${t.url}${path}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body,
+  });
 
 async function expectShapeRefused(res: Response, message: RegExp): Promise<void> {
   expect(res.status).toBe(400);
@@ -51,7 +62,10 @@ describe("hostile JSON shapes answer 400, never 500", () => {
     await expectShapeRefused(await post("/api/v1/projects", `[${"0,".repeat(20_000)}0]`), /more than 10000 items/);
     const env = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`K${i}`, "v"]));
     const started = Date.now();
-    await expectShapeRefused(await post("/api/v1/agents", JSON.stringify({ projectId: crypto.randomUUID(), name: "wide", env })), /more than 10000 items/);
+    await expectShapeRefused(
+      await post("/api/v1/agents", JSON.stringify({ projectId: crypto.randomUUID(), name: "wide", env })),
+      /more than 10000 items/,
+    );
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
@@ -64,21 +78,41 @@ describe("hostile JSON shapes answer 400, never 500", () => {
   });
 
   it("the machine routes too: agent status and broker join", async () => {
-    await expectShapeRefused(await post(`/api/v1/agents/${agentId}/status`, deepArrays, agentToken), /nest deeper than 64/);
-    await expectShapeRefused(await post(`/api/v1/agents/${agentId}/status`, `{"detail":${deepObjects}}`, agentToken), /nest deeper than 64/);
-    const join = await fetch(`${t.url}/api/v1/runtime-brokers/join`, { method: "POST", headers: { "content-type": "application/json" }, body: deepArrays });
+    await expectShapeRefused(
+      await post(`/api/v1/agents/${agentId}/status`, deepArrays, agentToken),
+      /nest deeper than 64/,
+    );
+    await expectShapeRefused(
+      await post(`/api/v1/agents/${agentId}/status`, `{"detail":${deepObjects}}`, agentToken),
+      /nest deeper than 64/,
+    );
+    const join = await fetch(`${t.url}/api/v1/runtime-brokers/join`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: deepArrays,
+    });
     await expectShapeRefused(join, /nest deeper than 64/);
   });
 });
 
 describe("a malformed percent escape in a path answers 400 with the envelope, never 500", () => {
-  const paths = ["/api/v1/agents/%E0%A4%A/status", "/api/v1/agents/%zz", "/%", "/agents/%zz", "/api/v1/projects/%FF%FE", "/api/v1/agents/%E0%A4%A/token/refresh", "/readyz%"];
+  const paths = [
+    "/api/v1/agents/%E0%A4%A/status",
+    "/api/v1/agents/%zz",
+    "/%",
+    "/agents/%zz",
+    "/api/v1/projects/%FF%FE",
+    "/api/v1/agents/%E0%A4%A/token/refresh",
+    "/readyz%",
+  ];
   for (const path of paths) {
     it(path, async () => {
       for (const method of ["GET", "POST"]) {
         const res = await fetch(`${t.url}${path}`, { method, headers: { authorization: `Bearer ${admin.token}` } });
         expect(res.status, method).toBe(400);
-        expect(await res.json(), method).toEqual({ error: { code: "validation_error", message: "The path has a malformed percent escape." } });
+        expect(await res.json(), method).toEqual({
+          error: { code: "validation_error", message: "The path has a malformed percent escape." },
+        });
       }
     });
   }
@@ -125,7 +159,9 @@ describe("security headers", () => {
     expect(res.headers.get("referrer-policy")).toBe("strict-origin-when-cross-origin");
     expect(res.headers.get("strict-transport-security")).toBeNull();
     // A fresh nonce each time; a client cannot choose it by sending its own CSP header.
-    const again = await fetch(`${t.url}/`, { headers: { accept: "text/html", "content-security-policy": "script-src 'nonce-chosenbyattacker'" } });
+    const again = await fetch(`${t.url}/`, {
+      headers: { accept: "text/html", "content-security-policy": "script-src 'nonce-chosenbyattacker'" },
+    });
     const second = policy(again)["script-src"]!.find((s) => s.startsWith("'nonce-"));
     expect(second).not.toBe(`'nonce-${nonce}'`);
     expect(await again.text()).not.toContain("chosenbyattacker");
@@ -140,7 +176,9 @@ describe("security headers", () => {
     expect(inline.length).toBeGreaterThan(0);
     for (const [, attrs, body] of inline) {
       const nonce = /nonce="([^"]+)"/.exec(attrs!)?.[1];
-      const allowed = nonce ? sources.includes(`'nonce-${nonce}'`) : sources.includes(`'sha256-${crypto.createHash("sha256").update(body!).digest("base64")}'`);
+      const allowed = nonce
+        ? sources.includes(`'nonce-${nonce}'`)
+        : sources.includes(`'sha256-${crypto.createHash("sha256").update(body!).digest("base64")}'`);
       expect(allowed, body!.slice(0, 80)).toBe(true);
     }
   });

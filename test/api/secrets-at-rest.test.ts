@@ -27,9 +27,13 @@ const json = async <T>(res: Response) => (await res.json()) as T;
 beforeAll(async () => {
   t = await startTestHub({ SCION_LOCAL_BROKER: "true" }, { localBroker: true });
   [alice, admin] = await Promise.all([t.createUser(), t.createUser({ role: "admin" })]);
-  projectId = (await json<{ id: string }>(await alice.request("/api/v1/projects", { method: "POST", json: { name: "secrets" } }))).id;
+  projectId = (
+    await json<{ id: string }>(await alice.request("/api/v1/projects", { method: "POST", json: { name: "secrets" } }))
+  ).id;
   brokerId = await until(async () => {
-    const { items } = await json<{ items: Array<{ id: string; status: string }> }>(await admin.request("/api/v1/runtime-brokers"));
+    const { items } = await json<{ items: Array<{ id: string; status: string }> }>(
+      await admin.request("/api/v1/runtime-brokers"),
+    );
     return items.find((b) => b.status === "online")?.id;
   }, "the local broker to come online");
   tmux = new LocalRuntime(path.join(t.dataDir, "broker"));
@@ -41,16 +45,25 @@ afterAll(async () => {
 /** The tables, among all of the hub's, that hold `needle` anywhere in a row. */
 async function tablesHolding(needle: string): Promise<string[]> {
   const pool = t.hub.runtime.db.pool;
-  const { rows: tables } = await pool.query<{ name: string }>(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`);
+  const { rows: tables } = await pool.query<{ name: string }>(
+    `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`,
+  );
   const holding: string[] = [];
   for (const { name } of tables) {
-    const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${name}" x WHERE strpos(x::text, $1) > 0`, [needle]);
+    const { rows } = await pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM "${name}" x WHERE strpos(x::text, $1) > 0`,
+      [needle],
+    );
     if (rows[0]!.n > 0) holding.push(name);
   }
   return holding;
 }
 
-const screenOf = (id: string, needle: string) => until(async () => ((await tmux.capture(id).catch(() => "")).includes(needle) ? true : undefined), `"${needle}" on the agent's screen`);
+const screenOf = (id: string, needle: string) =>
+  until(
+    async () => ((await tmux.capture(id).catch(() => "")).includes(needle) ? true : undefined),
+    `"${needle}" on the agent's screen`,
+  );
 const secret = (label: string) => `${label}-${crypto.randomBytes(12).toString("hex")}`;
 
 describe("secrets at rest", () => {
@@ -58,7 +71,14 @@ describe("secrets at rest", () => {
     const apiKey = secret("sk-live");
     const res = await alice.request("/api/v1/agents", {
       method: "POST",
-      json: { projectId, name: "keyed", harness: "generic", command: "echo key=$API_KEY; exec cat", env: { API_KEY: apiKey }, start: true },
+      json: {
+        projectId,
+        name: "keyed",
+        harness: "generic",
+        command: "echo key=$API_KEY; exec cat",
+        env: { API_KEY: apiKey },
+        start: true,
+      },
     });
     const text = await res.text();
     expect(res.status, text).toBe(201);
@@ -68,7 +88,10 @@ describe("secrets at rest", () => {
     expect(agent).not.toHaveProperty("env");
     await screenOf(agent.id, `key=${apiKey}`);
 
-    const { rows } = await t.hub.runtime.db.pool.query<{ envSealed: string | null; legacyEnv: unknown }>(`SELECT "envSealed", "legacyEnv" FROM agents WHERE id = $1::uuid`, [agent.id]);
+    const { rows } = await t.hub.runtime.db.pool.query<{ envSealed: string | null; legacyEnv: unknown }>(
+      `SELECT "envSealed", "legacyEnv" FROM agents WHERE id = $1::uuid`,
+      [agent.id],
+    );
     expect(rows[0]!.envSealed).toMatch(/^v1\.[\w-]+\.[\w-]+\.[\w-]+$/);
     expect(rows[0]!.legacyEnv).toBeNull();
     expect(await tablesHolding(apiKey)).toEqual([]);
@@ -86,36 +109,73 @@ describe("secrets at rest", () => {
   });
 
   it("a dispatch intent holds its arguments sealed while pending and drops them once done, failed or reaped", async () => {
-    const { body: agent } = await alice.request("/api/v1/agents", { method: "POST", json: { projectId, name: "relay", harness: "generic", command: "exec cat", start: true } }).then(async (r) => ({ body: await json<AgentJson>(r) }));
+    const { body: agent } = await alice
+      .request("/api/v1/agents", {
+        method: "POST",
+        json: { projectId, name: "relay", harness: "generic", command: "exec cat", start: true },
+      })
+      .then(async (r) => ({ body: await json<AgentJson>(r) }));
     expect(agent.phase).toBe("running");
     const pool = t.hub.runtime.db.pool;
-    const row = async (id: string) => (await pool.query<{ state: string; args: unknown; text: string }>(`SELECT state::text AS state, args, d::text AS text FROM broker_dispatches d WHERE id = $1::uuid`, [id])).rows[0]!;
+    const row = async (id: string) =>
+      (
+        await pool.query<{ state: string; args: unknown; text: string }>(
+          `SELECT state::text AS state, args, d::text AS text FROM broker_dispatches d WHERE id = $1::uuid`,
+          [id],
+        )
+      ).rows[0]!;
 
     // Pending for a broker no replica holds: sealed, nothing in clear.
-    const { broker: offline } = await json<{ broker: { id: string } }>(await admin.request("/api/v1/runtime-brokers", { method: "POST", json: { name: "elsewhere" } }));
+    const { broker: offline } = await json<{ broker: { id: string } }>(
+      await admin.request("/api/v1/runtime-brokers", { method: "POST", json: { name: "elsewhere" } }),
+    );
     const parked = secret("parked");
-    const parkedId = await writeDispatchIntent(t.hub.runtime, crypto.randomUUID(), { brokerId: offline.id, op: "agent.message", args: { agentId: agent.id, text: parked }, actor: "user:test" });
+    const parkedId = await writeDispatchIntent(t.hub.runtime, crypto.randomUUID(), {
+      brokerId: offline.id,
+      op: "agent.message",
+      args: { agentId: agent.id, text: parked },
+      actor: "user:test",
+    });
     const pending = await row(parkedId);
     expect(pending.state).toBe("pending");
     expect(pending.args).toEqual({ sealed: expect.stringMatching(/^v1\./), timeoutMs: null });
     expect(pending.text).not.toContain(parked);
     // Past its deadline the reaper fails it, and the arguments go.
-    await pool.query(`UPDATE broker_dispatches SET "deadlineAt" = now() - interval '1 second' WHERE id = $1::uuid`, [parkedId]);
+    await pool.query(`UPDATE broker_dispatches SET "deadlineAt" = now() - interval '1 second' WHERE id = $1::uuid`, [
+      parkedId,
+    ]);
     await reapStuckDispatches(t.hub.runtime);
     expect(await row(parkedId)).toMatchObject({ state: "failed", args: {} });
 
     // Run by the replica holding the broker: the broker gets them in clear, the row keeps nothing.
     const typed = secret("typed");
-    const doneId = await writeDispatchIntent(t.hub.runtime, t.hub.runtime.hubId, { brokerId, agentId: agent.id, op: "agent.message", args: { agentId: agent.id, text: typed }, actor: "user:test" });
+    const doneId = await writeDispatchIntent(t.hub.runtime, t.hub.runtime.hubId, {
+      brokerId,
+      agentId: agent.id,
+      op: "agent.message",
+      args: { agentId: agent.id, text: typed },
+      actor: "user:test",
+    });
     await runDispatch(t.hub.runtime, doneId);
     await screenOf(agent.id, typed);
-    const done = await until(async () => ((await row(doneId)).state === "done" ? row(doneId) : undefined), "the intent to be done");
+    const done = await until(
+      async () => ((await row(doneId)).state === "done" ? row(doneId) : undefined),
+      "the intent to be done",
+    );
     expect(done.args).toEqual({});
 
     const refused = secret("refused");
-    const failedId = await writeDispatchIntent(t.hub.runtime, t.hub.runtime.hubId, { brokerId, op: "agent.message", args: { agentId: crypto.randomUUID(), text: refused }, actor: "user:test" });
+    const failedId = await writeDispatchIntent(t.hub.runtime, t.hub.runtime.hubId, {
+      brokerId,
+      op: "agent.message",
+      args: { agentId: crypto.randomUUID(), text: refused },
+      actor: "user:test",
+    });
     await runDispatch(t.hub.runtime, failedId);
-    const failed = await until(async () => ((await row(failedId)).state === "failed" ? row(failedId) : undefined), "the intent to fail");
+    const failed = await until(
+      async () => ((await row(failedId)).state === "failed" ? row(failedId) : undefined),
+      "the intent to fail",
+    );
     expect(failed.args).toEqual({});
 
     for (const needle of [parked, typed, refused]) expect(await tablesHolding(needle)).toEqual([]);
@@ -126,7 +186,10 @@ describe("secrets at rest", () => {
 
   it("the logger redacts broker-call arguments and env maps wherever a call site passes them", () => {
     const token = secret("scion_a");
-    t.hub.runtime.logger.warn({ dispatchId: "d", args: { token, env: { K: "v" } }, req: { env: { API_KEY: token } } }, "a careless log line");
+    t.hub.runtime.logger.warn(
+      { dispatchId: "d", args: { token, env: { K: "v" } }, req: { env: { API_KEY: token } } },
+      "a careless log line",
+    );
     const line = t.log.lines().find((l) => l.msg === "a careless log line")!;
     expect(line).toMatchObject({ dispatchId: "d", args: "[redacted]", req: { env: "[redacted]" } });
     expect(JSON.stringify(line)).not.toContain(token);

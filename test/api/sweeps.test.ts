@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { purgeOldMessages, reapStuckDispatches, sweepPendingMessages, sweepStaleAffinity } from "../../lib/dispatch/sweeps";
+import {
+  purgeOldMessages,
+  reapStuckDispatches,
+  sweepPendingMessages,
+  sweepStaleAffinity,
+} from "../../lib/dispatch/sweeps";
 import type { EventDelivery } from "../../lib/events/event-bus";
 import { startTestHub, type TestHub } from "../start-test-hub";
 import { until } from "../until";
@@ -20,15 +25,45 @@ const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
 describe("singleton sweeps", () => {
   it("stale affinity: a broker without heartbeats, or held by a silent replica, goes offline; a healthy one stays", async () => {
     const { prisma, hubId } = t.hub.runtime;
-    await prisma.hubReplica.create({ data: { id: "dead-replica", internalUrl: "http://10.0.0.9:8080", lastSeenAt: minutesAgo(10) } });
-    const silent = await prisma.runtimeBroker.create({ data: { name: "silent", slug: "silent", status: "online", lastHeartbeat: minutesAgo(5), connectedHubId: hubId, connectedSessionId: "s1" } });
-    const orphan = await prisma.runtimeBroker.create({ data: { name: "orphan", slug: "orphan", status: "online", lastHeartbeat: new Date(), connectedHubId: "dead-replica", connectedSessionId: "s2" } });
-    const healthy = await prisma.runtimeBroker.create({ data: { name: "healthy", slug: "healthy", status: "online", lastHeartbeat: new Date(), connectedHubId: hubId, connectedSessionId: "s3" } });
+    await prisma.hubReplica.create({
+      data: { id: "dead-replica", internalUrl: "http://10.0.0.9:8080", lastSeenAt: minutesAgo(10) },
+    });
+    const silent = await prisma.runtimeBroker.create({
+      data: {
+        name: "silent",
+        slug: "silent",
+        status: "online",
+        lastHeartbeat: minutesAgo(5),
+        connectedHubId: hubId,
+        connectedSessionId: "s1",
+      },
+    });
+    const orphan = await prisma.runtimeBroker.create({
+      data: {
+        name: "orphan",
+        slug: "orphan",
+        status: "online",
+        lastHeartbeat: new Date(),
+        connectedHubId: "dead-replica",
+        connectedSessionId: "s2",
+      },
+    });
+    const healthy = await prisma.runtimeBroker.create({
+      data: {
+        name: "healthy",
+        slug: "healthy",
+        status: "online",
+        lastHeartbeat: new Date(),
+        connectedHubId: hubId,
+        connectedSessionId: "s3",
+      },
+    });
     const seen: EventDelivery[] = [];
     const unsubscribe = t.hub.runtime.events.subscribe(["broker.*.status"], (d) => seen.push(d));
     expect(await sweepStaleAffinity(t.hub.runtime)).toEqual({ released: 2, replicasRemoved: 1 });
     unsubscribe();
-    const status = async (id: string) => prisma.runtimeBroker.findUniqueOrThrow({ where: { id }, select: { status: true, connectedHubId: true } });
+    const status = async (id: string) =>
+      prisma.runtimeBroker.findUniqueOrThrow({ where: { id }, select: { status: true, connectedHubId: true } });
     expect(await status(silent.id)).toEqual({ status: "offline", connectedHubId: null });
     expect(await status(orphan.id)).toEqual({ status: "offline", connectedHubId: null });
     expect(await status(healthy.id)).toEqual({ status: "online", connectedHubId: hubId });
@@ -38,27 +73,71 @@ describe("singleton sweeps", () => {
   it("stuck dispatches past their deadline, or claimed by a silent replica, fail once and their waiters hear it", async () => {
     const { prisma, hubId } = t.hub.runtime;
     const broker = await prisma.runtimeBroker.create({ data: { name: "d", slug: "d" } });
-    const late = await prisma.brokerDispatch.create({ data: { brokerId: broker.id, op: "agent.start", deadlineAt: minutesAgo(1), createdBy: "system" } });
-    const abandoned = await prisma.brokerDispatch.create({ data: { brokerId: broker.id, op: "agent.stop", state: "in_progress", claimedBy: "gone-replica", deadlineAt: new Date(Date.now() + 60_000), createdBy: "system" } });
-    const running = await prisma.brokerDispatch.create({ data: { brokerId: broker.id, op: "agent.stop", state: "in_progress", claimedBy: hubId, deadlineAt: new Date(Date.now() + 60_000), createdBy: "system" } });
+    const late = await prisma.brokerDispatch.create({
+      data: { brokerId: broker.id, op: "agent.start", deadlineAt: minutesAgo(1), createdBy: "system" },
+    });
+    const abandoned = await prisma.brokerDispatch.create({
+      data: {
+        brokerId: broker.id,
+        op: "agent.stop",
+        state: "in_progress",
+        claimedBy: "gone-replica",
+        deadlineAt: new Date(Date.now() + 60_000),
+        createdBy: "system",
+      },
+    });
+    const running = await prisma.brokerDispatch.create({
+      data: {
+        brokerId: broker.id,
+        op: "agent.stop",
+        state: "in_progress",
+        claimedBy: hubId,
+        deadlineAt: new Date(Date.now() + 60_000),
+        createdBy: "system",
+      },
+    });
     const seen: string[] = [];
-    const unsubscribe = t.hub.runtime.events.subscribe(["dispatch.done.*"], (d) => d.kind === "event" && seen.push(d.event.subject));
+    const unsubscribe = t.hub.runtime.events.subscribe(
+      ["dispatch.done.*"],
+      (d) => d.kind === "event" && seen.push(d.event.subject),
+    );
     expect(await reapStuckDispatches(t.hub.runtime)).toBe(2);
     expect(await reapStuckDispatches(t.hub.runtime)).toBe(0);
     unsubscribe();
     const state = async (id: string) => (await prisma.brokerDispatch.findUniqueOrThrow({ where: { id } })).state;
-    expect([await state(late.id), await state(abandoned.id), await state(running.id)]).toEqual(["failed", "failed", "in_progress"]);
+    expect([await state(late.id), await state(abandoned.id), await state(running.id)]).toEqual([
+      "failed",
+      "failed",
+      "in_progress",
+    ]);
     expect(seen.sort()).toEqual([`dispatch.done.${abandoned.id}`, `dispatch.done.${late.id}`].sort());
   });
 
   it("pending messages of a running agent nudge the replica holding its broker; old ones are reported stuck", async () => {
     const { prisma } = t.hub.runtime;
-    const broker = await prisma.runtimeBroker.create({ data: { name: "m", slug: "m", status: "online", lastHeartbeat: new Date(), connectedHubId: "owner-replica" } });
-    const agent = await prisma.agent.create({ data: { name: "waiting", slug: "waiting", projectId, brokerId: broker.id, phase: "running", createdBy: "system", ownerId: "system" } });
-    await prisma.message.create({ data: { agentId: agent.id, sender: "system", body: "old", createdAt: minutesAgo(20) } });
+    const broker = await prisma.runtimeBroker.create({
+      data: { name: "m", slug: "m", status: "online", lastHeartbeat: new Date(), connectedHubId: "owner-replica" },
+    });
+    const agent = await prisma.agent.create({
+      data: {
+        name: "waiting",
+        slug: "waiting",
+        projectId,
+        brokerId: broker.id,
+        phase: "running",
+        createdBy: "system",
+        ownerId: "system",
+      },
+    });
+    await prisma.message.create({
+      data: { agentId: agent.id, sender: "system", body: "old", createdAt: minutesAgo(20) },
+    });
     await prisma.message.create({ data: { agentId: agent.id, sender: "system", body: "fresh" } });
     const nudges: unknown[] = [];
-    const unsubscribe = t.hub.runtime.events.subscribe(["dispatch.messages.owner-replica"], (d) => d.kind === "event" && nudges.push(d.event.data));
+    const unsubscribe = t.hub.runtime.events.subscribe(
+      ["dispatch.messages.owner-replica"],
+      (d) => d.kind === "event" && nudges.push(d.event.data),
+    );
     expect(await sweepPendingMessages(t.hub.runtime)).toEqual({ nudged: 1, stuck: 1 });
     await until(() => nudges.length === 1, "the nudge");
     unsubscribe();
@@ -67,7 +146,9 @@ describe("singleton sweeps", () => {
 
   it("the message purge deletes old dispatched and failed messages and keeps pending and recent ones", async () => {
     const { prisma } = t.hub.runtime;
-    const agent = await prisma.agent.create({ data: { name: "talker", slug: "talker", projectId, createdBy: "system", ownerId: "system" } });
+    const agent = await prisma.agent.create({
+      data: { name: "talker", slug: "talker", projectId, createdBy: "system", ownerId: "system" },
+    });
     const old = minutesAgo(60 * 24 * 40);
     await prisma.message.createMany({
       data: [
@@ -78,6 +159,9 @@ describe("singleton sweeps", () => {
       ],
     });
     expect(await purgeOldMessages(t.hub.runtime, 30)).toBe(2);
-    expect((await prisma.message.findMany({ where: { agentId: agent.id } })).map((m) => m.body).sort()).toEqual(["old pending", "recent"]);
+    expect((await prisma.message.findMany({ where: { agentId: agent.id } })).map((m) => m.body).sort()).toEqual([
+      "old pending",
+      "recent",
+    ]);
   });
 });

@@ -22,8 +22,14 @@ const json = async <T = Record<string, unknown>>(res: Response) => (await res.js
 beforeAll(async () => {
   t = await startTestHub({ SCION_LOCAL_BROKER: "true" }, { localBroker: true });
   [alice, bob, admin] = await Promise.all([t.createUser(), t.createUser(), t.createUser({ role: "admin" })]);
-  projectId = (await json<{ id: string }>(await alice.request("/api/v1/projects", { method: "POST", json: { name: "terminals" } }))).id;
-  await until(async () => (await t.hub.runtime.prisma.runtimeBroker.count({ where: { status: "online" } })) > 0, "the local broker", 60_000);
+  projectId = (
+    await json<{ id: string }>(await alice.request("/api/v1/projects", { method: "POST", json: { name: "terminals" } }))
+  ).id;
+  await until(
+    async () => (await t.hub.runtime.prisma.runtimeBroker.count({ where: { status: "online" } })) > 0,
+    "the local broker",
+    60_000,
+  );
   tmux = new LocalRuntime(path.join(t.dataDir, "broker"));
 }, 120_000);
 afterAll(async () => {
@@ -31,7 +37,9 @@ afterAll(async () => {
 });
 
 async function runningAgent(name: string, body: Record<string, unknown>) {
-  const agent = await json<AgentJson>(await alice.request("/api/v1/agents", { method: "POST", json: { projectId, name, start: true, ...body } }));
+  const agent = await json<AgentJson>(
+    await alice.request("/api/v1/agents", { method: "POST", json: { projectId, name, start: true, ...body } }),
+  );
   expect(agent.phase).toBe("running");
   return agent;
 }
@@ -49,7 +57,9 @@ function openTerminal(agentId: string, headers: Record<string, string>, query = 
   const chunks: Buffer[] = [];
   let total = 0;
   const controls: Array<Record<string, unknown>> = [];
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on("close", (code, reason) => resolve({ code, reason: reason.toString() })));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.on("close", (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
   ws.on("message", (data, isBinary) => {
     if (isBinary) {
       const buf = data as Buffer;
@@ -58,16 +68,31 @@ function openTerminal(agentId: string, headers: Record<string, string>, query = 
     } else controls.push(JSON.parse(data.toString()) as Record<string, unknown>);
   });
   return new Promise((resolve, reject) => {
-    ws.once("open", () => resolve({ ws, text: () => Buffer.concat(chunks).toString("utf8"), bytes: () => total, controls, closed }));
+    ws.once("open", () =>
+      resolve({ ws, text: () => Buffer.concat(chunks).toString("utf8"), bytes: () => total, controls, closed }),
+    );
     ws.once("unexpected-response", (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
     ws.once("error", reject);
   });
 }
 
 const within = <T>(promise: Promise<T>, ms: number) =>
-  Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`not settled within ${ms} ms`)), ms))]);
+  Promise.race([
+    promise,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`not settled within ${ms} ms`)), ms)),
+  ]);
 const bearer = (user: TestUser) => ({ authorization: `Bearer ${user.token}` });
-const paneSize = (id: string) => execFileSync("tmux", [...tmux.serverArgs(id), "display-message", "-p", "-t", `=scion-${id}:`, "#{window_width}x#{window_height}"]).toString().trim();
+const paneSize = (id: string) =>
+  execFileSync("tmux", [
+    ...tmux.serverArgs(id),
+    "display-message",
+    "-p",
+    "-t",
+    `=scion-${id}:`,
+    "#{window_width}x#{window_height}",
+  ])
+    .toString()
+    .trim();
 
 describe("terminal relay", () => {
   it("refuses before the upgrade: anonymous 401, an agent token 403, another member 404, a foreign page 403, a stopped agent 409", async () => {
@@ -76,9 +101,13 @@ describe("terminal relay", () => {
     const { token: agentToken } = await mintAgentToken(t.hub.runtime.sessionSecret, row);
     const cookie = `${SESSION_COOKIE}=${await encodeSessionCookie(t.hub.runtime.sessionSecret, { id: alice.user.id, email: alice.user.email!, name: null })}`;
     await expect(openTerminal(agent.id, {})).rejects.toThrow("upgrade refused: 401");
-    await expect(openTerminal(agent.id, { authorization: `Bearer ${agentToken}` })).rejects.toThrow("upgrade refused: 403");
+    await expect(openTerminal(agent.id, { authorization: `Bearer ${agentToken}` })).rejects.toThrow(
+      "upgrade refused: 403",
+    );
     await expect(openTerminal(agent.id, bearer(bob))).rejects.toThrow("upgrade refused: 404");
-    await expect(openTerminal(agent.id, { cookie, origin: "https://evil.example" })).rejects.toThrow("upgrade refused: 403");
+    await expect(openTerminal(agent.id, { cookie, origin: "https://evil.example" })).rejects.toThrow(
+      "upgrade refused: 403",
+    );
     await expect(openTerminal(agent.id, bearer(alice), "cols=5000&rows=30")).rejects.toThrow("upgrade refused: 400");
     // The owner's own page (same origin) and an admin are let in.
     const own = await openTerminal(agent.id, { cookie, origin: t.url });
@@ -91,14 +120,20 @@ describe("terminal relay", () => {
 
   it("relays keystrokes and output, resizes the session, and a reconnect re-attaches to the same session with its current screen", async () => {
     // A short prompt: a prompt wider than the terminal is redrawn over earlier lines on resize.
-    const agent = await runningAgent("shell", { harness: "generic", command: "PS1='$ ' exec bash --norc --noprofile -i" });
+    const agent = await runningAgent("shell", {
+      harness: "generic",
+      command: "PS1='$ ' exec bash --norc --noprofile -i",
+    });
     const first = await openTerminal(agent.id, bearer(alice));
     await until(() => first.controls.some((c) => c.type === "attached"), "the attached notice");
     first.ws.send(Buffer.from("echo relay-$((40+2))\r"), { binary: true });
     await until(() => first.text().includes("relay-42"), "the command's output");
     first.ws.send(JSON.stringify({ type: "resize", cols: 132, rows: 43 }));
     // 43 rows for the terminal, one of them tmux's status line.
-    await until(() => paneSize(agent.id) === "132x42", `the session to take the new size (it is ${paneSize(agent.id)})`);
+    await until(
+      () => paneSize(agent.id) === "132x42",
+      `the session to take the new size (it is ${paneSize(agent.id)})`,
+    );
     first.ws.send("not json");
     await until(() => first.controls.some((c) => c.type === "error"), "an error for a malformed control frame");
     first.ws.close();
@@ -118,7 +153,11 @@ describe("terminal relay", () => {
     // The browser stops reading: its kernel buffers fill, then the hub's, then acks stop.
     term.ws.pause();
     await new Promise((r) => setTimeout(r, 1500));
-    const server = [...t.hub.runtime.webSockets].find((ws) => (ws as unknown as { _socket?: { remotePort?: number } })._socket?.remotePort === (term.ws as unknown as { _socket: { localPort: number } })._socket.localPort)!;
+    const server = [...t.hub.runtime.webSockets].find(
+      (ws) =>
+        (ws as unknown as { _socket?: { remotePort?: number } })._socket?.remotePort ===
+        (term.ws as unknown as { _socket: { localPort: number } })._socket.localPort,
+    )!;
     expect(server).toBeDefined();
     const socket = (server as unknown as { _socket: { bytesWritten: number } })._socket;
     const writtenBefore = socket.bytesWritten;
@@ -148,10 +187,18 @@ describe("terminal relay", () => {
 
   it("a suspended person is refused at the upgrade, by token and by cookie, even as the agent's owner or an admin", async () => {
     const [owner, boss] = await Promise.all([t.createUser(), t.createUser({ role: "admin" })]);
-    const agent = await json<AgentJson>(await owner.request("/api/v1/agents", { method: "POST", json: { projectId, name: "suspended-owner", start: true, harness: "generic", command: "exec cat" } }));
+    const agent = await json<AgentJson>(
+      await owner.request("/api/v1/agents", {
+        method: "POST",
+        json: { projectId, name: "suspended-owner", start: true, harness: "generic", command: "exec cat" },
+      }),
+    );
     expect(agent.phase).toBe("running");
     (await openTerminal(agent.id, bearer(owner))).ws.close();
-    await t.hub.runtime.prisma.user.updateMany({ where: { id: { in: [owner.user.id, boss.user.id] } }, data: { status: "suspended" } });
+    await t.hub.runtime.prisma.user.updateMany({
+      where: { id: { in: [owner.user.id, boss.user.id] } },
+      data: { status: "suspended" },
+    });
     for (const who of [owner, boss]) {
       const cookie = `${SESSION_COOKIE}=${await encodeSessionCookie(t.hub.runtime.sessionSecret, who.user)}`;
       await expect(openTerminal(agent.id, bearer(who))).rejects.toThrow("upgrade refused: 403");
@@ -162,20 +209,42 @@ describe("terminal relay", () => {
 
   it("an open terminal closes within seconds when its person is suspended, or when an admin is demoted on someone else's agent", async () => {
     const [owner, boss] = await Promise.all([t.createUser(), t.createUser({ role: "admin" })]);
-    const agent = await json<AgentJson>(await owner.request("/api/v1/agents", { method: "POST", json: { projectId, name: "revoked", start: true, harness: "generic", command: "exec cat" } }));
+    const agent = await json<AgentJson>(
+      await owner.request("/api/v1/agents", {
+        method: "POST",
+        json: { projectId, name: "revoked", start: true, harness: "generic", command: "exec cat" },
+      }),
+    );
     expect(agent.phase).toBe("running");
     const cookie = `${SESSION_COOKIE}=${await encodeSessionCookie(t.hub.runtime.sessionSecret, owner.user)}`;
-    const [byOwner, byBoss] = await Promise.all([openTerminal(agent.id, { cookie, origin: t.url }), openTerminal(agent.id, bearer(boss))]);
-    await until(() => byOwner.controls.some((c) => c.type === "attached") && byBoss.controls.some((c) => c.type === "attached"), "both attached");
+    const [byOwner, byBoss] = await Promise.all([
+      openTerminal(agent.id, { cookie, origin: t.url }),
+      openTerminal(agent.id, bearer(boss)),
+    ]);
+    await until(
+      () => byOwner.controls.some((c) => c.type === "attached") && byBoss.controls.some((c) => c.type === "attached"),
+      "both attached",
+    );
 
     let started = Date.now();
-    expect((await admin.request(`/api/v1/users/${boss.user.id}`, { method: "PATCH", json: { role: "member" } })).status).toBe(200);
-    expect(await within(byBoss.closed, 5000)).toEqual({ code: 4403, reason: expect.stringContaining("access revoked") });
+    expect(
+      (await admin.request(`/api/v1/users/${boss.user.id}`, { method: "PATCH", json: { role: "member" } })).status,
+    ).toBe(200);
+    expect(await within(byBoss.closed, 5000)).toEqual({
+      code: 4403,
+      reason: expect.stringContaining("access revoked"),
+    });
     expect(Date.now() - started).toBeLessThan(5000);
 
     started = Date.now();
-    expect((await admin.request(`/api/v1/users/${owner.user.id}`, { method: "PATCH", json: { status: "suspended" } })).status).toBe(200);
-    expect(await within(byOwner.closed, 5000)).toEqual({ code: 4403, reason: expect.stringContaining("access revoked") });
+    expect(
+      (await admin.request(`/api/v1/users/${owner.user.id}`, { method: "PATCH", json: { status: "suspended" } }))
+        .status,
+    ).toBe(200);
+    expect(await within(byOwner.closed, 5000)).toEqual({
+      code: 4403,
+      reason: expect.stringContaining("access revoked"),
+    });
     expect(Date.now() - started).toBeLessThan(5000);
     // The agent itself runs on: only the person's access ended.
     expect(await tmux.isRunning(agent.id)).toBe(true);

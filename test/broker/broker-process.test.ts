@@ -16,7 +16,11 @@ let adminToken: string;
 const children: ChildProcess[] = [];
 
 function spawnBroker(env: Record<string, string>) {
-  const child = spawn(process.execPath, ["--import", "tsx", "broker/main.ts"], { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production", SCION_LOG_LEVEL: "warn", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "broker/main.ts"], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production", SCION_LOG_LEVEL: "warn", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   children.push(child);
   let out = "";
   let err = "";
@@ -26,7 +30,8 @@ function spawnBroker(env: Record<string, string>) {
   const connected = (times = 1) =>
     new Promise<void>((resolve, reject) => {
       const check = () => {
-        if (out.split("\n").filter((l) => l === `Scion broker connected to ${hubUrl}`).length >= times) return resolve();
+        if (out.split("\n").filter((l) => l === `Scion broker connected to ${hubUrl}`).length >= times)
+          return resolve();
         if (child.exitCode !== null) return reject(new Error(`broker exited: ${err}`));
         setTimeout(check, 25);
       };
@@ -35,12 +40,21 @@ function spawnBroker(env: Record<string, string>) {
   return { child, exited, connected, stderr: () => err };
 }
 
-const api = (p: string, init: RequestInit = {}) => fetch(`${hubUrl}${p}`, { ...init, headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json", ...init.headers } });
+const api = (p: string, init: RequestInit = {}) =>
+  fetch(`${hubUrl}${p}`, {
+    ...init,
+    headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json", ...init.headers },
+  });
 
 beforeAll(async () => {
   db = await createTestDatabase();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "scion-bp-hub-"));
-  hub = spawnHub({ DATABASE_URL: db.url, PORT: String(await findFreePort()), SCION_DATA_DIR: dataDir, SESSION_SECRET: "broker-process-".padEnd(48, "q") });
+  hub = spawnHub({
+    DATABASE_URL: db.url,
+    PORT: String(await findFreePort()),
+    SCION_DATA_DIR: dataDir,
+    SESSION_SECRET: "broker-process-".padEnd(48, "q"),
+  });
   hubUrl = await hub.ready;
   adminToken = fs.readFileSync(path.join(dataDir, "dev-token"), "utf8").trim();
 });
@@ -53,16 +67,29 @@ afterAll(async () => {
 
 describe("npm run broker", () => {
   it("joins with its token, connects, keeps its secret 0600, and reconnects after a restart without the token", async () => {
-    const reg = (await (await api("/api/v1/runtime-brokers", { method: "POST", body: JSON.stringify({ name: "proc-broker" }) })).json()) as { broker: { id: string }; joinToken: string };
+    const reg = (await (
+      await api("/api/v1/runtime-brokers", { method: "POST", body: JSON.stringify({ name: "proc-broker" }) })
+    ).json()) as { broker: { id: string }; joinToken: string };
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "scion-bp-broker-"));
     const gemini = path.join(dataDir, "my-gemini");
     fs.writeFileSync(gemini, "#!/bin/sh\necho 0.99.1\n", { mode: 0o755 });
-    const first = spawnBroker({ SCION_HUB_URLS: hubUrl, SCION_JOIN_TOKEN: reg.joinToken, SCION_DATA_DIR: dataDir, SCION_HARNESS_GEMINI_BIN: gemini });
+    const first = spawnBroker({
+      SCION_HUB_URLS: hubUrl,
+      SCION_JOIN_TOKEN: reg.joinToken,
+      SCION_DATA_DIR: dataDir,
+      SCION_HARNESS_GEMINI_BIN: gemini,
+    });
     await first.connected();
     // On connect it says which harnesses it can run: installable on first use, or the binary it was given.
     let capabilities: { harnessStatus?: Record<string, unknown> } = {};
-    for (const until = Date.now() + 5000; !capabilities.harnessStatus && Date.now() < until; await new Promise((r) => setTimeout(r, 50))) {
-      capabilities = ((await (await api(`/api/v1/runtime-brokers/${reg.broker.id}`)).json()) as { capabilities: typeof capabilities }).capabilities;
+    for (
+      const until = Date.now() + 5000;
+      !capabilities.harnessStatus && Date.now() < until;
+      await new Promise((r) => setTimeout(r, 50))
+    ) {
+      capabilities = (
+        (await (await api(`/api/v1/runtime-brokers/${reg.broker.id}`)).json()) as { capabilities: typeof capabilities }
+      ).capabilities;
     }
     expect(capabilities.harnessStatus).toEqual({
       claude: { available: true, version: "2.1.332", installed: false },
@@ -96,16 +123,34 @@ describe("npm run broker", () => {
   it.each([
     [{}, "scion-broker: SCION_HUB_URLS: needs at least one hub URL"],
     [{ SCION_HUB_URLS: "ftp://hub" }, "scion-broker: SCION_HUB_URLS: must be http:// or https:// URLs"],
-    [{ SCION_HUB_URLS: "http://127.0.0.1:1" }, "scion-broker: SCION_JOIN_TOKEN: required on the first start (ask an admin to register this broker)"],
-    [{ SCION_HUB_URLS: "http://127.0.0.1:1", SCION_JOIN_TOKEN: "nope" }, "scion-broker: SCION_JOIN_TOKEN: is not a join token (scion_join_…)"],
+    [
+      { SCION_HUB_URLS: "http://127.0.0.1:1" },
+      "scion-broker: SCION_JOIN_TOKEN: required on the first start (ask an admin to register this broker)",
+    ],
+    [
+      { SCION_HUB_URLS: "http://127.0.0.1:1", SCION_JOIN_TOKEN: "nope" },
+      "scion-broker: SCION_JOIN_TOKEN: is not a join token (scion_join_…)",
+    ],
     [
       { SCION_HUB_URLS: "http://127.0.0.1:1,http://hub.example.com" },
       "scion-broker: SCION_HUB_URLS: a plaintext http:// hub that is not on this machine would expose agent tokens, secrets and terminals to the network; use https:// (or SCION_ALLOW_INSECURE_HUB=true on a network you trust)",
     ],
-    [{ SCION_HUB_URLS: "http://hub.example.com", SCION_ALLOW_INSECURE_HUB: "true" }, "scion-broker: SCION_JOIN_TOKEN: required on the first start (ask an admin to register this broker)"],
-    [{ SCION_HUB_URLS: "https://hub.example.com", SCION_DOCKER_NETWORK: "host" }, "scion-broker: SCION_DOCKER_NETWORK: host networking gives agents the broker's network, loopback services included; set SCION_DOCKER_ALLOW_HOST_NETWORK=true to allow it"],
-    [{ SCION_HUB_URLS: "https://hub.example.com", SCION_HARNESS_CLAUDE_BIN: "bin/claude" }, "scion-broker: SCION_HARNESS_CLAUDE_BIN: must be an absolute path to the CLI"],
-    [{ SCION_HUB_URLS: "https://hub.example.com", SCION_DOCKER_MEMORY: "lots" }, 'scion-broker: SCION_DOCKER_MEMORY: must be a size such as "4g", "512m" or a number of bytes ("0" for no limit)'],
+    [
+      { SCION_HUB_URLS: "http://hub.example.com", SCION_ALLOW_INSECURE_HUB: "true" },
+      "scion-broker: SCION_JOIN_TOKEN: required on the first start (ask an admin to register this broker)",
+    ],
+    [
+      { SCION_HUB_URLS: "https://hub.example.com", SCION_DOCKER_NETWORK: "host" },
+      "scion-broker: SCION_DOCKER_NETWORK: host networking gives agents the broker's network, loopback services included; set SCION_DOCKER_ALLOW_HOST_NETWORK=true to allow it",
+    ],
+    [
+      { SCION_HUB_URLS: "https://hub.example.com", SCION_HARNESS_CLAUDE_BIN: "bin/claude" },
+      "scion-broker: SCION_HARNESS_CLAUDE_BIN: must be an absolute path to the CLI",
+    ],
+    [
+      { SCION_HUB_URLS: "https://hub.example.com", SCION_DOCKER_MEMORY: "lots" },
+      'scion-broker: SCION_DOCKER_MEMORY: must be a size such as "4g", "512m" or a number of bytes ("0" for no limit)',
+    ],
   ])("refuses a bad configuration %j with one line", async (env, line) => {
     const b = spawnBroker({ SCION_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "scion-bp-bad-")), ...env });
     expect(await b.exited).toBe(1);
@@ -113,12 +158,24 @@ describe("npm run broker", () => {
   });
 
   it("a used join token is refused with the hub's reason", async () => {
-    const reg = (await (await api("/api/v1/runtime-brokers", { method: "POST", body: JSON.stringify({ name: "twice" }) })).json()) as { joinToken: string };
-    const one = spawnBroker({ SCION_HUB_URLS: hubUrl, SCION_JOIN_TOKEN: reg.joinToken, SCION_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "scion-bp-1-")) });
+    const reg = (await (
+      await api("/api/v1/runtime-brokers", { method: "POST", body: JSON.stringify({ name: "twice" }) })
+    ).json()) as { joinToken: string };
+    const one = spawnBroker({
+      SCION_HUB_URLS: hubUrl,
+      SCION_JOIN_TOKEN: reg.joinToken,
+      SCION_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "scion-bp-1-")),
+    });
     await one.connected();
-    const two = spawnBroker({ SCION_HUB_URLS: hubUrl, SCION_JOIN_TOKEN: reg.joinToken, SCION_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "scion-bp-2-")) });
+    const two = spawnBroker({
+      SCION_HUB_URLS: hubUrl,
+      SCION_JOIN_TOKEN: reg.joinToken,
+      SCION_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "scion-bp-2-")),
+    });
     expect(await two.exited).toBe(1);
-    expect(two.stderr()).toBe("scion-broker: SCION_JOIN_TOKEN: the hub refused it: The join token is invalid, used or expired; register the broker again.\n");
+    expect(two.stderr()).toBe(
+      "scion-broker: SCION_JOIN_TOKEN: the hub refused it: The join token is invalid, used or expired; register the broker again.\n",
+    );
     one.child.kill("SIGTERM");
     await one.exited;
   });

@@ -21,7 +21,15 @@ let dataDir: string;
 const clients: ControlChannelClient[] = [];
 
 async function start(): Promise<Hub> {
-  const config = loadConfig({ env: { DATABASE_URL: db.url, PORT: String(port), SCION_DATA_DIR: dataDir, SESSION_SECRET: "channel-secret-".padEnd(48, "z") }, cwd: dataDir });
+  const config = loadConfig({
+    env: {
+      DATABASE_URL: db.url,
+      PORT: String(port),
+      SCION_DATA_DIR: dataDir,
+      SESSION_SECRET: "channel-secret-".padEnd(48, "z"),
+    },
+    cwd: dataDir,
+  });
   return startHub({ config, logger: captureLogger().logger });
 }
 
@@ -38,12 +46,23 @@ afterEach(async () => {
 });
 
 async function joinedBroker(name = "b") {
-  const admin = await hub.runtime.prisma.user.create({ data: { email: `${name}-${Date.now()}@example.com`, role: "admin" } });
+  const admin = await hub.runtime.prisma.user.create({
+    data: { email: `${name}-${Date.now()}@example.com`, role: "admin" },
+  });
   const reg = await registerBroker(hub.runtime.prisma, admin, `${name}-${Math.random().toString(36).slice(2, 7)}`);
-  return joinBroker(hub.runtime.prisma, hub.runtime.sessionSecret, { joinToken: reg.joinToken, hostname: "test-host", capabilities: { runtimes: ["local"], harnesses: ["shell"] } });
+  return joinBroker(hub.runtime.prisma, hub.runtime.sessionSecret, {
+    joinToken: reg.joinToken,
+    hostname: "test-host",
+    capabilities: { runtimes: ["local"], harnesses: ["shell"] },
+  });
 }
 
-function client(brokerId: string, secret: string, handlers: Record<string, (args: unknown) => Promise<unknown>> = {}, extra: Partial<ConstructorParameters<typeof ControlChannelClient>[0]> = {}) {
+function client(
+  brokerId: string,
+  secret: string,
+  handlers: Record<string, (args: unknown) => Promise<unknown>> = {},
+  extra: Partial<ConstructorParameters<typeof ControlChannelClient>[0]> = {},
+) {
   const c = new ControlChannelClient({
     hubUrls: [hub.url],
     brokerId,
@@ -75,16 +94,25 @@ describe("broker control channel", () => {
     const row = await brokerRow(brokerId);
     expect(row).toMatchObject({ status: "online", connectedHubId: hub.runtime.hubId });
     expect(await callBroker(hub.runtime, brokerId, "ping", {})).toEqual({ pong: true });
-    await expect(callBroker(hub.runtime, brokerId, "explode", {})).rejects.toMatchObject({ code: "conflict", message: "unknown op explode" });
+    await expect(callBroker(hub.runtime, brokerId, "explode", {})).rejects.toMatchObject({
+      code: "conflict",
+      message: "unknown op explode",
+    });
   });
 
   it("handles requests concurrently: a slow operation does not hold up a fast one", async () => {
     const { brokerId, secret } = await joinedBroker();
-    const c = client(brokerId, secret, { slow: () => new Promise((r) => setTimeout(() => r("slow"), 500)), fast: async () => "fast" });
+    const c = client(brokerId, secret, {
+      slow: () => new Promise((r) => setTimeout(() => r("slow"), 500)),
+      fast: async () => "fast",
+    });
     await c.waitConnected();
     await until(() => hub.runtime.brokers.has(brokerId));
     const order: string[] = [];
-    await Promise.all([callBroker(hub.runtime, brokerId, "slow", {}).then((v) => order.push(String(v))), callBroker(hub.runtime, brokerId, "fast", {}).then((v) => order.push(String(v)))]);
+    await Promise.all([
+      callBroker(hub.runtime, brokerId, "slow", {}).then((v) => order.push(String(v))),
+      callBroker(hub.runtime, brokerId, "fast", {}).then((v) => order.push(String(v))),
+    ]);
     expect(order).toEqual(["fast", "slow"]);
   });
 
@@ -143,12 +171,18 @@ describe("broker control channel", () => {
     await hub.close();
     const direct = new pg.Client({ connectionString: db.url });
     await direct.connect();
-    const { rows } = await direct.query(`SELECT status, "connectedSessionId" FROM runtime_brokers WHERE id = $1`, [brokerId]);
+    const { rows } = await direct.query(`SELECT status, "connectedSessionId" FROM runtime_brokers WHERE id = $1`, [
+      brokerId,
+    ]);
     await direct.end();
     expect(rows).toEqual([{ status: "offline", connectedSessionId: null }]);
 
     hub = await start();
-    await until(async () => connects === 2 && (await brokerRow(brokerId)).status === "online", "the broker back online after the hub restart", 10_000);
+    await until(
+      async () => connects === 2 && (await brokerRow(brokerId)).status === "online",
+      "the broker back online after the hub restart",
+      10_000,
+    );
     expect(hub.runtime.brokers.has(brokerId)).toBe(true);
   });
 });

@@ -49,7 +49,11 @@ describe("docker runtime (Podman)", () => {
     const agentId = crypto.randomUUID();
     const port = await findFreePort();
     const server = `require("http").createServer((q, s) => s.end("hello from " + process.env.AGENT_NAME + " in " + process.cwd())).listen(+process.env.AVAILABLE_LOCALHOST_PORT_A, () => console.log("listening"));`;
-    await runtime.start({ agentId, argv: ["node", "-e", server], env: { AVAILABLE_LOCALHOST_PORT_A: String(port), AGENT_NAME: "box $(not a shell)" } });
+    await runtime.start({
+      agentId,
+      argv: ["node", "-e", server],
+      env: { AVAILABLE_LOCALHOST_PORT_A: String(port), AGENT_NAME: "box $(not a shell)" },
+    });
     expect(await runtime.isRunning(agentId)).toBe(true);
     expect(await runtime.listRunning()).toContain(agentId);
     await until(async () => (await runtime.capture(agentId)).includes("listening"), "the server inside");
@@ -77,7 +81,12 @@ describe("docker runtime (Podman)", () => {
     // A shell agent: keys typed by sendText, the workspace seen from inside.
     await runtime.start({ agentId, argv: ["bash", "--norc", "-i"], env: {} });
     await runtime.sendText(agentId, "cat from-host.txt; echo done-$((6*7))");
-    await until(async () => (await runtime.capture(agentId)).includes("shareddone-42") || (await runtime.capture(agentId)).includes("done-42"), "typed keys");
+    await until(
+      async () =>
+        (await runtime.capture(agentId)).includes("shareddone-42") ||
+        (await runtime.capture(agentId)).includes("done-42"),
+      "typed keys",
+    );
     expect(await runtime.signal(agentId, "SIGWINCH")).toBe(true);
     await runtime.remove(agentId);
     expect(await runtime.isRunning(agentId)).toBe(false);
@@ -87,10 +96,24 @@ describe("docker runtime (Podman)", () => {
 
   it("the image has the harness CLIs on PATH; their HOME config names container paths; interrupt presses keys inside", async () => {
     const base = 40000 + Math.floor(Math.random() * 20000);
-    const ops = createAgentOperations({ runtime, ports: new PortPool({ range: `${base}-${base + 3}`, portsPerAgent: 1 }), dataDir, logger: captureLogger().logger });
+    const ops = createAgentOperations({
+      runtime,
+      ports: new PortPool({ range: `${base}-${base + 3}`, portsPerAgent: 1 }),
+      dataDir,
+      logger: captureLogger().logger,
+    });
     const agentId = crypto.randomUUID();
-    await ops.handle("agent.start", { agentId, harness: "generic", command: "claude --version; gemini --version; codex --version; trap 'echo got-INT' INT; echo ready; while :; do sleep 0.2; done" });
-    const screen = await until(async () => ((s) => s.includes("ready") && s)(await runtime.capture(agentId)), "the CLIs' versions", 60_000);
+    await ops.handle("agent.start", {
+      agentId,
+      harness: "generic",
+      command:
+        "claude --version; gemini --version; codex --version; trap 'echo got-INT' INT; echo ready; while :; do sleep 0.2; done",
+    });
+    const screen = await until(
+      async () => ((s) => s.includes("ready") && s)(await runtime.capture(agentId)),
+      "the CLIs' versions",
+      60_000,
+    );
     expect(screen).toContain("2.1.332 (Claude Code)");
     expect(screen).toContain("0.61.0");
     expect(screen).toContain("codex-cli 0.171.0");
@@ -99,14 +122,26 @@ describe("docker runtime (Podman)", () => {
     await runtime.remove(agentId);
 
     const claudeAgent = crypto.randomUUID();
-    await ops.handle("agent.start", { agentId: claudeAgent, harness: "claude", task: "hello", model: "claude-test", credentials: { env: { ANTHROPIC_API_KEY: "sk-test" }, files: [] } });
+    await ops.handle("agent.start", {
+      agentId: claudeAgent,
+      harness: "claude",
+      task: "hello",
+      model: "claude-test",
+      credentials: { env: { ANTHROPIC_API_KEY: "sk-test" }, files: [] },
+    });
     const home = runtime.homeOf(claudeAgent);
     const settings = JSON.parse(fs.readFileSync(path.join(home, ".claude", "settings.json"), "utf8"));
-    expect(settings.hooks.Stop[0].hooks[0].command).toBe("/usr/local/bin/node /opt/scion/bin/scion-agent-hook.mjs hook --dialect claude");
-    expect(Object.keys(JSON.parse(fs.readFileSync(path.join(home, ".claude.json"), "utf8")).projects)).toEqual(["/workspace"]);
+    expect(settings.hooks.Stop[0].hooks[0].command).toBe(
+      "/usr/local/bin/node /opt/scion/bin/scion-agent-hook.mjs hook --dialect claude",
+    );
+    expect(Object.keys(JSON.parse(fs.readFileSync(path.join(home, ".claude.json"), "utf8")).projects)).toEqual([
+      "/workspace",
+    ]);
     expect(fs.statSync(path.join(home, ".claude", "settings.json")).uid).toBe(1000);
     expect(await runtime.isRunning(claudeAgent)).toBe(true);
-    expect(await ops.handle("agent.interrupt", { agentId: claudeAgent, harness: "claude" })).toEqual({ interrupted: true });
+    expect(await ops.handle("agent.interrupt", { agentId: claudeAgent, harness: "claude" })).toEqual({
+      interrupted: true,
+    });
     await runtime.remove(claudeAgent);
   }, 120_000);
 
@@ -119,9 +154,15 @@ describe("docker runtime (Podman)", () => {
     beforeAll(async () => {
       t = await startTestHub();
       alice = await t.createUser();
-      const admin = await t.hub.runtime.prisma.user.create({ data: { email: "docker-admin@example.com", role: "admin" } });
+      const admin = await t.hub.runtime.prisma.user.create({
+        data: { email: "docker-admin@example.com", role: "admin" },
+      });
       const reg = await registerBroker(t.hub.runtime.prisma, admin, "docker");
-      const creds = await joinBroker(t.hub.runtime.prisma, t.hub.runtime.sessionSecret, { joinToken: reg.joinToken, hostname: "h", capabilities: { runtimes: ["docker"], harnesses: ["shell", "generic"] } });
+      const creds = await joinBroker(t.hub.runtime.prisma, t.hub.runtime.sessionSecret, {
+        joinToken: reg.joinToken,
+        hostname: "h",
+        capabilities: { runtimes: ["docker"], harnesses: ["shell", "generic"] },
+      });
       // The hub listens on loopback; containers reach it through the bridge's gateway.
       const hubPort = Number(new URL(t.url).port);
       forwarder = net.createServer((socket) => {
@@ -135,7 +176,11 @@ describe("docker runtime (Podman)", () => {
       const brokerRuntime = new DockerRuntime({ dataDir, shim, docker, image: podman.image, hubUrl });
       const base = 40000 + Math.floor(Math.random() * 20000);
       const link: { client?: ControlChannelClient } = {};
-      const pty = new PtyRelay(brokerRuntime, { sendBinary: (f) => link.client?.sendBinary(f) ?? false, emit: (n, d) => link.client?.emit(n, d) }, captureLogger().logger);
+      const pty = new PtyRelay(
+        brokerRuntime,
+        { sendBinary: (f) => link.client?.sendBinary(f) ?? false, emit: (n, d) => link.client?.emit(n, d) },
+        captureLogger().logger,
+      );
       const ops = createAgentOperations({
         runtime: brokerRuntime,
         ports: new PortPool({ range: `${base}-${base + 9}`, portsPerAgent: 2 }),
@@ -168,15 +213,28 @@ describe("docker runtime (Podman)", () => {
     });
 
     it("create with start runs the shim in the container, which reports running; terminal, message, reset-auth and stop work", async () => {
-      const project = (await (await alice.request("/api/v1/projects", { method: "POST", json: { name: "boxed" } })).json()) as { id: string };
-      const res = await alice.request("/api/v1/agents", { method: "POST", json: { projectId: project.id, name: "Boxed", harness: "shell", start: true } });
+      const project = (await (
+        await alice.request("/api/v1/projects", { method: "POST", json: { name: "boxed" } })
+      ).json()) as { id: string };
+      const res = await alice.request("/api/v1/agents", {
+        method: "POST",
+        json: { projectId: project.id, name: "Boxed", harness: "shell", start: true },
+      });
       const agent = (await res.json()) as AgentJson;
       expect(res.status).toBe(201);
-      expect(agent).toMatchObject({ phase: "running", activity: "idle", ports: { A: expect.any(Number), B: expect.any(Number) } });
+      expect(agent).toMatchObject({
+        phase: "running",
+        activity: "idle",
+        ports: { A: expect.any(Number), B: expect.any(Number) },
+      });
       const container = await docker.getContainer(`scion-${agent.id}`).inspect();
-      expect(Object.keys(container.HostConfig.PortBindings ?? {}).sort()).toEqual([`${agent.ports.A}/tcp`, `${agent.ports.B}/tcp`].sort());
+      expect(Object.keys(container.HostConfig.PortBindings ?? {}).sort()).toEqual(
+        [`${agent.ports.A}/tcp`, `${agent.ports.B}/tcp`].sort(),
+      );
 
-      const ws = new WebSocket(`${t.url.replace("http", "ws")}/api/v1/agents/${agent.id}/pty?cols=100&rows=30`, { headers: { authorization: `Bearer ${alice.token}` } });
+      const ws = new WebSocket(`${t.url.replace("http", "ws")}/api/v1/agents/${agent.id}/pty?cols=100&rows=30`, {
+        headers: { authorization: `Bearer ${alice.token}` },
+      });
       let screen = "";
       ws.on("message", (data, binary) => binary && (screen += (data as Buffer).toString("utf8")));
       await new Promise((r) => ws.once("open", r));
@@ -184,13 +242,26 @@ describe("docker runtime (Podman)", () => {
       await until(() => screen.includes(`inside-42 ${agent.ports.A}`), "the command's output through the relay");
       ws.close();
 
-      const message = await alice.request(`/api/v1/agents/${agent.id}/messages`, { method: "POST", json: { body: "echo typed-by-the-hub" } });
+      const message = await alice.request(`/api/v1/agents/${agent.id}/messages`, {
+        method: "POST",
+        json: { body: "echo typed-by-the-hub" },
+      });
       expect(message.status).toBe(201);
-      await until(async () => (await runtime.capture(agent.id)).includes("typed-by-the-hub"), "the message in the session");
+      await until(
+        async () => (await runtime.capture(agent.id)).includes("typed-by-the-hub"),
+        "the message in the session",
+      );
 
       const reset = await alice.request(`/api/v1/agents/${agent.id}/reset-auth`, { method: "POST" });
       expect(await reset.json()).toEqual({ agentId: agent.id, ok: true, signalled: true });
-      await until(() => fs.existsSync(path.join(path.dirname(runtime.tokenFileOf(agent.id)), "shim.log")) && fs.readFileSync(path.join(path.dirname(runtime.tokenFileOf(agent.id)), "shim.log"), "utf8").includes("re-read the token file"), "the shim to re-read its token");
+      await until(
+        () =>
+          fs.existsSync(path.join(path.dirname(runtime.tokenFileOf(agent.id)), "shim.log")) &&
+          fs
+            .readFileSync(path.join(path.dirname(runtime.tokenFileOf(agent.id)), "shim.log"), "utf8")
+            .includes("re-read the token file"),
+        "the shim to re-read its token",
+      );
 
       const stopped = await alice.request(`/api/v1/agents/${agent.id}/stop`, { method: "POST" });
       expect(((await stopped.json()) as { agent: AgentJson }).agent).toMatchObject({ phase: "stopped", ports: {} });

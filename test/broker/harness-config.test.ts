@@ -29,7 +29,12 @@ afterEach(async () => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-const ctx = () => ({ home, workspace: runtime.workspaceOf(agentId), hookCommand: "/usr/bin/node /opt/scion-agent.mjs hook --dialect claude", model: "claude-sonnet-4-5" });
+const ctx = () => ({
+  home,
+  workspace: runtime.workspaceOf(agentId),
+  hookCommand: "/usr/bin/node /opt/scion-agent.mjs hook --dialect claude",
+  model: "claude-sonnet-4-5",
+});
 
 function modeOf(file: string) {
   const stat = fs.lstatSync(file);
@@ -41,9 +46,27 @@ describe("writing a harness's configuration into the agent's HOME", () => {
     expect(runtime.isolated).toBe(true);
     expect(owner.uid).not.toBe(0);
     writeHarnessConfig(home, claude.configFiles!(ctx()), owner);
-    expect(modeOf(path.join(home, ".claude"))).toEqual({ uid: owner.uid, gid: owner.gid, mode: 0o700, file: false, dir: true });
-    expect(modeOf(path.join(home, ".claude", "settings.json"))).toEqual({ uid: owner.uid, gid: owner.gid, mode: 0o600, file: true, dir: false });
-    expect(modeOf(path.join(home, ".claude.json"))).toEqual({ uid: owner.uid, gid: owner.gid, mode: 0o600, file: true, dir: false });
+    expect(modeOf(path.join(home, ".claude"))).toEqual({
+      uid: owner.uid,
+      gid: owner.gid,
+      mode: 0o700,
+      file: false,
+      dir: true,
+    });
+    expect(modeOf(path.join(home, ".claude", "settings.json"))).toEqual({
+      uid: owner.uid,
+      gid: owner.gid,
+      mode: 0o600,
+      file: true,
+      dir: false,
+    });
+    expect(modeOf(path.join(home, ".claude.json"))).toEqual({
+      uid: owner.uid,
+      gid: owner.gid,
+      mode: 0o600,
+      file: true,
+      dir: false,
+    });
     const settings = JSON.parse(fs.readFileSync(path.join(home, ".claude", "settings.json"), "utf8"));
     expect(settings.hooks.Stop[0].hooks[0].command).toBe("/usr/bin/node /opt/scion-agent.mjs hook --dialect claude");
     expect(settings.env.ANTHROPIC_MODEL).toBe("claude-sonnet-4-5");
@@ -61,16 +84,26 @@ describe("writing a harness's configuration into the agent's HOME", () => {
     fs.symlinkSync(victimDir, path.join(home, ".codex"));
 
     writeHarnessConfig(home, claude.configFiles!(ctx()), owner);
-    writeHarnessConfig(home, codex.configFiles!({ ...ctx(), hookCommand: "/usr/bin/node /opt/scion-agent.mjs hook --dialect codex" }), owner);
+    writeHarnessConfig(
+      home,
+      codex.configFiles!({ ...ctx(), hookCommand: "/usr/bin/node /opt/scion-agent.mjs hook --dialect codex" }),
+      owner,
+    );
 
     expect(fs.readFileSync(victim, "utf8")).toBe("root:x:0:0:root:/root:/bin/bash\n");
     expect(modeOf(victim)).toMatchObject({ uid: 0, mode: 0o644 });
     expect(fs.readdirSync(victimDir)).toEqual([]);
-    expect(modeOf(path.join(home, ".claude", "settings.json"))).toMatchObject({ file: true, uid: owner.uid, mode: 0o600 });
+    expect(modeOf(path.join(home, ".claude", "settings.json"))).toMatchObject({
+      file: true,
+      uid: owner.uid,
+      mode: 0o600,
+    });
     expect(modeOf(path.join(home, ".claude.json"))).toMatchObject({ file: true, uid: owner.uid });
     expect(modeOf(path.join(home, ".codex"))).toMatchObject({ dir: true, uid: owner.uid, mode: 0o700 });
     expect(fs.readFileSync(path.join(home, ".codex", "config.toml"), "utf8")).toContain('trust_level = "trusted"');
-    expect(fs.readFileSync(path.join(home, ".codex", "hooks.json"), "utf8")).toContain('"command": "/usr/bin/node /opt/scion-agent.mjs hook --dialect codex"');
+    expect(fs.readFileSync(path.join(home, ".codex", "hooks.json"), "utf8")).toContain(
+      '"command": "/usr/bin/node /opt/scion-agent.mjs hook --dialect codex"',
+    );
     fs.rmSync(victimDir, { recursive: true, force: true });
   });
 
@@ -78,13 +111,30 @@ describe("writing a harness's configuration into the agent's HOME", () => {
     const other = "/somewhere/else";
     fs.writeFileSync(
       path.join(home, ".claude.json"),
-      JSON.stringify({ numStartups: 7, hasCompletedOnboarding: false, userID: "abc", projects: { [other]: { hasTrustDialogAccepted: false, history: ["x"] }, [runtime.workspaceOf(agentId)]: { history: ["y"] } } }),
+      JSON.stringify({
+        numStartups: 7,
+        hasCompletedOnboarding: false,
+        userID: "abc",
+        projects: {
+          [other]: { hasTrustDialogAccepted: false, history: ["x"] },
+          [runtime.workspaceOf(agentId)]: { history: ["y"] },
+        },
+      }),
     );
     writeHarnessConfig(home, claude.configFiles!(ctx()), owner);
     const state = JSON.parse(fs.readFileSync(path.join(home, ".claude.json"), "utf8"));
-    expect(state).toMatchObject({ numStartups: 7, userID: "abc", hasCompletedOnboarding: true, bypassPermissionsModeAccepted: true });
+    expect(state).toMatchObject({
+      numStartups: 7,
+      userID: "abc",
+      hasCompletedOnboarding: true,
+      bypassPermissionsModeAccepted: true,
+    });
     expect(state.projects[other]).toEqual({ hasTrustDialogAccepted: false, history: ["x"] });
-    expect(state.projects[runtime.workspaceOf(agentId)]).toEqual({ history: ["y"], hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true });
+    expect(state.projects[runtime.workspaceOf(agentId)]).toEqual({
+      history: ["y"],
+      hasTrustDialogAccepted: true,
+      hasCompletedProjectOnboarding: true,
+    });
 
     // A file that is not a JSON object is replaced by ours.
     fs.writeFileSync(path.join(home, ".claude.json"), "not json");
@@ -97,7 +147,9 @@ describe("writing a harness's configuration into the agent's HOME", () => {
     expect(fs.readFileSync(path.join(home, ".claude", ".credentials.json"), "utf8")).toBe('{"claudeAiOauth":{}}');
     expect(modeOf(path.join(home, ".claude", ".credentials.json"))).toMatchObject({ uid: owner.uid, mode: 0o600 });
     for (const bad of ["../escape", "/etc/evil", ".claude/../../escape", "a//b", ""]) {
-      expect(() => writeCredentialFiles(home, [{ path: bad, value: "x" }], owner)).toThrow(/refusing to write outside HOME/);
+      expect(() => writeCredentialFiles(home, [{ path: bad, value: "x" }], owner)).toThrow(
+        /refusing to write outside HOME/,
+      );
     }
     expect(fs.existsSync(path.join(runtime.agentDirOf(agentId), "escape"))).toBe(false);
     expect(fs.existsSync(path.join(dataDir, "agents", "escape"))).toBe(false);

@@ -33,19 +33,36 @@ describe("installing harness CLIs on first use", () => {
     const other = new HarnessInstaller({ dir, npm, npmEnv: offlineNpm, onInstalled: (h) => installed.push(h.id) });
     expect(one.status(gemini)).toEqual({ id: "gemini", available: true, version: "0.61.0", installed: false });
 
-    const results = await Promise.all([one.resolve(gemini, (d) => details.push(d)), one.resolve(gemini, (d) => details.push(d)), other.resolve(gemini, (d) => details.push(d))]);
+    const results = await Promise.all([
+      one.resolve(gemini, (d) => details.push(d)),
+      one.resolve(gemini, (d) => details.push(d)),
+      other.resolve(gemini, (d) => details.push(d)),
+    ]);
     expect(runs()).toBe(1);
     expect(installed).toEqual(["gemini"]);
-    expect(details).toEqual(["installing Gemini CLI 0.61.0", "installing Gemini CLI 0.61.0", "installing Gemini CLI 0.61.0"]);
+    expect(details).toEqual([
+      "installing Gemini CLI 0.61.0",
+      "installing Gemini CLI 0.61.0",
+      "installing Gemini CLI 0.61.0",
+    ]);
     const prefix = one.prefixOf(gemini);
-    for (const r of results) expect(r).toEqual({ bin: path.join(prefix, "node_modules", ".bin", "gemini"), binDir: path.join(prefix, "node_modules", ".bin"), version: "0.61.0" });
+    for (const r of results)
+      expect(r).toEqual({
+        bin: path.join(prefix, "node_modules", ".bin", "gemini"),
+        binDir: path.join(prefix, "node_modules", ".bin"),
+        version: "0.61.0",
+      });
     // Nothing but the installed prefix is left: no scratch prefix, no lock.
     expect(fs.readdirSync(dir)).toEqual([path.basename(prefix)]);
     expect(fs.statSync(prefix).mode & 0o777).toBe(0o755);
     expect(one.status(gemini)).toEqual({ id: "gemini", available: true, version: "0.61.0", installed: true });
 
     // An agent is another user: it runs what root installed.
-    const version = execFileSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--", results[0]!.bin, "--version"], { env: { ...process.env, HOME: "/tmp" }, encoding: "utf8" });
+    const version = execFileSync(
+      "setpriv",
+      ["--reuid=65534", "--regid=65534", "--clear-groups", "--", results[0]!.bin, "--version"],
+      { env: { ...process.env, HOME: "/tmp" }, encoding: "utf8" },
+    );
     expect(version.trim()).toBe("0.61.0");
 
     // Later uses (a new broker process) find it installed: no npm at all.
@@ -60,7 +77,11 @@ describe("installing harness CLIs on first use", () => {
     const installer = new HarnessInstaller({ dir, npmEnv: offlineNpm });
     const resolved = await installer.resolve(claude);
     expect(resolved.version).toBe("2.1.332");
-    const version = execFileSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--", resolved.bin, "--version"], { env: { ...process.env, HOME: "/tmp" }, encoding: "utf8" });
+    const version = execFileSync(
+      "setpriv",
+      ["--reuid=65534", "--regid=65534", "--clear-groups", "--", resolved.bin, "--version"],
+      { env: { ...process.env, HOME: "/tmp" }, encoding: "utf8" },
+    );
     expect(version).toContain("2.1.332 (Claude Code)");
     fs.rmSync(dir, { recursive: true, force: true });
   }, 240_000);
@@ -69,13 +90,17 @@ describe("installing harness CLIs on first use", () => {
     const dir = path.join(scratch, "failing");
     const missing: HarnessDescriptor = { ...gemini, install: { ...gemini.install!, version: "0.0.0-missing" } };
     const installer = new HarnessInstaller({ dir, npmEnv: offlineNpm });
-    await expect(installer.resolve(missing)).rejects.toThrow(/^could not install Gemini CLI 0\.0\.0-missing: .*(ENOTCACHED|No matching version|notarget|cache)/i);
+    await expect(installer.resolve(missing)).rejects.toThrow(
+      /^could not install Gemini CLI 0\.0\.0-missing: .*(ENOTCACHED|No matching version|notarget|cache)/i,
+    );
     expect(fs.readdirSync(dir)).toEqual([]);
     expect(installer.status(missing).installed).toBe(false);
 
     // npm that runs out of time is killed, with the same promise of a clean directory.
     const slow = new HarnessInstaller({ dir, npmEnv: offlineNpm, installTimeoutMs: 300 });
-    await expect(slow.resolve(gemini)).rejects.toThrow("could not install Gemini CLI 0.61.0: npm did not finish within 0.3 s");
+    await expect(slow.resolve(gemini)).rejects.toThrow(
+      "could not install Gemini CLI 0.61.0: npm did not finish within 0.3 s",
+    );
     expect(fs.readdirSync(dir)).toEqual([]);
   }, 120_000);
 
@@ -87,12 +112,19 @@ describe("installing harness CLIs on first use", () => {
     const installer = new HarnessInstaller({ dir, npm, binOverrides: { SCION_HARNESS_GEMINI_BIN: bin } });
     await installer.probeOverrides([gemini]);
     expect(await installer.resolve(gemini)).toEqual({ bin, binDir: scratch, version: "9.9.9-local" });
-    expect(installer.status(gemini)).toEqual({ id: "gemini", available: true, version: "9.9.9-local", installed: true });
+    expect(installer.status(gemini)).toEqual({
+      id: "gemini",
+      available: true,
+      version: "9.9.9-local",
+      installed: true,
+    });
 
     const notExecutable = path.join(scratch, "plain-file");
     fs.writeFileSync(notExecutable, "not a program", { mode: 0o644 });
     const broken = new HarnessInstaller({ dir, npm, binOverrides: { SCION_HARNESS_GEMINI_BIN: notExecutable } });
-    await expect(broken.resolve(gemini)).rejects.toThrow(`SCION_HARNESS_GEMINI_BIN=${notExecutable} is not an executable file`);
+    await expect(broken.resolve(gemini)).rejects.toThrow(
+      `SCION_HARNESS_GEMINI_BIN=${notExecutable} is not an executable file`,
+    );
     expect(broken.status(gemini)).toMatchObject({ available: false, installed: false });
     expect(runs()).toBe(0);
     expect(fs.existsSync(dir)).toBe(false);

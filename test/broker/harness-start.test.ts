@@ -59,10 +59,19 @@ afterAll(async () => {
 
 beforeEach(async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "scion-hs-hub-"));
-  hub = await startHub({ config: loadConfig({ env: { DATABASE_URL: db.url, PORT: "0", SCION_DATA_DIR: dataDir }, cwd: dataDir }), logger: captureLogger().logger });
-  const admin = await hub.runtime.prisma.user.create({ data: { email: `hs-${crypto.randomUUID()}@example.com`, role: "admin" } });
+  hub = await startHub({
+    config: loadConfig({ env: { DATABASE_URL: db.url, PORT: "0", SCION_DATA_DIR: dataDir }, cwd: dataDir }),
+    logger: captureLogger().logger,
+  });
+  const admin = await hub.runtime.prisma.user.create({
+    data: { email: `hs-${crypto.randomUUID()}@example.com`, role: "admin" },
+  });
   const reg = await registerBroker(hub.runtime.prisma, admin, `hs-${crypto.randomUUID().slice(0, 8)}`);
-  const creds = await joinBroker(hub.runtime.prisma, hub.runtime.sessionSecret, { joinToken: reg.joinToken, hostname: "h", capabilities: { runtimes: ["local"], harnesses: ["shell", "claude"] } });
+  const creds = await joinBroker(hub.runtime.prisma, hub.runtime.sessionSecret, {
+    joinToken: reg.joinToken,
+    hostname: "h",
+    capabilities: { runtimes: ["local"], harnesses: ["shell", "claude"] },
+  });
   brokerId = creds.brokerId;
   brokerDir = fs.mkdtempSync(path.join(os.tmpdir(), "scion-hs-broker-"));
   const shim = await installAgentShim(brokerDir);
@@ -76,9 +85,23 @@ beforeEach(async () => {
     dataDir: brokerDir,
     logger: captureLogger().logger,
     emit: (name, data) => events.push({ name, data }),
-    installer: new HarnessInstaller({ dir: path.join(brokerDir, "harnesses"), binOverrides: { SCION_HARNESS_CLAUDE_BIN: fakeClaude, SCION_HARNESS_CODEX_BIN: path.join(scratch, "no-such-codex") } }),
+    installer: new HarnessInstaller({
+      dir: path.join(brokerDir, "harnesses"),
+      binOverrides: {
+        SCION_HARNESS_CLAUDE_BIN: fakeClaude,
+        SCION_HARNESS_CODEX_BIN: path.join(scratch, "no-such-codex"),
+      },
+    }),
   });
-  client = new ControlChannelClient({ hubUrls: [hub.url], brokerId, secret: creds.secret, logger: captureLogger().logger, heartbeat: ops.heartbeat, onRequest: ops.handle, backoffBaseMs: 50 });
+  client = new ControlChannelClient({
+    hubUrls: [hub.url],
+    brokerId,
+    secret: creds.secret,
+    logger: captureLogger().logger,
+    heartbeat: ops.heartbeat,
+    onRequest: ops.handle,
+    backoffBaseMs: 50,
+  });
   client.start();
   await client.waitConnected();
   const deadline = Date.now() + 5000;
@@ -113,8 +136,18 @@ async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean): Promise<
 describe("starting a harness CLI on a broker", () => {
   it("configures HOME, passes model, task, credentials and the CLI's directory; resumes only when a session exists", async () => {
     const agentId = crypto.randomUUID();
-    const base = { agentId, harness: "claude", task: "fix the bug", model: "claude-opus-4", env: { PLAIN: "yes", SCION_EVIL: "x" }, instructions: "Be brief." };
-    const credentials = { env: { ANTHROPIC_API_KEY: "sk-ant-test-123" }, files: [{ path: ".claude/.credentials.json", value: "{\"token\":\"t\"}" }] };
+    const base = {
+      agentId,
+      harness: "claude",
+      task: "fix the bug",
+      model: "claude-opus-4",
+      env: { PLAIN: "yes", SCION_EVIL: "x" },
+      instructions: "Be brief.",
+    };
+    const credentials = {
+      env: { ANTHROPIC_API_KEY: "sk-ant-test-123" },
+      files: [{ path: ".claude/.credentials.json", value: '{"token":"t"}' }],
+    };
     await call("agent.start", { ...base, resume: true, credentials });
     let screen = await screenOf(agentId, "instructions=");
     // No session yet: the task, not --continue.
@@ -145,11 +178,22 @@ describe("starting a harness CLI on a broker", () => {
   it("refuses credential files outside HOME and unknown fields before writing anything; a missing CLI fails the start clearly", async () => {
     const agentId = crypto.randomUUID();
     for (const files of [[{ path: "../escape", value: "x" }], [{ path: "/etc/escape", value: "x" }]]) {
-      await expect(call("agent.start", { agentId, harness: "claude", credentials: { env: {}, files } })).rejects.toMatchObject({ code: "validation_error", message: expect.stringMatching(/credentials\.files\.0\.path: must be a path relative to HOME/) });
+      await expect(
+        call("agent.start", { agentId, harness: "claude", credentials: { env: {}, files } }),
+      ).rejects.toMatchObject({
+        code: "validation_error",
+        message: expect.stringMatching(/credentials\.files\.0\.path: must be a path relative to HOME/),
+      });
     }
-    await expect(call("agent.start", { agentId, harness: "claude", credentials: { env: {}, files: [], extra: 1 } })).rejects.toMatchObject({ code: "validation_error" });
+    await expect(
+      call("agent.start", { agentId, harness: "claude", credentials: { env: {}, files: [], extra: 1 } }),
+    ).rejects.toMatchObject({ code: "validation_error" });
     expect(fs.existsSync(runtime.agentDirOf(agentId))).toBe(false);
-    await expect(call("agent.start", { agentId, harness: "codex", task: "x" })).rejects.toMatchObject({ message: expect.stringContaining(`SCION_HARNESS_CODEX_BIN=${path.join(scratch, "no-such-codex")} is not an executable file`) });
+    await expect(call("agent.start", { agentId, harness: "codex", task: "x" })).rejects.toMatchObject({
+      message: expect.stringContaining(
+        `SCION_HARNESS_CODEX_BIN=${path.join(scratch, "no-such-codex")} is not an executable file`,
+      ),
+    });
     expect(await runtime.isRunning(agentId)).toBe(false);
   });
 
@@ -161,16 +205,27 @@ describe("starting a harness CLI on a broker", () => {
     expect(await screenOf(claudeAgent, "got 1b")).toContain("got 1b");
 
     const command = crypto.randomUUID();
-    await call("agent.start", { agentId: command, harness: "generic", command: "trap 'echo got-INT' INT; echo ready; while :; do sleep 0.1; done" });
+    await call("agent.start", {
+      agentId: command,
+      harness: "generic",
+      command: "trap 'echo got-INT' INT; echo ready; while :; do sleep 0.1; done",
+    });
     await screenOf(command, "ready");
     expect(await call("agent.interrupt", { agentId: command, harness: "generic" })).toEqual({ interrupted: true });
     expect(await screenOf(command, "got-INT")).toContain("got-INT");
 
-    await expect(call("agent.interrupt", { agentId: crypto.randomUUID(), harness: "claude" })).rejects.toMatchObject({ code: "conflict" });
+    await expect(call("agent.interrupt", { agentId: crypto.randomUUID(), harness: "claude" })).rejects.toMatchObject({
+      code: "conflict",
+    });
   });
 
   it("the hub stores the broker's harness statuses beside its capabilities, and shows install progress only while provisioning there", async () => {
-    client.emit("broker.harnesses", { harnesses: [{ id: "claude", available: true, version: "2.1.332", installed: true }, { id: "shell", available: true, version: null, installed: false }] });
+    client.emit("broker.harnesses", {
+      harnesses: [
+        { id: "claude", available: true, version: "2.1.332", installed: true },
+        { id: "shell", available: true, version: null, installed: false },
+      ],
+    });
     const broker = await until(
       () => hub.runtime.prisma.runtimeBroker.findUniqueOrThrow({ where: { id: brokerId } }),
       (b) => "harnessStatus" in (b.capabilities as object),
@@ -178,18 +233,37 @@ describe("starting a harness CLI on a broker", () => {
     expect(broker.capabilities).toEqual({
       runtimes: ["local"],
       harnesses: ["shell", "claude"],
-      harnessStatus: { claude: { available: true, version: "2.1.332", installed: true }, shell: { available: true, version: null, installed: false } },
+      harnessStatus: {
+        claude: { available: true, version: "2.1.332", installed: true },
+        shell: { available: true, version: null, installed: false },
+      },
     });
 
     const owner = await hub.runtime.prisma.user.create({ data: { email: `o-${crypto.randomUUID()}@example.com` } });
-    const project = await hub.runtime.prisma.project.create({ data: { slug: `p-${crypto.randomUUID().slice(0, 8)}`, name: "p" } });
+    const project = await hub.runtime.prisma.project.create({
+      data: { slug: `p-${crypto.randomUUID().slice(0, 8)}`, name: "p" },
+    });
     const mk = (phase: "provisioning" | "running") =>
-      hub.runtime.prisma.agent.create({ data: { slug: crypto.randomUUID().slice(0, 8), name: "a", projectId: project.id, brokerId, harness: "claude", phase, createdBy: `user:${owner.id}`, ownerId: owner.id } });
+      hub.runtime.prisma.agent.create({
+        data: {
+          slug: crypto.randomUUID().slice(0, 8),
+          name: "a",
+          projectId: project.id,
+          brokerId,
+          harness: "claude",
+          phase,
+          createdBy: `user:${owner.id}`,
+          ownerId: owner.id,
+        },
+      });
     const provisioning = await mk("provisioning");
     const running = await mk("running");
     client.emit("agent.detail", { agentId: running.id, detail: "installing Claude Code 2.1.332" });
     client.emit("agent.detail", { agentId: provisioning.id, detail: "installing Claude Code 2.1.332" });
-    const after = await until(() => hub.runtime.prisma.agent.findUniqueOrThrow({ where: { id: provisioning.id } }), (a) => a.detail !== null);
+    const after = await until(
+      () => hub.runtime.prisma.agent.findUniqueOrThrow({ where: { id: provisioning.id } }),
+      (a) => a.detail !== null,
+    );
     expect(after.detail).toBe("installing Claude Code 2.1.332");
     expect((await hub.runtime.prisma.agent.findUniqueOrThrow({ where: { id: running.id } })).detail).toBeNull();
   });

@@ -35,11 +35,16 @@ const agentIds: string[] = [];
 beforeAll(async () => {
   podman = await startPodman();
   docker = new Docker({ socketPath: podman.socketPath });
-  model = await startModelServer({ host: "0.0.0.0", script: [{ when: "TASK-docker", commands: ["echo hello-from-the-container > proof.txt"], text: FINAL }] });
+  model = await startModelServer({
+    host: "0.0.0.0",
+    script: [{ when: "TASK-docker", commands: ["echo hello-from-the-container > proof.txt"], text: FINAL }],
+  });
   t = await startTestHub();
   alice = await t.createUser({ role: "admin" });
   forwarder = await forwardToLoopback(Number(new URL(t.url).port));
-  const reg = (await (await alice.request("/api/v1/runtime-brokers", { method: "POST", json: { name: "podman" } })).json()) as { joinToken: string };
+  const reg = (await (
+    await alice.request("/api/v1/runtime-brokers", { method: "POST", json: { name: "podman" } })
+  ).json()) as { joinToken: string };
   brokerDir = fs.mkdtempSync(path.join(os.tmpdir(), "scion-docker-agent-"));
   const base = 40000 + Math.floor(Math.random() * 20000);
   broker = spawnBrokerProcess({
@@ -54,20 +59,34 @@ beforeAll(async () => {
     SCION_LOG_LEVEL: "info",
   });
   await broker.connected;
-  await until(async () => {
-    const { items } = (await (await alice.request("/api/v1/runtime-brokers")).json()) as { items: Array<{ status: string }> };
-    return items.some((b) => b.status === "online");
-  }, "the docker broker to come online", 30_000);
+  await until(
+    async () => {
+      const { items } = (await (await alice.request("/api/v1/runtime-brokers")).json()) as {
+        items: Array<{ status: string }>;
+      };
+      return items.some((b) => b.status === "online");
+    },
+    "the docker broker to come online",
+    30_000,
+  );
 }, 240_000);
 
 afterAll(async () => {
   const code = await broker?.stop();
-  if (code !== 0 && broker) console.log(`broker exited ${code}:\n${broker.stderr()}\n${broker.stdout().split("\n").slice(-30).join("\n")}`);
+  if (code !== 0 && broker)
+    console.log(`broker exited ${code}:\n${broker.stderr()}\n${broker.stdout().split("\n").slice(-30).join("\n")}`);
   // Nothing of this test may outlive it: its agents' containers, whatever state they are in.
   if (docker) {
-    for (const id of agentIds) await docker.getContainer(`scion-${id}`).remove({ force: true }).catch(() => undefined);
-    const left = await docker.listContainers({ all: true, filters: { label: agentIds.map((id) => `scion.agent=${id}`) } }).catch(() => []);
-    if (agentIds.length && left.length) console.log(`containers left behind: ${left.map((c) => c.Names.join(",")).join(" ")}`);
+    for (const id of agentIds)
+      await docker
+        .getContainer(`scion-${id}`)
+        .remove({ force: true })
+        .catch(() => undefined);
+    const left = await docker
+      .listContainers({ all: true, filters: { label: agentIds.map((id) => `scion.agent=${id}`) } })
+      .catch(() => []);
+    if (agentIds.length && left.length)
+      console.log(`containers left behind: ${left.map((c) => c.Names.join(",")).join(" ")}`);
   }
   await forwarder?.close();
   await t?.close();
@@ -76,20 +95,41 @@ afterAll(async () => {
   if (brokerDir) fs.rmSync(brokerDir, { recursive: true, force: true });
 });
 
-const agentJson = async (id: string) => (await (await alice.request(`/api/v1/agents/${id}`)).json()) as Record<string, unknown>;
+const agentJson = async (id: string) =>
+  (await (await alice.request(`/api/v1/agents/${id}`)).json()) as Record<string, unknown>;
 const history = async (id: string) =>
-  (((await (await alice.request(`/api/v1/agents/${id}/history`)).json()) as { items: Array<{ phase: string; activity: string | null; detail: string | null }> }).items).reverse();
+  (
+    (await (await alice.request(`/api/v1/agents/${id}/history`)).json()) as {
+      items: Array<{ phase: string; activity: string | null; detail: string | null }>;
+    }
+  ).items.reverse();
 
 describe("Claude Code in the docker runtime (Podman)", () => {
   it("runs the task in a container on the bridge network: thinking → executing Bash → idle, the file in the mounted workspace, the final text as lastOutput", async () => {
     const began = Date.now();
     const secret = `sk-test-docker-${crypto.randomUUID()}`;
-    expect((await alice.request("/api/v1/secrets", { method: "POST", json: { name: "ANTHROPIC_API_KEY", value: secret, scope: "user" } })).status).toBe(201);
-    const project = (await (await alice.request("/api/v1/projects", { method: "POST", json: { name: "Containers" } })).json()) as { id: string };
+    expect(
+      (
+        await alice.request("/api/v1/secrets", {
+          method: "POST",
+          json: { name: "ANTHROPIC_API_KEY", value: secret, scope: "user" },
+        })
+      ).status,
+    ).toBe(201);
+    const project = (await (
+      await alice.request("/api/v1/projects", { method: "POST", json: { name: "Containers" } })
+    ).json()) as { id: string };
     const requested = Date.now();
     const res = await alice.request("/api/v1/agents", {
       method: "POST",
-      json: { projectId: project.id, name: "claude-in-a-box", harness: "claude", task: TASK, env: { ANTHROPIC_BASE_URL: `http://${HOST}:${model.port}` }, start: true },
+      json: {
+        projectId: project.id,
+        name: "claude-in-a-box",
+        harness: "claude",
+        task: TASK,
+        env: { ANTHROPIC_BASE_URL: `http://${HOST}:${model.port}` },
+        start: true,
+      },
     });
     const created = (await res.json()) as Record<string, unknown>;
     expect(res.status, JSON.stringify(created)).toBe(201);
@@ -105,12 +145,21 @@ describe("Claude Code in the docker runtime (Podman)", () => {
 
     await until(async () => (await agentJson(agentId)).phase === "running", "the agent to run", 60_000, 100);
     const running = Date.now();
-    const done = await until(async () => {
-      const a = await agentJson(agentId);
-      if (a.phase === "error") throw new Error(`the agent failed: ${String(a.detail)}`);
-      return a.lastOutput === FINAL && a;
-    }, "the final text as lastOutput", 120_000, 250);
-    const figures = { createToRunningMs: running - requested, containerStartToRunningMs: running - containerStarted, containerStartToDoneMs: Date.now() - containerStarted };
+    const done = await until(
+      async () => {
+        const a = await agentJson(agentId);
+        if (a.phase === "error") throw new Error(`the agent failed: ${String(a.detail)}`);
+        return a.lastOutput === FINAL && a;
+      },
+      "the final text as lastOutput",
+      120_000,
+      250,
+    );
+    const figures = {
+      createToRunningMs: running - requested,
+      containerStartToRunningMs: running - containerStarted,
+      containerStartToDoneMs: Date.now() - containerStarted,
+    };
     expect(done.phase).toBe("running");
 
     // The command ran inside the container, as its user, in the workspace the broker mounted.
@@ -124,8 +173,15 @@ describe("Claude Code in the docker runtime (Podman)", () => {
     expect(turns.every((r) => r.headers["x-api-key"] === secret)).toBe(true);
 
     // The hooks reported through the shim to the hub, in order: thinking, the Bash tool, idle.
-    const seen = await until(async () => ((h) => h.at(-1)?.activity === "idle" && h)(await history(agentId)), "idle after the turn", 30_000, 250);
-    const activities = seen.filter((e) => e.phase === "running").map((e) => (e.activity === "executing" ? `executing:${e.detail}` : e.activity));
+    const seen = await until(
+      async () => ((h) => h.at(-1)?.activity === "idle" && h)(await history(agentId)),
+      "idle after the turn",
+      30_000,
+      250,
+    );
+    const activities = seen
+      .filter((e) => e.phase === "running")
+      .map((e) => (e.activity === "executing" ? `executing:${e.detail}` : e.activity));
     const thinking = activities.indexOf("thinking");
     const executing = activities.indexOf("executing:Bash", thinking);
     expect(thinking, activities.join(" → ")).toBeGreaterThanOrEqual(0);
@@ -136,6 +192,8 @@ describe("Claude Code in the docker runtime (Podman)", () => {
     const stopped = await alice.request(`/api/v1/agents/${agentId}/stop`, { method: "POST" });
     expect(stopped.status).toBe(200);
     await expect(docker.getContainer(`scion-${agentId}`).inspect()).rejects.toMatchObject({ statusCode: 404 });
-    console.log(`docker agent figures: ${JSON.stringify({ ...figures, testMs: Date.now() - began, activities: activities.join(" → ") })}`);
+    console.log(
+      `docker agent figures: ${JSON.stringify({ ...figures, testMs: Date.now() - began, activities: activities.join(" → ") })}`,
+    );
   }, 180_000);
 });

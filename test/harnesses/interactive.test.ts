@@ -25,9 +25,21 @@ const SCRIPT = [
 ];
 
 const CASES: Array<{ harness: HarnessDescriptor; env: (url: string) => Record<string, string>; idle: string }> = [
-  { harness: claude, env: (url) => ({ ANTHROPIC_API_KEY: "sk-ant-scripted-0123456789abcdefghijklmnop", ANTHROPIC_BASE_URL: url }), idle: "bypass permissions on" },
-  { harness: gemini, env: (url) => ({ GEMINI_API_KEY: "scripted-gemini-key-0123456789", GOOGLE_GEMINI_BASE_URL: url }), idle: "Type your message" },
-  { harness: codex, env: (url) => ({ OPENAI_API_KEY: "sk-scripted-openai-0123456789", OPENAI_BASE_URL: `${url}/v1` }), idle: "Ask Codex to do anything" },
+  {
+    harness: claude,
+    env: (url) => ({ ANTHROPIC_API_KEY: "sk-ant-scripted-0123456789abcdefghijklmnop", ANTHROPIC_BASE_URL: url }),
+    idle: "bypass permissions on",
+  },
+  {
+    harness: gemini,
+    env: (url) => ({ GEMINI_API_KEY: "scripted-gemini-key-0123456789", GOOGLE_GEMINI_BASE_URL: url }),
+    idle: "Type your message",
+  },
+  {
+    harness: codex,
+    env: (url) => ({ OPENAI_API_KEY: "sk-scripted-openai-0123456789", OPENAI_BASE_URL: `${url}/v1` }),
+    idle: "Ask Codex to do anything",
+  },
 ];
 
 let server: ModelServer | undefined;
@@ -47,7 +59,8 @@ describe("real CLIs interactively in tmux", () => {
       const srv = (server = await startModelServer({ script: SCRIPT }));
       const sb = (sandbox = createHarnessSandbox({ harness: c.harness, env: c.env(srv.url) }));
       const bin = await harnessBinary(c.harness);
-      const launch = (resume: boolean) => sb.tmux(c.harness.argv({ bin, task: resume ? null : TASK, resume, shell: "/bin/bash" }));
+      const launch = (resume: boolean) =>
+        sb.tmux(c.harness.argv({ bin, task: resume ? null : TASK, resume, shell: "/bin/bash" }));
       const onScreen = (t: TmuxSession, text: string, what: string) =>
         until(() => t.pane().includes(text), what, 60_000, 250).catch((e: Error) => {
           throw new Error(`${e.message}; the pane shows:\n${t.pane()}`);
@@ -71,9 +84,17 @@ describe("real CLIs interactively in tmux", () => {
       await new Promise((r) => setTimeout(r, 1000));
       await t.type("A third message after resume");
       await onScreen(t, "Third answer here.", "the third answer");
-      const third = srv.requests.slice(resumed).find((r) => r.answer === "text" && r.userTexts.at(-1)?.includes("third message"));
-      expect(sb.hookCalls().some((h) => h.payload?.hook_event_name === "SessionStart" && h.payload.source === "resume")).toBe(true);
-      expect(third?.userTexts.slice(-3)).toEqual([expect.stringContaining(TASK), expect.stringContaining("second message"), expect.stringContaining("third message")]);
+      const third = srv.requests
+        .slice(resumed)
+        .find((r) => r.answer === "text" && r.userTexts.at(-1)?.includes("third message"));
+      expect(
+        sb.hookCalls().some((h) => h.payload?.hook_event_name === "SessionStart" && h.payload.source === "resume"),
+      ).toBe(true);
+      expect(third?.userTexts.slice(-3)).toEqual([
+        expect.stringContaining(TASK),
+        expect.stringContaining("second message"),
+        expect.stringContaining("third message"),
+      ]);
       t.kill();
     },
     240_000,

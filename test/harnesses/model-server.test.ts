@@ -42,13 +42,29 @@ const CASES: Case[] = [
     harness: gemini,
     env: (url) => ({ GEMINI_API_KEY: "scripted-gemini-key-0123456789", GOOGLE_GEMINI_BASE_URL: url }),
     oneShot: (bin) => [bin, "--yolo", "-p", TASK],
-    events: ["SessionStart", "BeforeAgent", "BeforeModel", "AfterModel", "BeforeTool", "AfterTool", "AfterAgent", "SessionEnd"],
+    events: [
+      "SessionStart",
+      "BeforeAgent",
+      "BeforeModel",
+      "AfterModel",
+      "BeforeTool",
+      "AfterTool",
+      "AfterAgent",
+      "SessionEnd",
+    ],
     turnEnd: { event: "AfterAgent", field: "prompt_response" },
   },
   {
     harness: codex,
     env: (url) => ({ OPENAI_API_KEY: "sk-scripted-openai-0123456789", OPENAI_BASE_URL: `${url}/v1` }),
-    oneShot: (bin) => [bin, "exec", "--dangerously-bypass-approvals-and-sandbox", "--dangerously-bypass-hook-trust", "--skip-git-repo-check", TASK],
+    oneShot: (bin) => [
+      bin,
+      "exec",
+      "--dangerously-bypass-approvals-and-sandbox",
+      "--dangerously-bypass-hook-trust",
+      "--skip-git-repo-check",
+      TASK,
+    ],
     events: ["SessionStart", "UserPromptSubmit", "PreToolUse", "PostToolUse", "Stop", "SessionEnd"],
     turnEnd: { event: "Stop", field: "last_assistant_message" },
   },
@@ -83,10 +99,14 @@ describe("real CLIs against the scripted model server", () => {
 
       // Hooks may still be running when the CLI exits (e.g. SessionEnd): wait for the full set.
       const s = sandbox;
-      const names = await until(() => {
-        const seen = s.hookCalls().map((h) => String(h.payload?.hook_event_name));
-        return c.events.every((e) => seen.includes(e)) && seen;
-      }, `hooks ${c.events.join(", ")}`, 10_000).catch(() => s.hookCalls().map((h) => String(h.payload?.hook_event_name)));
+      const names = await until(
+        () => {
+          const seen = s.hookCalls().map((h) => String(h.payload?.hook_event_name));
+          return c.events.every((e) => seen.includes(e)) && seen;
+        },
+        `hooks ${c.events.join(", ")}`,
+        10_000,
+      ).catch(() => s.hookCalls().map((h) => String(h.payload?.hook_event_name)));
       expect(names).toEqual(expect.arrayContaining(c.events));
       const turnEnd = sandbox.hookCalls().find((h) => h.payload?.hook_event_name === c.turnEnd.event);
       expect(turnEnd?.payload?.[c.turnEnd.field]).toBe(FINAL);

@@ -25,7 +25,12 @@ interface Case {
 
 const CASES: Case[] = [
   { id: "claude", keyName: "ANTHROPIC_API_KEY", baseEnv: (url) => ({ ANTHROPIC_BASE_URL: url }), tool: "Bash" },
-  { id: "gemini", keyName: "GEMINI_API_KEY", baseEnv: (url) => ({ GOOGLE_GEMINI_BASE_URL: url }), tool: "run_shell_command" },
+  {
+    id: "gemini",
+    keyName: "GEMINI_API_KEY",
+    baseEnv: (url) => ({ GOOGLE_GEMINI_BASE_URL: url }),
+    tool: "run_shell_command",
+  },
   { id: "codex", keyName: "OPENAI_API_KEY", baseEnv: (url) => ({ OPENAI_BASE_URL: `${url}/v1` }), tool: "Bash" },
 ];
 
@@ -50,7 +55,12 @@ const json = async (res: Response) => {
   return JSON.parse(text) as Record<string, unknown>;
 };
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs: number, everyMs = 250): Promise<T> {
+async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined | null | false>,
+  timeoutMs: number,
+  everyMs = 250,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await fn();
@@ -71,21 +81,37 @@ beforeAll(async () => {
       { when: `AFTERRESTART-${c.id}`, text: `Still here, ${c.id}.` },
     ]),
   });
-  t = await startTestHub({ SCION_LOCAL_BROKER: "true", SCION_LOG_LEVEL: "debug" }, { localBroker: true, logLevel: "debug" });
+  t = await startTestHub(
+    { SCION_LOCAL_BROKER: "true", SCION_LOG_LEVEL: "debug" },
+    { localBroker: true, logLevel: "debug" },
+  );
   unsubscribe = t.hub.runtime.events.subscribe([">"], (d) => deliveries.push(d));
   alice = await t.createUser({ role: "admin" });
   const project = await json(await alice.request("/api/v1/projects", { method: "POST", json: { name: "Assistants" } }));
   projectId = project.id as string;
-  await until("the local broker to come online", async () => {
-    const { items } = (await (await alice.request("/api/v1/runtime-brokers")).json()) as { items: Array<{ status: string }> };
-    return items.some((b) => b.status === "online");
-  }, 60_000);
+  await until(
+    "the local broker to come online",
+    async () => {
+      const { items } = (await (await alice.request("/api/v1/runtime-brokers")).json()) as {
+        items: Array<{ status: string }>;
+      };
+      return items.some((b) => b.status === "online");
+    },
+    60_000,
+  );
 }, 120_000);
 
 afterAll(async () => {
   // What went wrong, when something did: the hub's and its broker's warnings.
-  const warnings = t?.log.lines().filter((l) => ["warn", "error", "fatal", 40, 50, 60].includes(l.level as string)) ?? [];
-  if (warnings.length) console.log(warnings.slice(-30).map((l) => JSON.stringify(l)).join("\n"));
+  const warnings =
+    t?.log.lines().filter((l) => ["warn", "error", "fatal", 40, 50, 60].includes(l.level as string)) ?? [];
+  if (warnings.length)
+    console.log(
+      warnings
+        .slice(-30)
+        .map((l) => JSON.stringify(l))
+        .join("\n"),
+    );
   unsubscribe();
   await t?.close();
   await model?.close();
@@ -94,14 +120,23 @@ afterAll(async () => {
 
 const agentJson = async (id: string) => json(await alice.request(`/api/v1/agents/${id}`));
 const history = async (id: string) =>
-  ((await json(await alice.request(`/api/v1/agents/${id}/history`))).items as Array<{ phase: string; activity: string | null; detail: string | null }>).reverse();
+  (
+    (await json(await alice.request(`/api/v1/agents/${id}/history`))).items as Array<{
+      phase: string;
+      activity: string | null;
+      detail: string | null;
+    }>
+  ).reverse();
 
 describe.each(CASES)("$id as a real agent", (c) => {
   let agentId: string;
 
   it("refuses to start without its API key: 422 missing_credentials, nothing created", async () => {
     const bob = await t.createUser();
-    const res = await bob.request("/api/v1/agents", { method: "POST", json: { projectId, name: `no-key-${c.id}`, harness: c.id, task: "x", start: true } });
+    const res = await bob.request("/api/v1/agents", {
+      method: "POST",
+      json: { projectId, name: `no-key-${c.id}`, harness: c.id, task: "x", start: true },
+    });
     expect(res.status).toBe(422);
     const body = (await json(res)) as { error: { code: string; message: string } };
     expect(body.error.code).toBe("missing_credentials");
@@ -113,7 +148,14 @@ describe.each(CASES)("$id as a real agent", (c) => {
   it("runs the task: thinking → executing the tool → idle, the file in the workspace, the final text as lastOutput", async () => {
     const secret = `sk-test-${c.id}-${crypto.randomUUID()}`;
     secretValues.push(secret);
-    expect((await alice.request("/api/v1/secrets", { method: "POST", json: { name: c.keyName, value: secret, scope: "user" } })).status).toBeLessThan(300);
+    expect(
+      (
+        await alice.request("/api/v1/secrets", {
+          method: "POST",
+          json: { name: c.keyName, value: secret, scope: "user" },
+        })
+      ).status,
+    ).toBeLessThan(300);
     const task = `TASK-${c.id}: create proof.txt in the workspace.`;
     const began = Date.now();
     const res = await alice.request("/api/v1/agents", {
@@ -125,40 +167,71 @@ describe.each(CASES)("$id as a real agent", (c) => {
     agentId = created.id as string;
     await until("the agent to run", async () => (await agentJson(agentId)).phase === "running", 300_000);
     const running = Date.now() - began;
-    const done = await until("the final text as lastOutput", async () => {
-      const a = await agentJson(agentId);
-      if (a.phase === "error") throw new Error(`the agent failed: ${String(a.detail)}`);
-      return a.lastOutput === FINAL(c.id) && a;
-    }, 180_000);
+    const done = await until(
+      "the final text as lastOutput",
+      async () => {
+        const a = await agentJson(agentId);
+        if (a.phase === "error") throw new Error(`the agent failed: ${String(a.detail)}`);
+        return a.lastOutput === FINAL(c.id) && a;
+      },
+      180_000,
+    );
     expect(done.phase).toBe("running");
     const proof = path.join(t.dataDir, "broker", "workspaces", agentId, "proof.txt");
     expect(fs.readFileSync(proof, "utf8").trim()).toBe(`hello-${c.id}`);
     expect(model.turns().some((r) => r.userTexts.some((u) => u.includes(`TASK-${c.id}`)))).toBe(true);
 
     // The activity history, in order: thinking, then the tool, then idle.
-    const seen = await until("idle after the turn", async () => {
-      const h = await history(agentId);
-      return h.at(-1)?.activity === "idle" && h;
-    }, 30_000);
-    const activities = seen.filter((e) => e.phase === "running").map((e) => (e.activity === "executing" ? `executing:${e.detail}` : e.activity));
+    const seen = await until(
+      "idle after the turn",
+      async () => {
+        const h = await history(agentId);
+        return h.at(-1)?.activity === "idle" && h;
+      },
+      30_000,
+    );
+    const activities = seen
+      .filter((e) => e.phase === "running")
+      .map((e) => (e.activity === "executing" ? `executing:${e.detail}` : e.activity));
     const thinking = activities.indexOf("thinking");
     const executing = activities.indexOf(`executing:${c.tool}`, thinking);
     expect(thinking).toBeGreaterThanOrEqual(0);
     expect(executing).toBeGreaterThan(thinking);
     expect(activities.lastIndexOf("idle")).toBeGreaterThan(executing);
     // The broker says what it installed (first use in this run) and reports the version to the hub.
-    const installed = t.log.lines().map((l) => String(l.msg)).find((m) => m.includes(`"harness":"${c.id}"`) && m.includes("installed "));
-    const harnesses = (await json(await alice.request("/api/v1/harnesses"))) as { items: Array<{ id: string; brokers: Array<{ available: boolean; version: string | null }> }> };
+    const installed = t.log
+      .lines()
+      .map((l) => String(l.msg))
+      .find((m) => m.includes(`"harness":"${c.id}"`) && m.includes("installed "));
+    const harnesses = (await json(await alice.request("/api/v1/harnesses"))) as {
+      items: Array<{ id: string; brokers: Array<{ available: boolean; version: string | null }> }>;
+    };
     const version = harnesses.items.find((h) => h.id === c.id)?.brokers[0]?.version;
     expect(version).toMatch(/\d+\.\d+\.\d+/);
-    figures[c.id] = { version, startToRunningMs: running, installMs: installed ? JSON.parse(installed).ms : "already installed", activities: activities.join(" → ") };
+    figures[c.id] = {
+      version,
+      startToRunningMs: running,
+      installMs: installed ? JSON.parse(installed).ms : "already installed",
+      activities: activities.join(" → "),
+    };
   }, 600_000);
 
   it("hears a message typed to the running agent as a new user turn", async () => {
-    const res = await alice.request(`/api/v1/agents/${agentId}/messages`, { method: "POST", json: { body: FOLLOW_UP(c.id) } });
+    const res = await alice.request(`/api/v1/agents/${agentId}/messages`, {
+      method: "POST",
+      json: { body: FOLLOW_UP(c.id) },
+    });
     expect(res.status).toBe(201);
-    await until("the follow-up at the model server", async () => model.turns().some((r) => r.userTexts.at(-1)?.includes(`FOLLOWUP-${c.id}`)), 90_000);
-    await until("the follow-up's answer as lastOutput", async () => (await agentJson(agentId)).lastOutput === `I wrote proof.txt for ${c.id}.`, 90_000);
+    await until(
+      "the follow-up at the model server",
+      async () => model.turns().some((r) => r.userTexts.at(-1)?.includes(`FOLLOWUP-${c.id}`)),
+      90_000,
+    );
+    await until(
+      "the follow-up's answer as lastOutput",
+      async () => (await agentJson(agentId)).lastOutput === `I wrote proof.txt for ${c.id}.`,
+      90_000,
+    );
   }, 200_000);
 
   it("resumes the conversation after a restart", async () => {
@@ -166,10 +239,17 @@ describe.each(CASES)("$id as a real agent", (c) => {
     expect([200, 202]).toContain(res.status);
     await until("the agent to run again", async () => (await agentJson(agentId)).phase === "running", 120_000);
     // Give the resumed CLI its prompt: what reaches the model server carries the earlier turns.
-    await until("the message to be accepted", async () => {
-      const sent = await alice.request(`/api/v1/agents/${agentId}/messages`, { method: "POST", json: { body: AFTER_RESTART(c.id) } });
-      return sent.status === 201;
-    }, 30_000);
+    await until(
+      "the message to be accepted",
+      async () => {
+        const sent = await alice.request(`/api/v1/agents/${agentId}/messages`, {
+          method: "POST",
+          json: { body: AFTER_RESTART(c.id) },
+        });
+        return sent.status === 201;
+      },
+      30_000,
+    );
     const resumed = await until(
       "the resumed conversation at the model server",
       async () => model.turns().find((r) => r.userTexts.at(-1)?.includes(`AFTERRESTART-${c.id}`)),
@@ -179,9 +259,12 @@ describe.each(CASES)("$id as a real agent", (c) => {
       await rt.sendKeys(agentId, ["Enter"]).catch(() => undefined);
       await new Promise((r) => setTimeout(r, 5000));
       const got = model.turns().some((r) => r.userTexts.at(-1)?.includes(`AFTERRESTART-${c.id}`));
-      const screen = `DEBUG manual Enter reached model: ${got}\n` + (await rt.capture(agentId).catch((e: Error) => e.message));
+      const screen =
+        `DEBUG manual Enter reached model: ${got}\n` + (await rt.capture(agentId).catch((e: Error) => e.message));
       const started = t.log.lines().filter((l) => /agent started|typed a message/.test(String(l.msg)));
-      throw new Error(`${err.message}\n--- screen ---\n${screen}\n--- starts ---\n${started.map((l) => JSON.stringify(l)).join("\n")}`);
+      throw new Error(
+        `${err.message}\n--- screen ---\n${screen}\n--- starts ---\n${started.map((l) => JSON.stringify(l)).join("\n")}`,
+      );
     });
     expect(resumed.userTexts.some((u) => u.includes(`TASK-${c.id}`))).toBe(true);
     expect(resumed.userTexts.some((u) => u.includes(`FOLLOWUP-${c.id}`))).toBe(true);
@@ -199,7 +282,9 @@ describe("the API keys", () => {
     await client.connect();
     const dump: string[] = [];
     try {
-      const tables = await client.query<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'");
+      const tables = await client.query<{ table_name: string }>(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
+      );
       for (const { table_name } of tables.rows) {
         const rows = await client.query(`SELECT t::text AS row FROM "${table_name}" t`);
         for (const r of rows.rows as Array<{ row: string }>) dump.push(`${table_name}: ${r.row}`);

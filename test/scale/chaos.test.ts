@@ -39,12 +39,23 @@ let projectId: string;
 let brokerId: string;
 
 async function startReplica(port: number, dataDir: string): Promise<Replica> {
-  const hub = spawnHub({ DATABASE_URL: db.url, PORT: String(port), SCION_DATA_DIR: dataDir, SESSION_SECRET: SECRET, SCION_LOCAL_BROKER: "false", SCION_LOG_LEVEL: "warn", SCION_INTERNAL_URL: `http://127.0.0.1:${port}` });
+  const hub = spawnHub({
+    DATABASE_URL: db.url,
+    PORT: String(port),
+    SCION_DATA_DIR: dataDir,
+    SESSION_SECRET: SECRET,
+    SCION_LOCAL_BROKER: "false",
+    SCION_LOG_LEVEL: "warn",
+    SCION_INTERNAL_URL: `http://127.0.0.1:${port}`,
+  });
   return { hub, url: await hub.ready, port, dataDir };
 }
 
 async function owner(): Promise<string | null> {
-  const { rows } = await pool.query(`SELECT r."internalUrl" AS url FROM runtime_brokers b JOIN hub_replicas r ON r.id = b."connectedHubId" WHERE b.id = $1 AND b.status = 'online'`, [brokerId]);
+  const { rows } = await pool.query(
+    `SELECT r."internalUrl" AS url FROM runtime_brokers b JOIN hub_replicas r ON r.id = b."connectedHubId" WHERE b.id = $1 AND b.status = 'online'`,
+    [brokerId],
+  );
   return rows[0]?.url ?? null;
 }
 
@@ -58,14 +69,33 @@ beforeAll(async () => {
   });
   replicas = [await startReplica(await findFreePort(), dirs[0]!), await startReplica(await findFreePort(), dirs[1]!)];
   token = fs.readFileSync(path.join(dirs[0]!, "dev-token"), "utf8").trim();
-  const call = async (method: string, p: string, body?: unknown) => (await fetch(`${replicas[0].url}${p}`, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) })).json();
-  const reg = (await call("POST", "/api/v1/runtime-brokers", { name: "chaos-broker" })) as { joinToken: string; broker: { id: string } };
+  const call = async (method: string, p: string, body?: unknown) =>
+    (
+      await fetch(`${replicas[0].url}${p}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+    ).json();
+  const reg = (await call("POST", "/api/v1/runtime-brokers", { name: "chaos-broker" })) as {
+    joinToken: string;
+    broker: { id: string };
+  };
   brokerId = reg.broker.id;
   projectId = ((await call("POST", "/api/v1/projects", { name: "chaos" })) as { id: string }).id;
   brokerDir = fs.mkdtempSync(path.join(os.tmpdir(), "scion-chaos-broker-"));
   broker = spawn(process.execPath, ["--import", "tsx", "broker/main.ts"], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production", SCION_HUB_URLS: `${replicas[1].url},${replicas[0].url}`, SCION_JOIN_TOKEN: reg.joinToken, SCION_DATA_DIR: brokerDir, SCION_LOG_LEVEL: "info", SCION_PORT_RANGE: "43000-43200" },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: "production",
+      SCION_HUB_URLS: `${replicas[1].url},${replicas[0].url}`,
+      SCION_JOIN_TOKEN: reg.joinToken,
+      SCION_DATA_DIR: brokerDir,
+      SCION_LOG_LEVEL: "info",
+      SCION_PORT_RANGE: "43000-43200",
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   broker.stdout!.on("data", (d: Buffer) => (brokerLog += d.toString()));
@@ -94,7 +124,13 @@ describe("chaos", () => {
       const request = fetch(`${other.url}/api/v1/agents`, {
         method: "POST",
         headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-        body: JSON.stringify({ projectId, name: `chaos-${i}`, harness: "generic", command: "exec sleep 100000", start: true }),
+        body: JSON.stringify({
+          projectId,
+          name: `chaos-${i}`,
+          harness: "generic",
+          command: "exec sleep 100000",
+          start: true,
+        }),
       });
       // Kill the holder somewhere between "intent written" and "start done".
       await new Promise((r) => setTimeout(r, [0, 20, 60, 120, 250][i % 5]));
@@ -107,10 +143,14 @@ describe("chaos", () => {
       replicas[holder] = await startReplica(victim.port, victim.dataDir);
     }
     // Every agent ends running on the broker, started there exactly once.
-    const settled = await until(async () => {
-      const { rows } = await pool.query(`SELECT id, phase FROM agents WHERE "projectId" = $1`, [projectId]);
-      return rows.length === ITERATIONS && rows.every((r) => r.phase === "running") ? rows : undefined;
-    }, "every agent running", 60_000).catch(async () => (await pool.query(`SELECT id, phase FROM agents WHERE "projectId" = $1`, [projectId])).rows);
+    const settled = await until(
+      async () => {
+        const { rows } = await pool.query(`SELECT id, phase FROM agents WHERE "projectId" = $1`, [projectId]);
+        return rows.length === ITERATIONS && rows.every((r) => r.phase === "running") ? rows : undefined;
+      },
+      "every agent running",
+      60_000,
+    ).catch(async () => (await pool.query(`SELECT id, phase FROM agents WHERE "projectId" = $1`, [projectId])).rows);
     const starts = new Map<string, number>();
     for (const line of brokerLog.split("\n")) {
       if (!line.includes('"agent started"')) continue;
@@ -120,8 +160,19 @@ describe("chaos", () => {
     const doubles = outcomes.filter((o) => (starts.get(o.agentId) ?? 0) > 1).length;
     const losses = outcomes.filter((o) => (starts.get(o.agentId) ?? 0) === 0).length;
     const sessions = await new LocalRuntime(brokerDir).listRunning();
-    const intents = (await pool.query(`SELECT state::text AS state, count(*)::int AS n FROM broker_dispatches GROUP BY state`)).rows;
-    console.log(JSON.stringify({ iterations: ITERATIONS, outcomes: outcomes.map((o) => `${o.status}:${o.phase}`), doubles, losses, sessions: sessions.length, intents }));
+    const intents = (
+      await pool.query(`SELECT state::text AS state, count(*)::int AS n FROM broker_dispatches GROUP BY state`)
+    ).rows;
+    console.log(
+      JSON.stringify({
+        iterations: ITERATIONS,
+        outcomes: outcomes.map((o) => `${o.status}:${o.phase}`),
+        doubles,
+        losses,
+        sessions: sessions.length,
+        intents,
+      }),
+    );
     expect({ doubles, losses }).toEqual({ doubles: 0, losses: 0 });
     expect(settled.filter((r: { phase: string }) => r.phase === "running")).toHaveLength(ITERATIONS);
     expect(sessions).toHaveLength(ITERATIONS);

@@ -35,14 +35,28 @@ async function startReplica(name: string) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `scion-rep-${name}-`));
   fs.chmodSync(dataDir, 0o755);
   const port = await findFreePort();
-  const hub = spawnHub({ DATABASE_URL: db.url, PORT: String(port), SCION_DATA_DIR: dataDir, SESSION_SECRET: SECRET, SCION_LOCAL_BROKER: "false", SCION_LOG_LEVEL: "warn", SCION_INTERNAL_URL: `http://127.0.0.1:${port}` });
+  const hub = spawnHub({
+    DATABASE_URL: db.url,
+    PORT: String(port),
+    SCION_DATA_DIR: dataDir,
+    SESSION_SECRET: SECRET,
+    SCION_LOCAL_BROKER: "false",
+    SCION_LOG_LEVEL: "warn",
+    SCION_INTERNAL_URL: `http://127.0.0.1:${port}`,
+  });
   return { hub, url: await hub.ready, dataDir };
 }
 
-const api = (base: string) => async <T = Record<string, unknown>>(method: string, p: string, body?: unknown) => {
-  const res = await fetch(`${base}${p}`, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
-  return { status: res.status, body: (res.status === 204 ? null : await res.json()) as T };
-};
+const api =
+  (base: string) =>
+  async <T = Record<string, unknown>>(method: string, p: string, body?: unknown) => {
+    const res = await fetch(`${base}${p}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: (res.status === 204 ? null : await res.json()) as T };
+  };
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -50,14 +64,31 @@ beforeAll(async () => {
   a = await startReplica("a");
   b = await startReplica("b");
   token = fs.readFileSync(path.join(a.dataDir, "dev-token"), "utf8").trim();
-  const reg = await api(a.url)<{ joinToken: string; broker: { id: string } }>("POST", "/api/v1/runtime-brokers", { name: "only-on-b" });
+  const reg = await api(a.url)<{ joinToken: string; broker: { id: string } }>("POST", "/api/v1/runtime-brokers", {
+    name: "only-on-b",
+  });
   brokerDir = fs.mkdtempSync(path.join(os.tmpdir(), "scion-rep-broker-"));
   broker = spawn(process.execPath, ["--import", "tsx", "broker/main.ts"], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production", SCION_HUB_URLS: b.url, SCION_JOIN_TOKEN: reg.body.joinToken, SCION_DATA_DIR: brokerDir, SCION_LOG_LEVEL: "warn", SCION_PORT_RANGE: "41000-41100" },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: "production",
+      SCION_HUB_URLS: b.url,
+      SCION_JOIN_TOKEN: reg.body.joinToken,
+      SCION_DATA_DIR: brokerDir,
+      SCION_LOG_LEVEL: "warn",
+      SCION_PORT_RANGE: "41000-41100",
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  await until(async () => (await pool.query(`SELECT status FROM runtime_brokers WHERE id = $1`, [reg.body.broker.id])).rows[0]?.status === "online", "the broker online through B", 30_000);
+  await until(
+    async () =>
+      (await pool.query(`SELECT status FROM runtime_brokers WHERE id = $1`, [reg.body.broker.id])).rows[0]?.status ===
+      "online",
+    "the broker online through B",
+    30_000,
+  );
   projectId = (await api(a.url)<{ id: string }>("POST", "/api/v1/projects", { name: "replicated" })).body.id;
 }, 120_000);
 
@@ -75,19 +106,33 @@ afterAll(async () => {
 
 // Each agent has a tmux server of its own (broker/runtimes/local-runtime.ts).
 const tmuxOf = (agentId: string) => new LocalRuntime(brokerDir).serverArgs(agentId);
-const screen = (agentId: string) => spawnSync("tmux", [...tmuxOf(agentId), "capture-pane", "-p", "-t", `=scion-${agentId}:`]).stdout.toString();
+const screen = (agentId: string) =>
+  spawnSync("tmux", [...tmuxOf(agentId), "capture-pane", "-p", "-t", `=scion-${agentId}:`]).stdout.toString();
 
 describe("two replicas, the broker on B, every call through A", () => {
   it("create with start, message, stop and restart reach the broker through B, each intent run exactly once", async () => {
     const viaA = api(a.url);
-    const created = await viaA<AgentJson>("POST", "/api/v1/agents", { projectId, name: "far-away", harness: "generic", command: "exec cat", start: true });
+    const created = await viaA<AgentJson>("POST", "/api/v1/agents", {
+      projectId,
+      name: "far-away",
+      harness: "generic",
+      command: "exec cat",
+      start: true,
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ phase: "running", ports: { A: expect.any(Number) } });
     const id = created.body.id;
 
-    const message = await viaA<{ dispatchState: string; id: string }>("POST", `/api/v1/agents/${id}/messages`, { body: "typed via the other replica" });
+    const message = await viaA<{ dispatchState: string; id: string }>("POST", `/api/v1/agents/${id}/messages`, {
+      body: "typed via the other replica",
+    });
     expect(message.status).toBe(202);
-    await until(async () => (await pool.query(`SELECT "dispatchState" FROM messages WHERE id = $1`, [message.body.id])).rows[0]?.dispatchState === "dispatched", "the message dispatched by B");
+    await until(
+      async () =>
+        (await pool.query(`SELECT "dispatchState" FROM messages WHERE id = $1`, [message.body.id])).rows[0]
+          ?.dispatchState === "dispatched",
+      "the message dispatched by B",
+    );
     await until(() => screen(id).includes("typed via the other replica"), "the message on the agent's screen");
 
     const stopped = await viaA<{ agent: AgentJson }>("POST", `/api/v1/agents/${id}/stop`);
@@ -98,16 +143,33 @@ describe("two replicas, the broker on B, every call through A", () => {
     expect(restarted.status, JSON.stringify(restarted.body)).toBe(200);
     expect(restarted.body.agent.phase).toBe("running");
 
-    const intents = (await pool.query(`SELECT op, state::text AS state, attempts, "claimedBy" FROM broker_dispatches WHERE "agentId" = $1 ORDER BY "createdAt"`, [id])).rows;
-    expect(intents.map((i) => `${i.op}:${i.state}:${i.attempts}`)).toEqual(["agent.start:done:1", "agent.stop:done:1", "agent.start:done:1"]);
+    const intents = (
+      await pool.query(
+        `SELECT op, state::text AS state, attempts, "claimedBy" FROM broker_dispatches WHERE "agentId" = $1 ORDER BY "createdAt"`,
+        [id],
+      )
+    ).rows;
+    expect(intents.map((i) => `${i.op}:${i.state}:${i.attempts}`)).toEqual([
+      "agent.start:done:1",
+      "agent.stop:done:1",
+      "agent.start:done:1",
+    ]);
     const replicaB = (await pool.query(`SELECT id FROM hub_replicas WHERE "internalUrl" = $1`, [b.url])).rows[0]?.id;
     expect(new Set(intents.map((i) => i.claimedBy))).toEqual(new Set([replicaB]));
   });
 
   it("a terminal opened through A is relayed to B, which holds the broker: keystrokes, output and resize", async () => {
-    const created = await api(a.url)<AgentJson>("POST", "/api/v1/agents", { projectId, name: "remote-shell", harness: "generic", command: "exec bash --norc -i", start: true });
+    const created = await api(a.url)<AgentJson>("POST", "/api/v1/agents", {
+      projectId,
+      name: "remote-shell",
+      harness: "generic",
+      command: "exec bash --norc -i",
+      start: true,
+    });
     expect(created.body.phase).toBe("running");
-    const ws = new WebSocket(`${a.url.replace("http", "ws")}/api/v1/agents/${created.body.id}/pty?cols=100&rows=30`, { headers: { authorization: `Bearer ${token}` } });
+    const ws = new WebSocket(`${a.url.replace("http", "ws")}/api/v1/agents/${created.body.id}/pty?cols=100&rows=30`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     let output = "";
     ws.on("message", (data, isBinary) => isBinary && (output += (data as Buffer).toString("utf8")));
     await new Promise((resolve, reject) => {
@@ -117,14 +179,26 @@ describe("two replicas, the broker on B, every call through A", () => {
     ws.send(Buffer.from("echo relayed-$((20+22))\r"), { binary: true });
     await until(() => output.includes("relayed-42"), "output relayed from B");
     ws.send(JSON.stringify({ type: "resize", cols: 120, rows: 41 }));
-    const width = () => spawnSync("tmux", [...tmuxOf(created.body.id), "display-message", "-p", "-t", `=scion-${created.body.id}:`, "#{window_width}"]).stdout.toString().trim();
+    const width = () =>
+      spawnSync("tmux", [
+        ...tmuxOf(created.body.id),
+        "display-message",
+        "-p",
+        "-t",
+        `=scion-${created.body.id}:`,
+        "#{window_width}",
+      ])
+        .stdout.toString()
+        .trim();
     await until(() => width() === "120", "the resize to reach the session");
     const closed = new Promise<number>((resolve) => ws.once("close", (code) => resolve(code)));
     ws.close(1000);
     expect(await closed).toBe(1000);
     // Another member cannot open it through either replica.
     const other = await new Promise<number>((resolve) => {
-      const sock = new WebSocket(`${a.url.replace("http", "ws")}/api/v1/agents/${created.body.id}/pty`, { headers: { "x-scion-replica-identity": "forged.value.123.sig" } });
+      const sock = new WebSocket(`${a.url.replace("http", "ws")}/api/v1/agents/${created.body.id}/pty`, {
+        headers: { "x-scion-replica-identity": "forged.value.123.sig" },
+      });
       sock.once("unexpected-response", (_q, res) => resolve(res.statusCode ?? 0));
       sock.once("open", () => resolve(101));
     });
@@ -133,17 +207,33 @@ describe("two replicas, the broker on B, every call through A", () => {
 
   it("killing both replicas' listener connections (pg_terminate_backend) loses no call and no message", async () => {
     const viaA = api(a.url);
-    const created = await viaA<AgentJson>("POST", "/api/v1/agents", { projectId, name: "unshaken", harness: "generic", command: "exec cat", start: true });
+    const created = await viaA<AgentJson>("POST", "/api/v1/agents", {
+      projectId,
+      name: "unshaken",
+      harness: "generic",
+      command: "exec cat",
+      start: true,
+    });
     expect(created.body.phase).toBe("running");
     for (let round = 0; round < 3; round++) {
-      const killed = await pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'scion-hub-listener' AND datname = current_database()`);
+      const killed = await pool.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'scion-hub-listener' AND datname = current_database()`,
+      );
       expect(killed.rowCount).toBe(2);
       // Straight after the kill: B may not hear the NOTIFY, but its resync sweep and A's polling of the intent row do.
       const reset = await viaA<{ ok: boolean }>("POST", `/api/v1/agents/${created.body.id}/reset-auth`);
       expect(reset.body.ok).toBe(true);
-      const message = await viaA<{ id: string }>("POST", `/api/v1/agents/${created.body.id}/messages`, { body: `after kill ${round}` });
+      const message = await viaA<{ id: string }>("POST", `/api/v1/agents/${created.body.id}/messages`, {
+        body: `after kill ${round}`,
+      });
       expect(message.status).toBe(202);
-      await until(async () => (await pool.query(`SELECT "dispatchState" FROM messages WHERE id = $1`, [message.body.id])).rows[0]?.dispatchState === "dispatched", `message ${round} dispatched`, 30_000);
+      await until(
+        async () =>
+          (await pool.query(`SELECT "dispatchState" FROM messages WHERE id = $1`, [message.body.id])).rows[0]
+            ?.dispatchState === "dispatched",
+        `message ${round} dispatched`,
+        30_000,
+      );
     }
     await until(() => screen(created.body.id).includes("after kill 2"), "the last message on screen");
   });
@@ -152,7 +242,9 @@ describe("two replicas, the broker on B, every call through A", () => {
     const stream = await openEventStream(`${a.url}/api/v1/events?sub=agent.>`, { authorization: `Bearer ${token}` });
     try {
       const created = await api(b.url)<AgentJson>("POST", "/api/v1/agents", { projectId, name: "seen-from-a" });
-      const seen = await stream.next((e) => e.event === "update" && (e.data as { subject: string }).subject === `agent.${created.body.id}.created`);
+      const seen = await stream.next(
+        (e) => e.event === "update" && (e.data as { subject: string }).subject === `agent.${created.body.id}.created`,
+      );
       expect((seen.data as { data: { name: string } }).data.name).toBe("seen-from-a");
     } finally {
       stream.close();
@@ -172,8 +264,14 @@ describe("two replicas, the broker on B, every call through A", () => {
   });
 
   it("100 rapid reconnects alternating between the replicas end with the newest connection's replica as owner, online", async () => {
-    const reg = await api(a.url)<{ joinToken: string; broker: { id: string } }>("POST", "/api/v1/runtime-brokers", { name: "flappy" });
-    const joined = await fetch(`${a.url}/api/v1/runtime-brokers/join`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ joinToken: reg.body.joinToken, hostname: "flappy-host" }) });
+    const reg = await api(a.url)<{ joinToken: string; broker: { id: string } }>("POST", "/api/v1/runtime-brokers", {
+      name: "flappy",
+    });
+    const joined = await fetch(`${a.url}/api/v1/runtime-brokers/join`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ joinToken: reg.body.joinToken, hostname: "flappy-host" }),
+    });
     const { brokerId, secret } = (await joined.json()) as { brokerId: string; secret: string };
     const open = (base: string) =>
       new Promise<WebSocket>((resolve, reject) => {
@@ -197,14 +295,25 @@ describe("two replicas, the broker on B, every call through A", () => {
       previous = ws;
     }
     const owner = (await pool.query(`SELECT id FROM hub_replicas WHERE "internalUrl" = $1`, [last])).rows[0]!.id;
-    await until(async () => {
-      const row = (await pool.query(`SELECT status, "connectedHubId" FROM runtime_brokers WHERE id = $1`, [brokerId])).rows[0];
-      return row.status === "online" && row.connectedHubId === owner;
-    }, "the last connection's replica to own the broker", 10_000);
+    await until(
+      async () => {
+        const row = (await pool.query(`SELECT status, "connectedHubId" FROM runtime_brokers WHERE id = $1`, [brokerId]))
+          .rows[0];
+        return row.status === "online" && row.connectedHubId === owner;
+      },
+      "the last connection's replica to own the broker",
+      10_000,
+    );
     // And it stays that way once every late disconnect has been processed.
     await new Promise((r) => setTimeout(r, 1000));
-    expect((await pool.query(`SELECT status, "connectedHubId" FROM runtime_brokers WHERE id = $1`, [brokerId])).rows[0]).toEqual({ status: "online", connectedHubId: owner });
+    expect(
+      (await pool.query(`SELECT status, "connectedHubId" FROM runtime_brokers WHERE id = $1`, [brokerId])).rows[0],
+    ).toEqual({ status: "online", connectedHubId: owner });
     previous?.close();
-    await until(async () => (await pool.query(`SELECT status FROM runtime_brokers WHERE id = $1`, [brokerId])).rows[0].status === "offline", "offline after the last disconnect");
+    await until(
+      async () =>
+        (await pool.query(`SELECT status FROM runtime_brokers WHERE id = $1`, [brokerId])).rows[0].status === "offline",
+      "offline after the last disconnect",
+    );
   });
 });

@@ -33,10 +33,16 @@ let hub: SpawnedHub;
 let url: string;
 let token: string;
 
-const api = async <T>(pathname: string, init: { method?: string; json?: unknown } = {}): Promise<{ status: number; body: T }> => {
+const api = async <T>(
+  pathname: string,
+  init: { method?: string; json?: unknown } = {},
+): Promise<{ status: number; body: T }> => {
   const res = await fetch(`${url}${pathname}`, {
     method: init.method ?? "GET",
-    headers: { authorization: `Bearer ${token}`, ...(init.json !== undefined && { "content-type": "application/json" }) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(init.json !== undefined && { "content-type": "application/json" }),
+    },
     body: init.json === undefined ? undefined : JSON.stringify(init.json),
   });
   return { status: res.status, body: (await res.json().catch(() => ({}))) as T };
@@ -48,7 +54,10 @@ beforeAll(async () => {
   // A credential helper in the broker's git config, with a password for the test's git server:
   // a clone as the agent must never use it.
   fs.writeFileSync(path.join(scratch, "credentials"), "");
-  fs.writeFileSync(path.join(scratch, "gitconfig"), `[credential]\n\thelper = store --file ${path.join(scratch, "credentials")}\n`);
+  fs.writeFileSync(
+    path.join(scratch, "gitconfig"),
+    `[credential]\n\thelper = store --file ${path.join(scratch, "credentials")}\n`,
+  );
   hub = spawnHub({
     SCION_DATA_DIR: dataDir,
     PORT: "0",
@@ -61,14 +70,24 @@ beforeAll(async () => {
   });
   url = await hub.ready;
   token = fs.readFileSync(path.join(dataDir, "dev-token"), "utf8").trim();
-  await until(async () => (await api<{ items: Array<{ status: string }> }>("/api/v1/runtime-brokers")).body.items?.some((b) => b.status === "online"), "the local broker", 30_000);
+  await until(
+    async () =>
+      (await api<{ items: Array<{ status: string }> }>("/api/v1/runtime-brokers")).body.items?.some(
+        (b) => b.status === "online",
+      ),
+    "the local broker",
+    30_000,
+  );
 }, 120_000);
 
 afterAll(async () => {
   if (hub) {
     // Delete every agent through the hub (their users go with them), then stop the hub.
-    const agents = await api<{ items: Array<{ id: string }> }>("/api/v1/agents?limit=500").catch(() => ({ body: { items: [] } }));
-    for (const a of agents.body.items ?? []) await api(`/api/v1/agents/${a.id}`, { method: "DELETE" }).catch(() => undefined);
+    const agents = await api<{ items: Array<{ id: string }> }>("/api/v1/agents?limit=500").catch(() => ({
+      body: { items: [] },
+    }));
+    for (const a of agents.body.items ?? [])
+      await api(`/api/v1/agents/${a.id}`, { method: "DELETE" }).catch(() => undefined);
     hub.child.kill("SIGTERM");
     await hub.exited;
   }
@@ -86,7 +105,14 @@ describe.runIf(ROOT_ONLY)("agent isolation on the local runtime", () => {
     const project = (await api<{ id: string }>("/api/v1/projects", { method: "POST", json: { name: "iso" } })).body;
     const victim = await api<AgentJson>("/api/v1/agents", {
       method: "POST",
-      json: { projectId: project.id, name: "victim", harness: "generic", command: `echo ${victimFile} > victim.txt; exec cat`, env: { VICTIM_ENV_SECRET: victimEnv }, start: true },
+      json: {
+        projectId: project.id,
+        name: "victim",
+        harness: "generic",
+        command: `echo ${victimFile} > victim.txt; exec cat`,
+        env: { VICTIM_ENV_SECRET: victimEnv },
+        start: true,
+      },
     });
     expect(victim.status).toBe(201);
     expect(victim.body.phase).toBe("running");
@@ -94,7 +120,11 @@ describe.runIf(ROOT_ONLY)("agent isolation on the local runtime", () => {
     const tmux = new LocalRuntime(brokerDir);
     const v = victim.body.id;
     await until(() => fs.existsSync(path.join(tmux.workspaceOf(v), "victim.txt")), "the victim's file");
-    const victimPid = Number(execFileSync("tmux", [...tmux.serverArgs(v), "display-message", "-p", "-t", `=scion-${v}:`, "#{pane_pid}"]).toString().trim());
+    const victimPid = Number(
+      execFileSync("tmux", [...tmux.serverArgs(v), "display-message", "-p", "-t", `=scion-${v}:`, "#{pane_pid}"])
+        .toString()
+        .trim(),
+    );
 
     // Everything of the hub's and the broker's in the data directory (Postgres's own files are
     // the postgres user's 0700 directory: probed as a listing).
@@ -108,8 +138,22 @@ describe.runIf(ROOT_ONLY)("agent isolation on the local runtime", () => {
       const file = path.join(brokerDir, name);
       if (fs.statSync(file).isFile()) files.push(file);
     }
-    expect(files.map((f) => path.relative(dataDir, f))).toEqual(expect.arrayContaining(["session-secret", "dev-token", "postgres-credentials.json", "broker/broker-credentials.json", "broker/ports.json"]));
-    for (const file of files) secrets.push(...fs.readFileSync(file, "utf8").split(/["\s:,{}[\]]+/).filter((w) => w.length >= 20 && !/^[0-9a-f-]{36}$/.test(w)));
+    expect(files.map((f) => path.relative(dataDir, f))).toEqual(
+      expect.arrayContaining([
+        "session-secret",
+        "dev-token",
+        "postgres-credentials.json",
+        "broker/broker-credentials.json",
+        "broker/ports.json",
+      ]),
+    );
+    for (const file of files)
+      secrets.push(
+        ...fs
+          .readFileSync(file, "utf8")
+          .split(/["\s:,{}[\]]+/)
+          .filter((w) => w.length >= 20 && !/^[0-9a-f-]{36}$/.test(w)),
+      );
     const victimToken = fs.readFileSync(tmux.tokenFileOf(v), "utf8").trim();
     secrets.push(victimToken, victimFile, victimEnv, canaryPlain, canarySecret);
 
@@ -138,31 +182,68 @@ describe.runIf(ROOT_ONLY)("agent isolation on the local runtime", () => {
     const script = `probe() { name=$1; shift; out=$("$@" 2>&1); echo "== $name (exit $?)"; printf '%s\\n' "$out" | head -c 4000; }\n${probes.join("\n")}\necho PROBES-DONE\n`;
     const attacker = await api<AgentJson>("/api/v1/agents", {
       method: "POST",
-      json: { projectId: project.id, name: "attacker", harness: "generic", command: `echo ${Buffer.from(script).toString("base64")} | base64 -d > probe.sh; bash probe.sh > probe.log 2>&1; exec cat`, start: true },
+      json: {
+        projectId: project.id,
+        name: "attacker",
+        harness: "generic",
+        command: `echo ${Buffer.from(script).toString("base64")} | base64 -d > probe.sh; bash probe.sh > probe.log 2>&1; exec cat`,
+        start: true,
+      },
     });
     expect(attacker.status).toBe(201);
     const logFile = path.join(tmux.workspaceOf(attacker.body.id), "probe.log");
-    const log = await until(() => (fs.existsSync(logFile) && fs.readFileSync(logFile, "utf8").includes("PROBES-DONE") ? fs.readFileSync(logFile, "utf8") : undefined), "the probes", 30_000);
-    const section = (name: string) => new RegExp(`== ${name.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} \\(exit (\\d+)\\)\\n([\\s\\S]*?)(?=\\n== |\\nPROBES-DONE)`).exec(log);
+    const log = await until(
+      () =>
+        fs.existsSync(logFile) && fs.readFileSync(logFile, "utf8").includes("PROBES-DONE")
+          ? fs.readFileSync(logFile, "utf8")
+          : undefined,
+      "the probes",
+      30_000,
+    );
+    const section = (name: string) =>
+      new RegExp(
+        `== ${name.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} \\(exit (\\d+)\\)\\n([\\s\\S]*?)(?=\\n== |\\nPROBES-DONE)`,
+      ).exec(log);
     fs.mkdirSync(RESULTS, { recursive: true });
     fs.writeFileSync(path.join(RESULTS, "isolation-local.log"), log);
 
     // The probes work: the agent reads its own token.
     expect(section("own-token")?.[2]?.trim()).toBe(fs.readFileSync(tmux.tokenFileOf(attacker.body.id), "utf8").trim());
     // Nothing else: every read fails, and no secret appears anywhere in the output.
-    for (const name of ["relative-session-secret", ...files.map((f) => `file:${path.relative(dataDir, f)}`), "list-data", "list-agents", "list-workspaces", "postgres", "victim-file", "victim-workspace", "victim-token", "victim-home", "victim-tmux", "victim-tmux-keys", "shared-tmux", "victim-signal", "victim-environ"]) {
+    for (const name of [
+      "relative-session-secret",
+      ...files.map((f) => `file:${path.relative(dataDir, f)}`),
+      "list-data",
+      "list-agents",
+      "list-workspaces",
+      "postgres",
+      "victim-file",
+      "victim-workspace",
+      "victim-token",
+      "victim-home",
+      "victim-tmux",
+      "victim-tmux-keys",
+      "shared-tmux",
+      "victim-signal",
+      "victim-environ",
+    ]) {
       const found = section(name);
       expect(found, `probe ${name} ran`).toBeTruthy();
       expect(found![1], `probe ${name} must fail: ${found![2]}`).not.toBe("0");
     }
-    for (const secret of secrets) expect(log.includes(secret), `a secret leaked into the agent's probes (${secret.slice(0, 12)}…)`).toBe(false);
+    for (const secret of secrets)
+      expect(log.includes(secret), `a secret leaked into the agent's probes (${secret.slice(0, 12)}…)`).toBe(false);
     // Its environment is the allow-list: no hub or broker variables.
     const env = section("env")![2]!;
     expect(env).toMatch(/^SCION_AGENT_ID=/m);
-    expect(env).not.toMatch(/^(SESSION_SECRET|DATABASE_URL|HUB_CANARY_PLAIN|SCION_TEST_CANARY_SECRET|GIT_CONFIG_GLOBAL|SCION_DATA_DIR|SCION_PORT_RANGE|NODE_ENV)=/m);
+    expect(env).not.toMatch(
+      /^(SESSION_SECRET|DATABASE_URL|HUB_CANARY_PLAIN|SCION_TEST_CANARY_SECRET|GIT_CONFIG_GLOBAL|SCION_DATA_DIR|SCION_PORT_RANGE|NODE_ENV)=/m,
+    );
     expect(section("dev-sign-in")![2]).toContain("set-cookie: null");
     // The victim's session saw nothing typed by the attacker.
-    expect(execFileSync("tmux", [...tmux.serverArgs(v), "capture-pane", "-p", "-t", `=scion-${v}:`]).toString()).not.toContain("pwned");
+    expect(
+      execFileSync("tmux", [...tmux.serverArgs(v), "capture-pane", "-p", "-t", `=scion-${v}:`]).toString(),
+    ).not.toContain("pwned");
   }, 120_000);
 
   it("clones a project's remote as the agent, without the broker's credential helper", async () => {
@@ -173,11 +254,21 @@ describe.runIf(ROOT_ONLY)("agent isolation on the local runtime", () => {
     const open = await serveGitRepo({ files: { "README.md": "open repository\n" } });
     try {
       // The broker's own git would succeed with its helper (the control: the server works).
-      await promisify(execFile)("git", ["clone", "-q", server.url, path.join(scratch, "control")], { env: { ...process.env, GIT_CONFIG_GLOBAL: path.join(scratch, "gitconfig"), GIT_TERMINAL_PROMPT: "0" } });
+      await promisify(execFile)("git", ["clone", "-q", server.url, path.join(scratch, "control")], {
+        env: { ...process.env, GIT_CONFIG_GLOBAL: path.join(scratch, "gitconfig"), GIT_TERMINAL_PROMPT: "0" },
+      });
       const byBroker = server.authorized();
       expect(byBroker).toBeGreaterThan(0);
-      const project = (await api<{ id: string }>("/api/v1/projects", { method: "POST", json: { name: "private-repo", gitRemote: server.url } })).body;
-      const agent = await api<AgentJson>("/api/v1/agents", { method: "POST", json: { projectId: project.id, name: "cloner", harness: "generic", command: "exec cat", start: true } });
+      const project = (
+        await api<{ id: string }>("/api/v1/projects", {
+          method: "POST",
+          json: { name: "private-repo", gitRemote: server.url },
+        })
+      ).body;
+      const agent = await api<AgentJson>("/api/v1/agents", {
+        method: "POST",
+        json: { projectId: project.id, name: "cloner", harness: "generic", command: "exec cat", start: true },
+      });
       expect(agent.status).toBe(201);
       const row = await until(async () => {
         const a = await api<AgentJson & { detail: string }>(`/api/v1/agents/${agent.body.id}`);
@@ -187,8 +278,16 @@ describe.runIf(ROOT_ONLY)("agent isolation on the local runtime", () => {
       expect(server.authorized()).toBe(byBroker);
 
       // Without a password, the clone is the agent's: its files belong to the agent's user.
-      const p2 = (await api<{ id: string }>("/api/v1/projects", { method: "POST", json: { name: "open-repo", gitRemote: open.url } })).body;
-      const reader = await api<AgentJson>("/api/v1/agents", { method: "POST", json: { projectId: p2.id, name: "reader", harness: "generic", command: "exec cat", start: true } });
+      const p2 = (
+        await api<{ id: string }>("/api/v1/projects", {
+          method: "POST",
+          json: { name: "open-repo", gitRemote: open.url },
+        })
+      ).body;
+      const reader = await api<AgentJson>("/api/v1/agents", {
+        method: "POST",
+        json: { projectId: p2.id, name: "reader", harness: "generic", command: "exec cat", start: true },
+      });
       expect(reader.body.phase).toBe("running");
       const tmux = new LocalRuntime(path.join(dataDir, "broker"));
       const readme = path.join(tmux.workspaceOf(reader.body.id), "README.md");

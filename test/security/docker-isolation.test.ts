@@ -50,7 +50,11 @@ describe("agent isolation on the docker runtime (Podman)", () => {
     const victimSecret = `victim-env-${crypto.randomBytes(8).toString("hex")}`;
     await runtime.prepare(victim);
     await runtime.writeToken(victim, victimToken);
-    await runtime.start({ agentId: victim, argv: ["sh", "-c", "echo victim-file-content > victim.txt; exec cat"], env: { VICTIM_SECRET: victimSecret } });
+    await runtime.start({
+      agentId: victim,
+      argv: ["sh", "-c", "echo victim-file-content > victim.txt; exec cat"],
+      env: { VICTIM_SECRET: victimSecret },
+    });
     await until(() => fs.existsSync(path.join(runtime.workspaceOf(victim), "victim.txt")), "the victim's file");
 
     const attacker = crypto.randomUUID();
@@ -70,39 +74,71 @@ describe("agent isolation on the docker runtime (Podman)", () => {
       "probe pids sh -c 'for i in $(seq 100); do sleep 30 & done; echo forked-them-all'",
     ];
     const script = `probe() { name=$1; shift; out=$("$@" 2>&1 </dev/null); echo "== $name (exit $?)"; printf '%s\\n' "$out" | head -c 4000; }\n${probes.join("\n")}\necho PROBES-DONE\n`;
-    await runtime.start({ agentId: attacker, argv: ["bash", "-c", `echo ${Buffer.from(script).toString("base64")} | base64 -d > /tmp/probe.sh; bash /tmp/probe.sh > probe.log 2>&1; exec cat`], env: {} });
+    await runtime.start({
+      agentId: attacker,
+      argv: [
+        "bash",
+        "-c",
+        `echo ${Buffer.from(script).toString("base64")} | base64 -d > /tmp/probe.sh; bash /tmp/probe.sh > probe.log 2>&1; exec cat`,
+      ],
+      env: {},
+    });
     const logFile = path.join(runtime.workspaceOf(attacker), "probe.log");
-    const full = await until(() => (fs.existsSync(logFile) && fs.readFileSync(logFile, "utf8").includes("PROBES-DONE") ? fs.readFileSync(logFile, "utf8") : undefined), "the probes", 90_000);
+    const full = await until(
+      () =>
+        fs.existsSync(logFile) && fs.readFileSync(logFile, "utf8").includes("PROBES-DONE")
+          ? fs.readFileSync(logFile, "utf8")
+          : undefined,
+      "the probes",
+      90_000,
+    );
     fs.mkdirSync(RESULTS, { recursive: true });
     fs.writeFileSync(path.join(RESULTS, "isolation-docker.log"), full);
-    const section = (name: string) => new RegExp(`== ${name} \\(exit (\\d+)\\)\\n([\\s\\S]*?)(?=\\n== |\\nPROBES-DONE)`).exec(full);
+    const section = (name: string) =>
+      new RegExp(`== ${name} \\(exit (\\d+)\\)\\n([\\s\\S]*?)(?=\\n== |\\nPROBES-DONE)`).exec(full);
 
     expect(section("id")?.[2]?.trim()).toBe(String(CONTAINER_USER.uid));
     expect(section("status")?.[2]).toMatch(/CapEff:\s+0000000000000000/);
     expect(section("status")?.[2]).toMatch(/CapBnd:\s+0000000000000000/);
     expect(section("status")?.[2]).toMatch(/NoNewPrivs:\s+1/);
     expect(section("own-token")?.[2]?.trim()).toBe(ownToken);
-    for (const name of ["broker-data", "victim-token", "victim-file", "su"]) expect(section(name)?.[1], `${name}: ${section(name)?.[2]}`).not.toBe("0");
+    for (const name of ["broker-data", "victim-token", "victim-file", "su"])
+      expect(section(name)?.[1], `${name}: ${section(name)?.[2]}`).not.toBe("0");
     expect(section("tmux-sessions")?.[2]?.trim()).toBe("scion");
     expect(section("pids")?.[2]).not.toContain("forked-them-all");
-    for (const secret of [victimToken, victimSecret, "victim-file-content", canary]) expect(full.includes(secret), `leaked ${secret.slice(0, 14)}…`).toBe(false);
+    for (const secret of [victimToken, victimSecret, "victim-file-content", canary])
+      expect(full.includes(secret), `leaked ${secret.slice(0, 14)}…`).toBe(false);
 
     const info = await docker.getContainer(`scion-${attacker}`).inspect();
     expect(info.Config.User).toBe(`${CONTAINER_USER.uid}:${CONTAINER_USER.gid}`);
-    expect(info.HostConfig).toMatchObject({ Memory: LIMITS.memoryBytes, NanoCpus: 1e9, PidsLimit: LIMITS.pids, NetworkMode: "bridge" });
+    expect(info.HostConfig).toMatchObject({
+      Memory: LIMITS.memoryBytes,
+      NanoCpus: 1e9,
+      PidsLimit: LIMITS.pids,
+      NetworkMode: "bridge",
+    });
     // Docker reports CapDrop ["ALL"]; Podman the list it dropped. Either way none is added back.
     const dropped = (info.HostConfig.CapDrop ?? []).map((c: string) => c.toUpperCase().replace(/^CAP_/, ""));
-    expect(dropped.includes("ALL") || ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETUID", "SETGID", "NET_RAW", "KILL"].every((c) => dropped.includes(c)), dropped.join(",")).toBe(true);
+    expect(
+      dropped.includes("ALL") ||
+        ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETUID", "SETGID", "NET_RAW", "KILL"].every((c) => dropped.includes(c)),
+      dropped.join(","),
+    ).toBe(true);
     expect(info.HostConfig.CapAdd ?? []).toEqual([]);
     expect((info.HostConfig.SecurityOpt ?? []).join(",")).toMatch(/no-new-privileges/);
     // On the host, the agent's files are the container user's and 0700.
-    for (const dir of [runtime.workspaceOf(attacker), runtime.agentDirOf(attacker), runtime.homeOf(attacker)]) expect(fs.statSync(dir)).toMatchObject({ uid: CONTAINER_USER.uid, mode: expect.any(Number) });
+    for (const dir of [runtime.workspaceOf(attacker), runtime.agentDirOf(attacker), runtime.homeOf(attacker)])
+      expect(fs.statSync(dir)).toMatchObject({ uid: CONTAINER_USER.uid, mode: expect.any(Number) });
     expect(fs.statSync(runtime.tokenFileOf(attacker)).mode & 0o777).toBe(0o600);
   }, 180_000);
 
   it("refuses host networking unless the broker allows it", () => {
-    expect(() => new DockerRuntime({ dataDir, shim, docker, image: podman.image, network: "host" })).toThrow(/SCION_DOCKER_ALLOW_HOST_NETWORK=true/);
-    expect(() => new DockerRuntime({ dataDir, shim, docker, image: podman.image, network: "host", allowHostNetwork: true })).not.toThrow();
+    expect(() => new DockerRuntime({ dataDir, shim, docker, image: podman.image, network: "host" })).toThrow(
+      /SCION_DOCKER_ALLOW_HOST_NETWORK=true/,
+    );
+    expect(
+      () => new DockerRuntime({ dataDir, shim, docker, image: podman.image, network: "host", allowHostNetwork: true }),
+    ).not.toThrow();
   });
 
   it("clones a project's remote as the agent inside a container; internal remotes are refused unless allowed", async () => {
@@ -112,7 +148,9 @@ describe("agent isolation on the docker runtime (Podman)", () => {
     try {
       const refused = crypto.randomUUID();
       await runtime.prepare(refused);
-      await expect(runtime.cloneWorkspace(refused, `http://127.0.0.1:${port}/repo.git`, { allowPrivate: false })).rejects.toThrow(/internal address.*SCION_ALLOW_PRIVATE_GIT_REMOTES/);
+      await expect(
+        runtime.cloneWorkspace(refused, `http://127.0.0.1:${port}/repo.git`, { allowPrivate: false }),
+      ).rejects.toThrow(/internal address.*SCION_ALLOW_PRIVATE_GIT_REMOTES/);
       expect(fs.existsSync(runtime.workspaceOf(refused))).toBe(false);
 
       // The host as containers reach it: this machine's first non-loopback IPv4 address.
@@ -122,12 +160,16 @@ describe("agent isolation on the docker runtime (Podman)", () => {
       expect(hostIp, "a non-loopback address for containers to reach the host").toBeTruthy();
       const agentId = crypto.randomUUID();
       await runtime.prepare(agentId);
-      await runtime.cloneWorkspace(agentId, `http://${hostIp}:${port}/repo.git`, { allowPrivate: isInternalAddress(hostIp!) });
+      await runtime.cloneWorkspace(agentId, `http://${hostIp}:${port}/repo.git`, {
+        allowPrivate: isInternalAddress(hostIp!),
+      });
       const readme = path.join(runtime.workspaceOf(agentId), "README.md");
       expect(fs.readFileSync(readme, "utf8")).toBe("cloned in a container\n");
       expect(fs.statSync(readme).uid).toBe(CONTAINER_USER.uid);
       // The one-shot clone container is gone.
-      expect((await docker.listContainers({ all: true, filters: { label: [`scion.agent=${agentId}`] } })).length).toBe(0);
+      expect((await docker.listContainers({ all: true, filters: { label: [`scion.agent=${agentId}`] } })).length).toBe(
+        0,
+      );
       await runtime.remove(agentId);
       await runtime.remove(refused);
     } finally {

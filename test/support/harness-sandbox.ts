@@ -24,7 +24,10 @@ export function testHarnessDir(): string {
 
 /** The harness's CLI, installed for this run if it is not yet. */
 export async function harnessBinary(h: HarnessDescriptor): Promise<string> {
-  const installer = new HarnessInstaller({ dir: testHarnessDir(), npmEnv: { ...process.env, npm_config_prefer_offline: "true" } });
+  const installer = new HarnessInstaller({
+    dir: testHarnessDir(),
+    npmEnv: { ...process.env, npm_config_prefer_offline: "true" },
+  });
   return (await installer.resolve(h)).bin;
 }
 
@@ -47,7 +50,10 @@ export interface HarnessSandbox {
   env: Record<string, string>;
   hookCalls(): HookCall[];
   /** Runs argv as nobody in the workspace; resolves with its output when it exits or times out. */
-  run(argv: string[], opts?: { timeoutMs?: number; stdin?: string }): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }>;
+  run(
+    argv: string[],
+    opts?: { timeoutMs?: number; stdin?: string },
+  ): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }>;
   /** Starts argv as nobody in a tmux session of the sandbox's own tmux server (replacing any previous one). */
   tmux(argv: string[]): TmuxSession;
   cleanup(): void;
@@ -103,7 +109,12 @@ function processTree(root: number): number[] {
 function killTmux(socket: string) {
   let pids: number[] = [];
   try {
-    const panePid = Number(execFileSync("tmux", ["-S", socket, "display", "-p", "-t", "agent", "#{pane_pid}"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }));
+    const panePid = Number(
+      execFileSync("tmux", ["-S", socket, "display", "-p", "-t", "agent", "#{pane_pid}"], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"],
+      }),
+    );
     if (panePid) pids = processTree(panePid);
     execFileSync("tmux", ["-S", socket, "kill-server"], { stdio: "ignore" });
   } catch {
@@ -126,7 +137,11 @@ function chownTree(p: string) {
   if (fs.statSync(p).isDirectory()) for (const e of fs.readdirSync(p)) chownTree(path.join(p, e));
 }
 
-export function createHarnessSandbox(opts: { harness: HarnessDescriptor; env: Record<string, string>; model?: string | null }): HarnessSandbox {
+export function createHarnessSandbox(opts: {
+  harness: HarnessDescriptor;
+  env: Record<string, string>;
+  model?: string | null;
+}): HarnessSandbox {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `scion-h-${opts.harness.id}-`));
   fs.chmodSync(dir, 0o755);
   const home = path.join(dir, "home");
@@ -188,12 +203,16 @@ export function createHarnessSandbox(opts: { harness: HarnessDescriptor; env: Re
       new Promise((resolve) => {
         const started = Date.now();
         const [bin, ...args] = argv;
-        const child = spawn("setpriv", ["--reuid", String(NOBODY), "--regid", String(NOBODY), "--clear-groups", "--", bin!, ...args], {
-          cwd: workspace,
-          env: env as NodeJS.ProcessEnv,
-          stdio: ["pipe", "pipe", "pipe"],
-          detached: true,
-        });
+        const child = spawn(
+          "setpriv",
+          ["--reuid", String(NOBODY), "--regid", String(NOBODY), "--clear-groups", "--", bin!, ...args],
+          {
+            cwd: workspace,
+            env: env as NodeJS.ProcessEnv,
+            stdio: ["pipe", "pipe", "pipe"],
+            detached: true,
+          },
+        );
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
@@ -213,19 +232,29 @@ export function createHarnessSandbox(opts: { harness: HarnessDescriptor; env: Re
       }),
     tmux: (argv) => {
       const socket = path.join(dir, "tmux.sock");
-      const tmux = (...args: string[]) => execFileSync("tmux", ["-S", socket, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+      const tmux = (...args: string[]) =>
+        execFileSync("tmux", ["-S", socket, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
       const q = (v: string) => `'${v.replace(/'/g, "'\\''")}'`;
-      const envArgs = Object.entries(env).map(([k, v]) => q(`${k}=${v}`)).join(" ");
+      const envArgs = Object.entries(env)
+        .map(([k, v]) => q(`${k}=${v}`))
+        .join(" ");
       const script = path.join(dir, "run.sh");
       const priv = `setpriv --reuid ${NOBODY} --regid ${NOBODY} --clear-groups --`;
-      fs.writeFileSync(script, `#!/bin/sh\ncd ${q(workspace)}\nexec env -i ${envArgs} ${priv} ${argv.map(q).join(" ")}\n`, { mode: 0o700 });
+      fs.writeFileSync(
+        script,
+        `#!/bin/sh\ncd ${q(workspace)}\nexec env -i ${envArgs} ${priv} ${argv.map(q).join(" ")}\n`,
+        { mode: 0o700 },
+      );
       killTmux(socket);
       tmux("new-session", "-d", "-s", "agent", "-x", "160", "-y", "45", `${script}; sleep 600`);
       return {
         pane: () => tmux("capture-pane", "-p", "-t", "agent"),
         type: async (text, enterDelayMs = 1000) => {
           const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-          const shown = () => tmux("capture-pane", "-p", "-t", "agent").split("\n").filter((l) => l.includes(text)).length;
+          const shown = () =>
+            tmux("capture-pane", "-p", "-t", "agent")
+              .split("\n")
+              .filter((l) => l.includes(text)).length;
           const before = shown();
           for (let attempt = 0; attempt < 5; attempt++) {
             tmux("send-keys", "-t", "agent", "-l", text);

@@ -70,7 +70,10 @@ export interface ModelServerOptions {
 }
 
 type Json = Record<string, unknown>;
-type Reply = { kind: "tool-call"; command: string; callIndex: number } | { kind: "text"; text: string } | { kind: "side"; text: string };
+type Reply =
+  | { kind: "tool-call"; command: string; callIndex: number }
+  | { kind: "text"; text: string }
+  | { kind: "side"; text: string };
 
 const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const isObj = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -88,7 +91,13 @@ function anthropicEntries(body: Json): Entry[] {
     }
     const blocks = asArray(m.content).filter(isObj);
     if (blocks.some((b) => b.type === "tool_result")) out.push({ toolResult: true });
-    else out.push({ text: blocks.filter((b) => b.type === "text").map((b) => String(b.text)).join("\n") });
+    else
+      out.push({
+        text: blocks
+          .filter((b) => b.type === "text")
+          .map((b) => String(b.text))
+          .join("\n"),
+      });
   }
   return out;
 }
@@ -101,7 +110,13 @@ function openaiEntries(body: Json): Entry[] {
     const type = typeof item.type === "string" ? item.type : "message";
     if (type.endsWith("_output")) out.push({ toolResult: true });
     else if (type === "message" && item.role === "user") {
-      const content = typeof item.content === "string" ? item.content : asArray(item.content).filter(isObj).map((c) => String(c.text ?? "")).join("\n");
+      const content =
+        typeof item.content === "string"
+          ? item.content
+          : asArray(item.content)
+              .filter(isObj)
+              .map((c) => String(c.text ?? ""))
+              .join("\n");
       out.push({ text: content });
     }
   }
@@ -121,8 +136,11 @@ function geminiEntries(body: Json): Entry[] {
 
 /** Codex sends its tools in `tools` or, in code mode, in an `additional_tools` input item of namespaces. */
 function openaiTools(body: Json): Json[] {
-  const extra = asArray(body.input).filter((i): i is Json => isObj(i) && i.type === "additional_tools").flatMap((i) => asArray(i.tools));
-  const flat = (tools: unknown[]): Json[] => tools.filter(isObj).flatMap((t) => (t.type === "namespace" ? flat(asArray(t.tools)) : [t]));
+  const extra = asArray(body.input)
+    .filter((i): i is Json => isObj(i) && i.type === "additional_tools")
+    .flatMap((i) => asArray(i.tools));
+  const flat = (tools: unknown[]): Json[] =>
+    tools.filter(isObj).flatMap((t) => (t.type === "namespace" ? flat(asArray(t.tools)) : [t]));
   return flat([...asArray(body.tools), ...extra]);
 }
 
@@ -150,7 +168,8 @@ function decide(script: ScriptStep[], entries: Entry[]): { step?: ScriptStep; to
   if (!step) return { toolResults };
   const commands = step.commands ?? [];
   const command = commands[toolResults];
-  if (command !== undefined) return { step, toolResults, reply: { kind: "tool-call", command, callIndex: toolResults } };
+  if (command !== undefined)
+    return { step, toolResults, reply: { kind: "tool-call", command, callIndex: toolResults } };
   return { step, toolResults, reply: { kind: "text", text: step.text } };
 }
 
@@ -178,9 +197,18 @@ const nextId = (prefix: string) => `${prefix}_${Date.now().toString(36)}${(seq++
 
 function anthropicContent(reply: Reply, body: Json): Json[] {
   if (reply.kind === "tool-call") {
-    const tools = asArray(body.tools).filter(isObj).map((t) => String(t.name));
+    const tools = asArray(body.tools)
+      .filter(isObj)
+      .map((t) => String(t.name));
     const name = tools.includes("Bash") ? "Bash" : (tools.find((t) => /bash|shell/i.test(t)) ?? "Bash");
-    return [{ type: "tool_use", id: nextId("toolu"), name, input: { command: reply.command, description: "Run the scripted command" } }];
+    return [
+      {
+        type: "tool_use",
+        id: nextId("toolu"),
+        name,
+        input: { command: reply.command, description: "Run the scripted command" },
+      },
+    ];
   }
   return [{ type: "text", text: reply.text }];
 }
@@ -188,21 +216,33 @@ function anthropicContent(reply: Reply, body: Json): Json[] {
 function anthropicAnswer(res: http.ServerResponse, body: Json, reply: Reply) {
   const content = anthropicContent(reply, body);
   const stopReason = reply.kind === "tool-call" ? "tool_use" : "end_turn";
-  const message = { id: nextId("msg"), type: "message", role: "assistant", model: String(body.model ?? "claude-scripted"), stop_sequence: null };
+  const message = {
+    id: nextId("msg"),
+    type: "message",
+    role: "assistant",
+    model: String(body.model ?? "claude-scripted"),
+    stop_sequence: null,
+  };
   const usage = { input_tokens: 10, output_tokens: 5, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
   if (!body.stream) {
-    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ...message, content, stop_reason: stopReason, usage }));
+    res
+      .writeHead(200, { "content-type": "application/json" })
+      .end(JSON.stringify({ ...message, content, stop_reason: stopReason, usage }));
     return;
   }
   res.writeHead(200, SSE_HEADERS);
-  const send = (event: string, data: Json) => res.write(`event: ${event}\ndata: ${JSON.stringify({ type: event, ...data })}\n\n`);
-  send("message_start", { message: { ...message, content: [], stop_reason: null, usage: { ...usage, output_tokens: 1 } } });
+  const send = (event: string, data: Json) =>
+    res.write(`event: ${event}\ndata: ${JSON.stringify({ type: event, ...data })}\n\n`);
+  send("message_start", {
+    message: { ...message, content: [], stop_reason: null, usage: { ...usage, output_tokens: 1 } },
+  });
   content.forEach((block, index) => {
     if (block.type === "tool_use") {
       send("content_block_start", { index, content_block: { ...block, input: {} } });
       const json = JSON.stringify(block.input);
       const half = Math.floor(json.length / 2);
-      for (const part of [json.slice(0, half), json.slice(half)]) send("content_block_delta", { index, delta: { type: "input_json_delta", partial_json: part } });
+      for (const part of [json.slice(0, half), json.slice(half)])
+        send("content_block_delta", { index, delta: { type: "input_json_delta", partial_json: part } });
     } else {
       send("content_block_start", { index, content_block: { type: "text", text: "" } });
       send("content_block_delta", { index, delta: { type: "text_delta", text: String(block.text) } });
@@ -229,38 +269,95 @@ function openaiToolItem(body: Json, command: string): Json {
     const input = `const r = await tools.exec_command(${JSON.stringify({ cmd: command })});\ntext(r);\n`;
     return { type: "custom_tool_call", id, call_id: callId, name: "exec", input, status: "completed" };
   }
-  if (named("exec_command")) return { type: "function_call", id, call_id: callId, name: "exec_command", arguments: JSON.stringify({ cmd: command }) };
-  if (named("shell_command")) return { type: "function_call", id, call_id: callId, name: "shell_command", arguments: JSON.stringify({ command }) };
-  if (named("shell")) return { type: "function_call", id, call_id: callId, name: "shell", arguments: JSON.stringify({ command: ["bash", "-lc", command] }) };
+  if (named("exec_command"))
+    return {
+      type: "function_call",
+      id,
+      call_id: callId,
+      name: "exec_command",
+      arguments: JSON.stringify({ cmd: command }),
+    };
+  if (named("shell_command"))
+    return {
+      type: "function_call",
+      id,
+      call_id: callId,
+      name: "shell_command",
+      arguments: JSON.stringify({ command }),
+    };
+  if (named("shell"))
+    return {
+      type: "function_call",
+      id,
+      call_id: callId,
+      name: "shell",
+      arguments: JSON.stringify({ command: ["bash", "-lc", command] }),
+    };
   if (tools.some((t) => t.type === "local_shell")) {
-    return { type: "local_shell_call", id, call_id: callId, status: "completed", action: { type: "exec", command: ["bash", "-lc", command], env: {} } };
+    return {
+      type: "local_shell_call",
+      id,
+      call_id: callId,
+      status: "completed",
+      action: { type: "exec", command: ["bash", "-lc", command], env: {} },
+    };
   }
   const first = tools.find((t) => t.type === "function");
-  return { type: "function_call", id, call_id: callId, name: String(first?.name ?? "shell"), arguments: JSON.stringify({ command }) };
+  return {
+    type: "function_call",
+    id,
+    call_id: callId,
+    name: String(first?.name ?? "shell"),
+    arguments: JSON.stringify({ command }),
+  };
 }
 
 function openaiAnswer(res: http.ServerResponse, body: Json, reply: Reply) {
   const responseId = nextId("resp");
-  const base = { id: responseId, object: "response", created_at: Math.floor(Date.now() / 1000), model: String(body.model ?? "gpt-scripted") };
-  const usage = { input_tokens: 10, input_tokens_details: { cached_tokens: 0 }, output_tokens: 5, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 15 };
+  const base = {
+    id: responseId,
+    object: "response",
+    created_at: Math.floor(Date.now() / 1000),
+    model: String(body.model ?? "gpt-scripted"),
+  };
+  const usage = {
+    input_tokens: 10,
+    input_tokens_details: { cached_tokens: 0 },
+    output_tokens: 5,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: 15,
+  };
   const item: Json =
     reply.kind === "tool-call"
       ? openaiToolItem(body, reply.command)
-      : { type: "message", id: nextId("msg"), role: "assistant", status: "completed", content: [{ type: "output_text", text: reply.text, annotations: [] }] };
+      : {
+          type: "message",
+          id: nextId("msg"),
+          role: "assistant",
+          status: "completed",
+          content: [{ type: "output_text", text: reply.text, annotations: [] }],
+        };
   if (body.stream === false) {
-    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ...base, status: "completed", output: [item], usage }));
+    res
+      .writeHead(200, { "content-type": "application/json" })
+      .end(JSON.stringify({ ...base, status: "completed", output: [item], usage }));
     return;
   }
   res.writeHead(200, SSE_HEADERS);
   let n = 0;
-  const send = (type: string, data: Json) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: n++, ...data })}\n\n`);
+  const send = (type: string, data: Json) =>
+    res.write(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: n++, ...data })}\n\n`);
   send("response.created", { response: { ...base, status: "in_progress", output: [] } });
   send("response.in_progress", { response: { ...base, status: "in_progress", output: [] } });
   const itemId = String(item.id);
   if (item.type === "function_call") {
     send("response.output_item.added", { output_index: 0, item: { ...item, arguments: "", status: "in_progress" } });
     send("response.function_call_arguments.delta", { item_id: itemId, output_index: 0, delta: String(item.arguments) });
-    send("response.function_call_arguments.done", { item_id: itemId, output_index: 0, arguments: String(item.arguments) });
+    send("response.function_call_arguments.done", {
+      item_id: itemId,
+      output_index: 0,
+      arguments: String(item.arguments),
+    });
     send("response.output_item.done", { output_index: 0, item: { ...item, status: "completed" } });
   } else if (item.type === "custom_tool_call") {
     send("response.output_item.added", { output_index: 0, item: { ...item, input: "", status: "in_progress" } });
@@ -270,10 +367,20 @@ function openaiAnswer(res: http.ServerResponse, body: Json, reply: Reply) {
   } else if (item.type === "message") {
     const text = reply.kind === "text" ? reply.text : "";
     send("response.output_item.added", { output_index: 0, item: { ...item, status: "in_progress", content: [] } });
-    send("response.content_part.added", { item_id: itemId, output_index: 0, content_index: 0, part: { type: "output_text", text: "", annotations: [] } });
+    send("response.content_part.added", {
+      item_id: itemId,
+      output_index: 0,
+      content_index: 0,
+      part: { type: "output_text", text: "", annotations: [] },
+    });
     send("response.output_text.delta", { item_id: itemId, output_index: 0, content_index: 0, delta: text });
     send("response.output_text.done", { item_id: itemId, output_index: 0, content_index: 0, text });
-    send("response.content_part.done", { item_id: itemId, output_index: 0, content_index: 0, part: { type: "output_text", text, annotations: [] } });
+    send("response.content_part.done", {
+      item_id: itemId,
+      output_index: 0,
+      content_index: 0,
+      part: { type: "output_text", text, annotations: [] },
+    });
     send("response.output_item.done", { output_index: 0, item });
   } else {
     send("response.output_item.added", { output_index: 0, item });
@@ -286,11 +393,26 @@ function openaiAnswer(res: http.ServerResponse, body: Json, reply: Reply) {
 // ---------------------------------------------------------------------------------------------
 // Gemini
 
-function geminiAnswer(res: http.ServerResponse, body: Json, reply: Reply, model: string, sse: boolean, stream: boolean) {
+function geminiAnswer(
+  res: http.ServerResponse,
+  body: Json,
+  reply: Reply,
+  model: string,
+  sse: boolean,
+  stream: boolean,
+) {
   let part: Json;
   if (reply.kind === "tool-call") {
-    const names = asArray(body.tools).filter(isObj).flatMap((t) => asArray(t.functionDeclarations).filter(isObj).map((f) => String(f.name)));
-    const name = names.includes("run_shell_command") ? "run_shell_command" : (names.find((n) => /shell/.test(n)) ?? "run_shell_command");
+    const names = asArray(body.tools)
+      .filter(isObj)
+      .flatMap((t) =>
+        asArray(t.functionDeclarations)
+          .filter(isObj)
+          .map((f) => String(f.name)),
+      );
+    const name = names.includes("run_shell_command")
+      ? "run_shell_command"
+      : (names.find((n) => /shell/.test(n)) ?? "run_shell_command");
     part = { functionCall: { name, args: { command: reply.command, description: "Run the scripted command" } } };
   } else {
     const config = isObj(body.generationConfig) ? body.generationConfig : {};
@@ -337,7 +459,18 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
     const url = new URL(req.url ?? "/", "http://x");
     const p = url.pathname;
     const json: Json = isObj(body) ? body : {};
-    const record: ModelRequest = { api: "unknown", method: req.method ?? "", path: req.url ?? "", headers: req.headers, body, userTexts: [], toolResults: 0, answer: "unknown", at: Date.now(), remoteAddress: req.socket.remoteAddress ?? "" };
+    const record: ModelRequest = {
+      api: "unknown",
+      method: req.method ?? "",
+      path: req.url ?? "",
+      headers: req.headers,
+      body,
+      userTexts: [],
+      toolResults: 0,
+      answer: "unknown",
+      at: Date.now(),
+      remoteAddress: req.socket.remoteAddress ?? "",
+    };
     requests.push(record);
     const answer = (api: ModelApi, entries: Entry[], respond: (reply: Reply) => void) => {
       record.api = api;
@@ -358,8 +491,10 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
       opts.onRequest?.(record);
       return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ input_tokens: 10 }));
     }
-    if (req.method === "POST" && /\/messages$/.test(p)) return answer("anthropic", anthropicEntries(json), (r) => anthropicAnswer(res, json, r));
-    if (req.method === "POST" && /\/responses$/.test(p)) return answer("openai", openaiEntries(json), (r) => openaiAnswer(res, json, r));
+    if (req.method === "POST" && /\/messages$/.test(p))
+      return answer("anthropic", anthropicEntries(json), (r) => anthropicAnswer(res, json, r));
+    if (req.method === "POST" && /\/responses$/.test(p))
+      return answer("openai", openaiEntries(json), (r) => openaiAnswer(res, json, r));
     const gem = /\/models\/([^/:]+):(streamGenerateContent|generateContent|countTokens)$/.exec(p);
     if (req.method === "POST" && gem) {
       const [, model = "gemini", method] = gem;
@@ -370,10 +505,14 @@ export async function startModelServer(opts: ModelServerOptions): Promise<ModelS
         return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ totalTokens: 10 }));
       }
       const stream = method === "streamGenerateContent";
-      return answer("gemini", geminiEntries(json), (r) => geminiAnswer(res, json, r, model, stream && url.searchParams.get("alt") === "sse", stream));
+      return answer("gemini", geminiEntries(json), (r) =>
+        geminiAnswer(res, json, r, model, stream && url.searchParams.get("alt") === "sse", stream),
+      );
     }
     opts.onRequest?.(record);
-    res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: { type: "not_found", message: `scripted model server: no ${req.method} ${p}` } }));
+    res
+      .writeHead(404, { "content-type": "application/json" })
+      .end(JSON.stringify({ error: { type: "not_found", message: `scripted model server: no ${req.method} ${p}` } }));
   });
   const host = opts.host ?? "127.0.0.1";
   await new Promise<void>((resolve) => server.listen(0, host, resolve));

@@ -16,7 +16,13 @@ export default async function AdminMaintenancePage() {
   const viewer = await requirePageUser(runtime, "/admin/maintenance");
   if (viewer.user.role !== "admin") notFound();
   const runs = await listMaintenanceRuns(runtime.prisma, listRunsQuery.parse({ limit: "25" }));
-  const operations = OPERATIONS.map(({ key, title, description, category, params }) => ({ key, title, description, category, params }));
+  const operations = OPERATIONS.map(({ key, title, description, category, params }) => ({
+    key,
+    title,
+    description,
+    category,
+    params,
+  }));
   return (
     <AppShell viewer={viewer.user} devMode={runtime.config.authMode === "dev"}>
       <h1 className="mb-4 text-xl font-semibold">Admin</h1>

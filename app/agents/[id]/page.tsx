@@ -19,13 +19,21 @@ export default async function AgentPage({ params }: { params: Promise<{ id: stri
   const agent = await getPageAgent(runtime, viewer, id);
   const [project, broker, history, messages] = await Promise.all([
     runtime.prisma.project.findUniqueOrThrow({ where: { id: agent.projectId }, select: { name: true } }),
-    agent.brokerId ? runtime.prisma.runtimeBroker.findUnique({ where: { id: agent.brokerId }, select: { name: true } }) : null,
+    agent.brokerId
+      ? runtime.prisma.runtimeBroker.findUnique({ where: { id: agent.brokerId }, select: { name: true } })
+      : null,
     listAgentHistory(runtime.prisma, agent.id),
     listMessages(runtime.prisma, agent.id, listMessagesQuery.parse({ limit: "50" })),
   ]);
   return (
     <AppShell viewer={viewer.user} devMode={runtime.config.authMode === "dev"}>
-      <AgentDetail initial={toAgentJson(agent)} history={history} messages={messages.items} projectName={project.name} brokerName={broker?.name ?? null} />
+      <AgentDetail
+        initial={toAgentJson(agent)}
+        history={history}
+        messages={messages.items}
+        projectName={project.name}
+        brokerName={broker?.name ?? null}
+      />
     </AppShell>
   );
 }

@@ -2,7 +2,8 @@ import { NextResponse } from "next/server";
 
 export const dynamic = "force-dynamic";
 
-const notFound = async () => NextResponse.json({ error: { code: "not_found", message: "No such API route." } }, { status: 404 });
+const notFound = async () =>
+  NextResponse.json({ error: { code: "not_found", message: "No such API route." } }, { status: 404 });
 
 // Any /api path no route claims: the error envelope instead of the HTML not-found page.
 export const GET = notFound;

@@ -16,7 +16,11 @@ const PROVISION_CACHE_MS = 60_000;
  * assertion, or from a refused user, is answered here: 401/403 with the reason.
  * Returns false when it answered the request.
  */
-export async function applyIapIdentity(runtime: HubRuntime, req: IncomingMessage, reply: (status: number, error: ApiError) => void): Promise<boolean> {
+export async function applyIapIdentity(
+  runtime: HubRuntime,
+  req: IncomingMessage,
+  reply: (status: number, error: ApiError) => void,
+): Promise<boolean> {
   const iap = runtime.iap;
   if (!iap) return true;
   const assertion = req.headers[ASSERTION_HEADER];

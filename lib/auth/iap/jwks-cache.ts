@@ -71,14 +71,18 @@ export class JwksCache {
       if (!Array.isArray(body.keys)) throw new Error("no keys array");
       const next = new Map<string, CryptoKey>();
       for (const jwk of body.keys) {
-        if (typeof jwk.kid !== "string" || jwk.kty !== "EC" || jwk.crv !== "P-256" || (jwk.alg && jwk.alg !== "ES256")) continue;
+        if (typeof jwk.kid !== "string" || jwk.kty !== "EC" || jwk.crv !== "P-256" || (jwk.alg && jwk.alg !== "ES256"))
+          continue;
         next.set(jwk.kid, (await importJWK({ ...jwk, alg: "ES256" }, "ES256")) as CryptoKey);
       }
       if (next.size === 0) throw new Error("no usable ES256 keys");
       this.keys = next;
       this.fetchedAt = this.opts.now();
     } catch (err) {
-      this.opts.logger.warn({ url: this.opts.url, err: (err as Error).message, keptKeys: this.keys.size }, "IAP JWKS fetch failed; keeping the last good keys");
+      this.opts.logger.warn(
+        { url: this.opts.url, err: (err as Error).message, keptKeys: this.keys.size },
+        "IAP JWKS fetch failed; keeping the last good keys",
+      );
     }
   }
 }

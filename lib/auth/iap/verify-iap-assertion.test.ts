@@ -50,7 +50,10 @@ function cache() {
   return new JwksCache({ url: jwksServer.url, logger: captureLogger().logger, now, fetchTimeoutMs: 500 });
 }
 
-async function sign(claims: Record<string, unknown> = {}, opts: { key?: KeyPair; iat?: number; exp?: number; header?: Record<string, unknown> } = {}) {
+async function sign(
+  claims: Record<string, unknown> = {},
+  opts: { key?: KeyPair; iat?: number; exp?: number; header?: Record<string, unknown> } = {},
+) {
   const key = opts.key ?? current;
   const iat = opts.iat ?? Math.floor(clock / 1000);
   const { aud = AUDIENCE, iss = ISSUER, ...rest } = claims as { aud?: string; iss?: string };
@@ -63,7 +66,8 @@ async function sign(claims: Record<string, unknown> = {}, opts: { key?: KeyPair;
     .sign(key.privateKey);
 }
 
-const verify = (assertion: string | undefined, jwks = cache(), audience = AUDIENCE) => verifyIapAssertion(assertion, { audience, issuer: ISSUER, jwks, now });
+const verify = (assertion: string | undefined, jwks = cache(), audience = AUDIENCE) =>
+  verifyIapAssertion(assertion, { audience, issuer: ISSUER, jwks, now });
 
 function b64(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString("base64url");
@@ -71,7 +75,10 @@ function b64(value: unknown): string {
 
 describe("verifyIapAssertion", () => {
   it("accepts a valid assertion and normalises the email", async () => {
-    expect(await verify(await sign())).toEqual({ ok: true, identity: { email: "ada@example.com", subject: "accounts.google.com:1234" } });
+    expect(await verify(await sign())).toEqual({
+      ok: true,
+      identity: { email: "ada@example.com", subject: "accounts.google.com:1234" },
+    });
   });
 
   it.each([
@@ -79,10 +86,17 @@ describe("verifyIapAssertion", () => {
     ["a wrong audience", () => sign({ aud: "/projects/999/global/backendServices/1" })],
     ["a wrong issuer", () => sign({ iss: "https://evil.example.com" })],
     ["an expired token", () => sign({}, { iat: Math.floor(clock / 1000) - 1200, exp: Math.floor(clock / 1000) - 60 })],
-    ["a token issued in the future", () => sign({}, { iat: Math.floor(clock / 1000) + 120, exp: Math.floor(clock / 1000) + 720 })],
+    [
+      "a token issued in the future",
+      () => sign({}, { iat: Math.floor(clock / 1000) + 120, exp: Math.floor(clock / 1000) + 720 }),
+    ],
     ["an unknown kid", async () => sign({}, { key: { ...(await es256("other")), kid: "unknown-kid" } })],
     ["a key not in the JWKS under a known kid", async () => sign({}, { key: { ...(await es256("x")), kid: "key-1" } })],
-    ["alg none", async () => `${b64({ alg: "none", kid: "key-1" })}.${b64({ email: "ada@example.com", sub: "1", aud: AUDIENCE, iss: ISSUER, iat: Math.floor(clock / 1000), exp: Math.floor(clock / 1000) + 600 })}.`],
+    [
+      "alg none",
+      async () =>
+        `${b64({ alg: "none", kid: "key-1" })}.${b64({ email: "ada@example.com", sub: "1", aud: AUDIENCE, iss: ISSUER, iat: Math.floor(clock / 1000), exp: Math.floor(clock / 1000) + 600 })}.`,
+    ],
     [
       "HS256 keyed with the public key",
       async () => {
@@ -141,7 +155,9 @@ describe("JwksCache", () => {
     await verify(await sign(), jwks);
     jwksServer.delayMs = 100;
     clock += 31_000;
-    const forged = await Promise.all(Array.from({ length: 50 }, async (_, i) => sign({}, { key: { ...(await es256("x")), kid: `forged-${i}` } })));
+    const forged = await Promise.all(
+      Array.from({ length: 50 }, async (_, i) => sign({}, { key: { ...(await es256("x")), kid: `forged-${i}` } })),
+    );
     const results = await Promise.all(forged.map((f) => verify(f, jwks)));
     expect(results.every((r) => !r.ok)).toBe(true);
     expect(jwksServer.requests).toBe(2);

@@ -47,7 +47,10 @@ export async function verifyIapAssertion(assertion: string | undefined, opts: Ia
       ...(opts.now && { currentDate: new Date(opts.now()) }),
     });
     if (typeof payload.email !== "string" || typeof payload.sub !== "string") return { ok: false, reason: "no email" };
-    const email = payload.email.replace(/^accounts\.google\.com:/, "").trim().toLowerCase();
+    const email = payload.email
+      .replace(/^accounts\.google\.com:/, "")
+      .trim()
+      .toLowerCase();
     return { ok: true, identity: { email, subject: payload.sub } };
   } catch (err) {
     return { ok: false, reason: (err as Error).message };

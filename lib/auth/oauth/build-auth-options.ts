@@ -92,9 +92,16 @@ export function buildAuthOptions(runtime: HubRuntime): AuthOptions {
       // Issuers that follow the spec strictly leave email out of the ID token when they also
       // issue an access token; then the claims come from the userinfo endpoint.
       profile: async (p, tokens): Promise<ProviderUser> => {
-        const claims = p.email || !tokens.access_token ? p : { ...p, ...(await fetchUserinfo(oidc.issuer, tokens.access_token)) };
+        const claims =
+          p.email || !tokens.access_token ? p : { ...p, ...(await fetchUserinfo(oidc.issuer, tokens.access_token)) };
         const { sub, email, name, picture, email_verified } = claims;
-        return { id: sub, email: email ?? null, name: name ?? null, image: picture ?? null, emailVerified: isVerified(email_verified) };
+        return {
+          id: sub,
+          email: email ?? null,
+          name: name ?? null,
+          image: picture ?? null,
+          emailVerified: isVerified(email_verified),
+        };
       },
     };
     providers.push(provider);
@@ -106,7 +113,8 @@ export function buildAuthOptions(runtime: HubRuntime): AuthOptions {
     useSecureCookies: config.publicUrl.startsWith("https://"),
     pages: { signIn: "/login", error: "/login" },
     logger: {
-      error: (code, metadata) => runtime.logger.warn({ code, err: (metadata as { message?: string })?.message }, "next-auth error"),
+      error: (code, metadata) =>
+        runtime.logger.warn({ code, err: (metadata as { message?: string })?.message }, "next-auth error"),
       warn: (code) => runtime.logger.debug({ code }, "next-auth warning"),
       debug: () => undefined,
     },
@@ -132,7 +140,10 @@ export function buildAuthOptions(runtime: HubRuntime): AuthOptions {
       redirect: ({ url, baseUrl }) => safeRedirectUrl(url, baseUrl),
       async jwt({ token, user }) {
         if (user?.email) {
-          const row = await prisma.user.findUnique({ where: { email: user.email.trim().toLowerCase() }, select: { id: true } });
+          const row = await prisma.user.findUnique({
+            where: { email: user.email.trim().toLowerCase() },
+            select: { id: true },
+          });
           if (row) token.sub = row.id;
         }
         return token;
@@ -147,8 +158,13 @@ function reasonOf(err: ApiError): SignInReason {
 }
 
 async function fetchUserinfo(issuer: string, accessToken: string): Promise<Partial<OidcProfile>> {
-  const discovery = (await (await fetch(`${issuer}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(10_000) })).json()) as { userinfo_endpoint?: string };
+  const discovery = (await (
+    await fetch(`${issuer}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(10_000) })
+  ).json()) as { userinfo_endpoint?: string };
   if (!discovery.userinfo_endpoint) return {};
-  const res = await fetch(discovery.userinfo_endpoint, { headers: { authorization: `Bearer ${accessToken}` }, signal: AbortSignal.timeout(10_000) });
+  const res = await fetch(discovery.userinfo_endpoint, {
+    headers: { authorization: `Bearer ${accessToken}` },
+    signal: AbortSignal.timeout(10_000),
+  });
   return res.ok ? ((await res.json()) as Partial<OidcProfile>) : {};
 }

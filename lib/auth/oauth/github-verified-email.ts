@@ -2,7 +2,9 @@ import { z } from "zod";
 
 export const GITHUB_API = "https://api.github.com";
 
-const emails = z.array(z.object({ email: z.string(), primary: z.boolean().optional(), verified: z.boolean().optional() }).loose());
+const emails = z.array(
+  z.object({ email: z.string(), primary: z.boolean().optional(), verified: z.boolean().optional() }).loose(),
+);
 
 /**
  * The GitHub account's primary email, only if GitHub has verified it (GET /user/emails, which the
@@ -11,7 +13,11 @@ const emails = z.array(z.object({ email: z.string(), primary: z.boolean().option
  */
 export async function githubVerifiedPrimaryEmail(accessToken: string, apiBase = GITHUB_API): Promise<string | null> {
   const res = await fetch(`${apiBase}/user/emails`, {
-    headers: { authorization: `Bearer ${accessToken}`, accept: "application/vnd.github+json", "user-agent": "scion-hub" },
+    headers: {
+      authorization: `Bearer ${accessToken}`,
+      accept: "application/vnd.github+json",
+      "user-agent": "scion-hub",
+    },
     signal: AbortSignal.timeout(10_000),
   });
   if (!res.ok) return null;

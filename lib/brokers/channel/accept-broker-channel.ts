@@ -34,14 +34,22 @@ export interface HubBrokerConnection {
  * broker, replaces any older connection it held, keeps the socket alive with pings, records
  * heartbeats, and on close releases the broker only if this session is still current.
  */
-export async function acceptBrokerChannel(runtime: HubRuntime, wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+export async function acceptBrokerChannel(
+  runtime: HubRuntime,
+  wss: WebSocketServer,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): Promise<void> {
   let brokerId: string;
   try {
     brokerId = await authenticateBrokerRequest(runtime.prisma, runtime.sessionSecret, req);
   } catch (err) {
     const status = err instanceof ApiError ? err.status : 500;
     runtime.logger.warn({ status, remote: req.socket.remoteAddress }, "refused a broker control-channel upgrade");
-    socket.end(`HTTP/1.1 ${status} ${status === 401 ? "Unauthorized" : "Error"}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    socket.end(
+      `HTTP/1.1 ${status} ${status === 401 ? "Unauthorized" : "Error"}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+    );
     return;
   }
   wss.handleUpgrade(req, socket, head, (ws) => void attach(runtime, brokerId, ws));
@@ -57,13 +65,26 @@ async function attach(runtime: HubRuntime, brokerId: string, ws: WebSocket): Pro
       throw new ApiError("not_found", `the hub serves no ${op} requests`);
     },
     onEvent: (name, data) => {
-      if (name === "heartbeat") void touchBroker(runtime.db.pool, brokerId, sessionId).catch((err: unknown) => logger.warn({ err, brokerId }, "recording a broker heartbeat failed"));
+      if (name === "heartbeat")
+        void touchBroker(runtime.db.pool, brokerId, sessionId).catch((err: unknown) =>
+          logger.warn({ err, brokerId }, "recording a broker heartbeat failed"),
+        );
       else if (name === "pty.closed") {
         const { stream, reason } = (data ?? {}) as { stream?: unknown; reason?: unknown };
-        if (typeof stream === "number") connection.terminals.get(stream)?.ended(typeof reason === "string" ? reason : "the terminal ended", 1000);
-      } else if (name === "agent.phase") void recordBrokerPhase(runtime, brokerId, data).catch((err: unknown) => logger.warn({ err, brokerId }, "recording an agent phase from a broker failed"));
-      else if (name === "agent.detail") void recordBrokerDetail(runtime, brokerId, data).catch((err: unknown) => logger.warn({ err, brokerId }, "recording an agent detail from a broker failed"));
-      else if (name === "broker.harnesses") void recordHarnessStatus(runtime, brokerId, data).catch((err: unknown) => logger.warn({ err, brokerId }, "recording a broker's harnesses failed"));
+        if (typeof stream === "number")
+          connection.terminals.get(stream)?.ended(typeof reason === "string" ? reason : "the terminal ended", 1000);
+      } else if (name === "agent.phase")
+        void recordBrokerPhase(runtime, brokerId, data).catch((err: unknown) =>
+          logger.warn({ err, brokerId }, "recording an agent phase from a broker failed"),
+        );
+      else if (name === "agent.detail")
+        void recordBrokerDetail(runtime, brokerId, data).catch((err: unknown) =>
+          logger.warn({ err, brokerId }, "recording an agent detail from a broker failed"),
+        );
+      else if (name === "broker.harnesses")
+        void recordHarnessStatus(runtime, brokerId, data).catch((err: unknown) =>
+          logger.warn({ err, brokerId }, "recording a broker's harnesses failed"),
+        );
     },
     onProtocolError: (err) => logger.warn({ brokerId, err: err.message }, "broker sent a malformed frame"),
     onBinary: (frame) => {
@@ -71,7 +92,15 @@ async function attach(runtime: HubRuntime, brokerId: string, ws: WebSocket): Pro
       if (decoded) connection.terminals.get(decoded.stream)?.output(decoded.payload);
     },
   });
-  const connection: HubBrokerConnection = { brokerId, sessionId, peer, ws, released, terminals: new Map(), nextStream: 1 };
+  const connection: HubBrokerConnection = {
+    brokerId,
+    sessionId,
+    peer,
+    ws,
+    released,
+    terminals: new Map(),
+    nextStream: 1,
+  };
   runtime.webSockets.add(ws);
 
   const stopPinging = keepAlive(ws, PING_MS);
@@ -111,13 +140,16 @@ async function attach(runtime: HubRuntime, brokerId: string, ws: WebSocket): Pro
   await publishBrokerStatus(runtime, brokerId, "online");
   // Whatever other replicas wrote for this broker while it was away runs now.
   void drainBroker(runtime, brokerId).then(
-    ({ intents, agents }) => (intents || agents) && logger.info({ brokerId, intents, agents }, "drained pending work for a broker"),
+    ({ intents, agents }) =>
+      (intents || agents) && logger.info({ brokerId, intents, agents }, "drained pending work for a broker"),
     (err: unknown) => logger.warn({ err, brokerId }, "draining a broker's pending work failed"),
   );
 }
 
 async function publishBrokerStatus(runtime: HubRuntime, brokerId: string, status: "online" | "offline"): Promise<void> {
-  await runtime.events.publish({ subject: `broker.${brokerId}.status`, data: { id: brokerId, status } }).catch(() => undefined);
+  await runtime.events
+    .publish({ subject: `broker.${brokerId}.status`, data: { id: brokerId, status } })
+    .catch(() => undefined);
 }
 
 const brokerPhase = z.object({ agentId: z.uuid(), phase: z.literal("cloning") }).strict();
@@ -130,7 +162,9 @@ async function recordBrokerPhase(runtime: HubRuntime, brokerId: string, data: un
   const parsed = brokerPhase.safeParse(data);
   if (!parsed.success) return void runtime.logger.warn({ brokerId }, "broker sent a malformed agent.phase event");
   const { agentId, phase } = parsed.data;
-  await changeAgent(runtime.prisma, runtime.events, agentId, `broker:${brokerId}`, (a) => (a.brokerId === brokerId && a.phase === "provisioning" ? { phase } : null)).catch((err: unknown) => {
+  await changeAgent(runtime.prisma, runtime.events, agentId, `broker:${brokerId}`, (a) =>
+    a.brokerId === brokerId && a.phase === "provisioning" ? { phase } : null,
+  ).catch((err: unknown) => {
     if (!(err instanceof ApiError)) throw err;
   });
 }
@@ -152,7 +186,16 @@ async function recordBrokerDetail(runtime: HubRuntime, brokerId: string, data: u
 const harnessStatus = z
   .object({
     harnesses: z
-      .array(z.object({ id: z.string().regex(/^[a-z0-9-]{1,32}$/), available: z.boolean(), version: z.string().max(64).nullable(), installed: z.boolean() }).strict())
+      .array(
+        z
+          .object({
+            id: z.string().regex(/^[a-z0-9-]{1,32}$/),
+            available: z.boolean(),
+            version: z.string().max(64).nullable(),
+            installed: z.boolean(),
+          })
+          .strict(),
+      )
       .max(64),
   })
   .strict();

@@ -7,7 +7,13 @@ import type { ChannelRequestError } from "./channel-peer";
  * channel another replica holds is unreachable from here until cross-replica dispatch lands;
  * either way the caller gets broker_unavailable, never a hang.
  */
-export async function callBroker(runtime: HubRuntime, brokerId: string, op: string, args: unknown, timeoutMs?: number): Promise<unknown> {
+export async function callBroker(
+  runtime: HubRuntime,
+  brokerId: string,
+  op: string,
+  args: unknown,
+  timeoutMs?: number,
+): Promise<unknown> {
   const connection = runtime.brokers.get(brokerId);
   if (!connection) throw new ApiError("broker_unavailable", "The runtime broker is not connected to this hub.");
   const timer = runtime.metrics.brokerCalls.startTimer({ op });
@@ -20,7 +26,12 @@ export async function callBroker(runtime: HubRuntime, brokerId: string, op: stri
     // By name, not instanceof: the channel was built by server.ts's copy of this module and a
     // route handler runs Next's copy, whose class is a different object.
     if (isChannelRequestError(err)) {
-      const code = err.code === "broker_unavailable" || err.code === "timeout" ? "broker_unavailable" : err.code === "validation_error" ? "validation_error" : "conflict";
+      const code =
+        err.code === "broker_unavailable" || err.code === "timeout"
+          ? "broker_unavailable"
+          : err.code === "validation_error"
+            ? "validation_error"
+            : "conflict";
       throw new ApiError(code, err.message);
     }
     throw err;
@@ -28,5 +39,7 @@ export async function callBroker(runtime: HubRuntime, brokerId: string, op: stri
 }
 
 function isChannelRequestError(err: unknown): err is ChannelRequestError {
-  return err instanceof Error && err.name === "ChannelRequestError" && typeof (err as { code?: unknown }).code === "string";
+  return (
+    err instanceof Error && err.name === "ChannelRequestError" && typeof (err as { code?: unknown }).code === "string"
+  );
 }

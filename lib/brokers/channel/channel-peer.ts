@@ -42,7 +42,9 @@ export class ChannelPeer {
   ) {
     ws.on("message", (data, isBinary) => {
       if (isBinary) {
-        this.handlers.onBinary?.(Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data));
+        this.handlers.onBinary?.(
+          Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data),
+        );
         return;
       }
       let message: ChannelMessage | null;
@@ -60,7 +62,8 @@ export class ChannelPeer {
 
   /** Sends a request and resolves with the result, or rejects on an error answer, timeout or close. */
   call(op: string, args: unknown, timeoutMs = 30_000): Promise<unknown> {
-    if (this.closed) return Promise.reject(new ChannelRequestError("broker_unavailable", "the control channel is closed"));
+    if (this.closed)
+      return Promise.reject(new ChannelRequestError("broker_unavailable", "the control channel is closed"));
     const id = crypto.randomUUID();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -100,7 +103,13 @@ export class ChannelPeer {
       this.pending.delete(message.id);
       clearTimeout(pending.timer);
       if (message.ok) pending.resolve(message.result);
-      else pending.reject(new ChannelRequestError(message.error?.code ?? "internal", message.error?.message ?? "the broker reported an error"));
+      else
+        pending.reject(
+          new ChannelRequestError(
+            message.error?.code ?? "internal",
+            message.error?.message ?? "the broker reported an error",
+          ),
+        );
     } else if (message.t === "evt") this.handlers.onEvent(message.name, message.data);
   }
 
@@ -109,7 +118,10 @@ export class ChannelPeer {
       const result = await this.handlers.onRequest(op, args);
       this.send({ t: "res", id, ok: true, result: result ?? null });
     } catch (err) {
-      const error: ChannelError = err instanceof ChannelRequestError ? { code: err.code, message: err.message } : { code: "internal", message: (err as Error).message ?? String(err) };
+      const error: ChannelError =
+        err instanceof ChannelRequestError
+          ? { code: err.code, message: err.message }
+          : { code: "internal", message: (err as Error).message ?? String(err) };
       this.send({ t: "res", id, ok: false, error });
     }
   }

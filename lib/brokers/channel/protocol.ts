@@ -17,7 +17,13 @@ export const channelMessage = z.discriminatedUnion("t", [
   z.object({ t: z.literal("req"), id, op: z.string().min(1).max(64), args: z.unknown() }),
   z.object({ t: z.literal("res"), id, ok: z.boolean(), result: z.unknown().optional(), error: errorShape.optional() }),
   z.object({ t: z.literal("evt"), name: z.string().min(1).max(64), data: z.unknown() }),
-  z.object({ t: z.literal("part"), id, seq: z.number().int().min(0).max(1024), last: z.boolean(), data: z.string().max(PART_SIZE) }),
+  z.object({
+    t: z.literal("part"),
+    id,
+    seq: z.number().int().min(0).max(1024),
+    last: z.boolean(),
+    data: z.string().max(PART_SIZE),
+  }),
 ]);
 
 export type ChannelMessage = z.infer<typeof channelMessage>;
@@ -30,7 +36,15 @@ export function encodeFrames(message: ChannelMessage, nextPartId: () => string):
   const partId = nextPartId();
   const frames: string[] = [];
   for (let offset = 0, seq = 0; offset < text.length; offset += PART_SIZE, seq++) {
-    frames.push(JSON.stringify({ t: "part", id: partId, seq, last: offset + PART_SIZE >= text.length, data: text.slice(offset, offset + PART_SIZE) }));
+    frames.push(
+      JSON.stringify({
+        t: "part",
+        id: partId,
+        seq,
+        last: offset + PART_SIZE >= text.length,
+        data: text.slice(offset, offset + PART_SIZE),
+      }),
+    );
   }
   return frames;
 }
@@ -46,7 +60,8 @@ export class FrameDecoder {
     const message = channelMessage.parse(JSON.parse(frame));
     if (message.t !== "part") return message;
     const entry = this.partial.get(message.id) ?? { chunks: [], size: 0 };
-    if (message.seq !== entry.chunks.length) throw new Error(`part ${message.seq} of ${message.id} arrived out of order`);
+    if (message.seq !== entry.chunks.length)
+      throw new Error(`part ${message.seq} of ${message.id} arrived out of order`);
     entry.chunks.push(message.data);
     entry.size += message.data.length;
     if (entry.size > MAX_MESSAGE_BYTES) throw new Error("message too large");

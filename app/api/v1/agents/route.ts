@@ -10,7 +10,9 @@ import { readJsonBody } from "@/lib/http/read-json-body";
 export const dynamic = "force-dynamic";
 
 // GET /api/v1/agents - the agents the caller may see, paged, filtered and sorted.
-export const GET = apiRoute("any", async ({ req, runtime, principal }) => NextResponse.json(await listAgents(runtime.prisma, principal, listAgentsQuery.parse(queryOf(req)))));
+export const GET = apiRoute("any", async ({ req, runtime, principal }) =>
+  NextResponse.json(await listAgents(runtime.prisma, principal, listAgentsQuery.parse(queryOf(req)))),
+);
 
 // POST /api/v1/agents - create an agent (a person, or an agent creating a sub-agent).
 export const POST = apiRoute("any", async ({ req, runtime, principal, requestId }) => {

@@ -9,7 +9,9 @@ import { readJsonBody } from "@/lib/http/read-json-body";
 export const dynamic = "force-dynamic";
 
 // GET /api/v1/runtime-brokers - the registered brokers and their state.
-export const GET = apiRoute("user", async ({ req, runtime }) => NextResponse.json(await listBrokers(runtime.prisma, listBrokersQuery.parse(queryOf(req)))));
+export const GET = apiRoute("user", async ({ req, runtime }) =>
+  NextResponse.json(await listBrokers(runtime.prisma, listBrokersQuery.parse(queryOf(req)))),
+);
 
 // POST /api/v1/runtime-brokers - register a broker; the one-time join token is in this answer only (admin).
 export const POST = apiRoute("admin", async ({ req, runtime, principal, requestId }) => {

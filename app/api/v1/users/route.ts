@@ -7,4 +7,6 @@ import { listUsersQuery } from "@/lib/users/schemas";
 export const dynamic = "force-dynamic";
 
 // GET /api/v1/users - every user, paged and filtered (admin only).
-export const GET = apiRoute("admin", async ({ req, runtime }) => NextResponse.json(await listUsers(runtime.prisma, listUsersQuery.parse(queryOf(req)))));
+export const GET = apiRoute("admin", async ({ req, runtime }) =>
+  NextResponse.json(await listUsers(runtime.prisma, listUsersQuery.parse(queryOf(req)))),
+);

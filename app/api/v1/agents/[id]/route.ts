@@ -10,12 +10,16 @@ import { readJsonBody } from "@/lib/http/read-json-body";
 export const dynamic = "force-dynamic";
 
 // GET /api/v1/agents/{id} - one agent (owner, admin or the agent itself).
-export const GET = apiRoute("any", async ({ params, runtime, principal }) => NextResponse.json(toAgentJson(await getAgentOrThrow(runtime.prisma, principal, params.id))));
+export const GET = apiRoute("any", async ({ params, runtime, principal }) =>
+  NextResponse.json(toAgentJson(await getAgentOrThrow(runtime.prisma, principal, params.id))),
+);
 
 // PATCH /api/v1/agents/{id} - rename or re-task an agent (owner or admin).
 export const PATCH = apiRoute("user", async ({ req, params, runtime, principal, requestId }) => {
   const agent = await getAgentOrThrow(runtime.prisma, principal, params.id);
-  return NextResponse.json(await updateAgent(runtime, principal, agent, await readJsonBody(req, updateAgentBody), requestId));
+  return NextResponse.json(
+    await updateAgent(runtime, principal, agent, await readJsonBody(req, updateAgentBody), requestId),
+  );
 });
 
 // DELETE /api/v1/agents/{id} - delete an agent (owner or admin).

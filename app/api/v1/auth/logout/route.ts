@@ -11,7 +11,13 @@ export const POST = apiRoute("public", async ({ runtime }) => {
   const proxy = runtime.config.authMode === "proxy";
   const res = NextResponse.json({ ok: true, ...(proxy && { location: IAP_LOGOUT }) });
   for (const name of [SESSION_COOKIE, SECURE_SESSION_COOKIE]) {
-    res.cookies.set(name, "", { path: "/", maxAge: 0, httpOnly: true, sameSite: "lax", secure: name.startsWith("__Secure-") });
+    res.cookies.set(name, "", {
+      path: "/",
+      maxAge: 0,
+      httpOnly: true,
+      sameSite: "lax",
+      secure: name.startsWith("__Secure-"),
+    });
   }
   if (proxy) res.headers.set("location", IAP_LOGOUT);
   return res;

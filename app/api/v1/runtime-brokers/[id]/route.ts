@@ -6,7 +6,9 @@ import { apiRoute } from "@/lib/http/api-route";
 export const dynamic = "force-dynamic";
 
 // GET /api/v1/runtime-brokers/{id} - one broker.
-export const GET = apiRoute("user", async ({ params, runtime }) => NextResponse.json(await getBrokerOrThrow(runtime.prisma, params.id)));
+export const GET = apiRoute("user", async ({ params, runtime }) =>
+  NextResponse.json(await getBrokerOrThrow(runtime.prisma, params.id)),
+);
 
 // DELETE /api/v1/runtime-brokers/{id} - remove a broker without agents (admin).
 export const DELETE = apiRoute("admin", async ({ params, runtime, principal, requestId }) => {

@@ -11,7 +11,11 @@ export const dynamic = "force-dynamic";
 export const POST = apiRoute("admin", async ({ runtime, principal, requestId }) => {
   const { run, finished } = await startMaintenanceRun(runtime, principal, "reset-auth-all", {}, requestId);
   const done = await finished;
-  if (done.status === "failed") throw new ApiError("internal", `Reset auth for all agents failed: ${(done.result as { error?: string } | null)?.error ?? "unknown error"}`);
+  if (done.status === "failed")
+    throw new ApiError(
+      "internal",
+      `Reset auth for all agents failed: ${(done.result as { error?: string } | null)?.error ?? "unknown error"}`,
+    );
   const summary = done.result as Omit<ResetAuthAllSummary, "runId">;
   return NextResponse.json({ runId: run.id, ...summary });
 });

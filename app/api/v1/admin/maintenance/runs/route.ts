@@ -6,4 +6,6 @@ import { listMaintenanceRuns, listRunsQuery } from "@/lib/maintenance/list-runs"
 export const dynamic = "force-dynamic";
 
 // GET /api/v1/admin/maintenance/runs - run history, newest first (?operation=key).
-export const GET = apiRoute("admin", async ({ req, runtime }) => NextResponse.json(await listMaintenanceRuns(runtime.prisma, listRunsQuery.parse(queryOf(req)))));
+export const GET = apiRoute("admin", async ({ req, runtime }) =>
+  NextResponse.json(await listMaintenanceRuns(runtime.prisma, listRunsQuery.parse(queryOf(req)))),
+);

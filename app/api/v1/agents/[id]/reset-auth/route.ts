@@ -4,4 +4,6 @@ import { apiRoute } from "@/lib/http/api-route";
 export const dynamic = "force-dynamic";
 
 // POST /api/v1/agents/{id}/reset-auth - owner or admin; goes to the agent's runtime broker.
-export const POST = apiRoute("user", async ({ params, runtime, principal, requestId }) => requestLifecycle(runtime, principal, params.id, "reset-auth", requestId));
+export const POST = apiRoute("user", async ({ params, runtime, principal, requestId }) =>
+  requestLifecycle(runtime, principal, params.id, "reset-auth", requestId),
+);

@@ -22,5 +22,7 @@ export const POST = apiRoute("any", async ({ req, params, runtime, principal, re
   const project = await getProjectOrThrow(runtime.prisma, params.id ?? "");
   const body = await readJsonBody(req, createProjectAgentBody);
   enforceRateLimit(runtime.rateLimiter, "agentCreate", callerKey(principal));
-  return NextResponse.json(await createAgent(runtime, principal, { ...body, projectId: project.id }, requestId), { status: 201 });
+  return NextResponse.json(await createAgent(runtime, principal, { ...body, projectId: project.id }, requestId), {
+    status: 201,
+  });
 });

@@ -13,19 +13,28 @@ export const dynamic = "force-dynamic";
 // GET /api/v1/projects/{p}/agents/{slugOrId} - one agent of a project.
 export const GET = apiRoute("any", async ({ params, runtime, principal }) => {
   const project = await getProjectOrThrow(runtime.prisma, params.id ?? "");
-  return NextResponse.json(toAgentJson(await getProjectAgentOrThrow(runtime.prisma, principal, project.id, params.agentId)));
+  return NextResponse.json(
+    toAgentJson(await getProjectAgentOrThrow(runtime.prisma, principal, project.id, params.agentId)),
+  );
 });
 
 // PATCH /api/v1/projects/{p}/agents/{slugOrId} - rename or re-task (owner or admin).
 export const PATCH = apiRoute("user", async ({ req, params, runtime, principal, requestId }) => {
   const project = await getProjectOrThrow(runtime.prisma, params.id ?? "");
   const agent = await getProjectAgentOrThrow(runtime.prisma, principal, project.id, params.agentId);
-  return NextResponse.json(await updateAgent(runtime, principal, agent, await readJsonBody(req, updateAgentBody), requestId));
+  return NextResponse.json(
+    await updateAgent(runtime, principal, agent, await readJsonBody(req, updateAgentBody), requestId),
+  );
 });
 
 // DELETE /api/v1/projects/{p}/agents/{slugOrId} - delete (owner or admin).
 export const DELETE = apiRoute("user", async ({ params, runtime, principal, requestId }) => {
   const project = await getProjectOrThrow(runtime.prisma, params.id ?? "");
-  await deleteAgent(runtime, principal, await getProjectAgentOrThrow(runtime.prisma, principal, project.id, params.agentId), requestId);
+  await deleteAgent(
+    runtime,
+    principal,
+    await getProjectAgentOrThrow(runtime.prisma, principal, project.id, params.agentId),
+    requestId,
+  );
   return new Response(null, { status: 204 });
 });
