@@ -33,6 +33,9 @@ const migrationDirs = (cwd: string) =>
     .filter((d) => fs.statSync(path.join(cwd, "prisma", "migrations", d)).isDirectory())
     .sort();
 
+const snapshotFolders = (cwd: string) =>
+  migrationDirs(cwd).filter((d) => fs.existsSync(path.join(cwd, "prisma", "migrations", d, "schema.prisma")));
+
 describe("npm run db:migration", () => {
   it("writes the next migration from a schema change, and nothing when there is none", () => {
     const cwd = scratchProject();
@@ -61,6 +64,18 @@ describe("npm run db:migration", () => {
     expect(sql).not.toContain("CREATE TABLE");
     expect(fs.readFileSync(path.join(cwd, "prisma", "migrations", added[0]!, "schema.prisma"), "utf8")).toContain(
       "note            String?",
+    );
+    // The snapshot moved: one copy of the schema, in the newest migration, not one per migration.
+    expect(snapshotFolders(cwd)).toEqual([added[0]]);
+    // Two runs, each starting a throwaway Postgres: about 10 s idle, several times that on a busy machine.
+  }, 180_000);
+
+  it("the repository keeps one schema snapshot, the newest migration's, and it matches the schema", () => {
+    const dirs = migrationDirs(ROOT);
+    expect(snapshotFolders(ROOT)).toEqual([dirs.at(-1)]);
+    // A schema change committed without its migration would be diffed against a stale snapshot later.
+    expect(fs.readFileSync(path.join(ROOT, "prisma", "migrations", dirs.at(-1)!, "schema.prisma"), "utf8")).toBe(
+      fs.readFileSync(path.join(ROOT, "prisma", "schema.prisma"), "utf8"),
     );
   });
 

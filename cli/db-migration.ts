@@ -3,8 +3,9 @@
  * from the difference between the existing migrations and prisma/schema.prisma.
  *
  * Prisma's JS engine cannot introspect Postgres here ("Column type 'name' could not be
- * deserialized"), so each migration folder keeps a copy of the schema it was written from
- * (schema.prisma) and the next migration is the datamodel-to-datamodel diff from that copy. The
+ * deserialized"), so the newest migration folder keeps the schema it was written from
+ * (schema.prisma, the only snapshot: it moves to each new migration) and the next migration is the
+ * datamodel-to-datamodel diff from that snapshot. The
  * engine still insists on connecting to a database, so a throwaway embedded Postgres is started;
  * it also proves the new SQL applies on top of the existing migrations before anything is
  * written. Nothing is written when the schema has not changed.
@@ -18,6 +19,9 @@ import { startEmbeddedPostgres } from "../lib/db/embedded-postgres";
 import { migrate } from "../lib/db/migrate";
 import { defaultMigrationsDir, readMigrationFiles } from "../lib/db/migrations";
 import { createLogger } from "../lib/log/create-logger";
+
+/** The schema the newest migration was written from; only the newest migration folder has one. */
+const SNAPSHOT = "schema.prisma";
 
 const nameSchema = z.string({ error: "usage: npm run db:migration -- <name>" }).regex(/^[a-z0-9][a-z0-9_]{0,60}$/, {
   error: "the migration name must be lower_snake_case (a-z, 0-9, _), at most 61 characters",
@@ -38,7 +42,7 @@ async function main(): Promise<number> {
     const migrationsDir = defaultMigrationsDir(root);
     const existing = readMigrationFiles(migrationsDir);
     const last = existing.at(-1);
-    const snapshot = last && path.join(migrationsDir, last.name, "schema.prisma");
+    const snapshot = last && path.join(migrationsDir, last.name, SNAPSHOT);
     if (snapshot && !fs.existsSync(snapshot)) {
       console.error(
         `${path.relative(root, snapshot)} is missing: it records the schema that migration was written from`,
@@ -75,7 +79,8 @@ async function main(): Promise<number> {
     const target = path.join(migrationsDir, name);
     fs.mkdirSync(target, { recursive: true });
     fs.writeFileSync(path.join(target, "migration.sql"), sql.trimEnd() + "\n");
-    fs.copyFileSync(path.join(root, "prisma", "schema.prisma"), path.join(target, "schema.prisma"));
+    fs.copyFileSync(path.join(root, "prisma", "schema.prisma"), path.join(target, SNAPSHOT));
+    if (snapshot) fs.rmSync(snapshot);
     console.log(`Wrote ${path.relative(root, target)}/migration.sql`);
     return 0;
   } finally {

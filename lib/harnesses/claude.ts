@@ -1,4 +1,5 @@
 import type { HarnessDescriptor, HarnessConfigContext, HarnessConfigFile } from "./types";
+import { commandHooks } from "./command-hooks";
 
 const HOOK_EVENTS = [
   "SessionStart",
@@ -51,7 +52,6 @@ export const claude: HarnessDescriptor = {
     events: ["session-start", "prompt-submit", "tool-start", "tool-end", "turn-end", "notification", "session-end"],
   },
   configFiles: (ctx: HarnessConfigContext): HarnessConfigFile[] => {
-    const hook = [{ matcher: "*", hooks: [{ type: "command", command: ctx.hookCommand, timeout: 5 }] }];
     const settings = {
       permissions: { defaultMode: "bypassPermissions" },
       // The interactive CLI otherwise asks, before the first turn, whether to switch to auto mode.
@@ -64,7 +64,7 @@ export const claude: HarnessDescriptor = {
         CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
         ...(ctx.model && { ANTHROPIC_MODEL: ctx.model }),
       },
-      hooks: Object.fromEntries(HOOK_EVENTS.map((e) => [e, hook])),
+      hooks: commandHooks(HOOK_EVENTS, ctx.hookCommand, { matcher: "*", timeout: 5 }),
     };
     // An API key from the environment is used interactively only once approved; Claude keeps the approval
     // as the key's last 20 characters (never the key itself).

@@ -1,4 +1,5 @@
 import type { HarnessDescriptor, HarnessConfigContext, HarnessConfigFile } from "./types";
+import { commandHooks } from "./command-hooks";
 
 const toml = (value: string) => JSON.stringify(value);
 
@@ -69,8 +70,7 @@ export const codex: HarnessDescriptor = {
           ]
         : []),
     ];
-    const hook = [{ hooks: [{ type: "command", command: ctx.hookCommand, timeout: 3 }] }];
-    const hooks = { hooks: Object.fromEntries(HOOK_EVENTS.map((e) => [e, hook])) };
+    const hooks = { hooks: commandHooks(HOOK_EVENTS, ctx.hookCommand, { timeout: 3 }) };
     return [
       { path: ".codex/config.toml", content: lines.join("\n") },
       { path: ".codex/hooks.json", content: JSON.stringify(hooks, null, 2) },

@@ -1,4 +1,5 @@
 import type { HarnessDescriptor, HarnessConfigContext, HarnessConfigFile } from "./types";
+import { commandHooks } from "./command-hooks";
 
 const HOOK_EVENTS = [
   "SessionStart",
@@ -57,14 +58,13 @@ export const gemini: HarnessDescriptor = {
     ],
   },
   configFiles: (ctx: HarnessConfigContext): HarnessConfigFile[] => {
-    const hook = [{ matcher: "*", hooks: [{ type: "command", command: ctx.hookCommand, timeout: 5000 }] }];
     const settings = {
       security: { auth: { selectedType: "gemini-api-key" }, folderTrust: { enabled: false } },
       general: { disableAutoUpdate: true, disableUpdateNag: true },
       privacy: { usageStatisticsEnabled: false },
       telemetry: { enabled: false },
       ...(ctx.model && { model: { name: ctx.model } }),
-      hooks: Object.fromEntries(HOOK_EVENTS.map((e) => [e, hook])),
+      hooks: commandHooks(HOOK_EVENTS, ctx.hookCommand, { matcher: "*", timeout: 5000 }),
     };
     return [
       { path: ".gemini/settings.json", content: JSON.stringify(settings, null, 2) },
