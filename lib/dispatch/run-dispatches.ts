@@ -9,10 +9,15 @@ const LOCAL_SWEEP_MS = 15_000;
 /**
  * The owner's side of route(): this replica runs the intents written for brokers it holds. It
  * listens for `dispatch.new.<hubId>` (and `dispatch.messages.<hubId>`, a nudge to type an
- * agent's pending messages), and every 15 s sweeps what a lost notification may have left.
+ * agent's pending messages), drains a broker as soon as this replica claims it
+ * (`runtime.brokerClaimed`), and every 15 s sweeps what a lost notification may have left.
  * Returns the stop function.
  */
 export function startDispatchExecutor(runtime: HubRuntime): () => void {
+  const onClaimed = (brokerId: string) => void drainClaimedBroker(runtime, brokerId);
+  runtime.brokerClaimed.add(onClaimed);
+  // A broker claimed between the runtime's creation and this start was not drained on claim.
+  if (runtime.brokers.size) void sweepLocal(runtime);
   const unsubscribe = runtime.events.subscribe(
     [`dispatch.new.${runtime.hubId}`, `dispatch.messages.${runtime.hubId}`],
     (delivery) => {
@@ -28,7 +33,18 @@ export function startDispatchExecutor(runtime: HubRuntime): () => void {
   return () => {
     clearInterval(timer);
     unsubscribe();
+    runtime.brokerClaimed.delete(onClaimed);
   };
+}
+
+/** Whatever other replicas wrote for a broker while it was away runs once this replica claims it. */
+async function drainClaimedBroker(runtime: HubRuntime, brokerId: string): Promise<void> {
+  const { logger } = runtime;
+  await drainBroker(runtime, brokerId).then(
+    ({ intents, agents }) =>
+      (intents || agents) && logger.info({ brokerId, intents, agents }, "drained pending work for a broker"),
+    (err: unknown) => logger.warn({ err, brokerId }, "draining a broker's pending work failed"),
+  );
 }
 
 /**

@@ -1,4 +1,3 @@
-import { NextResponse } from "next/server";
 import { authenticate } from "../auth/authenticate";
 import { checkAccess, type RouteAccess } from "../auth/check-access";
 import { IDENTITY_HEADER } from "../auth/identity-header";
@@ -51,7 +50,7 @@ export function apiRoute<A extends RouteAccess>(access: A, handler: (ctx: ApiCon
       const { status, body, headers } = handleApiError(err, runtime?.logger);
       if (runtime && principal && req.method !== "GET" && req.method !== "HEAD")
         await auditRefusal(runtime, principal, req, body.error.code, requestId);
-      return NextResponse.json(body, { status, headers });
+      return Response.json(body, { status, headers });
     }
   };
 }

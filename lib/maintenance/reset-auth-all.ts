@@ -1,9 +1,29 @@
+import { z } from "zod";
 import { resetAgentAuth } from "../agents/reset-agent-auth";
 import { principalId } from "../auth/principal";
 import { ApiError } from "../http/api-error";
-import type { RunContext } from "./operations";
+import { numberParam, type MaintenanceOperationSpec, type RunContext } from "./operation-spec";
 
 export const RESET_AUTH_ALL_CONCURRENCY = 8;
+
+/** The reset-auth-all operation: its parameters, and resetAuthAllAgents as its run. */
+export const resetAuthAllOperation: MaintenanceOperationSpec = {
+  key: "reset-auth-all",
+  title: "Reset auth — all running agents",
+  description: "Revokes and reissues the token of every running agent and has each shim re-read it.",
+  category: "quick-action",
+  params: [
+    numberParam({
+      name: "concurrency",
+      label: "Agents at a time",
+      default: RESET_AUTH_ALL_CONCURRENCY,
+      min: 1,
+      max: 64,
+    }),
+  ],
+  schema: z.object({ concurrency: z.number().int().min(1).max(64).default(RESET_AUTH_ALL_CONCURRENCY) }).strict(),
+  run: (ctx, params) => resetAuthAllAgents(ctx, params.concurrency as number),
+};
 
 export interface ResetAuthAllSummary {
   runId: string;

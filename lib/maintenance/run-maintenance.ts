@@ -4,7 +4,8 @@ import { principalId, type Principal } from "../auth/principal";
 import type { MaintenanceRun } from "../db/generated/client";
 import { ApiError } from "../http/api-error";
 import type { HubRuntime } from "../runtime/hub-runtime";
-import { findOperation, type MaintenanceOperationSpec } from "./operations";
+import type { MaintenanceOperationSpec } from "./operation-spec";
+import { findOperation } from "./operations";
 
 export interface MaintenanceRunJson {
   id: string;

@@ -1,6 +1,6 @@
 import type { WebSocket } from "ws";
 import type { JwksCache } from "../auth/iap/jwks-cache";
-import type { HubBrokerConnection } from "../brokers/channel/accept-broker-channel";
+import type { HubBrokerConnection } from "../brokers/channel/broker-connection";
 import type { UserIdentity } from "../auth/principal";
 import type { HubConfig } from "../config/schema";
 import type { Database, PrismaClient } from "../db/create-database";
@@ -33,6 +33,12 @@ export interface HubRuntime {
   streams: Set<{ close(): void }>;
   /** Control channels of the brokers this replica holds, by broker id. */
   brokers: Map<string, HubBrokerConnection>;
+  /**
+   * Called on this replica each time it has claimed a broker's control channel (after the claim is
+   * written). The dispatch executor listens, to run what was left pending for the broker. Listeners
+   * must not throw.
+   */
+  brokerClaimed: Set<(brokerId: string) => void>;
   /** Open WebSockets of this replica, closed on shutdown. */
   webSockets: Set<WebSocket>;
   /** Proxy mode only: IAP's keys and the per-email provisioning cache (60 s). */

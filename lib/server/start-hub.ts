@@ -185,6 +185,7 @@ export async function startHub({
       migrations,
       streams,
       brokers,
+      brokerClaimed: new Set(),
       metrics,
       webSockets: new Set(),
       abortedRuns: new Set(),

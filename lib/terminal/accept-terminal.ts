@@ -7,7 +7,7 @@ import { authenticate } from "../auth/authenticate";
 import { checkAccess } from "../auth/check-access";
 import { applyIapIdentity } from "../auth/iap/apply-iap-identity";
 import { IDENTITY_HEADER } from "../auth/identity-header";
-import type { HubBrokerConnection } from "../brokers/channel/accept-broker-channel";
+import type { HubBrokerConnection } from "../brokers/channel/broker-connection";
 import { encodeStreamFrame, STREAM_CHUNK } from "../brokers/channel/protocol";
 import { ApiError } from "../http/api-error";
 import { parseId } from "../http/ids";
@@ -43,12 +43,6 @@ const controlMessage = z.discriminatedUnion("type", [
     .strict(),
   z.object({ type: z.literal("ping") }).strict(),
 ]);
-
-/** What a broker connection needs to route a terminal's output and end. */
-export interface HubTerminal {
-  output(payload: Buffer): void;
-  ended(reason: string, code: number): void;
-}
 
 /**
  * GET /api/v1/agents/{id}/pty (WebSocket). Everything is decided before the upgrade: a person

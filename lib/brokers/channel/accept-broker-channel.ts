@@ -9,24 +9,11 @@ import { authenticateBrokerRequest } from "../authenticate-broker-request";
 import { claimBroker, releaseBroker, touchBroker } from "../claim-broker";
 import { ChannelPeer } from "./channel-peer";
 import { decodeStreamFrame } from "./protocol";
-import type { HubTerminal } from "../../terminal/accept-terminal";
+import type { HubBrokerConnection } from "./broker-connection";
 import { changeAgent } from "../../agents/change-agent";
-import { drainBroker } from "../../dispatch/run-dispatches";
 import { keepAlive } from "../../http/keep-alive";
 
 const PING_MS = 15_000;
-
-export interface HubBrokerConnection {
-  brokerId: string;
-  sessionId: string;
-  peer: ChannelPeer;
-  ws: WebSocket;
-  /** Settles once the disconnect has been recorded (or found stale). */
-  released: Promise<void>;
-  /** Browser terminals relayed through this channel, by stream number. */
-  terminals: Map<number, HubTerminal>;
-  nextStream: number;
-}
 
 /**
  * GET /api/v1/runtime-brokers/connect: the broker's signed upgrade becomes its control channel.
@@ -138,12 +125,9 @@ async function attach(runtime: HubRuntime, brokerId: string, ws: WebSocket): Pro
   previous?.ws.close(4000, "replaced by a newer connection");
   logger.info({ brokerId, sessionId }, "broker control channel open");
   await publishBrokerStatus(runtime, brokerId, "online");
-  // Whatever other replicas wrote for this broker while it was away runs now.
-  void drainBroker(runtime, brokerId).then(
-    ({ intents, agents }) =>
-      (intents || agents) && logger.info({ brokerId, intents, agents }, "drained pending work for a broker"),
-    (err: unknown) => logger.warn({ err, brokerId }, "draining a broker's pending work failed"),
-  );
+  // Whatever other replicas wrote for this broker while it was away runs now: dispatch listens
+  // (lib/dispatch/run-dispatches.ts), so the channel never imports dispatch.
+  for (const listener of runtime.brokerClaimed) listener(brokerId);
 }
 
 async function publishBrokerStatus(runtime: HubRuntime, brokerId: string, status: "online" | "offline"): Promise<void> {
