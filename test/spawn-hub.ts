@@ -1,7 +1,5 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
-
-const ROOT = path.resolve(import.meta.dirname, "..");
+import type { ChildProcess } from "node:child_process";
+import { spawnTsx, waitForLine } from "./support/tsx-process";
 
 export interface SpawnedHub {
   child: ChildProcess;
@@ -17,37 +15,8 @@ export interface SpawnedHub {
  * the given environment on top of a minimal one.
  */
 export function spawnHub(env: Record<string, string>): SpawnedHub {
-  const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: "production",
-      NEXT_TELEMETRY_DISABLED: "1",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once("exit", (code, signal) => resolve({ code, signal })),
-  );
-  const ready = new Promise<string>((resolve, reject) => {
-    const onData = () => {
-      const match = /Scion Hub ready at (\S+)/.exec(out);
-      if (match) {
-        child.stdout!.off("data", onData);
-        resolve(match[1]!);
-      }
-    };
-    child.stdout!.on("data", onData);
-    void exited.then(({ code }) => reject(new Error(`hub exited (${code}) before ready:\n${err}\n${out}`)));
-  });
-  ready.catch(() => undefined);
-  return { child, stdout: () => out, stderr: () => err, ready, exited };
+  const hub = spawnTsx("server.ts", { NEXT_TELEMETRY_DISABLED: "1", ...env });
+  return { ...hub, ready: waitForLine(hub, /Scion Hub ready at (\S+)/, "hub", "before ready") };
 }
 
 /** Parsed JSON log lines of a spawned hub's stdout (the ready line is plain text and skipped). */

@@ -28,10 +28,11 @@ type RouteContext = { params: Promise<RouteParams> };
 
 /**
  * The one wrapper every /api/v1 route handler goes through: runtime, authentication and the
- * route's access class, params, and mapping anything thrown to the error envelope.
+ * route's access class, params, and mapping anything thrown to the error envelope. The handler
+ * carries its access class (`GET.access`), which a test compares with lib/api-spec/routes.ts.
  */
 export function apiRoute<A extends RouteAccess>(access: A, handler: (ctx: ApiContext<A>) => Promise<Response>) {
-  return async (req: Request, context: RouteContext): Promise<Response> => {
+  const route = async (req: Request, context: RouteContext): Promise<Response> => {
     let runtime: HubRuntime | undefined;
     let principal: Principal | null = null;
     const requestId = req.headers.get("x-request-id") ?? undefined;
@@ -53,6 +54,7 @@ export function apiRoute<A extends RouteAccess>(access: A, handler: (ctx: ApiCon
       return Response.json(body, { status, headers });
     }
   };
+  return Object.assign(route, { access });
 }
 
 /** A mutation an identified caller attempted and was refused is audited too, with the reason. */

@@ -5,6 +5,7 @@ import { refreshAgentToken } from "../agents/refresh-agent-token";
 import { agentStatusBody } from "../agents/schemas";
 import { requireAgentScope, type AgentScope } from "../auth/agent-token";
 import { authenticate } from "../auth/authenticate";
+import type { RouteAccess } from "../auth/check-access";
 import { IDENTITY_HEADER } from "../auth/identity-header";
 import { isAdmin, type Principal } from "../auth/principal";
 import { digestsEqual, hashToken } from "../tokens/hash-token";
@@ -23,17 +24,25 @@ import { readNodeJson } from "./read-node-json";
  * Routes server.ts answers itself, before Next.js. Machines call these all the time and Next.js
  * costs over a millisecond of CPU per request before our code runs (docs/architecture.md, "Two
  * request paths"); people's routes stay in app/. The URLs are those of docs/api.md, so
- * clients cannot tell the difference. This table is the whole list.
+ * clients cannot tell the difference. This table is the whole list. `access` says who may call
+ * (as in lib/api-spec/routes.ts, which a test compares it with); each handler enforces its own.
  */
 const ROUTES: RouteDef[] = [
-  { method: "GET", path: "/healthz", handler: healthz },
-  { method: "GET", path: "/readyz", handler: readyz },
-  { method: "GET", path: "/metrics", handler: metrics },
-  { method: "GET", path: "/api/v1/events", handler: events },
-  { method: "POST", path: "/api/v1/runtime-brokers/join", handler: brokerJoin },
-  { method: "POST", path: "/api/v1/agents/:id/status", handler: agentStatus },
-  { method: "POST", path: "/api/v1/agents/:id/token/refresh", handler: agentTokenRefresh },
+  { method: "GET", path: "/healthz", access: "public", handler: healthz },
+  { method: "GET", path: "/readyz", access: "public", handler: readyz },
+  { method: "GET", path: "/metrics", access: "operator", handler: metrics },
+  { method: "GET", path: "/api/v1/events", access: "any", handler: events },
+  { method: "POST", path: "/api/v1/runtime-brokers/join", access: "public", handler: brokerJoin },
+  { method: "POST", path: "/api/v1/agents/:id/status", access: "agent-self", handler: agentStatus },
+  { method: "POST", path: "/api/v1/agents/:id/token/refresh", access: "agent-self", handler: agentTokenRefresh },
 ];
+
+/** The machine routes without their handlers: method, path (`:id` params) and access. */
+export const MACHINE_ROUTES: ReadonlyArray<Omit<RouteDef, "handler">> = ROUTES.map(({ method, path, access }) => ({
+  method,
+  path,
+  access,
+}));
 
 export interface MachineContext {
   req: IncomingMessage;
@@ -46,6 +55,8 @@ type Handler = (ctx: MachineContext) => Promise<void> | void;
 interface RouteDef {
   method: string;
   path: string;
+  /** As RouteAccess; "agent-self": only the named agent's own token; "operator": an admin or the metrics scrape token. */
+  access: RouteAccess | "agent-self" | "operator";
   handler: Handler;
 }
 

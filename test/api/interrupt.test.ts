@@ -1,12 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ControlChannelClient } from "../../broker/control-channel-client";
-import { joinBroker } from "../../lib/brokers/join-broker";
-import { registerBroker } from "../../lib/brokers/register-broker";
+import type { ControlChannelClient } from "../../broker/control-channel-client";
 import type { AgentJson } from "../../lib/agents/schemas";
 import { mintAgentToken } from "../../lib/auth/agent-token";
-import { captureLogger } from "../silent-logger";
 import { startTestHub, type TestHub, type TestUser } from "../start-test-hub";
-import { until } from "../until";
+import { connectChannelBroker } from "../support/channel-broker";
 
 /**
  * Interrupt, restart fresh and the start's model through a real hub and its control channel, to a
@@ -60,29 +57,14 @@ beforeAll(async () => {
       await alice.request("/api/v1/projects", { method: "POST", json: { name: "interrupts" } }),
     )
   ).id;
-  const { prisma, sessionSecret } = t.hub.runtime;
-  const reg = await registerBroker(
-    prisma,
-    await prisma.user.findUniqueOrThrow({ where: { id: admin.user.id } }),
-    "recording broker",
-  );
-  const joined = await joinBroker(prisma, sessionSecret, {
-    joinToken: reg.joinToken,
+  ({ brokerId, client: broker } = await connectChannelBroker(t.hub, {
+    admin: admin.user,
+    name: "recording broker",
     hostname: "test-host",
     capabilities: { runtimes: ["local"], harnesses: ["shell", "generic"] },
-  });
-  brokerId = joined.brokerId;
-  broker = new ControlChannelClient({
-    hubUrls: [t.url],
-    brokerId,
-    secret: joined.secret,
-    logger: captureLogger().logger,
     heartbeat: () => ({ agents: [] }),
     onRequest,
-  });
-  broker.start();
-  await broker.waitConnected();
-  await until(() => t.hub.runtime.brokers.has(brokerId), "the broker's channel");
+  }));
 }, 120_000);
 afterAll(async () => {
   await broker?.stop();

@@ -1,16 +1,13 @@
 import crypto from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ControlChannelClient } from "../../broker/control-channel-client";
+import type { ControlChannelClient } from "../../broker/control-channel-client";
 import { mintAgentToken } from "../../lib/auth/agent-token";
 import type { AgentJson } from "../../lib/agents/schemas";
-import { joinBroker } from "../../lib/brokers/join-broker";
-import { registerBroker } from "../../lib/brokers/register-broker";
 import type { EventDelivery } from "../../lib/events/event-bus";
 import { resolveAgentCredentials } from "../../lib/secrets/resolve-agent-credentials";
 import type { SecretJson } from "../../lib/secrets/schemas";
-import { captureLogger } from "../silent-logger";
 import { startTestHub, type TestHub, type TestUser } from "../start-test-hub";
-import { until } from "../until";
+import { connectChannelBroker } from "../support/channel-broker";
 
 /**
  * The secret store through a real hub: create/replace/list/delete and who may do each per scope,
@@ -65,18 +62,11 @@ beforeAll(async () => {
   ).id;
   unsubscribe = t.hub.runtime.events.subscribe([">"], (d) => deliveries.push(d));
 
-  const { prisma, sessionSecret } = t.hub.runtime;
-  const reg = await registerBroker(prisma, admin.user, "stand-in");
-  const joined = await joinBroker(prisma, sessionSecret, {
-    joinToken: reg.joinToken,
+  ({ client: broker } = await connectChannelBroker(t.hub, {
+    admin: admin.user,
+    name: "stand-in",
     hostname: "stand-in",
     capabilities: { runtimes: ["local"], harnesses: ["shell", "claude"] },
-  });
-  broker = new ControlChannelClient({
-    hubUrls: [t.url],
-    brokerId: joined.brokerId,
-    secret: joined.secret,
-    logger: captureLogger().logger,
     heartbeat: () => ({ agents: [] }),
     onRequest: async (op, raw) => {
       const args = raw as Record<string, unknown>;
@@ -94,12 +84,7 @@ beforeAll(async () => {
       }
       return {};
     },
-  });
-  broker.start();
-  await until(
-    async () => (await prisma.runtimeBroker.findUnique({ where: { id: joined.brokerId } }))?.status === "online",
-    "the stand-in broker online",
-  );
+  }));
 }, 60_000);
 afterAll(async () => {
   unsubscribe?.();

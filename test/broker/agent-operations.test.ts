@@ -4,16 +4,15 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createAgentOperations } from "../../broker/agent-operations";
-import { ControlChannelClient } from "../../broker/control-channel-client";
+import type { ControlChannelClient } from "../../broker/control-channel-client";
 import { PortPool } from "../../broker/port-pool";
 import { LocalRuntime } from "../../broker/runtimes/local-runtime";
 import { callBroker } from "../../lib/brokers/channel/call-broker";
-import { joinBroker } from "../../lib/brokers/join-broker";
-import { registerBroker } from "../../lib/brokers/register-broker";
 import { loadConfig } from "../../lib/config/load-config";
 import { findFreePort } from "../../lib/db/embedded-postgres";
 import { startHub, type Hub } from "../../lib/server/start-hub";
 import { captureLogger } from "../silent-logger";
+import { connectChannelBroker } from "../support/channel-broker";
 import { createTestDatabase, type TestDatabase } from "../test-database";
 
 let db: TestDatabase;
@@ -41,30 +40,18 @@ beforeEach(async () => {
     logger: captureLogger().logger,
   });
   const admin = await hub.runtime.prisma.user.create({ data: { email: "ops@example.com", role: "admin" } });
-  const reg = await registerBroker(hub.runtime.prisma, admin, "ops");
-  const creds = await joinBroker(hub.runtime.prisma, hub.runtime.sessionSecret, {
-    joinToken: reg.joinToken,
-    hostname: "h",
-    capabilities: { runtimes: ["local"], harnesses: ["shell"] },
-  });
-  brokerId = creds.brokerId;
   brokerDir = fs.mkdtempSync(path.join(os.tmpdir(), "scion-ops-broker-"));
   runtime = new LocalRuntime(brokerDir);
   basePort = 40000 + Math.floor(Math.random() * 20000);
   const ops = operations();
-  client = new ControlChannelClient({
-    hubUrls: [hub.url],
-    brokerId,
-    secret: creds.secret,
-    logger: captureLogger().logger,
+  ({ brokerId, client } = await connectChannelBroker(hub, {
+    admin,
+    name: "ops",
+    capabilities: { runtimes: ["local"], harnesses: ["shell"] },
     heartbeat: ops.heartbeat,
     onRequest: ops.handle,
     backoffBaseMs: 50,
-  });
-  client.start();
-  await client.waitConnected();
-  const deadline = Date.now() + 5000;
-  while (!hub.runtime.brokers.has(brokerId) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  }));
 });
 afterEach(async () => {
   for (const id of await runtime.listRunning()) await runtime.stop(id);

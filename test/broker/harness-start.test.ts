@@ -5,16 +5,15 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { installAgentShim } from "../../broker/agent-shim";
 import { createAgentOperations } from "../../broker/agent-operations";
-import { ControlChannelClient } from "../../broker/control-channel-client";
+import type { ControlChannelClient } from "../../broker/control-channel-client";
 import { HarnessInstaller } from "../../broker/harness-install";
 import { PortPool } from "../../broker/port-pool";
 import { LocalRuntime } from "../../broker/runtimes/local-runtime";
 import { callBroker } from "../../lib/brokers/channel/call-broker";
-import { joinBroker } from "../../lib/brokers/join-broker";
-import { registerBroker } from "../../lib/brokers/register-broker";
 import { loadConfig } from "../../lib/config/load-config";
 import { startHub, type Hub } from "../../lib/server/start-hub";
 import { captureLogger } from "../silent-logger";
+import { connectChannelBroker } from "../support/channel-broker";
 import { createTestDatabase, type TestDatabase } from "../test-database";
 
 // A stand-in Claude Code (SCION_HARNESS_CLAUDE_BIN): it prints what the broker gave it (argv,
@@ -66,13 +65,6 @@ beforeEach(async () => {
   const admin = await hub.runtime.prisma.user.create({
     data: { email: `hs-${crypto.randomUUID()}@example.com`, role: "admin" },
   });
-  const reg = await registerBroker(hub.runtime.prisma, admin, `hs-${crypto.randomUUID().slice(0, 8)}`);
-  const creds = await joinBroker(hub.runtime.prisma, hub.runtime.sessionSecret, {
-    joinToken: reg.joinToken,
-    hostname: "h",
-    capabilities: { runtimes: ["local"], harnesses: ["shell", "claude"] },
-  });
-  brokerId = creds.brokerId;
   brokerDir = fs.mkdtempSync(path.join(os.tmpdir(), "scion-hs-broker-"));
   const shim = await installAgentShim(brokerDir);
   shimBundle = shim.hookBundle;
@@ -93,19 +85,14 @@ beforeEach(async () => {
       },
     }),
   });
-  client = new ControlChannelClient({
-    hubUrls: [hub.url],
-    brokerId,
-    secret: creds.secret,
-    logger: captureLogger().logger,
+  ({ brokerId, client } = await connectChannelBroker(hub, {
+    admin,
+    name: `hs-${crypto.randomUUID().slice(0, 8)}`,
+    capabilities: { runtimes: ["local"], harnesses: ["shell", "claude"] },
     heartbeat: ops.heartbeat,
     onRequest: ops.handle,
     backoffBaseMs: 50,
-  });
-  client.start();
-  await client.waitConnected();
-  const deadline = Date.now() + 5000;
-  while (!hub.runtime.brokers.has(brokerId) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  }));
 });
 afterEach(async () => {
   for (const id of await runtime.listRunning()) await runtime.remove(id);

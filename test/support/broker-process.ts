@@ -3,11 +3,9 @@
  * hub with a join token, and a TCP forwarder that lets agents in containers reach a hub that
  * listens on loopback only (a dev-mode hub must).
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import net from "node:net";
-import path from "node:path";
-
-const ROOT = path.resolve(import.meta.dirname, "..", "..");
+import { spawnTsx, waitForLine } from "./tsx-process";
 
 export interface BrokerProcess {
   child: ChildProcess;
@@ -21,38 +19,18 @@ export interface BrokerProcess {
 
 /** Starts broker/main.ts with `env` on top of a minimal environment (PATH, HOME, production). */
 export function spawnBrokerProcess(env: Record<string, string>): BrokerProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", "broker/main.ts"], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const connected = new Promise<string>((resolve, reject) => {
-    const onData = () => {
-      const match = /Scion broker connected to (\S+)/.exec(out);
-      if (match) {
-        child.stdout!.off("data", onData);
-        resolve(match[1]!);
-      }
-    };
-    child.stdout!.on("data", onData);
-    void exited.then((code) => reject(new Error(`the broker exited (${code}) before connecting:\n${err}\n${out}`)));
-  });
-  connected.catch(() => undefined);
+  const broker = spawnTsx("broker/main.ts", env);
+  const { child } = broker;
   return {
     child,
-    stdout: () => out,
-    stderr: () => err,
-    connected,
+    stdout: broker.stdout,
+    stderr: broker.stderr,
+    connected: waitForLine(broker, /Scion broker connected to (\S+)/, "the broker", "before connecting"),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-      const code = await exited;
+      const { code } = await broker.exited;
       clearTimeout(timer);
       return code;
     },

@@ -1,10 +1,10 @@
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { captureLogger } from "../../test/silent-logger";
-import { createTestDatabase, type TestDatabase } from "../../test/test-database";
-import { until } from "../../test/until";
-import type { EventDelivery } from "./event-bus";
-import { PostgresEventBus, sweepEventPayloads } from "./postgres-event-bus";
+import { captureLogger } from "../../silent-logger";
+import { createTestDatabase, type TestDatabase } from "../../test-database";
+import { until } from "../../until";
+import type { EventDelivery } from "../../../lib/events/event-bus";
+import { PostgresEventBus, sweepEventPayloads } from "../../../lib/events/postgres-event-bus";
 
 /** Two buses on one database stand for two hub replicas. */
 let db: TestDatabase;

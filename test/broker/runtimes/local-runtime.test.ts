@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { LocalRuntime } from "./local-runtime";
+import { LocalRuntime } from "../../../broker/runtimes/local-runtime";
 
 const runtimes: LocalRuntime[] = [];
 function runtime(): LocalRuntime {

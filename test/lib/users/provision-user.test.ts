@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { captureLogger } from "../../test/silent-logger";
-import { createTestDatabase, type TestDatabase } from "../../test/test-database";
-import { createDatabase, type Database } from "../db/create-database";
-import { ApiError } from "../http/api-error";
-import { provisionUser } from "./provision-user";
+import { captureLogger } from "../../silent-logger";
+import { createTestDatabase, type TestDatabase } from "../../test-database";
+import { createDatabase, type Database } from "../../../lib/db/create-database";
+import { ApiError } from "../../../lib/http/api-error";
+import { provisionUser } from "../../../lib/users/provision-user";
 
 let tdb: TestDatabase;
 let db: Database;

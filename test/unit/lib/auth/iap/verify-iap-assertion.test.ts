@@ -2,9 +2,9 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { captureLogger } from "../../../test/silent-logger";
-import { JwksCache } from "./jwks-cache";
-import { verifyIapAssertion } from "./verify-iap-assertion";
+import { captureLogger } from "../../../../silent-logger";
+import { JwksCache } from "../../../../../lib/auth/iap/jwks-cache";
+import { verifyIapAssertion } from "../../../../../lib/auth/iap/verify-iap-assertion";
 
 const AUDIENCE = "/projects/123/global/backendServices/456";
 const ISSUER = "https://cloud.google.com/iap";

@@ -2,9 +2,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { captureLogger } from "../../test/silent-logger";
-import { StartupError } from "../runtime/startup-error";
-import { resolveSessionSecret } from "./resolve-session-secret";
+import { captureLogger } from "../../../silent-logger";
+import { StartupError } from "../../../../lib/runtime/startup-error";
+import { resolveSessionSecret } from "../../../../lib/server/resolve-session-secret";
 
 const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "scion-secret-"));
 

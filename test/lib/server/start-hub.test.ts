@@ -4,12 +4,12 @@ import path from "node:path";
 import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { captureLogger, type CapturedLogger } from "../../test/silent-logger";
-import { createTestDatabase, type TestDatabase } from "../../test/test-database";
-import { loadConfig } from "../config/load-config";
-import { getHubRuntime } from "../runtime/hub-runtime";
-import { createApiToken } from "../tokens/create-api-token";
-import { startHub, type Hub } from "./start-hub";
+import { captureLogger, type CapturedLogger } from "../../silent-logger";
+import { createTestDatabase, type TestDatabase } from "../../test-database";
+import { loadConfig } from "../../../lib/config/load-config";
+import { getHubRuntime } from "../../../lib/runtime/hub-runtime";
+import { createApiToken } from "../../../lib/tokens/create-api-token";
+import { startHub, type Hub } from "../../../lib/server/start-hub";
 
 let db: TestDatabase;
 let hub: Hub;

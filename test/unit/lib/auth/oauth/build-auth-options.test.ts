@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { AuthOptions } from "next-auth";
-import { captureLogger } from "../../../test/silent-logger";
-import type { HubRuntime } from "../../runtime/hub-runtime";
-import { buildAuthOptions } from "./build-auth-options";
+import { captureLogger } from "../../../../silent-logger";
+import type { HubRuntime } from "../../../../../lib/runtime/hub-runtime";
+import { buildAuthOptions } from "../../../../../lib/auth/oauth/build-auth-options";
 
 /** The options as the providers' own defaults merged with ours, the way next-auth applies them. */
 function provider(

@@ -3,11 +3,11 @@ import fs from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
-import { captureLogger } from "../../test/silent-logger";
-import { createTestDatabase, type TestDatabase } from "../../test/test-database";
-import { migrate } from "./migrate";
-import { defaultMigrationsDir, readMigrationFiles, type MigrationFile } from "./migrations";
-import { StartupError } from "../runtime/startup-error";
+import { captureLogger } from "../../silent-logger";
+import { createTestDatabase, type TestDatabase } from "../../test-database";
+import { migrate } from "../../../lib/db/migrate";
+import { defaultMigrationsDir, readMigrationFiles, type MigrationFile } from "../../../lib/db/migrations";
+import { StartupError } from "../../../lib/runtime/startup-error";
 
 const shipped = readMigrationFiles(defaultMigrationsDir());
 const databases: TestDatabase[] = [];

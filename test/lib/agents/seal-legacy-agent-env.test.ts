@@ -3,14 +3,14 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { captureLogger } from "../../test/silent-logger";
-import { createTestDatabase, type TestDatabase } from "../../test/test-database";
-import { loadConfig } from "../config/load-config";
-import { migrate } from "../db/migrate";
-import { defaultMigrationsDir, readMigrationFiles } from "../db/migrations";
-import { openDispatchArgs } from "../dispatch/dispatch-args";
-import { startHub, type Hub } from "../server/start-hub";
-import { openAgentEnv } from "./agent-env";
+import { captureLogger } from "../../silent-logger";
+import { createTestDatabase, type TestDatabase } from "../../test-database";
+import { loadConfig } from "../../../lib/config/load-config";
+import { migrate } from "../../../lib/db/migrate";
+import { defaultMigrationsDir, readMigrationFiles } from "../../../lib/db/migrations";
+import { openDispatchArgs } from "../../../lib/dispatch/dispatch-args";
+import { startHub, type Hub } from "../../../lib/server/start-hub";
+import { openAgentEnv } from "../../../lib/agents/agent-env";
 
 /**
  * Upgrading a hub whose database holds agents with a plaintext env map and finished dispatch

@@ -4,16 +4,16 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findFreePort } from "../lib/db/embedded-postgres";
-import { spawnHub } from "../test/spawn-hub";
-import { createTestDatabase, type TestDatabase } from "../test/test-database";
+import { findFreePort } from "../../lib/db/embedded-postgres";
+import { spawnHub } from "../spawn-hub";
+import { createTestDatabase, type TestDatabase } from "../test-database";
 
 /**
  * `npm run scion -- server migrate`: a hub runs on its embedded database, gets data, stops; the
  * command copies it to a shared Postgres, verifies, is idempotent, and drops the source only
  * when asked.
  */
-const ROOT = path.resolve(import.meta.dirname, "..");
+const ROOT = path.resolve(import.meta.dirname, "../..");
 let dataDir: string;
 let target: TestDatabase;
 

@@ -1,7 +1,7 @@
 import net from "node:net";
 import { describe, expect, it } from "vitest";
-import { findFreePort } from "../lib/db/embedded-postgres";
-import { PortPool, PortPoolExhaustedError, portEnvironment } from "./port-pool";
+import { findFreePort } from "../../../lib/db/embedded-postgres";
+import { PortPool, PortPoolExhaustedError, portEnvironment } from "../../../broker/port-pool";
 
 const always = { isPortFree: async () => true };
 

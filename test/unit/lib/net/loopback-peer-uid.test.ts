@@ -3,7 +3,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { isLoopbackAddress, loopbackPeerUid } from "./loopback-peer-uid";
+import { isLoopbackAddress, loopbackPeerUid } from "../../../../lib/net/loopback-peer-uid";
 
 describe("loopbackPeerUid", () => {
   it.runIf(process.platform === "linux")(

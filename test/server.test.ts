@@ -5,8 +5,8 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { findFreePort } from "./lib/db/embedded-postgres";
-import { jsonLines, spawnHub } from "./test/spawn-hub";
+import { findFreePort } from "../lib/db/embedded-postgres";
+import { jsonLines, spawnHub } from "./spawn-hub";
 
 function tempDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "scion-proc-"));
@@ -63,7 +63,7 @@ describe("server.ts startup failures", () => {
 describe("server.ts on an embedded database", () => {
   it("starts, serves, stops within 15 s, refuses a busy port without harm, and restarts on the same data", async () => {
     expect(
-      fs.existsSync(path.join(import.meta.dirname, ".next", "BUILD_ID")),
+      fs.existsSync(path.join(import.meta.dirname, "..", ".next", "BUILD_ID")),
       "run `npm run build` first (npm test does)",
     ).toBe(true);
     const dataDir = tempDir();

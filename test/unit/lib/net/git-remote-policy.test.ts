@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { isInternalAddress, literalRemoteRefusal, parseGitRemote, resolveGitRemote } from "./git-remote-policy";
+import {
+  isInternalAddress,
+  literalRemoteRefusal,
+  parseGitRemote,
+  resolveGitRemote,
+} from "../../../../lib/net/git-remote-policy";
 
 describe("git remote policy", () => {
   it.each([

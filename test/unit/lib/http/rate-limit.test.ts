@@ -1,8 +1,8 @@
 import type { IncomingMessage } from "node:http";
 import { describe, expect, it } from "vitest";
-import { addressKey, clientAddressOf } from "./client-address";
-import { ApiError } from "./api-error";
-import { enforceRateLimit, RateLimiter } from "./rate-limit";
+import { addressKey, clientAddressOf } from "../../../../lib/http/client-address";
+import { ApiError } from "../../../../lib/http/api-error";
+import { enforceRateLimit, RateLimiter } from "../../../../lib/http/rate-limit";
 
 const LIMITS = {
   signInsPerMinute: 10,

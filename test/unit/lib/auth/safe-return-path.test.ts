@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { safeRedirectUrl, safeReturnPath } from "./safe-return-path";
+import { safeRedirectUrl, safeReturnPath } from "../../../../lib/auth/safe-return-path";
 
 // Every trick that makes a browser leave the site: protocol-relative, backslashes (read as "/"),
 // tabs and newlines (dropped inside URLs), absolute URLs, other schemes.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { summarize } from "./test-summary.mjs";
+import { summarize } from "../../../scripts/test-summary.mjs";
 
 const unit = { numPassedTests: 40, numFailedTests: 0, numPendingTests: 1, numTodoTests: 0 };
 const e2e = (stats: Partial<{ expected: number; unexpected: number; flaky: number; skipped: number }>) => ({

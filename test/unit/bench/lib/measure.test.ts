@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { BenchFailure, measure } from "./measure";
+import { BenchFailure, measure } from "../../../../bench/lib/measure";
 
 /** A server on loopback whose answer to the nth request is chosen by `answer`. */
 async function serve(
