@@ -5,23 +5,17 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import type { AgentHistoryEntry } from "@/lib/agents/list-agent-history";
+import type { ResetAuthResult } from "@/lib/agents/reset-agent-auth";
 import type { AgentJson } from "@/lib/agents/schemas";
 import { findHarness } from "@/lib/harnesses/registry";
 import type { MessageJson } from "@/lib/messages/schemas";
+import { api } from "../data/api";
+import { agentKeys, messageKeys } from "../data/query-keys";
 import { RelativeTime } from "../ui/relative-time";
 import { StatusBadge } from "../ui/status-badge";
 import { useToast } from "../ui/toast";
 import { AgentActions } from "./agent-actions";
 import { activityLabel, agentStatus, phaseLabel } from "./agent-status";
-import { agentKeys, api } from "./queries";
-
-interface ResetAuthResult {
-  agentId: string;
-  ok: boolean;
-  signalled: boolean;
-  error?: string;
-  warning?: string;
-}
 
 /**
  * One agent: header with state and actions (Reset Auth while running; Interrupt and Restart fresh
@@ -275,7 +269,7 @@ function Messages({ agentId, initial, running }: { agentId: string; initial: Mes
   const toast = useToast();
   const [body, setBody] = useState("");
   const list = useQuery({
-    queryKey: agentKeys.messages(agentId),
+    queryKey: messageKeys.ofAgent(agentId),
     queryFn: async () =>
       (await api<{ items: MessageJson[] }>(`/api/v1/agents/${agentId}/messages?limit=50`)).body.items,
     initialData: initial,
@@ -293,7 +287,7 @@ function Messages({ agentId, initial, running }: { agentId: string; initial: Mes
       );
     },
     onError: (err) => toast(`The message was not sent: ${(err as Error).message}`, "error"),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: agentKeys.messages(agentId) }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: messageKeys.ofAgent(agentId) }),
   });
   const submit = (e: FormEvent) => {
     e.preventDefault();
