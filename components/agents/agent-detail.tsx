@@ -7,7 +7,6 @@ import { useState, type FormEvent } from "react";
 import type { AgentHistoryEntry } from "@/lib/agents/list-agent-history";
 import type { ResetAuthResult } from "@/lib/agents/reset-agent-auth";
 import type { AgentJson } from "@/lib/agents/schemas";
-import { findHarness } from "@/lib/harnesses/registry";
 import type { MessageJson } from "@/lib/messages/schemas";
 import { api } from "../data/api";
 import { agentKeys, messageKeys } from "../data/query-keys";
@@ -28,12 +27,15 @@ export function AgentDetail({
   messages,
   projectName,
   brokerName,
+  harness,
 }: {
   initial: AgentJson;
   history: AgentHistoryEntry[];
   messages: MessageJson[];
   projectName: string;
   brokerName: string | null;
+  /** Its harness's display name, and whether it is a coding assistant (it has a model, can be interrupted). */
+  harness: { name: string; assistant: boolean };
 }) {
   const router = useRouter();
   const toast = useToast();
@@ -82,7 +84,7 @@ export function AgentDetail({
       ),
     onSettled: () => queryClient.invalidateQueries({ queryKey: agentKeys.all }),
   });
-  const assistant = findHarness(agent.harness)?.kind === "assistant";
+  const assistant = harness.assistant;
   const limits = [
     agent.limits.maxTurns && `${agent.limits.maxTurns} turns`,
     agent.limits.maxDurationMinutes && `${agent.limits.maxDurationMinutes} minutes`,
@@ -155,7 +157,7 @@ export function AgentDetail({
             <dt className="text-zinc-600 dark:text-zinc-400">Broker</dt>
             <dd>{brokerName ?? "Automatic"}</dd>
             <dt className="text-zinc-600 dark:text-zinc-400">Harness</dt>
-            <dd>{findHarness(agent.harness)?.name ?? agent.harness}</dd>
+            <dd>{harness.name}</dd>
             {(assistant || agent.model) && (
               <>
                 <dt className="text-zinc-600 dark:text-zinc-400">Model</dt>

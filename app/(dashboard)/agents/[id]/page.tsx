@@ -3,6 +3,7 @@ import { getPageAgent } from "@/app/_lib/get-page-agent";
 import { AgentDetail } from "@/components/agents/agent-detail";
 import { listAgentHistory } from "@/lib/agents/list-agent-history";
 import { toAgentJson } from "@/lib/agents/to-agent-json";
+import { findHarness } from "@/lib/harnesses/registry";
 import { listMessages } from "@/lib/messages/list-messages";
 import { listMessagesQuery } from "@/lib/messages/schemas";
 import { getHubRuntime } from "@/lib/runtime/hub-runtime";
@@ -24,6 +25,7 @@ export default async function AgentPage({ params }: { params: Promise<{ id: stri
     listAgentHistory(runtime.prisma, agent.id),
     listMessages(runtime.prisma, agent.id, listMessagesQuery.parse({ limit: "50" })),
   ]);
+  const harness = findHarness(agent.harness);
   return (
     <AgentDetail
       initial={toAgentJson(agent)}
@@ -31,6 +33,7 @@ export default async function AgentPage({ params }: { params: Promise<{ id: stri
       messages={messages.items}
       projectName={project.name}
       brokerName={broker?.name ?? null}
+      harness={{ name: harness?.name ?? agent.harness, assistant: harness?.kind === "assistant" }}
     />
   );
 }
