@@ -1,6 +1,6 @@
 import { redirect } from "next/navigation";
+import { getPagePrincipal } from "@/app/_lib/get-page-principal";
 import { SignInButtons } from "@/components/auth/sign-in-buttons";
-import { getPagePrincipal } from "@/lib/auth/get-page-principal";
 import { listAuthProviders } from "@/lib/auth/list-auth-providers";
 import { safeReturnPath } from "@/lib/auth/safe-return-path";
 import { signInMessage } from "@/lib/auth/sign-in-reasons";

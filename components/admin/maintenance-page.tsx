@@ -4,8 +4,11 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
+import type { MaintenanceOperationSpec } from "@/lib/maintenance/operations";
+import type { ResetAuthAllSummary } from "@/lib/maintenance/reset-auth-all";
 import type { MaintenanceRunJson } from "@/lib/maintenance/run-maintenance";
-import { api } from "../agents/queries";
+import { api } from "../data/api";
+import { maintenanceKeys } from "../data/query-keys";
 import { ConfirmDialog } from "../ui/confirm-dialog";
 import { ErrorNote } from "../ui/error-note";
 import { RelativeTime } from "../ui/relative-time";
@@ -13,22 +16,8 @@ import { TableHead } from "../ui/table-head";
 import { useToast } from "../ui/toast";
 import { RunStatus } from "./run-status";
 
-export interface OperationJson {
-  key: string;
-  title: string;
-  description: string;
-  category: string;
-  params: Array<{ name: string; label: string; type: "number"; default: number; min: number; max: number }>;
-}
-
-interface ResetSummary {
-  total: number;
-  succeeded: number;
-  failed: number;
-  results: Array<{ agentId: string; name: string; ok: boolean; error?: string; warning?: string }>;
-}
-
-const runKey = (id: string) => ["maintenance", "run", id] as const;
+/** An operation as the page gets it: what the form needs, not how it runs. */
+export type OperationJson = Pick<MaintenanceOperationSpec, "key" | "title" | "description" | "category" | "params">;
 
 /**
  * Admin maintenance: the Quick Action "Reset Auth — All Running Agents" (confirmation, live
@@ -43,7 +32,7 @@ export function MaintenancePage({
   initialRuns: MaintenanceRunJson[];
 }) {
   const runs = useQuery({
-    queryKey: ["maintenance", "runs"],
+    queryKey: maintenanceKeys.runs(),
     queryFn: async () =>
       (await api<{ items: MaintenanceRunJson[] }>("/api/v1/admin/maintenance/runs?limit=25")).body.items,
     initialData: initialRuns,
@@ -112,18 +101,18 @@ function ResetAllQuickAction() {
       ).body.run,
     onSuccess: (run) => {
       setRunId(run.id);
-      void queryClient.invalidateQueries({ queryKey: ["maintenance"] });
+      void queryClient.invalidateQueries({ queryKey: maintenanceKeys.all });
     },
     onError: (err) => toast(`Reset auth could not start: ${(err as Error).message}`, "error"),
   });
   const run = useQuery({
-    queryKey: runKey(runId ?? "none"),
+    queryKey: maintenanceKeys.run(runId ?? "none"),
     queryFn: async () => (await api<MaintenanceRunJson>(`/api/v1/admin/maintenance/runs/${runId}`)).body,
     enabled: runId !== null,
     refetchInterval: (q) => (q.state.data?.status === "running" || !q.state.data ? 1000 : false),
   }).data;
   const progress = (run?.progress ?? {}) as { total?: number; done?: number; succeeded?: number; failed?: number };
-  const summary = run && run.status !== "running" ? (run.result as ResetSummary | null) : null;
+  const summary = run && run.status !== "running" ? (run.result as ResetAuthAllSummary | null) : null;
   return (
     <section aria-labelledby="quick-heading" className="card p-4">
       <h2 id="quick-heading" className="text-base font-semibold">
@@ -212,7 +201,7 @@ function OperationCard({ op }: { op: OperationJson }) {
     onSuccess: (r) => {
       setError(null);
       toast(`${op.title}: started.`, "success");
-      void queryClient.invalidateQueries({ queryKey: ["maintenance"] });
+      void queryClient.invalidateQueries({ queryKey: maintenanceKeys.all });
       router.push(`/admin/maintenance/runs/${r.id}`);
     },
     onError: (err) => setError((err as Error).message),

@@ -4,7 +4,8 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useRef } from "react";
 import type { MaintenanceRunJson } from "@/lib/maintenance/run-maintenance";
-import { api } from "../agents/queries";
+import { api } from "../data/api";
+import { maintenanceKeys } from "../data/query-keys";
 import { RelativeTime } from "../ui/relative-time";
 import { useToast } from "../ui/toast";
 import { RunStatus } from "./run-status";
@@ -14,7 +15,7 @@ export function RunDetail({ initial, title }: { initial: MaintenanceRunJson; tit
   const toast = useToast();
   const logRef = useRef<HTMLPreElement>(null);
   const run = useQuery({
-    queryKey: ["maintenance", "run", initial.id],
+    queryKey: maintenanceKeys.run(initial.id),
     queryFn: async () => (await api<MaintenanceRunJson>(`/api/v1/admin/maintenance/runs/${initial.id}`)).body,
     initialData: initial,
     refetchInterval: (q) => (q.state.data?.status === "running" ? 1000 : false),

@@ -2,8 +2,9 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import type { UserJson } from "@/lib/users/schemas";
-import { api } from "../agents/queries";
+import type { UpdateUserBody, UserJson } from "@/lib/users/schemas";
+import { api } from "../data/api";
+import { userKeys } from "../data/query-keys";
 import { ConfirmDialog } from "../ui/confirm-dialog";
 import { RelativeTime } from "../ui/relative-time";
 import { StatusBadge } from "../ui/status-badge";
@@ -12,7 +13,7 @@ import { useToast } from "../ui/toast";
 
 type Change = {
   user: UserJson;
-  body: { role?: "admin" | "member"; status?: "active" | "suspended" };
+  body: UpdateUserBody;
   question: string;
   confirmLabel: string;
 };
@@ -26,7 +27,7 @@ export function UserAdmin({ initial, viewerId }: { initial: UserJson[]; viewerId
   const toast = useToast();
   const [pending, setPending] = useState<Change | null>(null);
   const users = useQuery({
-    queryKey: ["users", "list"],
+    queryKey: userKeys.list(),
     queryFn: async () => (await api<{ items: UserJson[] }>("/api/v1/users?limit=500")).body.items,
     initialData: initial,
   }).data;
@@ -35,7 +36,7 @@ export function UserAdmin({ initial, viewerId }: { initial: UserJson[]; viewerId
     onSuccess: ({ body }) =>
       toast(`${body.email} is now ${body.role === "admin" ? "an admin" : "a member"}, ${body.status}.`, "success"),
     onError: (err) => toast(`The change was refused: ${(err as Error).message}`, "error"),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: ["users"] }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: userKeys.all }),
   });
   return (
     <section aria-labelledby="users-heading">

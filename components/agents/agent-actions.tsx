@@ -4,12 +4,13 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
 import type { AgentJson } from "@/lib/agents/schemas";
+import { api } from "../data/api";
+import { agentKeys } from "../data/query-keys";
 import { ConfirmDialog } from "../ui/confirm-dialog";
 import { IconButton } from "../ui/icon-button";
 import { Icon } from "../ui/icons";
 import { useToast } from "../ui/toast";
 import { canOpenTerminal } from "./agent-status";
-import { agentKeys, api } from "./queries";
 
 const AT_REST = ["created", "stopped", "error"];
 

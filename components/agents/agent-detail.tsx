@@ -5,23 +5,16 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import type { AgentHistoryEntry } from "@/lib/agents/list-agent-history";
+import type { ResetAuthResult } from "@/lib/agents/reset-agent-auth";
 import type { AgentJson } from "@/lib/agents/schemas";
-import { findHarness } from "@/lib/harnesses/registry";
 import type { MessageJson } from "@/lib/messages/schemas";
+import { api } from "../data/api";
+import { agentKeys, messageKeys } from "../data/query-keys";
 import { RelativeTime } from "../ui/relative-time";
 import { StatusBadge } from "../ui/status-badge";
 import { useToast } from "../ui/toast";
 import { AgentActions } from "./agent-actions";
 import { activityLabel, agentStatus, phaseLabel } from "./agent-status";
-import { agentKeys, api } from "./queries";
-
-interface ResetAuthResult {
-  agentId: string;
-  ok: boolean;
-  signalled: boolean;
-  error?: string;
-  warning?: string;
-}
 
 /**
  * One agent: header with state and actions (Reset Auth while running; Interrupt and Restart fresh
@@ -34,12 +27,15 @@ export function AgentDetail({
   messages,
   projectName,
   brokerName,
+  harness,
 }: {
   initial: AgentJson;
   history: AgentHistoryEntry[];
   messages: MessageJson[];
   projectName: string;
   brokerName: string | null;
+  /** Its harness's display name, and whether it is a coding assistant (it has a model, can be interrupted). */
+  harness: { name: string; assistant: boolean };
 }) {
   const router = useRouter();
   const toast = useToast();
@@ -88,7 +84,7 @@ export function AgentDetail({
       ),
     onSettled: () => queryClient.invalidateQueries({ queryKey: agentKeys.all }),
   });
-  const assistant = findHarness(agent.harness)?.kind === "assistant";
+  const assistant = harness.assistant;
   const limits = [
     agent.limits.maxTurns && `${agent.limits.maxTurns} turns`,
     agent.limits.maxDurationMinutes && `${agent.limits.maxDurationMinutes} minutes`,
@@ -161,7 +157,7 @@ export function AgentDetail({
             <dt className="text-zinc-600 dark:text-zinc-400">Broker</dt>
             <dd>{brokerName ?? "Automatic"}</dd>
             <dt className="text-zinc-600 dark:text-zinc-400">Harness</dt>
-            <dd>{findHarness(agent.harness)?.name ?? agent.harness}</dd>
+            <dd>{harness.name}</dd>
             {(assistant || agent.model) && (
               <>
                 <dt className="text-zinc-600 dark:text-zinc-400">Model</dt>
@@ -275,7 +271,7 @@ function Messages({ agentId, initial, running }: { agentId: string; initial: Mes
   const toast = useToast();
   const [body, setBody] = useState("");
   const list = useQuery({
-    queryKey: agentKeys.messages(agentId),
+    queryKey: messageKeys.ofAgent(agentId),
     queryFn: async () =>
       (await api<{ items: MessageJson[] }>(`/api/v1/agents/${agentId}/messages?limit=50`)).body.items,
     initialData: initial,
@@ -293,7 +289,7 @@ function Messages({ agentId, initial, running }: { agentId: string; initial: Mes
       );
     },
     onError: (err) => toast(`The message was not sent: ${(err as Error).message}`, "error"),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: agentKeys.messages(agentId) }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: messageKeys.ofAgent(agentId) }),
   });
   const submit = (e: FormEvent) => {
     e.preventDefault();

@@ -5,10 +5,12 @@ import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import type { AgentJson } from "@/lib/agents/schemas";
 import type { HarnessJson } from "@/lib/harnesses/list-harnesses";
+import type { ErrorEnvelope } from "@/lib/http/api-error";
+import { api, RequestError } from "../data/api";
+import { agentKeys, harnessKeys } from "../data/query-keys";
 import { ErrorNote } from "../ui/error-note";
 import { Modal } from "../ui/modal";
 import { useToast } from "../ui/toast";
-import { agentKeys, api, harnessKeys, RequestError } from "./queries";
 
 export interface Choice {
   id: string;
@@ -26,10 +28,7 @@ const FALLBACK_HARNESSES: Array<Pick<HarnessJson, "id" | "name" | "kind"> & { br
 
 const KIND_HINT: Record<string, string> = { shell: "a login shell", command: "any program" };
 
-interface CreateError {
-  message: string;
-  code: string;
-}
+type CreateError = Pick<ErrorEnvelope["error"], "code" | "message">;
 
 /**
  * New agent: project, broker (or automatic), harness (with whether it can run on the chosen

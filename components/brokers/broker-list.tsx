@@ -3,7 +3,8 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import type { BrokerJson } from "@/lib/brokers/schemas";
-import { api } from "../agents/queries";
+import { api } from "../data/api";
+import { brokerKeys } from "../data/query-keys";
 import { RelativeTime } from "../ui/relative-time";
 import { ErrorNote } from "../ui/error-note";
 import { Modal } from "../ui/modal";
@@ -20,7 +21,7 @@ const STATUS = {
 export function BrokerList({ initial, hubUrl, isAdmin }: { initial: BrokerJson[]; hubUrl: string; isAdmin: boolean }) {
   const [registering, setRegistering] = useState(false);
   const brokers = useQuery({
-    queryKey: ["brokers", "list"],
+    queryKey: brokerKeys.list(),
     queryFn: async () => (await api<{ items: BrokerJson[] }>("/api/v1/runtime-brokers?limit=500")).body.items,
     initialData: initial,
   }).data;
@@ -105,7 +106,7 @@ function RegisterBrokerDialog({ open, onClose, hubUrl }: { open: boolean; onClos
           json: { name },
         })
       ).body,
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ["brokers"] }),
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: brokerKeys.all }),
     onError: (err) => setError((err as Error).message),
   });
   const submit = (e: FormEvent<HTMLFormElement>) => {

@@ -2,14 +2,16 @@
 
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
+import { keysForEvent } from "../data/query-keys";
 
 /** Subjects the dashboard follows; the hub only sends what the viewer may read. */
 const SUBSCRIPTIONS = ["agent.>", "broker.>", "message.>", "maintenance.>"];
 
 /**
  * Keeps every query live from the hub's event stream (SSE). An event invalidates the queries of
- * its domain (`agent.<id>.status` → ["agents"], …); a `resync` from the hub, or a reconnect after
- * the stream dropped, invalidates everything, since events may have been missed in the gap.
+ * its domain (`agent.<id>.status` → agentKeys.all, …: see keysForEvent); a `resync` from the hub,
+ * or a reconnect after the stream dropped, invalidates everything, since events may have been
+ * missed in the gap.
  * EventSource reconnects by itself; the status is published on <html data-events="…"> for tests.
  */
 export function HubEvents() {
@@ -35,11 +37,8 @@ export function HubEvents() {
       } catch {
         return;
       }
-      const root = subject.split(".")[0];
-      if (root === "agent" || root === "project") void queryClient.invalidateQueries({ queryKey: ["agents"] });
-      else if (root === "message") void queryClient.invalidateQueries({ queryKey: ["messages"] });
-      else if (root === "broker") void queryClient.invalidateQueries({ queryKey: ["brokers"] });
-      else if (root === "maintenance") void queryClient.invalidateQueries({ queryKey: ["maintenance"] });
+      const queryKey = keysForEvent(subject);
+      if (queryKey) void queryClient.invalidateQueries({ queryKey });
     });
     source.addEventListener("resync", () => void queryClient.invalidateQueries());
     return () => {

@@ -3,7 +3,8 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import type { ProjectJson } from "@/lib/projects/schemas";
-import { api } from "../agents/queries";
+import { api } from "../data/api";
+import { projectKeys } from "../data/query-keys";
 import { ConfirmDialog } from "../ui/confirm-dialog";
 import { ErrorNote } from "../ui/error-note";
 import { IconButton } from "../ui/icon-button";
@@ -27,7 +28,7 @@ export function ProjectList({
   const [error, setError] = useState<string | null>(null);
   const [deleting, setDeleting] = useState<ProjectJson | null>(null);
   const projects = useQuery({
-    queryKey: ["projects", "list"],
+    queryKey: projectKeys.list(),
     queryFn: async () =>
       (await api<{ items: ProjectJson[] }>("/api/v1/projects?limit=500&sort=name&order=asc")).body.items,
     initialData: initial,
@@ -40,13 +41,13 @@ export function ProjectList({
       toast(`Created project ${body.name}.`, "success");
     },
     onError: (err) => setError((err as Error).message),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: ["projects"] }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: projectKeys.all }),
   });
   const remove = useMutation({
     mutationFn: (p: ProjectJson) => api(`/api/v1/projects/${p.id}`, { method: "DELETE" }),
     onSuccess: (_r, p) => toast(`Deleted project ${p.name}.`, "success"),
     onError: (err) => toast(`The project was not deleted: ${(err as Error).message}`, "error"),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: ["projects"] }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: projectKeys.all }),
   });
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();

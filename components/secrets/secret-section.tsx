@@ -3,7 +3,8 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useRef, useState, type FormEvent } from "react";
 import type { SecretJson } from "@/lib/secrets/schemas";
-import { api, RequestError } from "../agents/queries";
+import { api, RequestError } from "../data/api";
+import { secretKeys } from "../data/query-keys";
 import { ConfirmDialog } from "../ui/confirm-dialog";
 import { ErrorNote } from "../ui/error-note";
 import { IconButton } from "../ui/icon-button";
@@ -12,7 +13,7 @@ import { TableHead } from "../ui/table-head";
 import { useToast } from "../ui/toast";
 
 export interface SecretScopeView {
-  scope: "user" | "project" | "hub";
+  scope: SecretJson["scope"];
   projectId?: string;
   title: string;
   description: string;
@@ -32,7 +33,7 @@ export function SecretSection({ view, initial }: { view: SecretScopeView; initia
   const [target, setTarget] = useState<"env" | "file">("env");
   const [error, setError] = useState<string | null>(null);
   const [deleting, setDeleting] = useState<SecretJson | null>(null);
-  const key = ["secrets", view.scope, view.projectId ?? null];
+  const key = secretKeys.scope(view.scope, view.projectId);
   const query = new URLSearchParams({ scope: view.scope, ...(view.projectId && { projectId: view.projectId }) });
   const secrets =
     useQuery({
@@ -215,25 +216,13 @@ export function SecretSection({ view, initial }: { view: SecretScopeView; initia
 
 /** Saves a secret; a refusal says which field is wrong and why (the hub's validation details). */
 async function postSecret(body: Record<string, unknown>): Promise<{ status: number; body: SecretJson }> {
-  const res = await fetch("/api/v1/secrets", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-    credentials: "same-origin",
-  });
-  const data = (await res.json().catch(() => null)) as
-    | (SecretJson & { error?: { code: string; message: string; details?: Array<{ path: string; message: string }> } })
-    | null;
-  if (!res.ok) {
-    const error = data?.error;
-    const details = Array.isArray(error?.details)
-      ? error.details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join("; ")
-      : "";
-    throw new RequestError(
-      res.status,
-      error?.code ?? "internal",
-      [error?.message ?? `The hub answered HTTP ${res.status}.`, details].filter(Boolean).join(" "),
-    );
+  try {
+    return await api<SecretJson>("/api/v1/secrets", { method: "POST", json: body });
+  } catch (err) {
+    if (!(err instanceof RequestError) || !Array.isArray(err.details)) throw err;
+    const details = (err.details as Array<{ path: string; message: string }>)
+      .map((d) => (d.path ? `${d.path}: ${d.message}` : d.message))
+      .join("; ");
+    throw new RequestError(err.status, err.code, [err.message, details].filter(Boolean).join(" "), err.details);
   }
-  return { status: res.status, body: data! };
 }

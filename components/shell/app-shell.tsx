@@ -1,18 +1,14 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
+import type { UserIdentity } from "@/lib/auth/principal";
 import { Providers } from "../providers";
 import { NavLinks } from "./nav-links";
 import { UserMenu } from "./user-menu";
 
-export interface ShellViewer {
-  name: string | null;
-  email: string | null;
-  role: "admin" | "member" | null;
-}
-
 /**
- * The frame of every dashboard page: product name, navigation (Admin only for admins), the
- * dev-mode badge, the user menu, and the client providers (queries, live events, toasts).
+ * The frame of every dashboard page, rendered once by the dashboard layout (app/(dashboard)):
+ * product name, navigation (Admin only for admins), the dev-mode badge, the user menu, and the
+ * client providers (queries, live events, toasts).
  */
 export function AppShell({
   children,
@@ -20,7 +16,7 @@ export function AppShell({
   devMode,
 }: {
   children: ReactNode;
-  viewer: ShellViewer;
+  viewer: Pick<UserIdentity, "name" | "email" | "role">;
   devMode: boolean;
 }) {
   const nav = [
@@ -51,7 +47,7 @@ export function AppShell({
                   Dev mode
                 </span>
               )}
-              <UserMenu name={viewer.name ?? viewer.email ?? "Signed in"} email={viewer.email} />
+              <UserMenu name={viewer.name ?? viewer.email} email={viewer.email} />
             </div>
           </div>
         </header>

@@ -1,8 +1,7 @@
+import { requirePageUser } from "@/app/_lib/require-page-user";
 import { AgentList } from "@/components/agents/agent-list";
-import { AppShell } from "@/components/shell/app-shell";
 import { listAgents } from "@/lib/agents/list-agents";
 import { listAgentsQuery } from "@/lib/agents/schemas";
-import { requirePageUser } from "@/lib/auth/require-page-user";
 import { getHubRuntime } from "@/lib/runtime/hub-runtime";
 
 export const dynamic = "force-dynamic";
@@ -21,9 +20,5 @@ export default async function AgentsPage() {
       take: 500,
     }),
   ]);
-  return (
-    <AppShell viewer={viewer.user} devMode={runtime.config.authMode === "dev"}>
-      <AgentList initial={page} projects={projects} brokers={brokers} />
-    </AppShell>
-  );
+  return <AgentList initial={page} projects={projects} brokers={brokers} />;
 }

@@ -1,6 +1,5 @@
+import { requirePageUser } from "@/app/_lib/require-page-user";
 import { ProjectList } from "@/components/projects/project-list";
-import { AppShell } from "@/components/shell/app-shell";
-import { requirePageUser } from "@/lib/auth/require-page-user";
 import { listProjects } from "@/lib/projects/list-projects";
 import { listProjectsQuery } from "@/lib/projects/schemas";
 import { getHubRuntime } from "@/lib/runtime/hub-runtime";
@@ -17,13 +16,11 @@ export default async function ProjectsPage() {
     runtime.prisma.runtimeBroker.findMany({ select: { id: true, name: true }, orderBy: { name: "asc" }, take: 500 }),
   ]);
   return (
-    <AppShell viewer={viewer.user} devMode={runtime.config.authMode === "dev"}>
-      <ProjectList
-        initial={page.items}
-        brokers={brokers}
-        viewerId={viewer.user.id}
-        isAdmin={viewer.user.role === "admin"}
-      />
-    </AppShell>
+    <ProjectList
+      initial={page.items}
+      brokers={brokers}
+      viewerId={viewer.user.id}
+      isAdmin={viewer.user.role === "admin"}
+    />
   );
 }

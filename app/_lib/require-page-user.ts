@@ -1,11 +1,17 @@
 import { redirect } from "next/navigation";
-import type { HubRuntime } from "../runtime/hub-runtime";
+import type { Principal } from "@/lib/auth/principal";
+import { safeReturnPath } from "@/lib/auth/safe-return-path";
+import { refusalPath } from "@/lib/auth/sign-in-reasons";
+import type { HubRuntime } from "@/lib/runtime/hub-runtime";
 import { getPagePrincipal } from "./get-page-principal";
-import type { Principal } from "./principal";
-import { safeReturnPath } from "./safe-return-path";
-import { refusalPath } from "./sign-in-reasons";
 
 export type PageUser = Extract<Principal, { kind: "user" }>;
+
+/** The signed-in, active person viewing a page, or null (no redirect: for the shared layout). */
+export async function getPageUser(runtime: HubRuntime): Promise<PageUser | null> {
+  const principal = await getPagePrincipal(runtime);
+  return principal?.kind === "user" && principal.user.status === "active" ? principal : null;
+}
 
 /**
  * The signed-in person for a dashboard page, or a redirect to the login page that brings them

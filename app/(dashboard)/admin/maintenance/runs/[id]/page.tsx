@@ -1,7 +1,6 @@
 import { notFound } from "next/navigation";
+import { requirePageUser } from "@/app/_lib/require-page-user";
 import { RunDetail } from "@/components/admin/run-detail";
-import { AppShell } from "@/components/shell/app-shell";
-import { requirePageUser } from "@/lib/auth/require-page-user";
 import { ApiError } from "@/lib/http/api-error";
 import { getMaintenanceRunOrThrow } from "@/lib/maintenance/list-runs";
 import { findOperation } from "@/lib/maintenance/operations";
@@ -20,9 +19,5 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
     if (err instanceof ApiError && err.code === "not_found") notFound();
     throw err;
   });
-  return (
-    <AppShell viewer={viewer.user} devMode={runtime.config.authMode === "dev"}>
-      <RunDetail initial={run} title={findOperation(run.operationKey)?.title ?? run.operationKey} />
-    </AppShell>
-  );
+  return <RunDetail initial={run} title={findOperation(run.operationKey)?.title ?? run.operationKey} />;
 }

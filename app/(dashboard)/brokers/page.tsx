@@ -1,6 +1,5 @@
+import { requirePageUser } from "@/app/_lib/require-page-user";
 import { BrokerList } from "@/components/brokers/broker-list";
-import { AppShell } from "@/components/shell/app-shell";
-import { requirePageUser } from "@/lib/auth/require-page-user";
 import { listBrokers } from "@/lib/brokers/list-brokers";
 import { listBrokersQuery } from "@/lib/brokers/schemas";
 import { getHubRuntime } from "@/lib/runtime/hub-runtime";
@@ -13,9 +12,5 @@ export default async function BrokersPage() {
   const runtime = getHubRuntime();
   const viewer = await requirePageUser(runtime, "/brokers");
   const page = await listBrokers(runtime.prisma, listBrokersQuery.parse({ limit: "500" }));
-  return (
-    <AppShell viewer={viewer.user} devMode={runtime.config.authMode === "dev"}>
-      <BrokerList initial={page.items} hubUrl={runtime.config.publicUrl} isAdmin={viewer.user.role === "admin"} />
-    </AppShell>
-  );
+  return <BrokerList initial={page.items} hubUrl={runtime.config.publicUrl} isAdmin={viewer.user.role === "admin"} />;
 }

@@ -1,12 +1,12 @@
+import { requirePageUser } from "@/app/_lib/require-page-user";
+import { getPageAgent } from "@/app/_lib/get-page-agent";
 import { AgentDetail } from "@/components/agents/agent-detail";
-import { AppShell } from "@/components/shell/app-shell";
 import { listAgentHistory } from "@/lib/agents/list-agent-history";
 import { toAgentJson } from "@/lib/agents/to-agent-json";
-import { requirePageUser } from "@/lib/auth/require-page-user";
+import { findHarness } from "@/lib/harnesses/registry";
 import { listMessages } from "@/lib/messages/list-messages";
 import { listMessagesQuery } from "@/lib/messages/schemas";
 import { getHubRuntime } from "@/lib/runtime/hub-runtime";
-import { getPageAgent } from "../page-agent";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Agent" };
@@ -25,15 +25,15 @@ export default async function AgentPage({ params }: { params: Promise<{ id: stri
     listAgentHistory(runtime.prisma, agent.id),
     listMessages(runtime.prisma, agent.id, listMessagesQuery.parse({ limit: "50" })),
   ]);
+  const harness = findHarness(agent.harness);
   return (
-    <AppShell viewer={viewer.user} devMode={runtime.config.authMode === "dev"}>
-      <AgentDetail
-        initial={toAgentJson(agent)}
-        history={history}
-        messages={messages.items}
-        projectName={project.name}
-        brokerName={broker?.name ?? null}
-      />
-    </AppShell>
+    <AgentDetail
+      initial={toAgentJson(agent)}
+      history={history}
+      messages={messages.items}
+      projectName={project.name}
+      brokerName={broker?.name ?? null}
+      harness={{ name: harness?.name ?? agent.harness, assistant: harness?.kind === "assistant" }}
+    />
   );
 }

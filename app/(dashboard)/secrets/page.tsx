@@ -1,6 +1,5 @@
+import { requirePageUser } from "@/app/_lib/require-page-user";
 import { SecretsPage } from "@/components/secrets/secrets-page";
-import { AppShell } from "@/components/shell/app-shell";
-import { requirePageUser } from "@/lib/auth/require-page-user";
 import { canManageProject } from "@/lib/projects/can-manage-project";
 import { getHubRuntime } from "@/lib/runtime/hub-runtime";
 import { listSecrets } from "@/lib/secrets/list-secrets";
@@ -34,15 +33,13 @@ export default async function Secrets({
     listSecrets(runtime.prisma, user, { scope: "hub" }),
   ]);
   return (
-    <AppShell viewer={user} devMode={runtime.config.authMode === "dev"}>
-      <SecretsPage
-        mine={mine}
-        projects={projects}
-        project={project}
-        projectSecrets={projectSecrets}
-        hubSecrets={hubSecrets}
-        isAdmin={user.role === "admin"}
-      />
-    </AppShell>
+    <SecretsPage
+      mine={mine}
+      projects={projects}
+      project={project}
+      projectSecrets={projectSecrets}
+      hubSecrets={hubSecrets}
+      isAdmin={user.role === "admin"}
+    />
   );
 }

@@ -1,8 +1,7 @@
 import { notFound } from "next/navigation";
+import { requirePageUser } from "@/app/_lib/require-page-user";
 import { AdminTabs } from "@/components/admin/admin-tabs";
 import { MaintenancePage } from "@/components/admin/maintenance-page";
-import { AppShell } from "@/components/shell/app-shell";
-import { requirePageUser } from "@/lib/auth/require-page-user";
 import { listMaintenanceRuns, listRunsQuery } from "@/lib/maintenance/list-runs";
 import { OPERATIONS } from "@/lib/maintenance/operations";
 import { getHubRuntime } from "@/lib/runtime/hub-runtime";
@@ -24,10 +23,10 @@ export default async function AdminMaintenancePage() {
     params,
   }));
   return (
-    <AppShell viewer={viewer.user} devMode={runtime.config.authMode === "dev"}>
+    <>
       <h1 className="mb-4 text-xl font-semibold">Admin</h1>
       <AdminTabs current="maintenance" />
       <MaintenancePage operations={operations} initialRuns={runs.items} />
-    </AppShell>
+    </>
   );
 }

@@ -1,9 +1,8 @@
 import Link from "next/link";
-import { AppShell } from "@/components/shell/app-shell";
+import { requirePageUser } from "@/app/_lib/require-page-user";
+import { getPageAgent } from "@/app/_lib/get-page-agent";
 import { TerminalView } from "@/components/terminal/terminal-view";
-import { requirePageUser } from "@/lib/auth/require-page-user";
 import { getHubRuntime } from "@/lib/runtime/hub-runtime";
-import { getPageAgent } from "../../page-agent";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Terminal" };
@@ -15,16 +14,14 @@ export default async function TerminalPage({ params }: { params: Promise<{ id: s
   const viewer = await requirePageUser(runtime, `/agents/${id}/terminal`);
   const agent = await getPageAgent(runtime, viewer, id);
   return (
-    <AppShell viewer={viewer.user} devMode={runtime.config.authMode === "dev"}>
-      <div className="flex h-[calc(100vh-9rem)] flex-col gap-3">
-        <div className="flex items-center gap-3">
-          <Link href={`/agents/${agent.id}`} className="text-sm text-zinc-600 hover:underline dark:text-zinc-400">
-            ← {agent.name}
-          </Link>
-          <h1 className="text-xl font-semibold">Terminal</h1>
-        </div>
-        <TerminalView agentId={agent.id} />
+    <div className="flex h-[calc(100vh-9rem)] flex-col gap-3">
+      <div className="flex items-center gap-3">
+        <Link href={`/agents/${agent.id}`} className="text-sm text-zinc-600 hover:underline dark:text-zinc-400">
+          ← {agent.name}
+        </Link>
+        <h1 className="text-xl font-semibold">Terminal</h1>
       </div>
-    </AppShell>
+      <TerminalView agentId={agent.id} />
+    </div>
   );
 }

@@ -1,8 +1,7 @@
 import { notFound } from "next/navigation";
+import { requirePageUser } from "@/app/_lib/require-page-user";
 import { AdminTabs } from "@/components/admin/admin-tabs";
 import { UserAdmin } from "@/components/admin/user-admin";
-import { AppShell } from "@/components/shell/app-shell";
-import { requirePageUser } from "@/lib/auth/require-page-user";
 import { listUsers } from "@/lib/users/list-users";
 import { listUsersQuery } from "@/lib/users/schemas";
 import { getHubRuntime } from "@/lib/runtime/hub-runtime";
@@ -17,10 +16,10 @@ export default async function AdminUsersPage() {
   if (viewer.user.role !== "admin") notFound();
   const page = await listUsers(runtime.prisma, listUsersQuery.parse({ limit: "500" }));
   return (
-    <AppShell viewer={viewer.user} devMode={runtime.config.authMode === "dev"}>
+    <>
       <h1 className="mb-4 text-xl font-semibold">Admin</h1>
       <AdminTabs current="users" />
       <UserAdmin initial={page.items} viewerId={viewer.user.id} />
-    </AppShell>
+    </>
   );
 }

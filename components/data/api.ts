@@ -1,26 +1,13 @@
-import type { AgentJson } from "@/lib/agents/schemas";
+import type { ErrorCode } from "@/lib/http/error-codes";
+import type { ErrorEnvelope } from "@/lib/http/api-error";
 
-/** Query keys of the agent domain; SSE invalidation uses the same roots (see hub-events.tsx). */
-export const agentKeys = {
-  all: ["agents"] as const,
-  list: (params: Record<string, string>) => ["agents", "list", params] as const,
-  detail: (id: string) => ["agents", "detail", id] as const,
-  history: (id: string) => ["agents", "history", id] as const,
-  messages: (id: string) => ["messages", id] as const,
-};
-
-export const harnessKeys = { all: ["harnesses"] as const };
-
-export interface AgentPage {
-  items: AgentJson[];
-  nextCursor: string | null;
-}
-
+/** An error answer from the hub: its HTTP status and the envelope's code, message and details. */
 export class RequestError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
+    readonly details?: unknown,
   ) {
     super(message);
   }
@@ -40,16 +27,13 @@ export async function api<T>(
   const res = await fetch(path, { ...init, headers, body, credentials: "same-origin" });
   const data = res.status === 204 ? null : await res.json().catch(() => null);
   if (!res.ok) {
-    const error = (data as { error?: { code?: string; message?: string } } | null)?.error;
+    const error = (data as Partial<ErrorEnvelope> | null)?.error;
     throw new RequestError(
       res.status,
       error?.code ?? "internal",
       error?.message ?? `The hub answered HTTP ${res.status}.`,
+      error?.details,
     );
   }
   return { status: res.status, body: data as T };
-}
-
-export function listAgentsUrl(params: Record<string, string>): string {
-  return `/api/v1/agents?${new URLSearchParams(params).toString()}`;
 }
