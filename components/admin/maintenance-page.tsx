@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
-import type { MaintenanceOperationSpec } from "@/lib/maintenance/operations";
+import type { MaintenanceOperationSpec } from "@/lib/maintenance/operation-spec";
 import type { ResetAuthAllSummary } from "@/lib/maintenance/reset-auth-all";
 import type { MaintenanceRunJson } from "@/lib/maintenance/run-maintenance";
 import { api } from "../data/api";
