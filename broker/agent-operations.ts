@@ -93,6 +93,17 @@ export interface AgentOperationsOptions {
   installer?: HarnessInstaller;
 }
 
+/** Where the port pool's holdings are saved, in the broker's data directory. */
+const PORTS_FILE = "ports.json";
+
+type StartArgs = z.output<(typeof schemas)["agent.start"]>;
+type Operation = (args: unknown) => Promise<unknown>;
+
+/** What every operation works with: the options, and a way to save the port pool's holdings. */
+interface Context extends AgentOperationsOptions {
+  savePorts(): void;
+}
+
 /**
  * The operations a hub asks of this broker, over the control channel. Starting writes the
  * agent's token file, prepares the workspace, allocates the agent's ports (releasing any it
@@ -100,160 +111,14 @@ export interface AgentOperationsOptions {
  * the start fails; stop and delete release them. Holdings are saved in `<data dir>/ports.json`,
  * so a broker restart does not hand out ports that running agents still use.
  */
-export function createAgentOperations({
-  runtime,
-  ports,
-  dataDir,
-  logger,
-  hubUrl,
-  hubUrls,
-  emit,
-  pty,
-  installer,
-}: AgentOperationsOptions): AgentOperations {
-  const file = path.join(dataDir, "ports.json");
-  const save = () => {
-    const tmp = `${file}.tmp-${process.pid}`;
-    fs.writeFileSync(tmp, JSON.stringify(ports.snapshot()), { mode: 0o600 });
-    fs.renameSync(tmp, file);
-  };
-
-  /** Stop or delete: the runtime acts, then the agent's ports go back to the pool. */
-  const end = async (id: string, act: (id: string) => Promise<void>) => {
-    await act(id);
-    ports.release(id);
-    save();
-    return {};
-  };
-
-  /** The harness's binary and its directory: installed on first use here, or from the agent image's PATH. */
-  const binaryOf = async (h: HarnessDescriptor, agentId: string): Promise<{ bin?: string; binDir?: string }> => {
-    if (!h.install && !h.binEnv) return {};
-    if (!runtime.installsHarnesses || !installer) return { bin: h.install?.bin ?? h.id };
-    try {
-      return await installer.resolve(h, (detail) => emit?.("agent.detail", { agentId, detail }));
-    } catch (err) {
-      throw new ChannelRequestError("start_failed", (err as Error).message);
-    }
-  };
-
-  /** A conversation to resume exists: the descriptor's session directory in HOME is not empty. */
-  const hasSession = (h: HarnessDescriptor, agentId: string): boolean => {
-    if (!h.sessionDir) return false;
-    try {
-      return fs.readdirSync(path.join(runtime.homeOf(agentId), h.sessionDir)).length > 0;
-    } catch {
-      return false;
-    }
-  };
-
-  // The args carry the agent's secrets: nothing here logs them, or puts them in an error.
-  const start = async (args: z.output<(typeof schemas)["agent.start"]>): Promise<unknown> => {
-    if (await runtime.isRunning(args.agentId))
-      return { ...ports.describe(ports.snapshot()[args.agentId] ?? []), alreadyRunning: true };
-    const h = findHarness(args.harness);
-    if (!h) throw new ChannelRequestError("validation_error", `this broker has no harness called ${args.harness}`);
-    if (h.kind === "command" && !args.command)
-      throw new ChannelRequestError("validation_error", "the generic harness needs a command");
-    const hub = args.token ? hubUrl?.() : undefined;
-    if (args.token && !hub) throw new ChannelRequestError("broker_unavailable", "the broker is not connected to a hub");
-    const binary = await binaryOf(h, args.agentId);
-    let argv: string[];
-    let resume = false;
-    try {
-      await runtime.prepare(args.agentId);
-      if (args.token) await runtime.writeToken(args.agentId, args.token);
-      if (args.gitRemote) {
-        await runtime.cloneWorkspace(args.agentId, args.gitRemote, {
-          allowPrivate: args.allowPrivateRemote === true,
-          onCloning: () => emit?.("agent.phase", { agentId: args.agentId, phase: "cloning" }),
-        });
-      }
-      // What the harness will see in its environment (credentials win over the agent's own env, as below).
-      const harnessEnv = Object.fromEntries(
-        [...Object.entries(args.env), ...Object.entries(args.credentials?.env ?? {})].filter(
-          ([k]) => !RESERVED.test(k),
-        ),
-      );
-      const view = runtime.harnessView(args.agentId);
-      const owner = runtime.fileOwner(args.agentId);
-      const hookCommand = h.hooks ? view.hookCommand(h.hooks.dialect) : null;
-      if (h.configFiles && hookCommand) {
-        writeHarnessConfig(
-          runtime.homeOf(args.agentId),
-          h.configFiles({
-            home: view.home,
-            workspace: view.workspace,
-            hookCommand,
-            model: args.model ?? null,
-            instructions: args.instructions ?? null,
-            env: harnessEnv,
-          }),
-          owner,
-        );
-      } else if (h.instructionsFile && args.instructions) {
-        writeHarnessConfig(
-          runtime.homeOf(args.agentId),
-          [{ path: h.instructionsFile, content: args.instructions }],
-          owner,
-        );
-      }
-      if (args.credentials?.files.length)
-        writeCredentialFiles(runtime.homeOf(args.agentId), args.credentials.files, owner);
-      resume = args.resume === true && hasSession(h, args.agentId);
-      argv = harnessArgv(
-        args.harness,
-        { bin: binary.bin, task: args.task, command: args.command, model: args.model, resume },
-        { shell: defaultShell() },
-      );
-    } catch (err) {
-      throw new ChannelRequestError("start_failed", (err as Error).message);
-    }
-    ports.release(args.agentId);
-    let allocation: PortAllocation;
-    try {
-      allocation = await ports.allocate(args.agentId);
-    } catch (err) {
-      save();
-      if (err instanceof PortPoolExhaustedError) throw new ChannelRequestError("ports_exhausted", err.message);
-      throw err;
-    }
-    const env: Record<string, string> = {};
-    const refused: string[] = [];
-    for (const [k, v] of [...Object.entries(args.env), ...Object.entries(args.credentials?.env ?? {})]) {
-      if (RESERVED.test(k)) refused.push(k);
-      else env[k] = v;
-    }
-    if (refused.length)
-      logger.warn({ agentId: args.agentId, names: refused }, "ignored environment variables with reserved names");
-    Object.assign(
-      env,
-      portEnvironment(allocation),
-      { SCION_AGENT_LOG: path.join(path.dirname(runtime.tokenFileOf(args.agentId)), "shim.log") },
-      hubUrls?.length ? { SCION_HUB_URLS: hubUrls.join(",") } : {},
-    );
-    try {
-      await runtime.start({
-        agentId: args.agentId,
-        argv,
-        env,
-        ...(hub && { shim: { hubUrl: hub } }),
-        ...(binary.binDir && { pathPrefix: [binary.binDir] }),
-      });
-    } catch (err) {
-      ports.release(args.agentId);
-      save();
-      throw new ChannelRequestError("start_failed", (err as Error).message);
-    }
-    save();
-    logger.info({ agentId: args.agentId, ports: allocation.ports, harness: args.harness, resume }, "agent started");
-    return allocation;
-  };
-
+export function createAgentOperations(options: AgentOperationsOptions): AgentOperations {
+  const { runtime, ports, dataDir, pty } = options;
+  const file = path.join(dataDir, PORTS_FILE);
+  const ctx: Context = { ...options, savePorts: () => ports.saveTo(file) };
   // Agents between "ports allocated" and "session running": their ports are not idle.
   const starting = new Map<string, Promise<unknown>>();
 
-  const ops: Record<string, (args: unknown) => Promise<unknown>> = {
+  const ops: Record<string, Operation> = {
     ping: async () => ({ pong: true }),
     ...(pty && { "pty.open": (args: unknown) => pty.open(args) }),
     // A start retried while the first is still on its way (a hub that lost the broker hands the
@@ -262,97 +127,278 @@ export function createAgentOperations({
       const args = schemas["agent.start"].parse(raw);
       const inFlight = starting.get(args.agentId);
       if (inFlight) return inFlight;
-      const started = start(args).finally(() => starting.delete(args.agentId));
+      const started = startAgent(ctx, args).finally(() => starting.delete(args.agentId));
       starting.set(args.agentId, started);
       return started;
     },
-    "agent.stop": async (raw) => end(schemas["agent.stop"].parse(raw).agentId, (id) => runtime.stop(id)),
-    "agent.delete": async (raw) => end(schemas["agent.delete"].parse(raw).agentId, (id) => runtime.remove(id)),
-    "agent.message": async (raw) => {
-      const args = schemas["agent.message"].parse(raw);
-      if (!(await runtime.isRunning(args.agentId)))
-        throw new ChannelRequestError("conflict", "the agent is not running");
-      const h = findHarness(args.harness ?? "");
-      if (h?.kind === "assistant") {
-        const promptMarker = h.hooks?.events.includes("prompt-submit")
-          ? path.join(path.dirname(runtime.tokenFileOf(args.agentId)), PROMPT_MARKER)
-          : undefined;
-        await submitToAssistant(runtime, args.agentId, args.text, { readyText: h.readyText, promptMarker, logger });
-      } else await runtime.sendText(args.agentId, args.text);
-      return { delivered: true };
-    },
-    // Interrupt: the harness's own key for "stop this turn" (Escape for Claude Code, C-c for a shell).
-    "agent.interrupt": async (raw) => {
-      const args = schemas["agent.interrupt"].parse(raw);
-      const h = findHarness(args.harness);
-      if (!h) throw new ChannelRequestError("validation_error", `this broker has no harness called ${args.harness}`);
-      if (!(await runtime.isRunning(args.agentId)))
-        throw new ChannelRequestError("conflict", "the agent is not running");
-      await runtime.sendKeys(args.agentId, [h.interruptKey ?? "C-c"]);
-      return { interrupted: true };
-    },
-    // Reset-auth: the new token replaces the file the shim reads, then SIGUSR2 tells the shim to
-    // re-read it now. A signal that cannot be sent is a warning: the shim's refresh loop reads the
-    // file too.
-    "agent.reset-auth": async (raw) => {
-      const args = schemas["agent.reset-auth"].parse(raw);
-      if (!(await runtime.isRunning(args.agentId)))
-        throw new ChannelRequestError("conflict", "the agent is not running");
-      await runtime.writeToken(args.agentId, args.token);
-      const signalled = await runtime.signal(args.agentId, "SIGUSR2").catch(() => false);
-      if (!signalled) logger.warn({ agentId: args.agentId }, "wrote the new token but could not signal the shim");
-      return {
-        written: true,
-        signalled,
-        ...(!signalled && {
-          warning:
-            "the token file was written, but the shim could not be signalled; it picks the token up at its next refresh",
-        }),
-      };
-    },
+    "agent.stop": async (raw) => endAgent(ctx, schemas["agent.stop"].parse(raw).agentId, (id) => runtime.stop(id)),
+    "agent.delete": async (raw) =>
+      endAgent(ctx, schemas["agent.delete"].parse(raw).agentId, (id) => runtime.remove(id)),
+    "agent.message": async (raw) => messageAgent(ctx, schemas["agent.message"].parse(raw)),
+    "agent.interrupt": async (raw) => interruptAgent(ctx, schemas["agent.interrupt"].parse(raw)),
+    "agent.reset-auth": async (raw) => resetAgentAuth(ctx, schemas["agent.reset-auth"].parse(raw)),
   };
 
   return {
-    async handle(op, args) {
-      const fn = ops[op];
-      if (!fn) throw new ChannelRequestError("unsupported", `this broker does not handle ${op}`);
-      try {
-        return await fn(args);
-      } catch (err) {
-        if (err instanceof z.ZodError)
-          throw new ChannelRequestError(
-            "validation_error",
-            err.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
-          );
-        throw err;
-      }
-    },
-    // Every heartbeat also returns the ports of agents whose session ended by itself (the
-    // harness exited): nothing else would, until the agent's next stop, start or delete.
+    handle: (op, args) => runOperation(ops, op, args),
     async heartbeat() {
       const running = await runtime.listRunning();
-      const alive = new Set(running);
-      let released = false;
-      for (const agentId of Object.keys(ports.snapshot())) {
-        if (alive.has(agentId) || starting.has(agentId)) continue;
-        ports.release(agentId);
-        released = true;
-      }
-      if (released) save();
+      releaseEndedAgents(ctx, new Set([...running, ...starting.keys()]));
       return { agents: running };
     },
     async restore() {
-      let saved: Record<string, number[]> = {};
-      try {
-        saved = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, number[]>;
-      } catch {
-        // no holdings yet
-      }
-      const running = new Set(await runtime.listRunning());
-      for (const [id, held] of Object.entries(saved))
-        if (running.has(id) && Array.isArray(held)) ports.restore(id, held);
-      save();
+      ports.restoreFrom(file, new Set(await runtime.listRunning()));
+      ctx.savePorts();
     },
+  };
+}
+
+/** Runs one operation; arguments that fail their schema are a validation_error naming each field. */
+async function runOperation(ops: Record<string, Operation>, op: string, args: unknown): Promise<unknown> {
+  const fn = ops[op];
+  if (!fn) throw new ChannelRequestError("unsupported", `this broker does not handle ${op}`);
+  try {
+    return await fn(args);
+  } catch (err) {
+    if (err instanceof z.ZodError)
+      throw new ChannelRequestError(
+        "validation_error",
+        err.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
+      );
+    throw err;
+  }
+}
+
+/**
+ * Every heartbeat also returns the ports of agents whose session ended by itself (the harness
+ * exited): nothing else would, until the agent's next stop, start or delete.
+ */
+function releaseEndedAgents({ ports, savePorts }: Context, alive: ReadonlySet<string>): void {
+  let released = false;
+  for (const agentId of Object.keys(ports.snapshot())) {
+    if (alive.has(agentId)) continue;
+    ports.release(agentId);
+    released = true;
+  }
+  if (released) savePorts();
+}
+
+/** Stop or delete: the runtime acts, then the agent's ports go back to the pool. */
+async function endAgent(ctx: Context, agentId: string, act: (id: string) => Promise<void>): Promise<object> {
+  await act(agentId);
+  ctx.ports.release(agentId);
+  ctx.savePorts();
+  return {};
+}
+
+// The args carry the agent's secrets: nothing here logs them, or puts them in an error.
+async function startAgent(ctx: Context, args: StartArgs): Promise<unknown> {
+  const { runtime, ports, logger } = ctx;
+  if (await runtime.isRunning(args.agentId))
+    return { ...ports.describe(ports.snapshot()[args.agentId] ?? []), alreadyRunning: true };
+  const h = findHarness(args.harness);
+  if (!h) throw new ChannelRequestError("validation_error", `this broker has no harness called ${args.harness}`);
+  if (h.kind === "command" && !args.command)
+    throw new ChannelRequestError("validation_error", "the generic harness needs a command");
+  const hub = args.token ? ctx.hubUrl?.() : undefined;
+  if (args.token && !hub) throw new ChannelRequestError("broker_unavailable", "the broker is not connected to a hub");
+  const binary = await binaryOf(ctx, h, args.agentId);
+  const { argv, resume } = await prepareAgent(ctx, h, args, binary.bin);
+  const allocation = await allocatePorts(ctx, args.agentId);
+  const env = agentEnvironment(ctx, args, allocation);
+  try {
+    await runtime.start({
+      agentId: args.agentId,
+      argv,
+      env,
+      ...(hub && { shim: { hubUrl: hub } }),
+      ...(binary.binDir && { pathPrefix: [binary.binDir] }),
+    });
+  } catch (err) {
+    ports.release(args.agentId);
+    ctx.savePorts();
+    throw new ChannelRequestError("start_failed", (err as Error).message);
+  }
+  ctx.savePorts();
+  logger.info({ agentId: args.agentId, ports: allocation.ports, harness: args.harness, resume }, "agent started");
+  return allocation;
+}
+
+/** The harness's binary and its directory: installed on first use here, or from the agent image's PATH. */
+async function binaryOf(
+  { runtime, installer, emit }: Context,
+  h: HarnessDescriptor,
+  agentId: string,
+): Promise<{ bin?: string; binDir?: string }> {
+  if (!h.install && !h.binEnv) return {};
+  if (!runtime.installsHarnesses || !installer) return { bin: h.install?.bin ?? h.id };
+  try {
+    return await installer.resolve(h, (detail) => emit?.("agent.detail", { agentId, detail }));
+  } catch (err) {
+    throw new ChannelRequestError("start_failed", (err as Error).message);
+  }
+}
+
+/**
+ * Everything before the session starts: the agent's home and token, its workspace (cloned),
+ * the harness's config files and credentials; answers the harness's command line. Any failure
+ * is a start_failed.
+ */
+async function prepareAgent(
+  ctx: Context,
+  h: HarnessDescriptor,
+  args: StartArgs,
+  bin: string | undefined,
+): Promise<{ argv: string[]; resume: boolean }> {
+  const { runtime, emit } = ctx;
+  try {
+    await runtime.prepare(args.agentId);
+    if (args.token) await runtime.writeToken(args.agentId, args.token);
+    if (args.gitRemote) {
+      await runtime.cloneWorkspace(args.agentId, args.gitRemote, {
+        allowPrivate: args.allowPrivateRemote === true,
+        onCloning: () => emit?.("agent.phase", { agentId: args.agentId, phase: "cloning" }),
+      });
+    }
+    writeHarnessFiles(ctx, h, args);
+    const resume = args.resume === true && hasSession(ctx, h, args.agentId);
+    const argv = harnessArgv(
+      args.harness,
+      { bin, task: args.task, command: args.command, model: args.model, resume },
+      { shell: defaultShell() },
+    );
+    return { argv, resume };
+  } catch (err) {
+    throw new ChannelRequestError("start_failed", (err as Error).message);
+  }
+}
+
+/** The harness's config files (hooks, model, instructions) and the agent's credential files, in its HOME. */
+function writeHarnessFiles({ runtime }: Context, h: HarnessDescriptor, args: StartArgs): void {
+  const home = runtime.homeOf(args.agentId);
+  const view = runtime.harnessView(args.agentId);
+  const owner = runtime.fileOwner(args.agentId);
+  const hookCommand = h.hooks ? view.hookCommand(h.hooks.dialect) : null;
+  if (h.configFiles && hookCommand) {
+    writeHarnessConfig(
+      home,
+      h.configFiles({
+        home: view.home,
+        workspace: view.workspace,
+        hookCommand,
+        model: args.model ?? null,
+        instructions: args.instructions ?? null,
+        // What the harness will see in its environment.
+        env: ownEnvironment(args).env,
+      }),
+      owner,
+    );
+  } else if (h.instructionsFile && args.instructions) {
+    writeHarnessConfig(home, [{ path: h.instructionsFile, content: args.instructions }], owner);
+  }
+  if (args.credentials?.files.length) writeCredentialFiles(home, args.credentials.files, owner);
+}
+
+/** A conversation to resume exists: the descriptor's session directory in HOME is not empty. */
+function hasSession({ runtime }: Context, h: HarnessDescriptor, agentId: string): boolean {
+  if (!h.sessionDir) return false;
+  try {
+    return fs.readdirSync(path.join(runtime.homeOf(agentId), h.sessionDir)).length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** The agent's ports, fresh: any it held are released first. An exhausted pool is ports_exhausted. */
+async function allocatePorts({ ports, savePorts }: Context, agentId: string): Promise<PortAllocation> {
+  ports.release(agentId);
+  try {
+    return await ports.allocate(agentId);
+  } catch (err) {
+    savePorts();
+    if (err instanceof PortPoolExhaustedError) throw new ChannelRequestError("ports_exhausted", err.message);
+    throw err;
+  }
+}
+
+/**
+ * The agent's own environment and its credentials' (credentials win), without the names the
+ * broker reserves; `refused` lists the reserved names that were asked for.
+ */
+function ownEnvironment(args: StartArgs): { env: Record<string, string>; refused: string[] } {
+  const env: Record<string, string> = {};
+  const refused: string[] = [];
+  for (const [k, v] of [...Object.entries(args.env), ...Object.entries(args.credentials?.env ?? {})]) {
+    if (RESERVED.test(k)) refused.push(k);
+    else env[k] = v;
+  }
+  return { env, refused };
+}
+
+/** The session's environment: the agent's own, then its ports, the shim's log file and every hub URL. */
+function agentEnvironment(
+  { runtime, logger, hubUrls }: Context,
+  args: StartArgs,
+  allocation: PortAllocation,
+): Record<string, string> {
+  const { env, refused } = ownEnvironment(args);
+  if (refused.length)
+    logger.warn({ agentId: args.agentId, names: refused }, "ignored environment variables with reserved names");
+  return Object.assign(
+    env,
+    portEnvironment(allocation),
+    { SCION_AGENT_LOG: path.join(path.dirname(runtime.tokenFileOf(args.agentId)), "shim.log") },
+    hubUrls?.length ? { SCION_HUB_URLS: hubUrls.join(",") } : {},
+  );
+}
+
+async function messageAgent(
+  { runtime, logger }: Context,
+  args: z.output<(typeof schemas)["agent.message"]>,
+): Promise<unknown> {
+  if (!(await runtime.isRunning(args.agentId))) throw new ChannelRequestError("conflict", "the agent is not running");
+  const h = findHarness(args.harness ?? "");
+  if (h?.kind === "assistant") {
+    const promptMarker = h.hooks?.events.includes("prompt-submit")
+      ? path.join(path.dirname(runtime.tokenFileOf(args.agentId)), PROMPT_MARKER)
+      : undefined;
+    await submitToAssistant(runtime, args.agentId, args.text, { readyText: h.readyText, promptMarker, logger });
+  } else await runtime.sendText(args.agentId, args.text);
+  return { delivered: true };
+}
+
+/** Interrupt: the harness's own key for "stop this turn" (Escape for Claude Code, C-c for a shell). */
+async function interruptAgent(
+  { runtime }: Context,
+  args: z.output<(typeof schemas)["agent.interrupt"]>,
+): Promise<unknown> {
+  const h = findHarness(args.harness);
+  if (!h) throw new ChannelRequestError("validation_error", `this broker has no harness called ${args.harness}`);
+  if (!(await runtime.isRunning(args.agentId))) throw new ChannelRequestError("conflict", "the agent is not running");
+  await runtime.sendKeys(args.agentId, [h.interruptKey ?? "C-c"]);
+  return { interrupted: true };
+}
+
+/**
+ * Reset-auth: the new token replaces the file the shim reads, then SIGUSR2 tells the shim to
+ * re-read it now. A signal that cannot be sent is a warning: the shim's refresh loop reads the
+ * file too.
+ */
+async function resetAgentAuth(
+  { runtime, logger }: Context,
+  args: z.output<(typeof schemas)["agent.reset-auth"]>,
+): Promise<unknown> {
+  if (!(await runtime.isRunning(args.agentId))) throw new ChannelRequestError("conflict", "the agent is not running");
+  await runtime.writeToken(args.agentId, args.token);
+  const signalled = await runtime.signal(args.agentId, "SIGUSR2").catch(() => false);
+  if (!signalled) logger.warn({ agentId: args.agentId }, "wrote the new token but could not signal the shim");
+  return {
+    written: true,
+    signalled,
+    ...(!signalled && {
+      warning:
+        "the token file was written, but the shim could not be signalled; it picks the token up at its next refresh",
+    }),
   };
 }
 

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import net from "node:net";
 import { z } from "zod";
 
@@ -67,8 +68,9 @@ export interface PortPoolOptions {
  * A broker's pool of host ports for agents' own servers (ARCHITECTURE.md, "Port pool"). Lowest
  * free ports first; an agent holds its ports until released (stop, delete, failed start);
  * allocation is serialised, so concurrent starts never share a port, and all-or-nothing, so an
- * exhausted pool leaks nothing. After a broker restart, restore() re-marks the ports of agents
- * still running before anything new is handed out.
+ * exhausted pool leaks nothing. The holdings are saved to a file (saveTo) after every change, so
+ * after a broker restart restoreFrom() re-marks the ports of agents still running before anything
+ * new is handed out.
  */
 export class PortPool {
   readonly start: number;
@@ -122,6 +124,28 @@ export class PortPool {
   /** Ports currently held, by agent. */
   snapshot(): Record<string, number[]> {
     return Object.fromEntries([...this.holdings].map(([id, ports]) => [id, [...ports]]));
+  }
+
+  /** Writes the holdings to `file` (a temporary file renamed over it, mode 0600): a crash never leaves half a file. */
+  saveTo(file: string): void {
+    const tmp = `${file}.tmp-${process.pid}`;
+    fs.writeFileSync(tmp, JSON.stringify(this.snapshot()), { mode: 0o600 });
+    fs.renameSync(tmp, file);
+  }
+
+  /**
+   * After a broker restart: re-marks the holdings saved in `file` of the agents still running and
+   * forgets the rest. No file (or an unreadable one) holds nothing.
+   */
+  restoreFrom(file: string, running: ReadonlySet<string>): void {
+    let saved: Record<string, number[]> = {};
+    try {
+      saved = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, number[]>;
+    } catch {
+      // no holdings yet
+    }
+    for (const [agentId, held] of Object.entries(saved))
+      if (running.has(agentId) && Array.isArray(held)) this.restore(agentId, held);
   }
 
   describe(ports: number[]): PortAllocation {

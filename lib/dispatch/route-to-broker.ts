@@ -1,5 +1,7 @@
+import { brokerApiError } from "../brokers/broker-error";
 import { callBroker } from "../brokers/channel/call-broker";
 import { sealDispatchArgs } from "./dispatch-args";
+import { withTransaction } from "../db/with-transaction";
 import { ApiError } from "../http/api-error";
 import type { HubRuntime } from "../runtime/hub-runtime";
 import { REPLICA_STALE_MS } from "./replicas";
@@ -86,14 +88,7 @@ async function forward(runtime: HubRuntime, ownerHubId: string, req: DispatchReq
   if (outcome.state === "done") return outcome.result;
   if (outcome.state === "failed") {
     const error = parseError(outcome.error);
-    throw new ApiError(
-      error.code === "broker_unavailable" || error.code === "timeout"
-        ? "broker_unavailable"
-        : error.code === "validation_error"
-          ? "validation_error"
-          : "conflict",
-      error.message,
-    );
+    throw brokerApiError(error.code, error.message);
   }
   // No news for the whole rolling wait: give the intent up so it is not run late.
   const { rowCount } = await db.pool.query(
@@ -121,9 +116,7 @@ export async function writeDispatchIntent(
   const { db, events } = runtime;
   const deadline = new Date(Date.now() + Math.max(req.timeoutMs ?? 30_000, DISPATCH_IDLE_WAIT_MS) + 30_000);
   const args = sealDispatchArgs(runtime.sessionSecret, req.args, req.timeoutMs);
-  const client = await db.pool.connect();
-  try {
-    await client.query("BEGIN");
+  return withTransaction(db.pool, async (client) => {
     const { rows } = await client.query<{ id: string }>(
       `INSERT INTO broker_dispatches (id, "brokerId", "agentId", op, args, state, "deadlineAt", "createdBy", "createdAt", "updatedAt")
        VALUES (gen_random_uuid(), $1::uuid, $2::uuid, $3, $4::jsonb, 'pending', $5, $6, now(), now()) RETURNING id::text AS id`,
@@ -132,14 +125,8 @@ export async function writeDispatchIntent(
     const id = rows[0]!.id;
     if (!events.publishIn) throw new Error("this hub's event bus cannot signal other replicas");
     await events.publishIn(client, { subject: `dispatch.new.${ownerHubId}`, data: { id } });
-    await client.query("COMMIT");
     return id;
-  } catch (err) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 interface Outcome {

@@ -1,4 +1,5 @@
 import { callBroker } from "../brokers/channel/call-broker";
+import { withTransaction } from "../db/with-transaction";
 import type { HubRuntime } from "../runtime/hub-runtime";
 import { toMessageJson } from "./list-messages";
 
@@ -23,10 +24,7 @@ interface MessageRow {
  * sent now.
  */
 export async function deliverMessage(runtime: HubRuntime, messageId: string): Promise<boolean> {
-  const client = await runtime.db.pool.connect();
-  let sent = false;
-  try {
-    await client.query("BEGIN");
+  const sent = await withTransaction(runtime.db.pool, async (client) => {
     const { rows } = await client.query<MessageRow>(
       `SELECT m.id::text AS id, m."agentId"::text AS "agentId", m.body, a."brokerId"::text AS "brokerId", a.phase::text AS phase, a."ownerId", a.harness
          FROM messages m JOIN agents a ON a.id = m."agentId"
@@ -35,10 +33,8 @@ export async function deliverMessage(runtime: HubRuntime, messageId: string): Pr
       [messageId],
     );
     const row = rows[0];
-    if (!row || row.phase !== "running" || !row.brokerId || !runtime.brokers.has(row.brokerId)) {
-      await client.query("ROLLBACK");
-      return false;
-    }
+    // Nothing written: the transaction only held the row's lock.
+    if (!row || row.phase !== "running" || !row.brokerId || !runtime.brokers.has(row.brokerId)) return false;
     try {
       await callBroker(
         runtime,
@@ -52,7 +48,6 @@ export async function deliverMessage(runtime: HubRuntime, messageId: string): Pr
         messageId,
         String((err as Error).message).slice(0, 500),
       ]);
-      await client.query("COMMIT");
       runtime.logger.warn(
         { err: (err as Error).message, messageId },
         "a message could not be typed into its agent; it stays pending",
@@ -63,16 +58,10 @@ export async function deliverMessage(runtime: HubRuntime, messageId: string): Pr
       `UPDATE messages SET "dispatchState" = 'dispatched', "dispatchedAt" = now(), error = NULL WHERE id = $1`,
       [messageId],
     );
-    await client.query("COMMIT");
-    sent = true;
-    runtime.metrics.messagesDispatched.inc();
-  } catch (err) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+    return true;
+  });
   if (sent) {
+    runtime.metrics.messagesDispatched.inc();
     const message = await runtime.prisma.message.findUnique({
       where: { id: messageId },
       include: { agent: { select: { ownerId: true } } },

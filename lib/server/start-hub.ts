@@ -3,8 +3,8 @@ import http from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import type { HubConfig } from "../config/schema";
-import { createDatabase } from "../db/create-database";
-import { defaultMigrationsDir, readMigrationFiles } from "../db/migrations";
+import { createDatabase, type Database } from "../db/create-database";
+import { defaultMigrationsDir, readMigrationFiles, type MigrationFile } from "../db/migrations";
 import { PostgresEventBus } from "../events/postgres-event-bus";
 import { createHubMetrics } from "../metrics/hub-metrics";
 import type { Logger } from "../log/create-logger";
@@ -27,7 +27,7 @@ import { signInDevPageRequest } from "./dev-sign-in";
 import { listen, urlOf } from "./listen";
 import { findMachineRoute, sendJson } from "./machine-routes";
 import { prepareNext, type NextHandlers } from "./next-handler";
-import { openDatabase } from "./open-database";
+import { openDatabase, type OpenedDatabase } from "./open-database";
 import { trackRequest } from "./request-log";
 import { resolveSessionSecret } from "./resolve-session-secret";
 import { shutdownHub } from "./shutdown-hub";
@@ -56,10 +56,32 @@ export interface Hub {
   close(): Promise<void>;
 }
 
+/** What the request and upgrade handlers see: set once the database and runtime are ready. */
+interface HubState {
+  runtime?: HubRuntime;
+  next?: NextHandlers;
+}
+
+/** What the request pipeline needs, from the first request on (before the hub is ready too). */
+interface Serving {
+  config: HubConfig;
+  logger: Logger;
+  next: StartHubOptions["next"];
+  state: HubState;
+  wss: WebSocketServer;
+}
+
+/** What a failed start must undo, filled in as each piece starts. */
+interface Started {
+  opened?: OpenedDatabase;
+  events?: PostgresEventBus;
+}
+
 /**
  * Starts one hub replica, in order: data directory, listening socket (so a busy port fails before
- * anything else starts; requests get 503 until ready), database and migrations, runtime, Next.js.
- * Any failure undoes what was started and rejects with a one-line StartupError.
+ * anything else starts; requests get 503 until ready), database and migrations, runtime, Next.js,
+ * background work, the local broker. Any failure undoes what was started and rejects with a
+ * one-line StartupError.
  */
 export async function startHub({
   config,
@@ -75,148 +97,34 @@ export async function startHub({
     shared: Boolean(config.databaseUrl),
     logger,
   });
-  const state: { runtime?: HubRuntime; next?: NextHandlers } = {};
+  const state: HubState = {};
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
-  const server = http.createServer((req, res) => void handleRequest(req, res));
-  server.on("upgrade", (req, socket, head) => void handleUpgrade(req, socket, head));
-  // Slow-loris protection; long-lived streams (SSE, WebSockets) are unaffected once headers are in.
-  server.headersTimeout = 30_000;
-  server.requestTimeout = 120_000;
-
-  async function handleRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const pathname = (req.url ?? "/").split("?")[0]!;
-    trackRequest(req, res, logger, pathname);
-    // Only server.ts may assert an identity to the rest of the hub; never a client.
-    delete req.headers[IDENTITY_HEADER];
-    req.headers[CLIENT_ADDRESS_HEADER] = clientAddressOf(req, config.rateLimits.trustedProxyHops);
-    applySecurityHeaders(req, res, pathname, config.publicUrl, state.next?.pagePolicy);
-    const runtime = state.runtime;
-    if (runtime?.isShuttingDown) res.setHeader("connection", "close");
-    try {
-      const misdirected = refuseRequestTarget(req, pathname, config);
-      if (misdirected) return replyError(req, res, misdirected.status, misdirected, pathname);
-      if (
-        runtime?.iap &&
-        !(await applyIapIdentity(runtime, req, (status, err) => replyError(req, res, status, err, pathname)))
-      )
-        return;
-      // What a browser attaches by itself (cookie, IAP) only counts from the hub's own pages (CSRF).
-      const foreign = carriesBrowserCredential(req.headers)
-        ? refuseForeignOrigin(req.method, req.headers, config.publicUrl)
-        : undefined;
-      if (foreign) return replyError(req, res, foreign.status, foreign, pathname);
-      const machine = findMachineRoute(req.method, pathname);
-      if (machine) return await machine({ req, res, runtime });
-      if (!runtime || !state.next) {
-        if (!next && runtime) return sendJson(res, 404, { error: { code: "not_found", message: "Not found." } });
-        return sendJson(res, 503, { error: { code: "unavailable", message: "The hub is starting." } });
-      }
-      if (runtime.devUser) await signInDevPageRequest(runtime, runtime.devUser, req, res, pathname);
-      await state.next.handle(req, res);
-    } catch (err) {
-      logger.error({ err, path: pathname }, "request failed");
-      if (!res.headersSent) sendJson(res, 500, { error: { code: "internal", message: "Internal error." } });
-      else res.destroy();
-    }
-  }
-
-  async function handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const pathname = (req.url ?? "/").split("?")[0]!;
-    // A client that resets while its upgrade is refused or pending must not crash the process
-    // (a socket error without a listener is an uncaught exception).
-    socket.on("error", (err) => logger.debug({ err: err.message, path: pathname }, "an upgrading socket failed"));
-    if (state.runtime?.isShuttingDown) return rejectUpgrade(socket, 503, "Service Unavailable");
-    const refused =
-      refuseRequestTarget(req, pathname, config) ??
-      (carriesBrowserCredential(req.headers)
-        ? refuseForeignOrigin(req.method, req.headers, config.publicUrl, { upgrade: true })
-        : undefined);
-    if (refused) return refuseUpgrade(socket, refused);
-    if (next?.dev && pathname.startsWith("/_next/") && state.next) return state.next.upgrade(req, socket, head);
-    if (pathname === CHANNEL_PATH && state.runtime) return acceptBrokerChannel(state.runtime, wss, req, socket, head);
-    const pty = PTY_PATH.exec(pathname);
-    if (pty && state.runtime) return acceptTerminal(state.runtime, wss, req, socket, head, pty[1]!);
-    rejectUpgrade(socket, 404, "Not Found");
-  }
-
+  const server = createHubServer({ config, logger, next, state, wss });
   const address = await listen(server, config.host, config.port);
   const url = urlOf(address);
-  let opened: Awaited<ReturnType<typeof openDatabase>> | undefined;
-  let events: PostgresEventBus | undefined;
+  const started: Started = {};
+  let runtime: HubRuntime;
   try {
-    const migrations = readMigrationFiles(defaultMigrationsDir(root));
-    opened = await openDatabase(config, migrations, logger);
-    const db = createDatabase(opened.url, config.database, logger);
-    await sealLegacyAgentEnv(db.pool, sessionSecret, logger).catch(async (err: unknown) => {
-      await db.close();
-      throw err;
-    });
-    const hubId = crypto.randomUUID();
-    const streams: HubRuntime["streams"] = new Set();
-    const brokers: HubRuntime["brokers"] = new Map();
-    const metrics = createHubMetrics({
-      pool: db.pool,
-      sseClients: () => streams.size,
-      brokerConnections: () => brokers.size,
-      terminals: () => [...brokers.values()].reduce((n, c) => n + c.terminals.size, 0),
-      pendingMessages: () => db.prisma.message.count({ where: { dispatchState: "pending" } }),
-      stuckMessages: () =>
-        db.prisma.message.count({
-          where: { dispatchState: "pending", createdAt: { lt: new Date(Date.now() - 10 * 60_000) } },
-        }),
-    });
-    events = new PostgresEventBus({
-      connectionString: opened.url,
-      pool: db.pool,
-      hubId,
-      logger,
-      onReconnect: () => metrics.listenerReconnects.inc(),
-    });
-    if (!(await events.ready())) logger.warn("the event listener has not connected yet; it keeps trying");
-    const runtime: HubRuntime = {
-      hubId,
-      startedAt: new Date(),
+    const { db, migrations } = await openHubDatabase(started, config, root, sessionSecret, logger);
+    runtime = await buildRuntime(started, {
       config: { ...config, port: address.port },
       sessionSecret,
       logger,
       db,
-      prisma: db.prisma,
-      events,
       migrations,
-      streams,
-      brokers,
-      brokerClaimed: new Set(),
-      metrics,
-      webSockets: new Set(),
-      abortedRuns: new Set(),
-      rateLimiter: new RateLimiter(config.rateLimits),
-      stoppers: [],
-      isShuttingDown: false,
-    };
-    if (config.authMode === "dev") runtime.devUser = await prepareDevMode(runtime);
-    // next-auth builds its callback URLs from NEXTAUTH_URL; it is process-wide by design.
-    if (config.authMode === "oauth") process.env.NEXTAUTH_URL = config.publicUrl;
-    if (config.authMode === "proxy")
-      runtime.iap = { jwks: new JwksCache({ url: config.iap.jwksUrl, logger }), provisioned: new Map() };
+    });
     setHubRuntime(runtime);
     state.runtime = runtime;
     if (next) state.next = await prepareNext({ ...next, hostname: config.host, port: address.port });
   } catch (err) {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await events?.close();
-    if (state.runtime) {
-      setHubRuntime(undefined);
-      await state.runtime.db.close();
-    }
-    await opened?.embedded?.stop();
+    await undoStart(server, state, started);
     throw err;
   }
-  const runtime = state.runtime;
-  runtime.scheduler = startScheduler(runtime.db.pool, logger, backgroundJobs(runtime));
-  runtime.stoppers.push(await registerReplica(runtime), startDispatchExecutor(runtime));
+  const embedded = started.opened!.embedded;
+  await startBackgroundWork(runtime);
   const localBroker = config.localBroker && withLocalBroker ? await startLocalBroker(runtime, url, root) : undefined;
   logger.info(
-    { url, hubId: runtime.hubId, authMode: config.authMode, embeddedDatabase: Boolean(opened.embedded) },
+    { url, hubId: runtime.hubId, authMode: config.authMode, embeddedDatabase: Boolean(embedded) },
     "hub started",
   );
 
@@ -224,9 +132,173 @@ export async function startHub({
   return {
     url,
     runtime,
-    close: () =>
-      (closing ??= shutdownHub({ server, wss, runtime, next: state.next, embedded: opened.embedded, localBroker })),
+    close: () => (closing ??= shutdownHub({ server, wss, runtime, next: state.next, embedded, localBroker })),
   };
+}
+
+/** The HTTP server: every request and WebSocket upgrade goes through the hub's pipeline. */
+function createHubServer(serving: Serving): http.Server {
+  const server = http.createServer((req, res) => void handleRequest(serving, req, res));
+  server.on("upgrade", (req, socket, head) => void handleUpgrade(serving, req, socket, head));
+  // Slow-loris protection; long-lived streams (SSE, WebSockets) are unaffected once headers are in.
+  server.headersTimeout = 30_000;
+  server.requestTimeout = 120_000;
+  return server;
+}
+
+async function handleRequest(
+  { config, logger, next, state }: Serving,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
+  const pathname = (req.url ?? "/").split("?")[0]!;
+  trackRequest(req, res, logger, pathname);
+  // Only server.ts may assert an identity to the rest of the hub; never a client.
+  delete req.headers[IDENTITY_HEADER];
+  req.headers[CLIENT_ADDRESS_HEADER] = clientAddressOf(req, config.rateLimits.trustedProxyHops);
+  applySecurityHeaders(req, res, pathname, config.publicUrl, state.next?.pagePolicy);
+  const runtime = state.runtime;
+  if (runtime?.isShuttingDown) res.setHeader("connection", "close");
+  try {
+    const misdirected = refuseRequestTarget(req, pathname, config);
+    if (misdirected) return replyError(req, res, misdirected.status, misdirected, pathname);
+    if (
+      runtime?.iap &&
+      !(await applyIapIdentity(runtime, req, (status, err) => replyError(req, res, status, err, pathname)))
+    )
+      return;
+    // What a browser attaches by itself (cookie, IAP) only counts from the hub's own pages (CSRF).
+    const foreign = carriesBrowserCredential(req.headers)
+      ? refuseForeignOrigin(req.method, req.headers, config.publicUrl)
+      : undefined;
+    if (foreign) return replyError(req, res, foreign.status, foreign, pathname);
+    const machine = findMachineRoute(req.method, pathname);
+    if (machine) return await machine({ req, res, runtime });
+    if (!runtime || !state.next) {
+      if (!next && runtime) return sendJson(res, 404, { error: { code: "not_found", message: "Not found." } });
+      return sendJson(res, 503, { error: { code: "unavailable", message: "The hub is starting." } });
+    }
+    if (runtime.devUser) await signInDevPageRequest(runtime, runtime.devUser, req, res, pathname);
+    await state.next.handle(req, res);
+  } catch (err) {
+    logger.error({ err, path: pathname }, "request failed");
+    if (!res.headersSent) sendJson(res, 500, { error: { code: "internal", message: "Internal error." } });
+    else res.destroy();
+  }
+}
+
+async function handleUpgrade(
+  { config, logger, next, state, wss }: Serving,
+  req: http.IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): Promise<void> {
+  const pathname = (req.url ?? "/").split("?")[0]!;
+  // A client that resets while its upgrade is refused or pending must not crash the process
+  // (a socket error without a listener is an uncaught exception).
+  socket.on("error", (err) => logger.debug({ err: err.message, path: pathname }, "an upgrading socket failed"));
+  if (state.runtime?.isShuttingDown) return rejectUpgrade(socket, 503, "Service Unavailable");
+  const refused =
+    refuseRequestTarget(req, pathname, config) ??
+    (carriesBrowserCredential(req.headers)
+      ? refuseForeignOrigin(req.method, req.headers, config.publicUrl, { upgrade: true })
+      : undefined);
+  if (refused) return refuseUpgrade(socket, refused);
+  if (next?.dev && pathname.startsWith("/_next/") && state.next) return state.next.upgrade(req, socket, head);
+  if (pathname === CHANNEL_PATH && state.runtime) return acceptBrokerChannel(state.runtime, wss, req, socket, head);
+  const pty = PTY_PATH.exec(pathname);
+  if (pty && state.runtime) return acceptTerminal(state.runtime, wss, req, socket, head, pty[1]!);
+  rejectUpgrade(socket, 404, "Not Found");
+}
+
+/**
+ * The database (embedded or configured) with every migration applied, and the Prisma client on
+ * it; agent environments stored before they were sealed are sealed now.
+ */
+async function openHubDatabase(
+  started: Started,
+  config: HubConfig,
+  root: string,
+  sessionSecret: string,
+  logger: Logger,
+): Promise<{ db: Database; migrations: MigrationFile[] }> {
+  const migrations = readMigrationFiles(defaultMigrationsDir(root));
+  started.opened = await openDatabase(config, migrations, logger);
+  const db = createDatabase(started.opened.url, config.database, logger);
+  await sealLegacyAgentEnv(db.pool, sessionSecret, logger).catch(async (err: unknown) => {
+    await db.close();
+    throw err;
+  });
+  return { db, migrations };
+}
+
+/** The replica's process-wide state: metrics, the event bus, the runtime object, and what its auth mode needs. */
+async function buildRuntime(
+  started: Started,
+  parts: Pick<HubRuntime, "config" | "sessionSecret" | "logger" | "db" | "migrations">,
+): Promise<HubRuntime> {
+  const { config, logger, db } = parts;
+  const hubId = crypto.randomUUID();
+  const streams: HubRuntime["streams"] = new Set();
+  const brokers: HubRuntime["brokers"] = new Map();
+  const metrics = createHubMetrics({
+    pool: db.pool,
+    sseClients: () => streams.size,
+    brokerConnections: () => brokers.size,
+    terminals: () => [...brokers.values()].reduce((n, c) => n + c.terminals.size, 0),
+    pendingMessages: () => db.prisma.message.count({ where: { dispatchState: "pending" } }),
+    stuckMessages: () =>
+      db.prisma.message.count({
+        where: { dispatchState: "pending", createdAt: { lt: new Date(Date.now() - 10 * 60_000) } },
+      }),
+  });
+  const events = (started.events = new PostgresEventBus({
+    connectionString: started.opened!.url,
+    pool: db.pool,
+    hubId,
+    logger,
+    onReconnect: () => metrics.listenerReconnects.inc(),
+  }));
+  if (!(await events.ready())) logger.warn("the event listener has not connected yet; it keeps trying");
+  const runtime: HubRuntime = {
+    ...parts,
+    hubId,
+    startedAt: new Date(),
+    prisma: db.prisma,
+    events,
+    streams,
+    brokers,
+    brokerClaimed: new Set(),
+    metrics,
+    webSockets: new Set(),
+    abortedRuns: new Set(),
+    rateLimiter: new RateLimiter(config.rateLimits),
+    stoppers: [],
+    isShuttingDown: false,
+  };
+  if (config.authMode === "dev") runtime.devUser = await prepareDevMode(runtime);
+  // next-auth builds its callback URLs from NEXTAUTH_URL; it is process-wide by design.
+  if (config.authMode === "oauth") process.env.NEXTAUTH_URL = config.publicUrl;
+  if (config.authMode === "proxy")
+    runtime.iap = { jwks: new JwksCache({ url: config.iap.jwksUrl, logger }), provisioned: new Map() };
+  return runtime;
+}
+
+/** The scheduler's periodic jobs, this replica's row in hub_replicas and the executor of dispatches sent to it. */
+async function startBackgroundWork(runtime: HubRuntime): Promise<void> {
+  runtime.scheduler = startScheduler(runtime.db.pool, runtime.logger, backgroundJobs(runtime));
+  runtime.stoppers.push(await registerReplica(runtime), startDispatchExecutor(runtime));
+}
+
+/** A start that failed: the socket closes, then the event bus, the database and the embedded Postgres. */
+async function undoStart(server: http.Server, state: HubState, started: Started): Promise<void> {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await started.events?.close();
+  if (state.runtime) {
+    setHubRuntime(undefined);
+    await state.runtime.db.close();
+  }
+  await started.opened?.embedded?.stop();
 }
 
 /** An error for a person's browser is a short page; for the API and machines, the envelope. */

@@ -1,6 +1,7 @@
 import WebSocket, { type RawData } from "ws";
 import { REPLICA_IDENTITY_HEADER, signReplicaIdentity } from "../auth/replica-identity";
 import type { HubRuntime } from "../runtime/hub-runtime";
+import { pauseWhileQueued } from "./backpressure";
 
 /** Beyond this many bytes queued towards one side, reading from the other side pauses. */
 const HIGH_WATER = 1024 * 1024;
@@ -39,15 +40,12 @@ export function relayToReplica(
       return;
     }
     to.send(data, { binary: isBinary });
-    if (to.bufferedAmount > HIGH_WATER) {
-      from.pause();
-      const check = setInterval(() => {
-        if (closed || to.bufferedAmount < HIGH_WATER / 2) {
-          clearInterval(check);
-          from.resume();
-        }
-      }, 10);
-    }
+    pauseWhileQueued(
+      from,
+      () => to.bufferedAmount,
+      HIGH_WATER,
+      () => closed,
+    );
   };
   const closeBoth = (code: number, reason: string) => {
     if (closed) return;

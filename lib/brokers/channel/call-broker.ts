@@ -1,5 +1,6 @@
 import { ApiError } from "../../http/api-error";
 import type { HubRuntime } from "../../runtime/hub-runtime";
+import { brokerApiError } from "../broker-error";
 import type { ChannelRequestError } from "./channel-peer";
 
 /**
@@ -25,15 +26,7 @@ export async function callBroker(
     timer({ outcome: isChannelRequestError(err) ? err.code : "error" });
     // By name, not instanceof: the channel was built by server.ts's copy of this module and a
     // route handler runs Next's copy, whose class is a different object.
-    if (isChannelRequestError(err)) {
-      const code =
-        err.code === "broker_unavailable" || err.code === "timeout"
-          ? "broker_unavailable"
-          : err.code === "validation_error"
-            ? "validation_error"
-            : "conflict";
-      throw new ApiError(code, err.message);
-    }
+    if (isChannelRequestError(err)) throw brokerApiError(err.code, err.message);
     throw err;
   }
 }

@@ -1,4 +1,7 @@
+import fs from "node:fs";
 import net from "node:net";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { findFreePort } from "../../../lib/db/embedded-postgres";
 import { PortPool, PortPoolExhaustedError, portEnvironment } from "../../../broker/port-pool";
@@ -67,6 +70,29 @@ describe("PortPool", () => {
     pool.restore("survivor", [8000, 8001]);
     expect((await pool.allocate("new")).ports).toEqual({ A: 8002, B: 8003 });
     expect(() => pool.restore("impostor", [8002])).toThrow("port 8002 is claimed by two agents");
+  });
+
+  it("saves its holdings to a file; a new pool restores those of agents still running, forgets the rest", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "port-pool-"));
+    try {
+      const file = path.join(dir, "ports.json");
+      const before = new PortPool({ range: "8000-8009" }, always);
+      await before.allocate("survivor");
+      await before.allocate("gone");
+      before.saveTo(file);
+      expect((fs.statSync(file).mode & 0o777).toString(8)).toBe("600");
+
+      const after = new PortPool({ range: "8000-8009" }, always);
+      after.restoreFrom(file, new Set(["survivor"]));
+      expect(after.snapshot()).toEqual({ survivor: [8000, 8001] });
+      expect((await after.allocate("new")).ports).toEqual({ A: 8002, B: 8003 });
+
+      const fresh = new PortPool({ range: "8000-8009" }, always);
+      fresh.restoreFrom(path.join(dir, "missing.json"), new Set(["survivor"]));
+      expect(fresh.snapshot()).toEqual({});
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("skips ports another program on this machine already listens on", async () => {
