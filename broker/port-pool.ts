@@ -65,7 +65,7 @@ export interface PortPoolOptions {
 }
 
 /**
- * A broker's pool of host ports for agents' own servers (ARCHITECTURE.md, "Port pool"). Lowest
+ * A broker's pool of host ports for agents' own servers (docs/architecture.md, "An agent's life"). Lowest
  * free ports first; an agent holds its ports until released (stop, delete, failed start);
  * allocation is serialised, so concurrent starts never share a port, and all-or-nothing, so an
  * exhausted pool leaks nothing. The holdings are saved to a file (saveTo) after every change, so

@@ -4,9 +4,10 @@ import { brokerApiError } from "../broker-error";
 import type { ChannelRequestError } from "./channel-peer";
 
 /**
- * Sends an operation to a broker over the control channel this replica holds. A broker whose
- * channel another replica holds is unreachable from here until cross-replica dispatch lands;
- * either way the caller gets broker_unavailable, never a hang.
+ * Sends an operation to a broker over the control channel this replica holds: the last hop of
+ * dispatch. Callers that may land on any replica go through lib/dispatch/route-to-broker.ts, which
+ * forwards to the replica holding the channel (docs/architecture.md, "Dispatch"); here a broker not
+ * held by this replica answers broker_unavailable at once, never a hang.
  */
 export async function callBroker(
   runtime: HubRuntime,
