@@ -163,8 +163,18 @@ describe("chaos", () => {
     const intents = (
       await pool.query(`SELECT state::text AS state, count(*)::int AS n FROM broker_dispatches GROUP BY state`)
     ).rows;
+    // Why any start ended in error (the agent's detail and its intents), for whoever reads a failure.
+    const failedStarts = (
+      await pool.query(
+        `SELECT a.name, a.detail, json_agg(json_build_object('op', d.op, 'state', d.state::text, 'error', d.error, 'attempts', d.attempts)) AS intents
+           FROM agents a LEFT JOIN broker_dispatches d ON d."agentId" = a.id
+          WHERE a."projectId" = $1 AND a.phase <> 'running' GROUP BY a.id`,
+        [projectId],
+      )
+    ).rows;
     console.log(
       JSON.stringify({
+        failedStarts,
         iterations: ITERATIONS,
         outcomes: outcomes.map((o) => `${o.status}:${o.phase}`),
         doubles,
