@@ -7,6 +7,8 @@
 const SHARED_WITH_BROKER_AND_AGENT = [
   "^lib/brokers/channel/(protocol|channel-peer)\\.ts$",
   "^lib/brokers/hmac\\.ts$",
+  // The activities an agent reports: the shim and the hub accept the same words.
+  "^lib/agents/activities\\.ts$",
   // Not list-harnesses.ts: it reads the hub's database.
   "^lib/harnesses/(?!list-harnesses\\.ts$)[^/]+\\.ts$",
   "^lib/log/create-logger\\.ts$",

@@ -1,16 +1,7 @@
 import { z } from "zod";
+import { REPORTABLE_ACTIVITIES } from "../lib/agents/activities";
 import { loadShimConfig } from "./config";
 import { AgentHubClient } from "./hub-client";
-
-const REPORTABLE_ACTIVITIES = [
-  "idle",
-  "thinking",
-  "executing",
-  "waiting_for_input",
-  "blocked",
-  "completed",
-  "limits_exceeded",
-] as const;
 
 const USAGE = "usage: scion-agent report --activity <activity> [--detail <text>]";
 

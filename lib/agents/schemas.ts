@@ -2,6 +2,7 @@ import { z } from "zod";
 import { pageQuery } from "../http/pagination";
 import { HARNESS_IDS } from "../harnesses/registry";
 import type { HookEvent } from "../harnesses/types";
+import { ACTIVITIES, HUB_ONLY_ACTIVITIES } from "./activities";
 
 export const PHASES = [
   "created",
@@ -13,19 +14,7 @@ export const PHASES = [
   "stopped",
   "error",
 ] as const;
-export const ACTIVITIES = [
-  "idle",
-  "thinking",
-  "executing",
-  "waiting_for_input",
-  "blocked",
-  "completed",
-  "limits_exceeded",
-  "stalled",
-  "offline",
-] as const;
-/** Activities only the hub sets (from missing heartbeats or activity); agents may not report them. */
-export const HUB_ONLY_ACTIVITIES = ["stalled", "offline"] as const;
+export { ACTIVITIES, HUB_ONLY_ACTIVITIES } from "./activities";
 export const HARNESSES = HARNESS_IDS;
 
 export const agentPhase = z.enum(PHASES);
