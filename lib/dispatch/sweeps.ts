@@ -26,26 +26,38 @@ export async function sweepStaleAffinity(runtime: HubRuntime): Promise<{ release
 }
 
 /**
- * Intents that can no longer finish: past their deadline (pending or in progress), or in
- * progress on a replica that has gone silent. They fail — never run twice — and whoever waits
- * for them hears so at once.
+ * Intents that cannot finish where they are. Past their deadline (pending or in progress) they
+ * fail — never run late — and whoever waits for them hears so at once. In progress on a replica
+ * that has gone silent but still within their deadline, they go back to pending and the replica
+ * now holding their broker is nudged: every broker operation is idempotent (see drainBroker), so
+ * running one again finishes it with one effect, where failing it would lose a call the broker
+ * could still answer (a broker that reconnects after the dead replica's row went stale).
  */
-export async function reapStuckDispatches(runtime: HubRuntime): Promise<number> {
-  const { rows } = await runtime.db.pool.query<{ id: string }>(
-    `UPDATE broker_dispatches d SET state = 'failed', args = '{}'::jsonb, "updatedAt" = now(),
-            error = CASE WHEN d."deadlineAt" < now() THEN '{"code":"timeout","message":"the dispatch passed its deadline"}'
-                         ELSE '{"code":"broker_unavailable","message":"the replica running the dispatch stopped answering"}' END
-      WHERE (d.state IN ('pending', 'in_progress') AND d."deadlineAt" < now())
-         OR (d.state = 'in_progress' AND NOT EXISTS (SELECT 1 FROM hub_replicas r WHERE r.id = d."claimedBy" AND r."lastSeenAt" > now() - ($1::int * interval '1 millisecond')))
-      RETURNING d.id::text AS id`,
+export async function reapStuckDispatches(runtime: HubRuntime): Promise<{ failed: number; requeued: number }> {
+  const { db, events, logger } = runtime;
+  const { rows: failed } = await db.pool.query<{ id: string }>(
+    `UPDATE broker_dispatches SET state = 'failed', args = '{}'::jsonb, "updatedAt" = now(),
+            error = '{"code":"timeout","message":"the dispatch passed its deadline"}'
+      WHERE state IN ('pending', 'in_progress') AND "deadlineAt" < now()
+      RETURNING id::text AS id`,
+  );
+  for (const { id } of failed)
+    await events.publish({ subject: `dispatch.done.${id}`, data: { id, state: "failed" } }).catch(() => undefined);
+  const { rows: requeued } = await db.pool.query<{ id: string; owner: string | null }>(
+    `UPDATE broker_dispatches d SET state = 'pending', "claimedBy" = NULL, "claimedAt" = NULL, "updatedAt" = now()
+       FROM runtime_brokers b
+      WHERE b.id = d."brokerId" AND d.state = 'in_progress' AND d."deadlineAt" >= now()
+        AND NOT EXISTS (SELECT 1 FROM hub_replicas r WHERE r.id = d."claimedBy" AND r."lastSeenAt" > now() - ($1::int * interval '1 millisecond'))
+      RETURNING d.id::text AS id, b."connectedHubId" AS owner`,
     [REPLICA_STALE_MS],
   );
-  for (const { id } of rows)
-    await runtime.events
-      .publish({ subject: `dispatch.done.${id}`, data: { id, state: "failed" } })
-      .catch(() => undefined);
-  if (rows.length) runtime.logger.warn({ reaped: rows.length }, "failed stuck dispatches");
-  return rows.length;
+  // Without a holder the intent waits: the replica that claims the broker drains it on connect.
+  for (const { id, owner } of requeued)
+    if (owner) await events.publish({ subject: `dispatch.new.${owner}`, data: { id } }).catch(() => undefined);
+  if (failed.length) logger.warn({ failed: failed.length }, "failed dispatches past their deadline");
+  if (requeued.length)
+    logger.warn({ requeued: requeued.length }, "requeued dispatches whose replica stopped answering");
+  return { failed: failed.length, requeued: requeued.length };
 }
 
 /**
