@@ -209,11 +209,18 @@ describe("project settings", () => {
     const other = await newProject(bob, "someone else's");
     const { prisma } = t.hub.runtime;
     const hubTemplate = await prisma.template.create({
-      data: { slug: "settings-hub", name: "hub one", scope: "hub", createdBy: `user:${admin.user.id}` },
+      data: {
+        slug: "settings-hub",
+        harness: "shell",
+        name: "hub one",
+        scope: "hub",
+        createdBy: `user:${admin.user.id}`,
+      },
     });
     const ownTemplate = await prisma.template.create({
       data: {
         slug: "settings-own",
+        harness: "shell",
         name: "own",
         scope: "project",
         projectId: p.id,
@@ -221,10 +228,24 @@ describe("project settings", () => {
       },
     });
     const foreignTemplate = await prisma.template.create({
-      data: { slug: "settings-foreign", name: "x", scope: "project", projectId: other.id, createdBy: "user:x" },
+      data: {
+        slug: "settings-foreign",
+        harness: "shell",
+        name: "x",
+        scope: "project",
+        projectId: other.id,
+        createdBy: "user:x",
+      },
     });
     const personalTemplate = await prisma.template.create({
-      data: { slug: "settings-mine", name: "mine", scope: "user", userId: alice.user.id, createdBy: "user:x" },
+      data: {
+        slug: "settings-mine",
+        harness: "shell",
+        name: "mine",
+        scope: "user",
+        userId: alice.user.id,
+        createdBy: "user:x",
+      },
     });
     expect(
       (
