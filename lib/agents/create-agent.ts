@@ -13,6 +13,7 @@ import type { AgentJson, CreateAgentBody } from "./schemas";
 import { toAgentJson } from "./to-agent-json";
 import { sealAgentEnv } from "./agent-env";
 import { resolveAgentCredentials } from "../secrets/resolve-agent-credentials";
+import { canSeeProject } from "../projects/project-access";
 
 /** How far a chain of legacy agent-owned agents is followed to find the person behind it. */
 const MAX_OWNER_HOPS = 10;
@@ -38,7 +39,9 @@ export async function createAgent(
   const { prisma } = runtime;
   requireAgentScope(principal, "agent:create");
   const project = await prisma.project.findUnique({ where: { id: body.projectId } });
-  if (!project) throw new ApiError("not_found", "No such project.");
+  // A members-only project is as absent to those who cannot see it (a sub-agent stays in its parent's project).
+  if (!project || (principal.kind === "user" && !(await canSeeProject(prisma, principal, project.id))))
+    throw new ApiError("not_found", "No such project.");
   const placement =
     principal.kind === "agent"
       ? await subAgentPlacement(prisma, principal.agentId, project.id, body)

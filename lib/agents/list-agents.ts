@@ -9,7 +9,8 @@ import { toAgentJson } from "./to-agent-json";
 const FIELD = { name: "name", created: "createdAt", updated: "updatedAt", phase: "phase" } as const;
 
 /**
- * The agents a principal may see, filtered and sorted as API.md lists, keyset-paged on
+ * The agents a principal may see (their own, and for a project's members and creator the
+ * project's agents; lib/agents/can-access-agent.ts), filtered and sorted as API.md lists, keyset-paged on
  * (sort key, id) so pages stay correct while agents come and go.
  */
 export async function listAgents(
@@ -18,17 +19,20 @@ export async function listAgents(
   query: ListAgentsQuery,
 ): Promise<Page<AgentJson>> {
   const field = FIELD[query.sort];
+  // Visibility, text search and cursor each bring their own OR: AND keeps them apart.
+  const and: Prisma.AgentWhereInput[] = [visibleAgentsWhere(principal)];
+  if (query.q)
+    and.push({
+      OR: [{ name: { contains: query.q, mode: "insensitive" } }, { slug: { contains: query.q.toLowerCase() } }],
+    });
+  if (query.cursor) and.push(afterCursor(field, query.order, query.cursor));
   const where: Prisma.AgentWhereInput = {
-    ...visibleAgentsWhere(principal),
+    AND: and,
     ...(query.projectId && { projectId: query.projectId }),
     ...(query.brokerId && { brokerId: query.brokerId }),
     ...(query.phase && { phase: query.phase }),
     ...(query.activity && { activity: query.activity }),
-    ...(query.q && {
-      OR: [{ name: { contains: query.q, mode: "insensitive" } }, { slug: { contains: query.q.toLowerCase() } }],
-    }),
   };
-  if (query.cursor) where.AND = [afterCursor(field, query.order, query.cursor)];
   const rows = await prisma.agent.findMany({
     where,
     orderBy: [{ [field]: query.order }, { id: query.order }],

@@ -26,7 +26,7 @@ const reportableActivity = z.enum(
   },
 );
 
-const envSchema = z
+export const envSchema = z
   .record(
     z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, { error: "environment names are letters, digits and _" }),
     z.string().max(32_768),

@@ -13,7 +13,16 @@ import { harnessSchema } from "../harnesses/list-harnesses";
 import type { RouteAccess } from "../http/api-route";
 import { listRunsQuery } from "../maintenance/list-runs";
 import { listMessagesQuery, sendMessageBody } from "../messages/schemas";
-import { createProjectBody, listProjectsQuery, projectSchema, updateProjectBody } from "../projects/schemas";
+import {
+  addMemberBody,
+  broadcastBody,
+  broadcastResultSchema,
+  createProjectBody,
+  listProjectsQuery,
+  memberSchema,
+  projectSchema,
+  updateProjectBody,
+} from "../projects/schemas";
 import { createSecretBody, listSecretsQuery, secretSchema } from "../secrets/schemas";
 import { apiTokenSchema, createApiTokenBody } from "../tokens/schemas";
 import { listUsersQuery, updateUserBody, userSchema } from "../users/schemas";
@@ -122,7 +131,7 @@ export const API_ROUTES: ApiRouteSpec[] = [
   {
     method: "GET",
     path: "/api/v1/projects",
-    summary: "Projects",
+    summary: "Projects the caller sees, with agent counts and the caller's role",
     access: "user",
     query: listProjectsQuery,
     response: page(projectSchema),
@@ -139,14 +148,14 @@ export const API_ROUTES: ApiRouteSpec[] = [
   {
     method: "GET",
     path: "/api/v1/projects/{id}",
-    summary: "One project (id or slug)",
+    summary: "One project the caller sees (id or slug)",
     access: "user",
     response: projectSchema,
   },
   {
     method: "PATCH",
     path: "/api/v1/projects/{id}",
-    summary: "Change a project (creator or admin)",
+    summary: "Change a project's settings (its managers: creator, manager members, admins)",
     access: "user",
     body: updateProjectBody,
     response: projectSchema,
@@ -154,9 +163,40 @@ export const API_ROUTES: ApiRouteSpec[] = [
   {
     method: "DELETE",
     path: "/api/v1/projects/{id}",
-    summary: "Delete an empty project (creator or admin)",
+    summary: "Delete an empty project (its managers)",
     access: "user",
     status: 204,
+  },
+  {
+    method: "GET",
+    path: "/api/v1/projects/{id}/members",
+    summary: "A project's members",
+    access: "user",
+    response: z.object({ items: z.array(memberSchema) }),
+  },
+  {
+    method: "POST",
+    path: "/api/v1/projects/{id}/members",
+    summary: "Add a member by email or id (201), or change a member's role (200) (its managers)",
+    access: "user",
+    body: addMemberBody,
+    response: memberSchema,
+    status: 201,
+  },
+  {
+    method: "DELETE",
+    path: "/api/v1/projects/{id}/members/{userId}",
+    summary: "Remove a member (its managers), or leave the project",
+    access: "user",
+    status: 204,
+  },
+  {
+    method: "POST",
+    path: "/api/v1/projects/{id}/broadcast",
+    summary: "Send one message to every running agent of the project (its managers)",
+    access: "user",
+    body: broadcastBody,
+    response: broadcastResultSchema,
   },
   {
     method: "GET",

@@ -1,21 +1,28 @@
-import { canAccessAgent } from "../agents/can-access-agent";
+import { canSeeAgentIn } from "../agents/can-access-agent";
 import type { Principal } from "../auth/principal";
 import { isAdmin } from "../auth/principal";
 import type { HubEvent } from "./event-bus";
 
 /**
  * Whether a principal may receive an event. Agent events (agent.<id>.*, project.<id>.agent.*)
- * and messages follow the agent's access rule, using the owner carried in the event; broker
- * status is for every signed-in person; anything else (maintenance, unknown) is for admins.
+ * and messages follow the agent's visibility rule, using the owner and project carried in the
+ * event: its owner, admins, the agent itself, and the members and creator of its project
+ * (`memberProjects`, the ids of the projects whose agents the reader sees); broker status is for
+ * every signed-in person; anything else (maintenance, unknown) is for admins.
  */
-export function canReadEvent(principal: Principal, event: HubEvent): boolean {
+export function canReadEvent(
+  principal: Principal,
+  event: HubEvent,
+  memberProjects: ReadonlySet<string> = new Set(),
+): boolean {
   const [root, , kind] = event.subject.split(".");
-  const data = (event.data ?? {}) as { id?: unknown; agentId?: unknown; ownerId?: unknown };
+  const data = (event.data ?? {}) as { id?: unknown; agentId?: unknown; ownerId?: unknown; projectId?: unknown };
   const isAgentEvent = root === "agent" || (root === "project" && kind === "agent");
   if (isAgentEvent || root === "message") {
     const id = root === "message" ? data.agentId : data.id;
     if (typeof id !== "string" || typeof data.ownerId !== "string") return isAdmin(principal);
-    return canAccessAgent(principal, { id, ownerId: data.ownerId });
+    const projectId = typeof data.projectId === "string" ? data.projectId : null;
+    return canSeeAgentIn(principal, { id, ownerId: data.ownerId, projectId }, memberProjects);
   }
   if (root === "broker") return principal.kind === "user";
   return isAdmin(principal);

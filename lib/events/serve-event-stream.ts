@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { memberProjectIds } from "../agents/can-access-agent";
 import { authenticate } from "../auth/authenticate";
 import { checkAccess } from "../auth/check-access";
 import { IDENTITY_HEADER } from "../auth/identity-header";
@@ -23,11 +24,14 @@ const MAX_PATTERNS = 20;
  * every replica — after a resync, and with every heartbeat as a backstop. What events they may
  * read follows the fresh role at once. The re-check reads the person by id: in proxy mode the
  * signed identity header the stream was opened with expires after a minute, the stream does not.
+ * The projects whose agents a person sees as a member or creator are read when the stream opens
+ * and again with each re-check (a membership change announces `user.<id>.updated` too).
  */
 export async function serveEventStream(runtime: HubRuntime, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const opened = await readerOf(runtime, req);
   checkAccess(opened.principal, "any", opened.principal ? undefined : opened.reason);
   let principal = opened.principal!;
+  let memberProjects = await memberProjectIds(runtime.prisma, principal);
   const url = new URL(req.url ?? "/", "http://hub");
   const patterns = url.searchParams.getAll("sub");
   if (patterns.length === 0) patterns.push(">");
@@ -52,6 +56,7 @@ export async function serveEventStream(runtime: HubRuntime, req: IncomingMessage
       const fresh = await currentPrincipal(runtime, req, principal);
       if (!fresh) return false;
       principal = fresh;
+      memberProjects = await memberProjectIds(runtime.prisma, fresh);
       return true;
     },
     () => res.end(),
@@ -75,7 +80,7 @@ export async function serveEventStream(runtime: HubRuntime, req: IncomingMessage
       recheck();
       if (!patterns.some((p) => subjectMatches(p, event.subject))) return;
     }
-    if (!canReadEvent(principal, event)) return;
+    if (!canReadEvent(principal, event, memberProjects)) return;
     res.write(`event: update\ndata: ${JSON.stringify(event)}\n\n`);
   });
   const heartbeat = setInterval(() => {

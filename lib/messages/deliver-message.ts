@@ -64,12 +64,12 @@ export async function deliverMessage(runtime: HubRuntime, messageId: string): Pr
     runtime.metrics.messagesDispatched.inc();
     const message = await runtime.prisma.message.findUnique({
       where: { id: messageId },
-      include: { agent: { select: { ownerId: true } } },
+      include: { agent: { select: { ownerId: true, projectId: true } } },
     });
     if (message)
       await runtime.events.publish({
         subject: `message.${message.agentId}.dispatched`,
-        data: { ...toMessageJson(message), ownerId: message.agent.ownerId },
+        data: { ...toMessageJson(message), ownerId: message.agent.ownerId, projectId: message.agent.projectId },
       });
   }
   return sent;

@@ -43,7 +43,7 @@ export async function sendMessage(
   });
   await runtime.events.publish({
     subject: `message.${agent.id}.created`,
-    data: { ...toMessageJson(created), ownerId: agent.ownerId },
+    data: { ...toMessageJson(created), ownerId: agent.ownerId, projectId: agent.projectId },
   });
   const sent = await deliverMessage(runtime, created.id);
   if (!sent && agent.phase === "running" && agent.brokerId) {

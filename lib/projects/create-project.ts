@@ -34,6 +34,8 @@ export async function createProject(
         name: body.name,
         gitRemote: body.gitRemote ?? null,
         defaultBrokerId: body.defaultBrokerId ?? null,
+        defaultBranch: body.defaultBranch ?? null,
+        ...(body.visibility && { visibility: body.visibility }),
         createdById: actor.id,
       },
     });
@@ -42,9 +44,9 @@ export async function createProject(
       action: "project.create",
       targetType: "project",
       targetId: project.id,
-      details: { slug },
+      details: { slug, visibility: project.visibility },
       requestId,
     });
-    return toProjectJson(project);
+    return toProjectJson(project, { role: actor.role === "admin" ? "admin" : "manager" });
   });
 }

@@ -2,7 +2,10 @@ import type { PrismaClient } from "../db/create-database";
 import type { Project } from "../db/generated/client";
 import { ApiError } from "../http/api-error";
 
-/** A project by id or slug; not_found otherwise. Every active user may read every project. */
+/**
+ * A project by id or slug; not_found otherwise. Unchecked: what a caller may see or manage is
+ * project-access.ts (getVisibleProjectOrThrow, getManagedProjectOrThrow).
+ */
 export async function getProjectOrThrow(prisma: PrismaClient, idOrSlug: string): Promise<Project> {
   const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrSlug);
   const project = isUuid

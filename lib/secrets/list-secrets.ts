@@ -3,6 +3,7 @@ import type { UserIdentity } from "../auth/principal";
 import type { PrismaClient } from "../db/create-database";
 import type { Prisma } from "../db/generated/client";
 import { ApiError } from "../http/api-error";
+import { visibleProjectsWhereFor } from "../projects/project-access";
 import type { listSecretsQuery, SecretJson } from "./schemas";
 import { toSecretJson } from "./to-secret-json";
 
@@ -10,8 +11,8 @@ import { toSecretJson } from "./to-secret-json";
 const MAX_LISTED = 500;
 
 /**
- * Secret metadata of one scope, by name: a person's own user secrets; a project's (every signed-in
- * person may read every project, so its members can see which credentials it provides); the
+ * Secret metadata of one scope, by name: a person's own user secrets; a project's (whoever sees the
+ * project, so its members can see which credentials it provides); the
  * hub's (their names are no secret: people need to know what their agents will get). Values never.
  */
 export async function listSecrets(
@@ -23,7 +24,8 @@ export async function listSecrets(
   if (query.scope === "user") where = { scope: "user", userId: user.id };
   else if (query.scope === "hub") where = { scope: "hub" };
   else {
-    if (!(await prisma.project.findUnique({ where: { id: query.projectId! }, select: { id: true } })))
+    const visible = { AND: [{ id: query.projectId! }, visibleProjectsWhereFor(user)] };
+    if (!(await prisma.project.findFirst({ where: visible, select: { id: true } })))
       throw new ApiError("not_found", "No such project.");
     where = { scope: "project", projectId: query.projectId! };
   }

@@ -2,7 +2,8 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { RawData, WebSocket, WebSocketServer } from "ws";
 import { z } from "zod";
-import { canAccessAgent } from "../agents/can-access-agent";
+import { canActOnAgent } from "../agents/can-access-agent";
+import { authorizeAgent } from "../agents/get-agent-or-throw";
 import { authenticate } from "../auth/authenticate";
 import { checkAccess } from "../auth/check-access";
 import { applyIapIdentity } from "../auth/iap/apply-iap-identity";
@@ -160,7 +161,9 @@ async function runningAgent(
   agentId: string,
 ): Promise<Agent & { brokerId: string }> {
   const agent = await runtime.prisma.agent.findUnique({ where: { id: agentId } });
-  if (!agent || !canAccessAgent(person, agent)) throw new ApiError("not_found", "No such agent.");
+  if (!agent) throw new ApiError("not_found", "No such agent.");
+  // A project member sees the agent but may not type into it (403); anyone else is told it does not exist.
+  await authorizeAgent(runtime.prisma, person, agent, "act");
   if (agent.phase !== "running")
     throw new ApiError("conflict", `The agent is ${agent.phase}; a terminal needs it running.`);
   if (!agent.brokerId) throw new ApiError("no_runtime_broker", "The agent is not placed on a runtime broker.");
@@ -218,7 +221,7 @@ function stillAllowedFor(runtime: HubRuntime, principal: Person, agentId: string
       where: { id: agentId },
       select: { id: true, ownerId: true },
     });
-    return agent !== null && canAccessAgent({ ...principal, user }, agent);
+    return agent !== null && canActOnAgent({ ...principal, user }, agent);
   };
 }
 

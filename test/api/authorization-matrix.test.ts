@@ -14,11 +14,25 @@ import { startTestHub, type TestHub } from "../start-test-hub";
  * Every route of the API (lib/api-spec/routes.ts) driven as every kind of caller, against fresh
  * fixtures per cell. "ok" means the request got past authorization and did not fail (any status
  * but 401, 403, 404 and 5xx); the other cells name the exact refusal. Owner-only resources answer
- * 404 to others, so a refusal never reveals that something exists. The suspended person is tried
+ * 404 to others, so a refusal never reveals that something exists; a member of the project that holds
+ * the agents sees them read-only (a read is "ok", acting on them 403). The suspended person is tried
  * with a session cookie (from the hub's own origin) as well as with a token. The terminal
  * WebSocket and what the event stream delivers to each caller are covered below the routes.
  */
-const CALLERS = ["anonymous", "owner", "otherMember", "admin", "suspended", "ownAgent", "foreignAgent"] as const;
+/**
+ * owner: created the project and owns `agent`; otherMember: owns `foreign` in the same (hub-visible)
+ * project, is no member of it; projectMember: a member (role member) of the project, owns nothing.
+ */
+const CALLERS = [
+  "anonymous",
+  "owner",
+  "otherMember",
+  "projectMember",
+  "admin",
+  "suspended",
+  "ownAgent",
+  "foreignAgent",
+] as const;
 type Caller = (typeof CALLERS)[number];
 /** Every caller, plus the suspended person by session cookie, which must fare exactly as by token. */
 const CELLS: Array<[Caller | "suspendedCookie", number]> = [
@@ -26,17 +40,22 @@ const CELLS: Array<[Caller | "suspendedCookie", number]> = [
   ["suspendedCookie", CALLERS.indexOf("suspended")],
 ];
 type Expect = "ok" | 401 | 403 | 404;
-type Row = [Expect, Expect, Expect, Expect, Expect, Expect, Expect];
+type Row = [Expect, Expect, Expect, Expect, Expect, Expect, Expect, Expect];
 
-const ALL_OK: Row = ["ok", "ok", "ok", "ok", "ok", "ok", "ok"];
-const ANY_SIGNED_IN: Row = [401, "ok", "ok", "ok", 403, "ok", "ok"];
-const PEOPLE: Row = [401, "ok", "ok", "ok", 403, 403, 403];
-const ADMINS: Row = [401, 403, 403, "ok", 403, 403, 403];
-const CREATOR_OR_ADMIN: Row = [401, "ok", 403, "ok", 403, 403, 403];
-const OWNER_ADMIN_OR_SELF: Row = [401, "ok", 404, "ok", 403, "ok", 404];
-const OWNER_OR_ADMIN: Row = [401, "ok", 404, "ok", 403, 403, 403];
-const OWN_TOKEN_ONLY: Row = [401, 403, 403, 403, 403, "ok", 403];
-const OWN_TOKENS: Row = [401, "ok", 404, 404, 403, 403, 403];
+const ALL_OK: Row = ["ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"];
+const ANY_SIGNED_IN: Row = [401, "ok", "ok", "ok", "ok", 403, "ok", "ok"];
+const PEOPLE: Row = [401, "ok", "ok", "ok", "ok", 403, 403, 403];
+const ADMINS: Row = [401, 403, 403, 403, "ok", 403, 403, 403];
+/** The project's managers: its creator (owner), manager members and admins. */
+const PROJECT_MANAGERS: Row = [401, "ok", 403, 403, "ok", 403, 403, 403];
+/** Reading an agent: its owner, admins, the agent itself, and its project's members. */
+const AGENT_READERS: Row = [401, "ok", 404, "ok", "ok", 403, "ok", 404];
+/** Acting on an agent: its owner and admins; a project member sees it, so is told 403. */
+const OWNER_OR_ADMIN: Row = [401, "ok", 404, 403, "ok", 403, 403, 403];
+const OWN_TOKEN_ONLY: Row = [401, 403, 403, 403, 403, 403, "ok", 403];
+const OWN_TOKENS: Row = [401, "ok", 404, 404, 404, 403, 403, 403];
+/** Removing the project member: managers, or the member leaving. */
+const MANAGERS_OR_THE_MEMBER: Row = [401, "ok", 403, "ok", "ok", 403, 403, 403];
 
 const MATRIX: Record<string, Row> = {
   "GET /api/v1/version": ALL_OK,
@@ -55,16 +74,20 @@ const MATRIX: Record<string, Row> = {
   "GET /api/v1/projects": PEOPLE,
   "POST /api/v1/projects": PEOPLE,
   "GET /api/v1/projects/{id}": PEOPLE,
-  "PATCH /api/v1/projects/{id}": CREATOR_OR_ADMIN,
-  "DELETE /api/v1/projects/{id}": CREATOR_OR_ADMIN,
+  "PATCH /api/v1/projects/{id}": PROJECT_MANAGERS,
+  "DELETE /api/v1/projects/{id}": PROJECT_MANAGERS,
+  "GET /api/v1/projects/{id}/members": PEOPLE,
+  "POST /api/v1/projects/{id}/members": PROJECT_MANAGERS,
+  "DELETE /api/v1/projects/{id}/members/{userId}": MANAGERS_OR_THE_MEMBER,
+  "POST /api/v1/projects/{id}/broadcast": PROJECT_MANAGERS,
   "GET /api/v1/projects/{id}/agents": ANY_SIGNED_IN,
   "POST /api/v1/projects/{id}/agents": ANY_SIGNED_IN,
-  "GET /api/v1/projects/{id}/agents/{agentId}": OWNER_ADMIN_OR_SELF,
+  "GET /api/v1/projects/{id}/agents/{agentId}": AGENT_READERS,
   "PATCH /api/v1/projects/{id}/agents/{agentId}": OWNER_OR_ADMIN,
   "DELETE /api/v1/projects/{id}/agents/{agentId}": OWNER_OR_ADMIN,
   "GET /api/v1/agents": ANY_SIGNED_IN,
   "POST /api/v1/agents": ANY_SIGNED_IN,
-  "GET /api/v1/agents/{id}": OWNER_ADMIN_OR_SELF,
+  "GET /api/v1/agents/{id}": AGENT_READERS,
   "PATCH /api/v1/agents/{id}": OWNER_OR_ADMIN,
   "DELETE /api/v1/agents/{id}": OWNER_OR_ADMIN,
   "POST /api/v1/agents/{id}/start": OWNER_OR_ADMIN,
@@ -73,8 +96,8 @@ const MATRIX: Record<string, Row> = {
   "POST /api/v1/agents/{id}/interrupt": OWNER_OR_ADMIN,
   "GET /api/v1/harnesses": PEOPLE,
   "POST /api/v1/agents/{id}/reset-auth": OWNER_OR_ADMIN,
-  "GET /api/v1/agents/{id}/messages": OWNER_ADMIN_OR_SELF,
-  "GET /api/v1/agents/{id}/history": OWNER_ADMIN_OR_SELF,
+  "GET /api/v1/agents/{id}/messages": AGENT_READERS,
+  "GET /api/v1/agents/{id}/history": AGENT_READERS,
   "POST /api/v1/agents/{id}/messages": OWNER_OR_ADMIN,
   "POST /api/v1/admin/agents/reset-auth-all": ADMINS,
   "GET /api/v1/admin/maintenance/operations": ADMINS,
@@ -114,7 +137,8 @@ async function fixtures() {
     const cookie = `${SESSION_COOKIE}=${await encodeSessionCookie(sessionSecret, u)}`;
     return { id: u.id, token, tokenId: id, cookie };
   };
-  const [owner, otherMember, admin, suspended, target] = await Promise.all([
+  const [owner, otherMember, projectMember, admin, suspended, target] = await Promise.all([
+    user("member"),
     user("member"),
     user("member"),
     user("admin"),
@@ -123,6 +147,9 @@ async function fixtures() {
   ]);
   const project = await prisma.project.create({
     data: { slug: `matrix-${n}`, name: `matrix ${n}`, createdById: owner.id },
+  });
+  await prisma.projectMember.create({
+    data: { projectId: project.id, userId: projectMember.id, role: "member", addedBy: `user:${owner.id}` },
   });
   const agent = await prisma.agent.create({
     data: {
@@ -151,6 +178,7 @@ async function fixtures() {
     anonymous: undefined,
     owner: owner.token,
     otherMember: otherMember.token,
+    projectMember: projectMember.token,
     admin: admin.token,
     suspended: suspended.token,
     ownAgent: (await mintAgentToken(sessionSecret, agent)).token,
@@ -184,6 +212,7 @@ async function fixtures() {
     n,
     owner,
     otherMember,
+    projectMember,
     target,
     project,
     agent,
@@ -215,13 +244,19 @@ function requestFor(
     ["/api/v1/admin/maintenance/runs/", f.runId],
   ];
   const id = ids.find(([prefix]) => path.startsWith(prefix))?.[1] ?? f.agent.id;
-  const url = path.replace("{id}", id).replace("{agentId}", f.agent.id).replace("{key}", "purge-messages");
+  const url = path
+    .replace("{id}", id)
+    .replace("{agentId}", f.agent.id)
+    .replace("{userId}", f.projectMember.id)
+    .replace("{key}", "purge-messages");
   const bodies: Record<string, unknown> = {
     "POST /api/v1/tokens": { name: "cell" },
     "POST /api/v1/secrets": { name: "CELL_KEY", value: "cell", scope: "user" },
     "PATCH /api/v1/users/{id}": { role: "admin" },
     "POST /api/v1/projects": { name: `cell project ${f.n}` },
     "PATCH /api/v1/projects/{id}": { name: "renamed" },
+    "POST /api/v1/projects/{id}/members": { userId: f.target.id },
+    "POST /api/v1/projects/{id}/broadcast": { body: "hello all" },
     "POST /api/v1/projects/{id}/agents": { name: `cell-${f.n}` },
     "PATCH /api/v1/projects/{id}/agents/{agentId}": { task: "t" },
     "POST /api/v1/agents": { projectId: f.project.id, name: `cell-${f.n}` },
@@ -267,7 +302,7 @@ describe("authorization matrix", () => {
   }
 
   // The agent is not running here, so an authorized upgrade answers 409: past authorization.
-  const TERMINAL: Row = [401, "ok", 404, "ok", 403, 403, 403];
+  const TERMINAL: Row = [401, "ok", 404, 403, "ok", 403, 403, 403];
   it(`GET /api/v1/agents/{id}/pty (WebSocket) - ${CALLERS.map((c, i) => `${c}:${TERMINAL[i]}`).join(" ")}`, async () => {
     const outcomes: Array<[string, Expect, number]> = [];
     for (const [caller, i] of CELLS) {
@@ -293,8 +328,10 @@ describe("authorization matrix", () => {
     // What each caller must receive of the three events below, or the status its stream is refused with.
     const expected: Record<(typeof CELLS)[number][0], string[] | 401 | 403> = {
       anonymous: 401,
-      owner: [own, broker],
+      // The owner created the project: they see every agent in it, as its members do.
+      owner: [own, foreign, broker],
       otherMember: [foreign, broker],
+      projectMember: [own, foreign, broker],
       admin: [own, foreign, broker],
       suspended: 403,
       suspendedCookie: 403,
@@ -312,15 +349,24 @@ describe("authorization matrix", () => {
         expect([caller, stream.res.status]).toEqual([caller, typeof want === "number" ? want : 200]);
       }
       const { events } = t.hub.runtime;
-      await events.publish({ subject: own, data: { id: f.agent.id, ownerId: `user:${f.owner.id}` } });
-      await events.publish({ subject: foreign, data: { id: f.foreign.id, ownerId: `user:${f.otherMember.id}` } });
+      await events.publish({
+        subject: own,
+        data: { id: f.agent.id, ownerId: `user:${f.owner.id}`, projectId: f.project.id },
+      });
+      await events.publish({
+        subject: foreign,
+        data: { id: f.foreign.id, ownerId: `user:${f.otherMember.id}`, projectId: f.project.id },
+      });
       await events.publish({ subject: broker, data: { id: f.brokerId } });
       // Markers published last: once a stream has its marker, everything before it has arrived.
       await events.publish({ subject: `broker.${f.brokerId}.status`, data: { id: f.brokerId, marker: true } });
-      await events.publish({ subject: own, data: { id: f.agent.id, ownerId: `user:${f.owner.id}`, marker: true } });
+      await events.publish({
+        subject: own,
+        data: { id: f.agent.id, ownerId: `user:${f.owner.id}`, projectId: f.project.id, marker: true },
+      });
       await events.publish({
         subject: foreign,
-        data: { id: f.foreign.id, ownerId: `user:${f.otherMember.id}`, marker: true },
+        data: { id: f.foreign.id, ownerId: `user:${f.otherMember.id}`, projectId: f.project.id, marker: true },
       });
       const isMarker = (e: SseEvent) => (e.data as { data?: { marker?: boolean } }).data?.marker === true;
       for (const [caller, stream] of streams) {

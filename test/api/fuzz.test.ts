@@ -194,6 +194,7 @@ function generate(route: ApiRouteSpec, next: () => number): BadRequest {
   let path = route.path
     .replace("{id}", route.path.startsWith("/api/v1/projects") ? projectId : agentId)
     .replace("{agentId}", agentId)
+    .replace("{userId}", admin.user.id)
     .replace("{key}", "purge-messages");
   let query = "";
   let body: string | Uint8Array<ArrayBuffer> | undefined;

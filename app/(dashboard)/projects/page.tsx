@@ -12,7 +12,7 @@ export default async function ProjectsPage() {
   const runtime = getHubRuntime();
   const viewer = await requirePageUser(runtime, "/projects");
   const [page, brokers] = await Promise.all([
-    listProjects(runtime.prisma, listProjectsQuery.parse({ limit: "500", sort: "name", order: "asc" })),
+    listProjects(runtime.prisma, viewer, listProjectsQuery.parse({ limit: "500", sort: "name", order: "asc" })),
     runtime.prisma.runtimeBroker.findMany({ select: { id: true, name: true }, orderBy: { name: "asc" }, take: 500 }),
   ]);
   return (

@@ -1,6 +1,6 @@
 import { requirePageUser } from "@/app/_lib/require-page-user";
 import { SecretsPage } from "@/components/secrets/secrets-page";
-import { canManageProject } from "@/lib/projects/can-manage-project";
+import { isProjectManager, projectRoleOf, visibleProjectsWhereFor } from "@/lib/projects/project-access";
 import { getHubRuntime } from "@/lib/runtime/hub-runtime";
 import { listSecrets } from "@/lib/secrets/list-secrets";
 
@@ -21,11 +21,21 @@ export default async function Secrets({
   );
   const user = viewer.user;
   const rows = await runtime.prisma.project.findMany({
-    select: { id: true, name: true, createdById: true },
+    where: visibleProjectsWhereFor(user),
+    select: {
+      id: true,
+      name: true,
+      createdById: true,
+      members: { where: { userId: user.id }, select: { role: true } },
+    },
     orderBy: { name: "asc" },
     take: 500,
   });
-  const projects = rows.map((p) => ({ id: p.id, name: p.name, writable: canManageProject(user, p) }));
+  const projects = rows.map((p) => ({
+    id: p.id,
+    name: p.name,
+    writable: isProjectManager(projectRoleOf(user, p, p.members[0]?.role)),
+  }));
   const project = projects.find((p) => p.id === wanted) ?? null;
   const [mine, projectSecrets, hubSecrets] = await Promise.all([
     listSecrets(runtime.prisma, user, { scope: "user" }),

@@ -8,9 +8,9 @@ import { createProjectBody, listProjectsQuery } from "@/lib/projects/schemas";
 
 export const dynamic = "force-dynamic";
 
-// GET /api/v1/projects - every project, paged, filtered and sorted.
-export const GET = apiRoute("user", async ({ req, runtime }) =>
-  NextResponse.json(await listProjects(runtime.prisma, listProjectsQuery.parse(queryOf(req)))),
+// GET /api/v1/projects - the projects the caller sees, paged, filtered and sorted, with agent counts and the caller's role.
+export const GET = apiRoute("user", async ({ req, runtime, principal }) =>
+  NextResponse.json(await listProjects(runtime.prisma, principal, listProjectsQuery.parse(queryOf(req)))),
 );
 
 // POST /api/v1/projects - create a project.

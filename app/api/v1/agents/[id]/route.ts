@@ -9,9 +9,9 @@ import { readJsonBody } from "@/lib/http/read-json-body";
 
 export const dynamic = "force-dynamic";
 
-// GET /api/v1/agents/{id} - one agent (owner, admin or the agent itself).
+// GET /api/v1/agents/{id} - one agent (owner, admin, the agent itself, or its project's members read-only).
 export const GET = apiRoute("any", async ({ params, runtime, principal }) =>
-  NextResponse.json(toAgentJson(await getAgentOrThrow(runtime.prisma, principal, params.id))),
+  NextResponse.json(toAgentJson(await getAgentOrThrow(runtime.prisma, principal, params.id, "see"))),
 );
 
 // PATCH /api/v1/agents/{id} - rename or re-task an agent (owner or admin).

@@ -5,8 +5,8 @@ import { apiRoute } from "@/lib/http/api-route";
 
 export const dynamic = "force-dynamic";
 
-// GET /api/v1/agents/{id}/history - the agent's last 100 phase/activity changes (owner, admin or the agent).
+// GET /api/v1/agents/{id}/history - the agent's last 100 phase/activity changes (owner, admin, the agent, project members).
 export const GET = apiRoute("any", async ({ params, runtime, principal }) => {
-  const agent = await getAgentOrThrow(runtime.prisma, principal, params.id);
+  const agent = await getAgentOrThrow(runtime.prisma, principal, params.id, "see");
   return NextResponse.json({ items: await listAgentHistory(runtime.prisma, agent.id) });
 });

@@ -10,10 +10,10 @@ import { listMessagesQuery, sendMessageBody } from "@/lib/messages/schemas";
 
 export const dynamic = "force-dynamic";
 
-// GET /api/v1/agents/{id}/messages - the agent's conversation (owner, admin or the agent itself).
+// GET /api/v1/agents/{id}/messages - the agent's conversation (owner, admin, the agent itself, project members).
 export const GET = apiRoute("any", async ({ req, params, runtime, principal }) => {
   requireAgentScope(principal, "agent:messages");
-  const agent = await getAgentOrThrow(runtime.prisma, principal, params.id);
+  const agent = await getAgentOrThrow(runtime.prisma, principal, params.id, "see");
   return NextResponse.json(await listMessages(runtime.prisma, agent.id, listMessagesQuery.parse(queryOf(req))));
 });
 
