@@ -22,12 +22,15 @@ const asPrincipal = (user: UserIdentity): Principal => ({ kind: "user", user, vi
 
 /** The rows a person sees: the hub's, those of projects they see, their own. */
 export function visibleScopeWhere(user: UserIdentity): Prisma.TemplateWhereInput & Prisma.HarnessConfigWhereInput {
-  const projects: Prisma.ProjectWhereInput =
-    user.role === "admin"
-      ? {}
-      : { OR: [{ visibility: "hub" }, { createdById: user.id }, { members: { some: { userId: user.id } } }] };
+  const projects: Prisma.ProjectWhereInput = {
+    OR: [{ visibility: "hub" }, { createdById: user.id }, { members: { some: { userId: user.id } } }],
+  };
   return {
-    OR: [{ scope: "hub" }, { scope: "user", userId: user.id }, { scope: "project", project: projects }],
+    OR: [
+      { scope: "hub" },
+      { scope: "user", userId: user.id },
+      user.role === "admin" ? { scope: "project" } : { scope: "project", project: projects },
+    ],
   };
 }
 
