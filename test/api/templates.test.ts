@@ -3,6 +3,7 @@ import type { ControlChannelClient } from "../../broker/control-channel-client";
 import { openAgentEnv } from "../../lib/agents/agent-env";
 import type { AgentJson } from "../../lib/agents/schemas";
 import type { TemplateJson } from "../../lib/templates/schemas";
+import { isForeignKeyViolation, isUniqueViolation } from "../../lib/templates/config-scope";
 import { seedBuiltIns } from "../../lib/templates/seed-built-ins";
 import { startTestHub, type TestHub, type TestUser } from "../start-test-hub";
 import { connectChannelBroker } from "../support/channel-broker";
@@ -242,6 +243,33 @@ describe("slugs", () => {
     for (const a of answers.filter((a) => a.status === 409))
       expect(a.body.error.message).toBe("A template called racer already exists in your personal scope.");
     expect(await t.hub.runtime.prisma.template.count({ where: { slug: "racer", userId: bob.user.id } })).toBe(1);
+  });
+});
+
+describe("the database's own guards", () => {
+  it("are recognised: a duplicate slug past the look-up is a unique violation, deleting a project's default a foreign-key one", async () => {
+    const { prisma } = t.hub.runtime;
+    const data = {
+      slug: "guarded",
+      name: "g",
+      scope: "user" as const,
+      userId: bob.user.id,
+      harness: "shell",
+      createdBy: "test",
+    };
+    const first = await prisma.template.create({ data });
+    const duplicate = await prisma.template.create({ data }).catch((err: unknown) => err);
+    expect(isUniqueViolation(duplicate)).toBe(true);
+    expect(isForeignKeyViolation(duplicate)).toBe(false);
+
+    const project = await prisma.project.create({
+      data: { slug: "guard", name: "guard", defaultTemplateId: first.id },
+    });
+    const blocked = await prisma.template.delete({ where: { id: first.id } }).catch((err: unknown) => err);
+    expect(isForeignKeyViolation(blocked)).toBe(true);
+    expect(isUniqueViolation(blocked)).toBe(false);
+    await prisma.project.delete({ where: { id: project.id } });
+    await prisma.template.delete({ where: { id: first.id } });
   });
 });
 
