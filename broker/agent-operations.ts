@@ -6,7 +6,13 @@ import { ChannelRequestError, type RequestHandler } from "../lib/brokers/channel
 import type { Logger } from "../lib/log/create-logger";
 import { findHarness } from "../lib/harnesses/registry";
 import { PROMPT_MARKER, type HarnessDescriptor } from "../lib/harnesses/types";
-import { writeCredentialFiles, safeHomePath, writeHarnessConfig } from "./harness-config";
+import {
+  writeCredentialFiles,
+  safeHomePath,
+  writeHarnessConfig,
+  writeTemplateFiles,
+  withHarnessSettings,
+} from "./harness-config";
 import type { HarnessInstaller } from "./harness-install";
 import { harnessArgv } from "./harnesses";
 import type { PtyRelay } from "./pty-relay";
@@ -53,6 +59,24 @@ const schemas = {
       instructions: z
         .string()
         .max(256 * 1024)
+        .nullish(),
+      /** From the agent's template: its system prompt, its harness config's settings and its files. */
+      systemPrompt: z
+        .string()
+        .max(64 * 1024)
+        .nullish(),
+      harnessSettings: z.record(z.string(), z.unknown()).nullish(),
+      files: z
+        .array(
+          z
+            .object({
+              path: z.string().refine(safeHomePath, { error: "must be a relative path without .." }),
+              content: z.string().max(64 * 1024),
+              target: z.enum(["workspace", "home"]),
+            })
+            .strict(),
+        )
+        .max(20)
         .nullish(),
     })
     .strict(),
@@ -206,6 +230,9 @@ async function startAgent(ctx: Context, args: StartArgs): Promise<unknown> {
   const { argv, resume } = await prepareAgent(ctx, h, args, binary.bin);
   const allocation = await allocatePorts(ctx, args.agentId);
   const env = agentEnvironment(ctx, args, allocation);
+  // A system prompt the harness reads from a file: the variable that points it there.
+  if (args.systemPrompt && h.systemPrompt && "env" in h.systemPrompt)
+    env[h.systemPrompt.env] = path.posix.join(runtime.harnessView(args.agentId).home, h.systemPrompt.file);
   try {
     await runtime.start({
       agentId: args.agentId,
@@ -264,7 +291,7 @@ async function prepareAgent(
     const resume = args.resume === true && hasSession(ctx, h, args.agentId);
     const argv = harnessArgv(
       args.harness,
-      { bin, task: args.task, command: args.command, model: args.model, resume },
+      { bin, task: args.task, command: args.command, model: args.model, resume, systemPrompt: args.systemPrompt },
       { shell: defaultShell() },
     );
     return { argv, resume };
@@ -273,26 +300,29 @@ async function prepareAgent(
   }
 }
 
-/** The harness's config files (hooks, model, instructions) and the agent's credential files, in its HOME. */
+/**
+ * The template's files (workspace and HOME), then the harness's config files (hooks, model,
+ * instructions, system prompt, the harness config's settings merged in) and the agent's
+ * credential files, in its HOME: what the hub writes itself comes last, so it wins.
+ */
 function writeHarnessFiles({ runtime }: Context, h: HarnessDescriptor, args: StartArgs): void {
   const home = runtime.homeOf(args.agentId);
   const view = runtime.harnessView(args.agentId);
   const owner = runtime.fileOwner(args.agentId);
+  if (args.files?.length) writeTemplateFiles({ home, workspace: runtime.workspaceOf(args.agentId) }, args.files, owner);
   const hookCommand = h.hooks ? view.hookCommand(h.hooks.dialect) : null;
   if (h.configFiles && hookCommand) {
-    writeHarnessConfig(
-      home,
-      h.configFiles({
-        home: view.home,
-        workspace: view.workspace,
-        hookCommand,
-        model: args.model ?? null,
-        instructions: args.instructions ?? null,
-        // What the harness will see in its environment.
-        env: ownEnvironment(args).env,
-      }),
-      owner,
-    );
+    const files = h.configFiles({
+      home: view.home,
+      workspace: view.workspace,
+      hookCommand,
+      model: args.model ?? null,
+      instructions: args.instructions ?? null,
+      systemPrompt: args.systemPrompt ?? null,
+      // What the harness will see in its environment.
+      env: ownEnvironment(args).env,
+    });
+    writeHarnessConfig(home, withHarnessSettings(h, files, args.harnessSettings), owner);
   } else if (h.instructionsFile && args.instructions) {
     writeHarnessConfig(home, [{ path: h.instructionsFile, content: args.instructions }], owner);
   }

@@ -1,7 +1,8 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import type { HarnessConfigFile } from "../lib/harnesses/types";
+import { mergeHarnessSettings } from "../lib/harnesses/harness-settings";
+import type { HarnessConfigFile, HarnessDescriptor } from "../lib/harnesses/types";
 import { ensureAgentDir } from "./runtimes/agent-runtime";
 
 export interface Owner {
@@ -43,6 +44,51 @@ export function writeCredentialFiles(home: string, files: Array<{ path: string; 
     files.map((f) => ({ path: f.path, content: f.value })),
     owner,
   );
+}
+
+/** A file a template places in the agent's workspace or HOME (agent.start `files`). */
+export interface TemplateFile {
+  path: string;
+  content: string;
+  target: "workspace" | "home";
+}
+
+/** A workspace-relative path a template file may take: a HOME-safe path that does not reach into `.git`. */
+export function safeWorkspacePath(p: string): boolean {
+  return safeHomePath(p) && p.split("/").every((part) => part.toLowerCase() !== ".git");
+}
+
+/**
+ * A template's files, before the harness's own configuration (so the hub's files win where they
+ * meet): each in the agent's HOME or workspace, as the agent's, with the same rules as the
+ * harness's files (no `..`, no absolute paths, no link followed; in the workspace nothing under
+ * `.git`, which the broker's own git commands read). Every path is checked before anything is written.
+ */
+export function writeTemplateFiles(
+  dirs: { home: string; workspace: string },
+  files: TemplateFile[],
+  owner?: Owner,
+): void {
+  for (const file of files) {
+    const ok = file.target === "workspace" ? safeWorkspacePath(file.path) : safeHomePath(file.path);
+    if (!ok)
+      throw new Error(
+        `refusing to write a template file outside the agent's ${file.target}: ${file.path.slice(0, 100)}`,
+      );
+  }
+  for (const target of ["home", "workspace"] as const) {
+    const mine = files.filter((f) => f.target === target).map((f) => ({ path: f.path, content: f.content }));
+    if (mine.length) writeHarnessConfig(dirs[target], mine, owner);
+  }
+}
+
+/** The descriptor's config files with a harness config's settings merged into its settings file (the hub's keys win). */
+export function withHarnessSettings(
+  h: HarnessDescriptor,
+  files: HarnessConfigFile[],
+  settings: Record<string, unknown> | null | undefined,
+): HarnessConfigFile[] {
+  return settings ? mergeHarnessSettings(h, files, settings) : files;
 }
 
 /** Makes each directory of `rel` below `home` (0700, the agent's); links and files in the way are removed. */

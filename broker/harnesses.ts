@@ -17,6 +17,7 @@ export function harnessArgv(harness: string, spec: Partial<HarnessLaunch>, env: 
     command: spec.command,
     model: spec.model,
     resume: spec.resume ?? false,
+    systemPrompt: spec.systemPrompt,
     shell: env.shell,
   });
 }

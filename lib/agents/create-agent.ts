@@ -14,6 +14,9 @@ import { toAgentJson } from "./to-agent-json";
 import { sealAgentEnv } from "./agent-env";
 import { resolveAgentCredentials } from "../secrets/resolve-agent-credentials";
 import { canSeeProject } from "../projects/project-access";
+import { applyAgentTemplate } from "../templates/apply-template";
+import type { UserIdentity } from "../auth/principal";
+import type { Prisma } from "../db/generated/client";
 
 /** How far a chain of legacy agent-owned agents is followed to find the person behind it. */
 const MAX_OWNER_HOPS = 10;
@@ -52,13 +55,25 @@ export async function createAgent(
   ) {
     throw new ApiError("no_runtime_broker", "The named runtime broker does not exist.");
   }
+  // The template (named, else the project's default) applies; the request's own fields override it.
+  const applied = await applyAgentTemplate(
+    prisma,
+    principal.kind === "user" ? principal.user : await ownerIdentity(prisma, placement.ownerUserId),
+    project,
+    body,
+  );
+  if (applied.harness === "generic" && !body.command)
+    throw new ApiError("validation_error", "The generic harness needs a command.", [
+      { path: "command", message: "the generic harness needs a command" },
+    ]);
   if (body.start) {
     // Checked before anything is written: a start that would be refused leaves no agent behind.
     await resolveAgentCredentials(runtime, {
-      harness: body.harness,
+      harness: applied.harness,
       projectId: project.id,
       ownerId: `user:${placement.ownerUserId}`,
-      env: body.env,
+      env: applied.env,
+      templateSnapshot: applied.snapshot,
     });
     await requireReachable(
       runtime,
@@ -91,19 +106,26 @@ export async function createAgent(
         name: body.name,
         projectId: project.id,
         brokerId: placement.brokerId,
-        harness: body.harness,
+        harness: applied.harness,
         command: body.command ?? null,
-        task: body.task ?? null,
-        model: body.model ?? null,
-        templateId: body.templateId ?? null,
-        limits: body.limits,
-        envSealed: sealAgentEnv(runtime.sessionSecret, body.env),
+        task: applied.task,
+        model: applied.model,
+        templateId: applied.templateId,
+        ...(applied.snapshot && { templateSnapshot: applied.snapshot as Prisma.InputJsonObject }),
+        limits: applied.limits,
+        envSealed: sealAgentEnv(runtime.sessionSecret, applied.env),
         createdBy: creator,
         ownerId: owner,
       },
     });
     await tx.agentStateChange.create({ data: { agentId: created.id, phase: created.phase, actor: creator } });
-    const details = { projectId: project.id, slug, harness: body.harness, ownerId: owner };
+    const details = {
+      projectId: project.id,
+      slug,
+      harness: applied.harness,
+      ownerId: owner,
+      ...(applied.snapshot && { templateId: applied.snapshot.id, template: applied.snapshot.slug }),
+    };
     await recordAudit(tx, {
       principal: creator,
       action: "agent.create",
@@ -153,6 +175,16 @@ async function subAgentPlacement(
       "The parent agent is not placed on a runtime broker, so its sub-agents cannot be started.",
     );
   return { ownerUserId: await personBehind(prisma, parent.ownerId), brokerId: parent.brokerId };
+}
+
+/** The person behind a sub-agent, as the template rules see them (which templates they may use). */
+async function ownerIdentity(prisma: PrismaClient, userId: string): Promise<UserIdentity> {
+  const user = await prisma.user.findUnique({
+    where: { id: userId },
+    select: { id: true, email: true, name: true, role: true, status: true },
+  });
+  if (!user) throw new ApiError("forbidden", "The agent's owner is gone; it cannot create agents.");
+  return user;
 }
 
 /** The person who owns an agent: its owner, or for agents created before sub-agents belonged to people, the owner up the chain. */

@@ -11,6 +11,7 @@ import { waitForAgent } from "./wait-for-agent";
 import { flushPendingMessages } from "../messages/deliver-message";
 import { openAgentEnv } from "./agent-env";
 import { hasCredentials, resolveAgentCredentials } from "../secrets/resolve-agent-credentials";
+import { templateStartArgs } from "../templates/template-snapshot";
 
 export const AT_REST: readonly AgentPhase[] = ["created", "stopped", "error"];
 const STARTING: readonly AgentPhase[] = ["provisioning", "cloning", "starting"];
@@ -101,6 +102,8 @@ export async function startAgent(
         allowPrivateRemote: runtime.config.allowPrivateGitRemotes,
         token,
         ...(hasCredentials(credentials) && { credentials }),
+        // From the template it was created from (its snapshot): instructions, system prompt, settings, files.
+        ...templateStartArgs(agent),
       },
       timeoutMs: BROKER_START_TIMEOUT_MS,
       actor,

@@ -60,10 +60,12 @@ const createAgentFields = z
     projectId: z.uuid(),
     name: agentName,
     brokerId: z.uuid().nullish(),
-    harness: z.enum(HARNESSES).default("shell"),
+    /** Absent: the template's harness, else the shell. */
+    harness: z.enum(HARNESSES).optional(),
     command: z.string().trim().min(1).max(4096).nullish(),
     task: z.string().max(65_536).nullish(),
-    env: envSchema.default({}),
+    /** Merged over the template's (and its harness config's) env. */
+    env: envSchema.optional(),
     /** The model the harness uses (its default when absent). */
     model: z
       .string()
@@ -72,13 +74,15 @@ const createAgentFields = z
       .max(200)
       .regex(/^[A-Za-z0-9][A-Za-z0-9._:/@-]*$/, { error: "a model name is letters, digits and . _ : / @ -" })
       .nullish(),
+    /** The template to start from; absent: the project's default template; null: none. */
     templateId: z.uuid().nullish(),
-    limits: agentLimits.default({}),
+    /** Merged over the template's limits. */
+    limits: agentLimits.optional(),
     start: z.boolean().default(false),
   })
   .strict();
 
-const genericNeedsCommand = (b: { harness: string; command?: string | null }) =>
+const genericNeedsCommand = (b: { harness?: string; command?: string | null }) =>
   b.harness !== "generic" || Boolean(b.command);
 const genericNeedsCommandMessage = { error: "the generic harness needs a command", path: ["command"] };
 
@@ -156,6 +160,8 @@ export const agentSchema = z.object({
   harness: z.string(),
   model: z.string().nullable(),
   templateId: z.uuid().nullable(),
+  /** The template the agent was created from, as it was then (it may have changed or be gone since). */
+  template: z.object({ id: z.uuid(), slug: z.string(), name: z.string() }).nullable(),
   limits: agentLimits,
   lastOutput: z.string().nullable(),
   /** Turns since the last start (counted from the harness's prompt-submit hook). */

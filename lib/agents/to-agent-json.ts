@@ -1,4 +1,5 @@
 import type { Agent } from "../db/generated/client";
+import { templateRefOf } from "../templates/template-snapshot";
 import type { AgentJson } from "./schemas";
 
 export function toAgentJson(a: Agent): AgentJson {
@@ -15,6 +16,7 @@ export function toAgentJson(a: Agent): AgentJson {
     harness: a.harness,
     model: a.model,
     templateId: a.templateId,
+    template: templateRefOf(a.templateSnapshot),
     limits: (a.limits ?? {}) as AgentJson["limits"],
     lastOutput: a.lastOutput,
     turnCount: a.turnCount,

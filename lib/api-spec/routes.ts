@@ -24,6 +24,14 @@ import {
   updateProjectBody,
 } from "../projects/schemas";
 import { createSecretBody, listSecretsQuery, secretSchema } from "../secrets/schemas";
+import { createHarnessConfigBody, harnessConfigSchema, updateHarnessConfigBody } from "../harness-configs/schemas";
+import {
+  cloneBody,
+  createTemplateBody,
+  listConfigQuery,
+  templateSchema,
+  updateTemplateBody,
+} from "../templates/schemas";
 import { apiTokenSchema, createApiTokenBody } from "../tokens/schemas";
 import { listUsersQuery, updateUserBody, userSchema } from "../users/schemas";
 
@@ -111,6 +119,102 @@ export const API_ROUTES: ApiRouteSpec[] = [
     summary: "Delete a secret (its writers)",
     access: "user",
     status: 204,
+  },
+  {
+    method: "GET",
+    path: "/api/v1/templates",
+    summary: "The templates the caller sees (hub, projects they see, their own)",
+    access: "user",
+    query: listConfigQuery,
+    response: z.object({ items: z.array(templateSchema) }),
+  },
+  {
+    method: "POST",
+    path: "/api/v1/templates",
+    summary: "Create a template (hub: admins; project: its managers; user: the caller)",
+    access: "user",
+    body: createTemplateBody,
+    response: templateSchema,
+    status: 201,
+  },
+  {
+    method: "GET",
+    path: "/api/v1/templates/{id}",
+    summary: "One template the caller sees",
+    access: "user",
+    response: templateSchema,
+  },
+  {
+    method: "PATCH",
+    path: "/api/v1/templates/{id}",
+    summary: "Change a template (its scope's writers; built-in ones are read-only)",
+    access: "user",
+    body: updateTemplateBody,
+    response: templateSchema,
+  },
+  {
+    method: "DELETE",
+    path: "/api/v1/templates/{id}",
+    summary: "Delete a template that is not in use",
+    access: "user",
+    status: 204,
+  },
+  {
+    method: "POST",
+    path: "/api/v1/templates/{id}/clone",
+    summary: "Copy a template into a scope the caller may write",
+    access: "user",
+    body: cloneBody,
+    response: templateSchema,
+    status: 201,
+  },
+  {
+    method: "GET",
+    path: "/api/v1/harness-configs",
+    summary: "The harness configs the caller sees (hub, projects they see, their own)",
+    access: "user",
+    query: listConfigQuery,
+    response: z.object({ items: z.array(harnessConfigSchema) }),
+  },
+  {
+    method: "POST",
+    path: "/api/v1/harness-configs",
+    summary: "Create a harness config (hub: admins; project: its managers; user: the caller)",
+    access: "user",
+    body: createHarnessConfigBody,
+    response: harnessConfigSchema,
+    status: 201,
+  },
+  {
+    method: "GET",
+    path: "/api/v1/harness-configs/{id}",
+    summary: "One harness config the caller sees",
+    access: "user",
+    response: harnessConfigSchema,
+  },
+  {
+    method: "PATCH",
+    path: "/api/v1/harness-configs/{id}",
+    summary: "Change a harness config (its scope's writers; built-in ones are read-only)",
+    access: "user",
+    body: updateHarnessConfigBody,
+    response: harnessConfigSchema,
+  },
+  {
+    method: "DELETE",
+    path: "/api/v1/harness-configs/{id}",
+    summary: "Delete a harness config that is not in use",
+    access: "user",
+    status: 204,
+  },
+  {
+    method: "POST",
+    path: "/api/v1/harness-configs/{id}/clone",
+    summary: "Copy a harness config into a scope the caller may write",
+    access: "user",
+    body: cloneBody,
+    response: harnessConfigSchema,
+    status: 201,
   },
   {
     method: "GET",

@@ -19,10 +19,11 @@ export const claude: HarnessDescriptor = {
   kind: "assistant",
   install: { npm: "@anthropic-ai/claude-code", version: "2.1.332", bin: "claude" },
   binEnv: "SCION_HARNESS_CLAUDE_BIN",
-  argv: ({ bin, task, model, resume }) => [
+  argv: ({ bin, task, model, resume, systemPrompt }) => [
     bin,
     "--dangerously-skip-permissions",
     ...(model ? ["--model", model] : []),
+    ...(systemPrompt ? ["--system-prompt", systemPrompt] : []),
     ...(resume ? ["--continue"] : task ? [task] : []),
   ],
   sessionDir: ".claude/projects",
@@ -31,6 +32,18 @@ export const claude: HarnessDescriptor = {
   configDir: ".claude",
   instructionsFile: ".claude/CLAUDE.md",
   systemPrompt: { flag: "--system-prompt" },
+  settings: {
+    path: ".claude/settings.json",
+    format: "json",
+    reserved: [
+      "hooks",
+      "disableAllHooks",
+      "permissions",
+      "env",
+      "skipDangerousModePermissionPrompt",
+      "skipAutoPermissionPrompt",
+    ],
+  },
   authTypes: [
     { type: "api-key", label: "Anthropic API key", requiredEnv: ["ANTHROPIC_API_KEY"], requiredFiles: [] },
     {

@@ -28,6 +28,22 @@ export const codex: HarnessDescriptor = {
   interruptKey: "C-c",
   configDir: ".codex",
   instructionsFile: ".codex/AGENTS.md",
+  settings: {
+    path: ".codex/config.toml",
+    format: "toml",
+    reserved: [
+      "model",
+      "model_provider",
+      "model_providers",
+      "approval_policy",
+      "sandbox_mode",
+      "check_for_update_on_startup",
+      "projects",
+      "analytics",
+      "hooks",
+      "notify",
+    ],
+  },
   authTypes: [
     { type: "openai-api-key", label: "OpenAI API key", requiredEnv: ["OPENAI_API_KEY"], requiredFiles: [] },
     { type: "codex-api-key", label: "Codex API key", requiredEnv: ["CODEX_API_KEY"], requiredFiles: [] },

@@ -31,7 +31,20 @@ export const gemini: HarnessDescriptor = {
   interruptKey: "Escape",
   configDir: ".gemini",
   instructionsFile: ".gemini/GEMINI.md",
-  systemPrompt: { file: ".gemini/system_prompt.md" },
+  // Gemini CLI replaces its system prompt with the file GEMINI_SYSTEM_MD names.
+  systemPrompt: { file: ".gemini/system_prompt.md", env: "GEMINI_SYSTEM_MD" },
+  settings: {
+    path: ".gemini/settings.json",
+    format: "json",
+    reserved: [
+      "hooks",
+      "security.auth",
+      "security.folderTrust",
+      "general.disableAutoUpdate",
+      "general.disableUpdateNag",
+      "model.name",
+    ],
+  },
   authTypes: [
     { type: "gemini-api-key", label: "Gemini API key", requiredEnv: ["GEMINI_API_KEY"], requiredFiles: [] },
     { type: "google-api-key", label: "Google API key", requiredEnv: ["GOOGLE_API_KEY"], requiredFiles: [] },

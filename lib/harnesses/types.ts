@@ -46,6 +46,8 @@ export interface HarnessLaunch {
   model?: string | null;
   /** Continue the previous conversation (a restart without `fresh`, once a session exists). */
   resume: boolean;
+  /** A system prompt, for harnesses that take one as a flag (from a template). */
+  systemPrompt?: string | null;
   /** The login shell (shell harness). */
   shell: string;
 }
@@ -99,7 +101,14 @@ export interface HarnessDescriptor {
   /** Its config directory in HOME, its instructions file and how it takes a system prompt. */
   configDir?: string;
   instructionsFile?: string;
-  systemPrompt?: { flag: string } | { file: string };
+  /** A flag on the command line, or a file in HOME that the environment variable `env` points the harness at. */
+  systemPrompt?: { flag: string } | { file: string; env: string };
+  /**
+   * Where a harness config's `settings` go: merged into this file of `configFiles` (ours win).
+   * `reserved` are the keys (dotted paths) the hub writes itself — hooks, the permissions it
+   * forces — which settings may not name. Without it the harness takes no settings.
+   */
+  settings?: { path: string; format: "json" | "toml"; reserved: string[] };
   /** Ways to authenticate; empty when the harness needs no credentials. */
   authTypes: HarnessAuthType[];
   /** How the model is chosen (a flag, a settings key): for people reading /api/v1/harnesses. */

@@ -5,6 +5,7 @@ import { openWith } from "../brokers/secret-box";
 import { describeMissing, findHarness, satisfiedAuthType } from "../harnesses/registry";
 import { ApiError } from "../http/api-error";
 import type { HubRuntime } from "../runtime/hub-runtime";
+import { chosenAuthTypeOf, requiredSecretsOf } from "../templates/template-snapshot";
 
 /** What a start hands the broker (agent.start `credentials`): env entries, and 0600 files in the agent's HOME. */
 export interface AgentCredentials {
@@ -21,6 +22,8 @@ export interface CredentialSubject {
   envSealed?: string | null;
   legacyEnv?: unknown;
   env?: AgentEnv;
+  /** What it was created from: the secrets its template names, the auth type its harness config chose. */
+  templateSnapshot?: unknown;
 }
 
 const SCOPE_RANK = { hub: 0, project: 1, user: 2 } as const;
@@ -46,6 +49,7 @@ export async function resolveAgentCredentials(
 
   const env: Record<string, string> = {};
   const files = new Map<string, string>();
+  const names = new Set<string>();
   for (const row of rows) {
     let value: string;
     try {
@@ -58,12 +62,24 @@ export async function resolveAgentCredentials(
       );
       continue;
     }
+    names.add(row.name);
     if (row.target === "file" && row.path) files.set(row.path, value);
     else env[row.name] = value;
   }
   const credentials = { env, files: [...files].map(([path, value]) => ({ path, value })) };
 
-  const harness = findHarness(agent.harness);
+  // The secrets the agent's template names must be in the store (by name), whatever the harness needs.
+  const secrets = requiredSecretsOf(agent.templateSnapshot).filter((name) => !names.has(name));
+  const secretsMessage = secrets.length
+    ? `The template needs ${secrets.length === 1 ? "the secret" : "the secrets"} ${secrets.join(", ")}, which the secret store does not have.`
+    : "";
+  const found = findHarness(agent.harness);
+  // A harness config that chose an auth type asks for that one's credentials only.
+  const authType = chosenAuthTypeOf(agent.templateSnapshot, agent.harness);
+  const harness =
+    found && authType && found.authTypes.some((a) => a.type === authType)
+      ? { ...found, authTypes: found.authTypes.filter((a) => a.type === authType) }
+      : found;
   if (harness) {
     const own =
       agent.env ??
@@ -72,9 +88,14 @@ export async function resolveAgentCredentials(
       const missing = harness.authTypes.map((a) =>
         [...a.requiredEnv, ...a.requiredFiles.map((f) => `~/${f}`)].join(" and "),
       );
-      throw new ApiError("missing_credentials", `${describeMissing(harness)}.`, { harness: harness.id, missing });
+      throw new ApiError("missing_credentials", [`${describeMissing(harness)}.`, secretsMessage].join(" ").trim(), {
+        harness: harness.id,
+        missing,
+        ...(secrets.length && { secrets }),
+      });
     }
   }
+  if (secrets.length) throw new ApiError("missing_credentials", secretsMessage, { secrets });
   return credentials;
 }
 

@@ -19,6 +19,7 @@ import type { ApiError } from "../http/api-error";
 import { CLIENT_ADDRESS_HEADER, clientAddressOf } from "../http/client-address";
 import { RateLimiter } from "../http/rate-limit";
 import { sealLegacyAgentEnv } from "../agents/seal-legacy-agent-env";
+import { seedBuiltIns } from "../templates/seed-built-ins";
 import { carriesBrowserCredential, refuseForeignOrigin } from "../http/hub-origin";
 import { ensureDataDir } from "./ensure-data-dir";
 import { refuseRequestTarget } from "./guard-request";
@@ -113,6 +114,7 @@ export async function startHub({
       db,
       migrations,
     });
+    await seedBuiltIns(runtime.prisma, logger);
     setHubRuntime(runtime);
     state.runtime = runtime;
     if (next) state.next = await prepareNext({ ...next, hostname: config.host, port: address.port });

@@ -53,6 +53,7 @@ describe("agents", () => {
       harness: "shell",
       model: null,
       templateId: null,
+      template: null,
       limits: {},
       lastOutput: null,
       turnCount: 0,

@@ -69,6 +69,18 @@ const MATRIX: Record<string, Row> = {
   "GET /api/v1/secrets": PEOPLE,
   "POST /api/v1/secrets": PEOPLE,
   "DELETE /api/v1/secrets/{id}": OWN_TOKENS,
+  "GET /api/v1/templates": PEOPLE,
+  "POST /api/v1/templates": PEOPLE,
+  "GET /api/v1/templates/{id}": OWN_TOKENS,
+  "PATCH /api/v1/templates/{id}": OWN_TOKENS,
+  "DELETE /api/v1/templates/{id}": OWN_TOKENS,
+  "POST /api/v1/templates/{id}/clone": OWN_TOKENS,
+  "GET /api/v1/harness-configs": PEOPLE,
+  "POST /api/v1/harness-configs": PEOPLE,
+  "GET /api/v1/harness-configs/{id}": OWN_TOKENS,
+  "PATCH /api/v1/harness-configs/{id}": OWN_TOKENS,
+  "DELETE /api/v1/harness-configs/{id}": OWN_TOKENS,
+  "POST /api/v1/harness-configs/{id}/clone": OWN_TOKENS,
   "GET /api/v1/users": ADMINS,
   "PATCH /api/v1/users/{id}": ADMINS,
   "GET /api/v1/projects": PEOPLE,
@@ -198,6 +210,27 @@ async function fixtures() {
       createdBy: `user:${owner.id}`,
     },
   });
+  // The owner's personal template and harness config: nobody else sees them, not even an admin.
+  const harnessConfig = await prisma.harnessConfig.create({
+    data: {
+      slug: "own-config",
+      name: "own config",
+      scope: "user",
+      userId: owner.id,
+      harness: "claude",
+      createdBy: `user:${owner.id}`,
+    },
+  });
+  const template = await prisma.template.create({
+    data: {
+      slug: "own-template",
+      name: "own template",
+      scope: "user",
+      userId: owner.id,
+      harness: "shell",
+      createdBy: `user:${owner.id}`,
+    },
+  });
   const run = await prisma.maintenanceRun.create({
     data: { operationKey: "purge-messages", status: "completed", completedAt: new Date() },
   });
@@ -223,6 +256,8 @@ async function fixtures() {
     brokerId: broker.id,
     runId: run.id,
     secretId: secret.id,
+    templateId: template.id,
+    harnessConfigId: harnessConfig.id,
   };
 }
 
@@ -238,6 +273,8 @@ function requestFor(
   const ids: Array<[string, string]> = [
     ["/api/v1/tokens/", f.owner.tokenId],
     ["/api/v1/secrets/", f.secretId],
+    ["/api/v1/templates/", f.templateId],
+    ["/api/v1/harness-configs/", f.harnessConfigId],
     ["/api/v1/users/", f.target.id],
     ["/api/v1/projects/", f.project.id],
     ["/api/v1/runtime-brokers/", f.brokerId],
@@ -253,6 +290,12 @@ function requestFor(
     "POST /api/v1/tokens": { name: "cell" },
     "POST /api/v1/secrets": { name: "CELL_KEY", value: "cell", scope: "user" },
     "PATCH /api/v1/users/{id}": { role: "admin" },
+    "POST /api/v1/templates": { name: `cell template ${f.n}`, scope: "user", harness: "shell" },
+    "PATCH /api/v1/templates/{id}": { description: "changed" },
+    "POST /api/v1/templates/{id}/clone": { name: `cell clone ${f.n}` },
+    "POST /api/v1/harness-configs": { name: `cell config ${f.n}`, scope: "user", harness: "claude" },
+    "PATCH /api/v1/harness-configs/{id}": { description: "changed" },
+    "POST /api/v1/harness-configs/{id}/clone": { name: `cell clone ${f.n}` },
     "POST /api/v1/projects": { name: `cell project ${f.n}` },
     "PATCH /api/v1/projects/{id}": { name: "renamed" },
     "POST /api/v1/projects/{id}/members": { userId: f.target.id },

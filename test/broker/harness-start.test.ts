@@ -162,6 +162,47 @@ describe("starting a harness CLI on a broker", () => {
     expect(screen).toContain('argv=["--dangerously-skip-permissions","--model","claude-opus-4","fix the bug"]');
   });
 
+  it("a template's start: its files land in the workspace and HOME, its settings merge under the hub's, its system prompt is passed", async () => {
+    const agentId = crypto.randomUUID();
+    await call("agent.start", {
+      agentId,
+      harness: "claude",
+      task: "go",
+      instructions: "House rules.",
+      systemPrompt: "You are terse.",
+      harnessSettings: { theme: "dark", hooks: { Stop: [] } },
+      files: [
+        { path: "docs/NOTES.md", content: "notes", target: "workspace" },
+        { path: ".config/tool.json", content: "{}", target: "home" },
+      ],
+      credentials: { env: { ANTHROPIC_API_KEY: "sk-ant-test-123" }, files: [] },
+    });
+    const screen = await screenOf(agentId, "instructions=");
+    expect(screen).toContain('argv=["--dangerously-skip-permissions","--system-prompt","You are terse.","go"]');
+    expect(screen).toContain(`hook=${process.execPath} ${shimBundle} hook --dialect claude`);
+    expect(screen).toContain("instructions=House rules.");
+    const home = runtime.homeOf(agentId);
+    const workspace = runtime.workspaceOf(agentId);
+    expect(fs.readFileSync(path.join(workspace, "docs", "NOTES.md"), "utf8")).toBe("notes");
+    expect(fs.readFileSync(path.join(home, ".config", "tool.json"), "utf8")).toBe("{}");
+    expect(JSON.parse(fs.readFileSync(path.join(home, ".claude", "settings.json"), "utf8")).theme).toBe("dark");
+    const owner = runtime.fileOwner(agentId);
+    if (owner) expect(fs.statSync(path.join(workspace, "docs", "NOTES.md")).uid).toBe(owner.uid);
+
+    // A file aimed into the workspace's .git fails the start before the session exists.
+    const other = crypto.randomUUID();
+    await expect(
+      call("agent.start", {
+        agentId: other,
+        harness: "claude",
+        files: [{ path: ".git/config", content: "[core]", target: "workspace" }],
+      }),
+    ).rejects.toMatchObject({
+      message: expect.stringContaining("refusing to write a template file outside the agent's workspace"),
+    });
+    expect(await runtime.isRunning(other)).toBe(false);
+  });
+
   it("refuses credential files outside HOME and unknown fields before writing anything; a missing CLI fails the start clearly", async () => {
     const agentId = crypto.randomUUID();
     for (const files of [[{ path: "../escape", value: "x" }], [{ path: "/etc/escape", value: "x" }]]) {
