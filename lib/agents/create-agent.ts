@@ -5,6 +5,7 @@ import type { PrismaClient } from "../db/create-database";
 import type { HubRuntime } from "../runtime/hub-runtime";
 import { ApiError } from "../http/api-error";
 import { slugify } from "../naming/slugify";
+import { agentBranchName } from "../net/git-ref-name";
 import { publishAgentEvent } from "./publish-agent-event";
 import { chooseBroker } from "../dispatch/choose-broker";
 import { requireReachable } from "../dispatch/route-to-broker";
@@ -93,6 +94,9 @@ export async function createAgent(
         task: body.task ?? null,
         model: body.model ?? null,
         templateId: body.templateId ?? null,
+        // The agent's branch, when its project has a repository (a start of an agent without one names it then).
+        branch: body.branch ?? (project.gitRemote ? agentBranchName(slug) : null),
+        baseBranch: project.gitRemote ? project.defaultBranch : null,
         limits: body.limits,
         envSealed: sealAgentEnv(runtime.sessionSecret, body.env),
         createdBy: creator,

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { pageQuery } from "../http/pagination";
 import { HARNESS_IDS } from "../harnesses/registry";
 import type { HookEvent } from "../harnesses/types";
+import { isGitBranchName } from "../net/git-ref-name";
 
 export const PHASES = [
   "created",
@@ -84,6 +85,14 @@ const createAgentFields = z
       .regex(/^[A-Za-z0-9][A-Za-z0-9._:/@-]*$/, { error: "a model name is letters, digits and . _ : / @ -" })
       .nullish(),
     templateId: z.uuid().nullish(),
+    /** The agent's git branch (default `scion/<agent-slug>`), made from the project's default branch. */
+    branch: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .refine(isGitBranchName, { error: "not a valid git branch name" })
+      .nullish(),
     limits: agentLimits.default({}),
     start: z.boolean().default(false),
   })
@@ -167,6 +176,9 @@ export const agentSchema = z.object({
   harness: z.string(),
   model: z.string().nullable(),
   templateId: z.uuid().nullable(),
+  /** The agent's git branch and the branch it was made from (null without a project remote). */
+  branch: z.string().nullable(),
+  baseBranch: z.string().nullable(),
   limits: agentLimits,
   lastOutput: z.string().nullable(),
   /** Turns since the last start (counted from the harness's prompt-submit hook). */
@@ -182,3 +194,17 @@ export const agentSchema = z.object({
 });
 
 export type AgentJson = z.infer<typeof agentSchema>;
+
+/** DELETE /agents/{id}?keepBranch=true keeps the agent's branch (in its broker's shared clone). */
+export const deleteAgentQuery = z.object({ keepBranch: z.enum(["true", "false"]).optional() });
+
+/** GET /agents/{id}/git: the short git status of the agent's workspace, from its broker. */
+export const agentGitStatusSchema = z.object({
+  branch: z.string(),
+  baseBranch: z.string(),
+  ahead: z.number().int(),
+  behind: z.number().int(),
+  changedFiles: z.number().int(),
+  clean: z.boolean(),
+});
+export type AgentGitStatus = z.infer<typeof agentGitStatusSchema>;

@@ -15,6 +15,8 @@ export function toAgentJson(a: Agent): AgentJson {
     harness: a.harness,
     model: a.model,
     templateId: a.templateId,
+    branch: a.branch,
+    baseBranch: a.baseBranch,
     limits: (a.limits ?? {}) as AgentJson["limits"],
     lastOutput: a.lastOutput,
     turnCount: a.turnCount,
