@@ -159,7 +159,9 @@ export class ProjectWorkspaces {
     const record = this.recordOf(agentId);
     if (!record || !fs.existsSync(path.join(runtime.workspaceOf(agentId), ".git"))) return undefined;
     const mounts = [this.sharedCloneOf(record.key)];
-    const git = (args: string[]) => runtime.runGit(agentId, ["--no-optional-locks", ...args], { mounts });
+    const workspace = runtime.gitView(agentId).workspace;
+    const git = (args: string[]) =>
+      runtime.runGit(agentId, ["--no-optional-locks", "-C", workspace, ...args], { mounts });
     const branch = (await git(["symbolic-ref", "--short", "-q", "HEAD"]).catch(() => "")).trim() || record.branch;
     let ahead = 0;
     let behind = 0;
