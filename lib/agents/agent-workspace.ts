@@ -40,6 +40,18 @@ export async function agentWorkspaceArgs(
   };
 }
 
+/**
+ * Checked before anything is written or stopped (create with start, restart): a project that names
+ * a git token it does not have refuses the start with 422 missing_credentials.
+ */
+export async function assertProjectGitToken(runtime: HubRuntime, projectId: string): Promise<void> {
+  const project = await runtime.prisma.project.findUnique({
+    where: { id: projectId },
+    select: { gitRemote: true, gitTokenSecret: true },
+  });
+  if (project?.gitRemote && project.gitTokenSecret) await projectGitToken(runtime, projectId, project.gitTokenSecret);
+}
+
 /** The value of the project secret named as the project's git token. */
 async function projectGitToken(runtime: HubRuntime, projectId: string, name: string): Promise<string> {
   const row = await runtime.prisma.secret.findFirst({

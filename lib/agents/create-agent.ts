@@ -14,6 +14,7 @@ import type { AgentJson, CreateAgentBody } from "./schemas";
 import { toAgentJson } from "./to-agent-json";
 import { sealAgentEnv } from "./agent-env";
 import { resolveAgentCredentials } from "../secrets/resolve-agent-credentials";
+import { assertProjectGitToken } from "./agent-workspace";
 
 /** How far a chain of legacy agent-owned agents is followed to find the person behind it. */
 const MAX_OWNER_HOPS = 10;
@@ -58,6 +59,7 @@ export async function createAgent(
       ownerId: `user:${placement.ownerUserId}`,
       env: body.env,
     });
+    await assertProjectGitToken(runtime, project.id);
     await requireReachable(
       runtime,
       await chooseBroker(runtime, { brokerId: placement.brokerId, projectDefaultBrokerId: project.defaultBrokerId }),

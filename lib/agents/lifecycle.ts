@@ -11,7 +11,7 @@ import { waitForAgent } from "./wait-for-agent";
 import { flushPendingMessages } from "../messages/deliver-message";
 import { openAgentEnv } from "./agent-env";
 import { hasCredentials, resolveAgentCredentials } from "../secrets/resolve-agent-credentials";
-import { agentWorkspaceArgs } from "./agent-workspace";
+import { agentWorkspaceArgs, assertProjectGitToken } from "./agent-workspace";
 
 export const AT_REST: readonly AgentPhase[] = ["created", "stopped", "error"];
 const STARTING: readonly AgentPhase[] = ["provisioning", "cloning", "starting"];
@@ -199,6 +199,7 @@ export async function restartAgent(
 ): Promise<LifecycleOutcome> {
   // A restart that could not start again must not stop the agent first.
   await resolveAgentCredentials(runtime, agent);
+  await assertProjectGitToken(runtime, agent.projectId);
   await stopAgent(runtime, agent, actor);
   return startAgent(
     runtime,
