@@ -251,8 +251,11 @@ export class ProjectWorkspaces {
     const scratch = fs.mkdtempSync(path.join(this.root, ".fetch-"));
     fs.chmodSync(scratch, 0o700);
     try {
+      // The broker's git HOME for remotes: ssh's known_hosts (first use is trusted), nothing else.
+      const home = path.join(this.root, ".home");
+      fs.mkdirSync(home, { recursive: true, mode: 0o700 });
       const env: Record<string, string> = {
-        ...networkEnvironment(scratch),
+        ...networkEnvironment(home),
         ...(spec.gitToken && {
           GIT_ASKPASS: path.join(scratch, "askpass"),
         }),
