@@ -75,6 +75,7 @@ const MATRIX: Record<string, Row> = {
   "POST /api/v1/agents/{id}/reset-auth": OWNER_OR_ADMIN,
   "GET /api/v1/agents/{id}/messages": OWNER_ADMIN_OR_SELF,
   "GET /api/v1/agents/{id}/history": OWNER_ADMIN_OR_SELF,
+  "GET /api/v1/agents/{id}/git": OWNER_ADMIN_OR_SELF,
   "POST /api/v1/agents/{id}/messages": OWNER_OR_ADMIN,
   "POST /api/v1/admin/agents/reset-auth-all": ADMINS,
   "GET /api/v1/admin/maintenance/operations": ADMINS,
