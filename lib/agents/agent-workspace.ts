@@ -1,7 +1,5 @@
 import type { Agent, Project } from "../db/generated/client";
-import { KEY_LABELS } from "../auth/derive-key";
-import { openWith } from "../brokers/secret-box";
-import { ApiError } from "../http/api-error";
+import { projectGitToken } from "../secrets/resolve-project-git-token";
 import { agentBranchName } from "../net/git-ref-name";
 import type { HubRuntime } from "../runtime/hub-runtime";
 
@@ -38,41 +36,6 @@ export async function agentWorkspaceArgs(
     ...(gitToken && { gitToken }),
     author: await authorOf(runtime, agent.ownerId),
   };
-}
-
-/**
- * Checked before anything is written or stopped (create with start, restart): a project that names
- * a git token it does not have refuses the start with 422 missing_credentials.
- */
-export async function assertProjectGitToken(runtime: HubRuntime, projectId: string): Promise<void> {
-  const project = await runtime.prisma.project.findUnique({
-    where: { id: projectId },
-    select: { gitRemote: true, gitTokenSecret: true },
-  });
-  if (project?.gitRemote && project.gitTokenSecret) await projectGitToken(runtime, projectId, project.gitTokenSecret);
-}
-
-/** The value of the project secret named as the project's git token. */
-async function projectGitToken(runtime: HubRuntime, projectId: string, name: string): Promise<string> {
-  const row = await runtime.prisma.secret.findFirst({
-    where: { scope: "project", projectId, name },
-    select: { valueSealed: true },
-  });
-  let value: string | null = null;
-  if (row) {
-    try {
-      value = openWith(runtime.sessionSecret, KEY_LABELS.secretStore, row.valueSealed);
-    } catch {
-      runtime.logger.warn({ projectId, name }, "the project's git token cannot be opened with this hub's key");
-    }
-  }
-  if (!value)
-    throw new ApiError(
-      "missing_credentials",
-      `The project's git token (the project secret ${name}) is missing; add it, or clear the project's git token setting.`,
-      { missing: [name] },
-    );
-  return value;
 }
 
 /** Who an agent's commits are by: its owner (name, else the email's local part; email). */

@@ -14,7 +14,7 @@ import type { AgentJson, CreateAgentBody } from "./schemas";
 import { toAgentJson } from "./to-agent-json";
 import { sealAgentEnv } from "./agent-env";
 import { resolveAgentCredentials } from "../secrets/resolve-agent-credentials";
-import { assertProjectGitToken } from "./agent-workspace";
+import { assertProjectGitToken } from "../secrets/resolve-project-git-token";
 
 /** How far a chain of legacy agent-owned agents is followed to find the person behind it. */
 const MAX_OWNER_HOPS = 10;

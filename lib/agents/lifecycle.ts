@@ -11,7 +11,8 @@ import { waitForAgent } from "./wait-for-agent";
 import { flushPendingMessages } from "../messages/deliver-message";
 import { openAgentEnv } from "./agent-env";
 import { hasCredentials, resolveAgentCredentials } from "../secrets/resolve-agent-credentials";
-import { agentWorkspaceArgs, assertProjectGitToken } from "./agent-workspace";
+import { agentWorkspaceArgs } from "./agent-workspace";
+import { assertProjectGitToken } from "../secrets/resolve-project-git-token";
 
 export const AT_REST: readonly AgentPhase[] = ["created", "stopped", "error"];
 const STARTING: readonly AgentPhase[] = ["provisioning", "cloning", "starting"];
