@@ -1,8 +1,9 @@
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentUsers } from "../../broker/agent-users";
 import { LocalRuntime } from "../../broker/runtimes/local-runtime";
@@ -35,8 +36,9 @@ beforeAll(async () => {
     GIT_COMMITTER_NAME: "h",
     GIT_COMMITTER_EMAIL: "h@e",
   };
-  const git = (...args: string[]) => execFileSync("git", args, { cwd: scratch, env, stdio: "pipe" });
-  git("clone", "-q", server.url, ".");
+  // Asynchronously when it talks to the git server, which runs in this process.
+  const git = (...args: string[]) => promisify(execFile)("git", args, { cwd: scratch, env });
+  await git("clone", "-q", server.url, ".");
   const stream: string[] = [];
   for (let i = 0; i < HISTORY; i++) {
     const blob = crypto.randomBytes(32 * 1024).toString("base64");
@@ -47,7 +49,7 @@ beforeAll(async () => {
     );
   }
   execFileSync("git", ["fast-import", "--quiet"], { cwd: scratch, env, input: stream.join("") });
-  git("push", "-q", "origin", "main");
+  await git("push", "-q", "origin", "main");
   fs.rmSync(scratch, { recursive: true, force: true });
 }, 120_000);
 afterAll(async () => {
@@ -77,7 +79,7 @@ describe("workspace figures", () => {
     // For comparison: a clone of its own per agent (what each agent did before shared clones).
     const own = fs.mkdtempSync(path.join(os.tmpdir(), "scion-ws-own-"));
     const began = performance.now();
-    execFileSync("git", ["clone", "-q", server.url, path.join(own, "w")], {
+    await promisify(execFile)("git", ["clone", "-q", server.url, path.join(own, "w")], {
       env: { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null" },
     });
     const ownClone = performance.now() - began;

@@ -1,8 +1,9 @@
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalRuntime } from "../../broker/runtimes/local-runtime";
 import { GIT_TOKEN_USER, ProjectWorkspaces } from "../../broker/workspace";
@@ -136,17 +137,17 @@ describe("agents' git workspaces", () => {
     // Someone pushes to main; a third agent gets it (the shared clone is fetched before each new
     // workspace), and a, once its own git fetched, is one behind.
     const upstream = fs.mkdtempSync(path.join(os.tmpdir(), "scion-ws-up-"));
+    // Asynchronously: the git server runs in this process.
     const hostGit = (...args: string[]) =>
-      execFileSync("git", args, {
+      promisify(execFile)("git", args, {
         cwd: upstream,
         env: { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null", GIT_AUTHOR_NAME: "u", GIT_AUTHOR_EMAIL: "u@e" },
-        stdio: "pipe",
       });
-    hostGit("clone", "-q", server.url, ".");
+    await hostGit("clone", "-q", server.url, ".");
     fs.writeFileSync(path.join(upstream, "later.txt"), "later\n");
-    hostGit("add", ".");
-    hostGit("-c", "user.name=u", "-c", "user.email=u@e", "commit", "-q", "-m", "later");
-    hostGit("push", "-q", "origin", "main");
+    await hostGit("add", ".");
+    await hostGit("-c", "user.name=u", "-c", "user.email=u@e", "commit", "-q", "-m", "later");
+    await hostGit("push", "-q", "origin", "main");
     fs.rmSync(upstream, { recursive: true, force: true });
     const c = await newAgent(projectId);
     expect(c.result).toEqual({ branch: "main", baseBranch: "main" });
