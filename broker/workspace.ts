@@ -331,36 +331,55 @@ export class ProjectWorkspaces {
       });
   }
 
-  /** The agent repository's config, written with `git config` into a scratch file of the broker's (it quotes values). */
+  /** The agent repository's config (values quoted as git reads them). */
   private async repositoryConfig(
     runtime: AgentRuntime,
     agentId: string,
     opts: { remote: string; branch: string; author: { name: string; email: string } | null },
   ): Promise<string> {
-    fs.mkdirSync(this.root, { recursive: true, mode: 0o711 });
-    const scratch = fs.mkdtempSync(path.join(this.root, ".config-"));
-    fs.chmodSync(scratch, 0o700);
-    const file = path.join(scratch, "config");
-    try {
-      const set = (k: string, v: string) => brokerGit(null, ["config", "--file", file, k, v]);
-      await set("core.repositoryformatversion", "0");
-      await set("core.filemode", "true");
-      await set("core.bare", "false");
-      await set("core.logallrefupdates", "true");
-      if (fs.existsSync(path.join(runtime.agentDirOf(agentId), "git-askpass")))
-        await set("core.askPass", path.join(runtime.gitView(agentId).agentDir, "git-askpass"));
-      await set("remote.origin.url", opts.remote);
-      await set("remote.origin.fetch", "+refs/heads/*:refs/remotes/origin/*");
-      await set("push.autoSetupRemote", "true");
-      await set("push.default", "current");
-      if (opts.author) {
-        await set("user.name", opts.author.name);
-        await set("user.email", opts.author.email);
-      }
-      return fs.readFileSync(file, "utf8");
-    } finally {
-      fs.rmSync(scratch, { recursive: true, force: true });
-    }
+    const askpass = fs.existsSync(path.join(runtime.agentDirOf(agentId), "git-askpass"))
+      ? path.join(runtime.gitView(agentId).agentDir, "git-askpass")
+      : null;
+    const sections: Array<[string, Array<[string, string]>]> = [
+      [
+        "core",
+        [
+          ["repositoryformatversion", "0"],
+          ["filemode", "true"],
+          ["bare", "false"],
+          ["logallrefupdates", "true"],
+          ...(askpass ? ([["askPass", askpass]] as Array<[string, string]>) : []),
+        ],
+      ],
+      [
+        'remote "origin"',
+        [
+          ["url", opts.remote],
+          ["fetch", "+refs/heads/*:refs/remotes/origin/*"],
+        ],
+      ],
+      [
+        "push",
+        [
+          ["autoSetupRemote", "true"],
+          ["default", "current"],
+        ],
+      ],
+      ...(opts.author
+        ? ([
+            [
+              "user",
+              [
+                ["name", opts.author.name],
+                ["email", opts.author.email],
+              ],
+            ],
+          ] as Array<[string, Array<[string, string]>]>)
+        : []),
+    ];
+    return sections
+      .map(([name, entries]) => `[${name}]\n${entries.map(([k, v]) => `\t${k} = ${configValue(v)}\n`).join("")}`)
+      .join("");
   }
 
   /**
@@ -489,6 +508,17 @@ async function defaultBranchOf(shared: string, refs: Map<string, string>): Promi
   for (const name of ["main", "master"]) if (refs.has(`refs/heads/${name}`)) return name;
   const first = [...refs.keys()].find((r) => r.startsWith("refs/heads/"));
   return first ? first.slice("refs/heads/".length) : head || "main";
+}
+
+/** A git config value, quoted: backslash, double quote and newline escaped, control characters dropped. */
+export function configValue(value: string): string {
+  const escaped = value
+    .replace(/\\/g, "\\\\")
+    .replace(/"/g, '\\"')
+    .replace(/\n/g, "\\n")
+    .replace(/\t/g, "\\t")
+    .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, "");
+  return `"${escaped}"`;
 }
 
 /** The askpass helper: the username for GitHub-style token auth, the token (read from its file) for the password. */
