@@ -117,7 +117,9 @@ describe("agents' git workspaces through the API", () => {
     // The token is in no file of the workspace (.git included), nor in its config or remote URL.
     const ws = runtime.workspaceOf(agent.id);
     expect(filesContaining(ws, token)).toEqual([]);
-    expect(fs.readFileSync(path.join(ws, ".git", "config"), "utf8")).toContain(`url = ${server.url}\n`);
+    expect(
+      execFileSync("git", ["config", "--file", path.join(ws, ".git", "config"), "remote.origin.url"]).toString(),
+    ).toBe(`${server.url}\n`);
     // The short git status through the broker: one commit ahead of main, clean.
     expect(await gitStatus(agent.id)).toEqual({
       status: 200,
