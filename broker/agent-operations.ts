@@ -5,6 +5,7 @@ import { z } from "zod";
 import { ChannelRequestError, type RequestHandler } from "../lib/brokers/channel/channel-peer";
 import type { Logger } from "../lib/log/create-logger";
 import { findHarness } from "../lib/harnesses/registry";
+import { isGitBranchName } from "../lib/net/git-ref-name";
 import { PROMPT_MARKER, type HarnessDescriptor } from "../lib/harnesses/types";
 import {
   writeCredentialFiles,
@@ -18,6 +19,7 @@ import { harnessArgv } from "./harnesses";
 import type { PtyRelay } from "./pty-relay";
 import { PortPool, PortPoolExhaustedError, portEnvironment, type PortAllocation } from "./port-pool";
 import { waitFor, type AgentRuntime } from "./runtimes/agent-runtime";
+import { ProjectWorkspaces } from "./workspace";
 
 const agentId = z.uuid();
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/);
@@ -38,6 +40,21 @@ const credentials = z
       .default([]),
   })
   .strict();
+/** A git branch name as `git check-ref-format --branch` takes it (no .., no @{, no control characters, …). */
+const gitBranchName = z.string().min(1).max(200).refine(isGitBranchName, { error: "not a valid git branch name" });
+const workspace = z
+  .object({
+    remote: z.string().min(1).max(500),
+    projectId: z.uuid().nullish(),
+    branch: gitBranchName.nullish(),
+    baseBranch: gitBranchName.nullish(),
+    gitToken: z.string().min(1).max(4096).nullish(),
+    author: z
+      .object({ name: z.string().min(1).max(200), email: z.string().min(1).max(320) })
+      .strict()
+      .nullish(),
+  })
+  .strict();
 const schemas = {
   "agent.start": z
     .object({
@@ -46,7 +63,10 @@ const schemas = {
       command: z.string().min(1).max(4096).nullish(),
       task: z.string().max(65_536).nullish(),
       env: z.record(envName, z.string().max(32_768)).default({}),
+      /** Hubs before shared clones: the remote alone (the workspace checks out its default branch). */
       gitRemote: z.string().max(500).nullish(),
+      /** The agent's git workspace: its project's shared clone and its own branch. */
+      workspace: workspace.nullish(),
       /** The hub's admin allows remotes on internal addresses (SCION_ALLOW_PRIVATE_GIT_REMOTES). */
       allowPrivateRemote: z.boolean().optional(),
       /** The agent's own token; without one the harness runs without the shim. */
@@ -81,7 +101,8 @@ const schemas = {
     })
     .strict(),
   "agent.stop": z.object({ agentId }).strict(),
-  "agent.delete": z.object({ agentId }).strict(),
+  "agent.delete": z.object({ agentId, keepBranch: z.boolean().optional() }).strict(),
+  "agent.gitStatus": z.object({ agentId }).strict(),
   "agent.message": z
     .object({ agentId, text: z.string().min(1).max(65_536), harness: z.string().min(1).max(32).optional() })
     .strict(),
@@ -115,6 +136,8 @@ export interface AgentOperationsOptions {
   pty?: PtyRelay;
   /** Installs harness CLIs on first use (runtimes that install them); without it they run from PATH. */
   installer?: HarnessInstaller;
+  /** Agents' git workspaces (shared clones per project); by default in `<dataDir>/repos`. */
+  workspaces?: ProjectWorkspaces;
 }
 
 /** Where the port pool's holdings are saved, in the broker's data directory. */
@@ -126,6 +149,7 @@ type Operation = (args: unknown) => Promise<unknown>;
 /** What every operation works with: the options, and a way to save the port pool's holdings. */
 interface Context extends AgentOperationsOptions {
   savePorts(): void;
+  workspaces: ProjectWorkspaces;
 }
 
 /**
@@ -138,7 +162,11 @@ interface Context extends AgentOperationsOptions {
 export function createAgentOperations(options: AgentOperationsOptions): AgentOperations {
   const { runtime, ports, dataDir, pty } = options;
   const file = path.join(dataDir, PORTS_FILE);
-  const ctx: Context = { ...options, savePorts: () => ports.saveTo(file) };
+  const ctx: Context = {
+    ...options,
+    savePorts: () => ports.saveTo(file),
+    workspaces: options.workspaces ?? new ProjectWorkspaces(dataDir),
+  };
   // Agents between "ports allocated" and "session running": their ports are not idle.
   const starting = new Map<string, Promise<unknown>>();
 
@@ -156,8 +184,23 @@ export function createAgentOperations(options: AgentOperationsOptions): AgentOpe
       return started;
     },
     "agent.stop": async (raw) => endAgent(ctx, schemas["agent.stop"].parse(raw).agentId, (id) => runtime.stop(id)),
-    "agent.delete": async (raw) =>
-      endAgent(ctx, schemas["agent.delete"].parse(raw).agentId, (id) => runtime.remove(id)),
+    "agent.delete": async (raw) => {
+      const args = schemas["agent.delete"].parse(raw);
+      return endAgent(ctx, args.agentId, async (id) => {
+        // The branch is kept (or dropped) while the workspace still exists.
+        await ctx.workspaces.release(runtime, id, { keepBranch: args.keepBranch === true }).catch((err: Error) => {
+          if (args.keepBranch) throw new ChannelRequestError("conflict", `keeping the branch failed: ${err.message}`);
+          ctx.logger.warn({ agentId: id, err: err.message }, "could not drop the agent's kept branch");
+        });
+        await runtime.remove(id);
+      });
+    },
+    "agent.gitStatus": async (raw) => {
+      const { agentId: id } = schemas["agent.gitStatus"].parse(raw);
+      const status = await ctx.workspaces.status(runtime, id);
+      if (!status) throw new ChannelRequestError("conflict", "the agent has no git workspace");
+      return status;
+    },
     "agent.message": async (raw) => messageAgent(ctx, schemas["agent.message"].parse(raw)),
     "agent.interrupt": async (raw) => interruptAgent(ctx, schemas["agent.interrupt"].parse(raw)),
     "agent.reset-auth": async (raw) => resetAgentAuth(ctx, schemas["agent.reset-auth"].parse(raw)),
@@ -227,7 +270,7 @@ async function startAgent(ctx: Context, args: StartArgs): Promise<unknown> {
   const hub = args.token ? ctx.hubUrl?.() : undefined;
   if (args.token && !hub) throw new ChannelRequestError("broker_unavailable", "the broker is not connected to a hub");
   const binary = await binaryOf(ctx, h, args.agentId);
-  const { argv, resume } = await prepareAgent(ctx, h, args, binary.bin);
+  const { argv, resume, workspace } = await prepareAgent(ctx, h, args, binary.bin);
   const allocation = await allocatePorts(ctx, args.agentId);
   const env = agentEnvironment(ctx, args, allocation);
   // A system prompt the harness reads from a file: the variable that points it there.
@@ -240,6 +283,7 @@ async function startAgent(ctx: Context, args: StartArgs): Promise<unknown> {
       env,
       ...(hub && { shim: { hubUrl: hub } }),
       ...(binary.binDir && { pathPrefix: [binary.binDir] }),
+      mounts: ctx.workspaces.sessionMounts(args.agentId),
     });
   } catch (err) {
     ports.release(args.agentId);
@@ -248,7 +292,7 @@ async function startAgent(ctx: Context, args: StartArgs): Promise<unknown> {
   }
   ctx.savePorts();
   logger.info({ agentId: args.agentId, ports: allocation.ports, harness: args.harness, resume }, "agent started");
-  return allocation;
+  return workspace ? { ...allocation, workspace } : allocation;
 }
 
 /** The harness's binary and its directory: installed on first use here, or from the agent image's PATH. */
@@ -276,17 +320,18 @@ async function prepareAgent(
   h: HarnessDescriptor,
   args: StartArgs,
   bin: string | undefined,
-): Promise<{ argv: string[]; resume: boolean }> {
+): Promise<{ argv: string[]; resume: boolean; workspace?: { branch: string; baseBranch: string } }> {
   const { runtime, emit } = ctx;
   try {
     await runtime.prepare(args.agentId);
     if (args.token) await runtime.writeToken(args.agentId, args.token);
-    if (args.gitRemote) {
-      await runtime.cloneWorkspace(args.agentId, args.gitRemote, {
-        allowPrivate: args.allowPrivateRemote === true,
-        onCloning: () => emit?.("agent.phase", { agentId: args.agentId, phase: "cloning" }),
-      });
-    }
+    const spec = args.workspace ?? (args.gitRemote ? { remote: args.gitRemote } : null);
+    const workspace = spec
+      ? await ctx.workspaces.prepare(runtime, args.agentId, spec, {
+          allowPrivate: args.allowPrivateRemote === true,
+          onCloning: () => emit?.("agent.phase", { agentId: args.agentId, phase: "cloning" }),
+        })
+      : undefined;
     writeHarnessFiles(ctx, h, args);
     const resume = args.resume === true && hasSession(ctx, h, args.agentId);
     const argv = harnessArgv(
@@ -294,7 +339,7 @@ async function prepareAgent(
       { bin, task: args.task, command: args.command, model: args.model, resume, systemPrompt: args.systemPrompt },
       { shell: defaultShell() },
     );
-    return { argv, resume };
+    return { argv, resume, ...(workspace?.branch && { workspace }) };
   } catch (err) {
     throw new ChannelRequestError("start_failed", (err as Error).message);
   }
@@ -366,16 +411,14 @@ function ownEnvironment(args: StartArgs): { env: Record<string, string>; refused
 }
 
 /** The session's environment: the agent's own, then its ports, the shim's log file and every hub URL. */
-function agentEnvironment(
-  { runtime, logger, hubUrls }: Context,
-  args: StartArgs,
-  allocation: PortAllocation,
-): Record<string, string> {
+function agentEnvironment(ctx: Context, args: StartArgs, allocation: PortAllocation): Record<string, string> {
+  const { runtime, logger, hubUrls } = ctx;
   const { env, refused } = ownEnvironment(args);
   if (refused.length)
     logger.warn({ agentId: args.agentId, names: refused }, "ignored environment variables with reserved names");
   return Object.assign(
     env,
+    ctx.workspaces.sessionEnvironment(runtime, args.agentId),
     portEnvironment(allocation),
     { SCION_AGENT_LOG: path.join(path.dirname(runtime.tokenFileOf(args.agentId)), "shim.log") },
     hubUrls?.length ? { SCION_HUB_URLS: hubUrls.join(",") } : {},

@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
@@ -10,18 +10,26 @@ export interface GitServer {
   port: number;
   /** Requests that carried the password (when one is required). */
   authorized(): number;
+  /** Requests refused for want of the password. */
+  refused(): number;
+  /** The served bare repository (to look at what was pushed). */
+  repo: string;
   close(): Promise<void>;
 }
 
 /**
  * A bare repository with one commit holding `files`, served over git's "dumb" HTTP protocol
- * (static files after update-server-info), optionally behind Basic auth (user `git`).
+ * (static files after update-server-info), or with `smart` over the smart protocol through
+ * `git http-backend` (fetch and push), optionally behind Basic auth (user `git`, or `user`).
  */
 export async function serveGitRepo(opts: {
   files: Record<string, string>;
   host?: string;
   password?: string;
+  /** The Basic auth user the password goes with (default `git`). */
+  user?: string;
   urlHost?: string;
+  smart?: boolean;
 }): Promise<GitServer> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "scion-git-"));
   const git = (...args: string[]) =>
@@ -43,13 +51,21 @@ export async function serveGitRepo(opts: {
   git("clone", "-q", "--bare", "src", "repo.git");
   git("-C", "repo.git", "update-server-info");
   const repo = path.join(scratch, "repo.git");
+  if (opts.smart) git("-C", "repo.git", "config", "http.receivepack", "true");
   let authorized = 0;
+  let refused = 0;
   const server = http.createServer((req, res) => {
     if (opts.password !== undefined) {
-      if (req.headers.authorization !== `Basic ${Buffer.from(`git:${opts.password}`).toString("base64")}`)
+      if (
+        req.headers.authorization !==
+        `Basic ${Buffer.from(`${opts.user ?? "git"}:${opts.password}`).toString("base64")}`
+      ) {
+        refused++;
         return void res.writeHead(401, { "www-authenticate": 'Basic realm="git"' }).end();
+      }
       authorized++;
     }
+    if (opts.smart) return void httpBackend(scratch, req, res);
     const file = path.join(
       repo,
       decodeURIComponent(new URL(req.url!, "http://x").pathname).replace(/^\/repo\.git/, ""),
@@ -65,9 +81,49 @@ export async function serveGitRepo(opts: {
     url: `http://${opts.urlHost ?? host}:${port}/repo.git`,
     port,
     authorized: () => authorized,
+    refused: () => refused,
+    repo,
     async close() {
       await new Promise<void>((r) => server.close(() => r()));
       fs.rmSync(scratch, { recursive: true, force: true });
     },
   };
+}
+
+/** One request through `git http-backend` (CGI): the smart protocol, push included. */
+function httpBackend(root: string, req: http.IncomingMessage, res: http.ServerResponse): void {
+  const url = new URL(req.url!, "http://x");
+  const child = spawn("git", ["http-backend"], {
+    env: {
+      PATH: process.env.PATH,
+      GIT_CONFIG_GLOBAL: "/dev/null",
+      GIT_PROJECT_ROOT: root,
+      GIT_HTTP_EXPORT_ALL: "1",
+      REMOTE_USER: "git",
+      PATH_INFO: decodeURIComponent(url.pathname),
+      QUERY_STRING: url.search.slice(1),
+      REQUEST_METHOD: req.method ?? "GET",
+      CONTENT_TYPE: req.headers["content-type"] ?? "",
+      ...(req.headers["content-encoding"] && { HTTP_CONTENT_ENCODING: req.headers["content-encoding"] }),
+      ...(req.headers["git-protocol"] && { GIT_PROTOCOL: String(req.headers["git-protocol"]) }),
+    } as unknown as NodeJS.ProcessEnv,
+    stdio: ["pipe", "pipe", "ignore"],
+  });
+  req.pipe(child.stdin);
+  const chunks: Buffer[] = [];
+  child.stdout.on("data", (c: Buffer) => chunks.push(c));
+  child.on("close", () => {
+    const out = Buffer.concat(chunks);
+    const split = out.indexOf("\r\n\r\n");
+    const head = out.subarray(0, split).toString("utf8").split("\r\n");
+    const headers: Record<string, string> = {};
+    let status = 200;
+    for (const line of head) {
+      const [k, ...v] = line.split(":");
+      if (!k) continue;
+      if (k.toLowerCase() === "status") status = Number(v.join(":").trim().split(" ")[0]);
+      else headers[k] = v.join(":").trim();
+    }
+    res.writeHead(status, headers).end(out.subarray(split + 4));
+  });
 }

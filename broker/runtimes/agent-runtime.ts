@@ -12,6 +12,8 @@ export interface AgentSpec {
   shim?: { hubUrl: string };
   /** Directories put first on the agent's PATH (the harness's installed bin directory). */
   pathPrefix?: string[];
+  /** Host directories the agent reads (its project's shared clone): mounted read-only at the same path in a container. */
+  mounts?: string[];
 }
 
 /** The agent's files as its harness sees them (inside a container: the container's paths). */
@@ -49,16 +51,16 @@ export interface AgentRuntime {
   prepare(agentId: string): Promise<void>;
   /** Replaces the agent's token file (atomically; the agent's, 0600). */
   writeToken(agentId: string, token: string): Promise<void>;
+  /** The agent's own directory on this machine (token, git token, shim log; 0700, the agent's). */
+  agentDirOf(agentId: string): string;
+  /** The agent's workspace and own directory as its git sees them (inside a container: the container's paths). */
+  gitView(agentId: string): { workspace: string; agentDir: string };
   /**
-   * Clones the remote into the agent's empty workspace as the agent (inside its container for
-   * docker), without the broker's credentials; a failed clone leaves no workspace. A workspace
-   * that already has files (a restart) is kept as it is.
+   * Runs git as the agent (its user, or a one-shot container of the agent's with `mounts`
+   * read-only at their host paths), from its HOME, with nothing of the broker's git config;
+   * answers its stdout. A failure carries git's stderr.
    */
-  cloneWorkspace(
-    agentId: string,
-    remote: string,
-    opts: { allowPrivate: boolean; onCloning?: () => void },
-  ): Promise<void>;
+  runGit(agentId: string, args: string[], opts?: { mounts?: string[] }): Promise<string>;
   /** Starts the agent's session; an agent that is already running is left as it is. */
   start(spec: AgentSpec): Promise<void>;
   /** Asks the shim to end the harness (SIGTERM), then ends the session after `graceMs`. */

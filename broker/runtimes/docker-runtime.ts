@@ -5,7 +5,6 @@ import type { Duplex } from "node:stream";
 import Docker from "dockerode";
 import type { ShimInstall } from "../agent-shim";
 import { DEFAULT_PATH } from "../agent-environment";
-import { cloneWorkspace } from "../workspace";
 import {
   AgentPaths,
   assertAgentId,
@@ -70,8 +69,10 @@ const NODE = "/usr/local/bin/node";
  * with no-new-privileges (setuid binaries such as sudo cannot raise it), every capability
  * dropped (a non-root process needs none to edit files, build and run tests), memory, CPU and
  * process limits, its own network namespace (host networking only when the broker allows it),
- * and sees nothing of the host but its workspace, HOME, token directory and the shim. The clone
- * of a project's remote runs in a one-shot container with the same identity and limits.
+ * and sees nothing of the host but its workspace, HOME, token directory, the shim and its project's
+ * shared clone (read-only; see broker/workspace.ts). The agent's git on the broker's behalf (making
+ * its repository, status, keeping its branch) runs in a one-shot container with the same identity
+ * and limits; the shared clone is fetched by the broker on the host.
  */
 export class DockerRuntime extends AgentPaths implements AgentRuntime {
   readonly kind = "docker" as const;
@@ -117,41 +118,49 @@ export class DockerRuntime extends AgentPaths implements AgentRuntime {
     };
   }
 
-  async cloneWorkspace(
-    agentId: string,
-    remote: string,
-    opts: { allowPrivate: boolean; onCloning?: () => void },
-  ): Promise<void> {
-    await cloneWorkspace(this.workspaceOf(agentId), remote, {
-      ...opts,
-      home: HOME,
-      target: WORKSPACE,
-      runGit: async (args, env) => {
-        const container = await this.docker.createContainer({
-          name: `${this.containerName(agentId)}-clone`,
-          Image: this.opts.image,
-          User: `${CONTAINER_USER.uid}:${CONTAINER_USER.gid}`,
-          Cmd: ["git", ...args],
-          Env: Object.entries({ ...env, HOME, PATH: DEFAULT_PATH }).map(([k, v]) => `${k}=${v}`),
-          WorkingDir: HOME,
-          Labels: { "scion.agent": agentId, "scion.broker": this.brokerLabel, "scion.role": "clone" },
-          HostConfig: {
-            ...this.hostConfig(),
-            Binds: [`${this.workspaceOf(agentId)}:${WORKSPACE}`, `${this.homeOf(agentId)}:${HOME}`],
-          },
-        });
-        try {
-          await container.start();
-          const { StatusCode } = (await container.wait()) as { StatusCode: number };
-          if (StatusCode !== 0) {
-            const logs = await container.logs({ stdout: true, stderr: true, tail: 20 }).catch(() => Buffer.alloc(0));
-            throw Object.assign(new Error(`git exited with ${StatusCode}`), { stderr: demux(logs) });
-          }
-        } finally {
-          await container.remove({ force: true }).catch(() => undefined);
-        }
+  gitView(): { workspace: string; agentDir: string } {
+    return { workspace: WORKSPACE, agentDir: SECRETS };
+  }
+
+  /** git as the agent, in a one-shot container of the agent's (same identity and limits as its session). */
+  async runGit(agentId: string, args: string[], opts: { mounts?: string[] } = {}): Promise<string> {
+    const env = {
+      GIT_TERMINAL_PROMPT: "0",
+      GIT_CONFIG_NOSYSTEM: "1",
+      GIT_CONFIG_GLOBAL: "/dev/null",
+      GIT_ALLOW_PROTOCOL: "http:https:ssh:git",
+      HOME,
+      PATH: DEFAULT_PATH,
+    };
+    const container = await this.docker.createContainer({
+      name: `${this.containerName(agentId)}-git-${crypto.randomBytes(4).toString("hex")}`,
+      Image: this.opts.image,
+      User: `${CONTAINER_USER.uid}:${CONTAINER_USER.gid}`,
+      Cmd: ["git", ...args],
+      Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      WorkingDir: HOME,
+      Labels: { "scion.agent": agentId, "scion.broker": this.brokerLabel, "scion.role": "git" },
+      HostConfig: {
+        ...this.hostConfig(),
+        Binds: [
+          `${this.workspaceOf(agentId)}:${WORKSPACE}`,
+          `${this.homeOf(agentId)}:${HOME}`,
+          `${this.agentDirOf(agentId)}:${SECRETS}`,
+          ...(opts.mounts ?? []).map((m) => `${m}:${m}:ro`),
+        ],
       },
     });
+    try {
+      await container.start();
+      const { StatusCode } = (await container.wait()) as { StatusCode: number };
+      if (StatusCode !== 0) {
+        const logs = await container.logs({ stdout: false, stderr: true, tail: 20 }).catch(() => Buffer.alloc(0));
+        throw Object.assign(new Error(`git exited with ${StatusCode}`), { stderr: demux(logs) });
+      }
+      return demux(await container.logs({ stdout: true, stderr: false }));
+    } finally {
+      await container.remove({ force: true }).catch(() => undefined);
+    }
   }
 
   async start(spec: AgentSpec): Promise<void> {
@@ -203,6 +212,7 @@ export class DockerRuntime extends AgentPaths implements AgentRuntime {
           `${secrets}:${SECRETS}`,
           `${this.homeOf(spec.agentId)}:${HOME}`,
           `${this.opts.shim.binDir}:${SHIM_DIR}:ro`,
+          ...(spec.mounts ?? []).map((m) => `${m}:${m}:ro`),
         ],
         ...(published && {
           PortBindings: Object.fromEntries(ports.map((p) => [`${p}/tcp`, [{ HostPort: String(p) }]])),
@@ -317,7 +327,7 @@ export class DockerRuntime extends AgentPaths implements AgentRuntime {
     };
   }
 
-  /** What every agent container (and clone) gets: identity, privileges, limits, network. */
+  /** What every agent container (and one-shot git container) gets: identity, privileges, limits, network. */
   private hostConfig(): Docker.HostConfig {
     return {
       NetworkMode: this.opts.network ?? "bridge",

@@ -9,7 +9,6 @@ import { createLogger, type Logger } from "../../lib/log/create-logger";
 import { agentBaseEnvironment, brokerUserName } from "../agent-environment";
 import type { ShimInstall } from "../agent-shim";
 import { AgentUsers, type AgentIdentity } from "../agent-users";
-import { cloneWorkspace } from "../workspace";
 import {
   AgentPaths,
   assertAgentId,
@@ -25,6 +24,13 @@ import {
 
 const run = promisify(execFile);
 const SESSION_PREFIX = "scion-";
+/** The broker's git for an agent: no system or global config, no prompts, only network transports for remotes. */
+const GIT_ENVIRONMENT = {
+  GIT_TERMINAL_PROMPT: "0",
+  GIT_CONFIG_NOSYSTEM: "1",
+  GIT_CONFIG_GLOBAL: "/dev/null",
+  GIT_ALLOW_PROTOCOL: "http:https:ssh:git",
+};
 
 export interface LocalRuntimeOptions {
   /** Who agents run as; by default a user per agent when the broker is root. */
@@ -85,25 +91,19 @@ export class LocalRuntime extends AgentPaths implements AgentRuntime {
     };
   }
 
-  async cloneWorkspace(
-    agentId: string,
-    remote: string,
-    opts: { allowPrivate: boolean; onCloning?: () => void },
-  ): Promise<void> {
+  gitView(agentId: string): { workspace: string; agentDir: string } {
+    return { workspace: this.workspaceOf(agentId), agentDir: this.agentDirOf(agentId) };
+  }
+
+  async runGit(agentId: string, args: string[]): Promise<string> {
     const identity = this.users.find(agentId);
-    const home = this.homeOf(agentId);
-    await cloneWorkspace(this.workspaceOf(agentId), remote, {
-      ...opts,
-      home,
-      runGit: async (args, env) => {
-        await run("git", args, {
-          ...this.as(agentId, identity),
-          env: processEnv({ ...this.environmentOf(agentId, identity), ...env }),
-          timeout: 10 * 60_000,
-          maxBuffer: 4 * 1024 * 1024,
-        });
-      },
+    const { stdout } = await run("git", args, {
+      ...this.as(agentId, identity),
+      env: processEnv({ ...this.environmentOf(agentId, identity), ...GIT_ENVIRONMENT }),
+      timeout: 10 * 60_000,
+      maxBuffer: 16 * 1024 * 1024,
     });
+    return stdout;
   }
 
   async start(spec: AgentSpec): Promise<void> {

@@ -21,6 +21,9 @@ export interface AgentChange {
   sessionStartedAt?: Date;
   /** The harness's last assistant message, trimmed and bounded by the ingestion. */
   lastOutput?: string | null;
+  /** The agent's git branch and its base, as its broker made them. */
+  branch?: string | null;
+  baseBranch?: string | null;
 }
 
 export interface ChangeResult {

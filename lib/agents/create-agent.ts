@@ -5,6 +5,7 @@ import type { PrismaClient } from "../db/create-database";
 import type { HubRuntime } from "../runtime/hub-runtime";
 import { ApiError } from "../http/api-error";
 import { slugify } from "../naming/slugify";
+import { agentBranchName } from "../net/git-ref-name";
 import { publishAgentEvent } from "./publish-agent-event";
 import { chooseBroker } from "../dispatch/choose-broker";
 import { requireReachable } from "../dispatch/route-to-broker";
@@ -17,6 +18,7 @@ import { canSeeProject } from "../projects/project-access";
 import { applyAgentTemplate } from "../templates/apply-template";
 import type { UserIdentity } from "../auth/principal";
 import type { Prisma } from "../db/generated/client";
+import { assertProjectGitToken } from "../secrets/resolve-project-git-token";
 
 /** How far a chain of legacy agent-owned agents is followed to find the person behind it. */
 const MAX_OWNER_HOPS = 10;
@@ -75,6 +77,7 @@ export async function createAgent(
       env: applied.env,
       templateSnapshot: applied.snapshot,
     });
+    await assertProjectGitToken(runtime, project.id);
     await requireReachable(
       runtime,
       await chooseBroker(runtime, { brokerId: placement.brokerId, projectDefaultBrokerId: project.defaultBrokerId }),
@@ -114,6 +117,9 @@ export async function createAgent(
         ...(applied.snapshot && { templateSnapshot: applied.snapshot as Prisma.InputJsonObject }),
         limits: applied.limits,
         envSealed: sealAgentEnv(runtime.sessionSecret, applied.env),
+        // The agent's branch, when its project has a repository (a start of an agent without one names it then).
+        branch: body.branch ?? (project.gitRemote ? agentBranchName(slug) : null),
+        baseBranch: project.gitRemote ? project.defaultBranch : null,
         createdBy: creator,
         ownerId: owner,
       },

@@ -10,7 +10,8 @@ import { toAgentJson } from "./to-agent-json";
 
 /**
  * Deletes an agent. When its broker is connected, the broker stops it and removes its workspace
- * and token first (idempotent, so a retry is harmless). An agent that may still be running
+ * (and its git branch, unless `keepBranch`: then the broker keeps it in the project's shared
+ * clone) and token first (idempotent, so a retry is harmless). An agent that may still be running
  * needs its broker (503 otherwise, nothing deleted); an agent at rest whose broker is away is
  * deleted here and its leftover workspace is logged.
  */
@@ -19,6 +20,7 @@ export async function deleteAgent(
   principal: Principal,
   agent: Agent,
   requestId?: string,
+  options: { keepBranch?: boolean } = {},
 ): Promise<void> {
   if (principal.kind === "agent") throw new ApiError("forbidden", "Agents may not delete themselves.");
   if (agent.brokerId) {
@@ -28,7 +30,7 @@ export async function deleteAgent(
         brokerId: agent.brokerId,
         agentId: agent.id,
         op: "agent.delete",
-        args: { agentId: agent.id },
+        args: { agentId: agent.id, ...(options.keepBranch && { keepBranch: true }) },
         timeoutMs: 30_000,
         actor: principalId(principal),
       });
@@ -47,7 +49,11 @@ export async function deleteAgent(
       action: "agent.delete",
       targetType: "agent",
       targetId: agent.id,
-      details: { slug: agent.slug, projectId: agent.projectId },
+      details: {
+        slug: agent.slug,
+        projectId: agent.projectId,
+        ...(options.keepBranch && { keptBranch: agent.branch }),
+      },
       requestId,
     });
     return true;

@@ -12,6 +12,8 @@ import { flushPendingMessages } from "../messages/deliver-message";
 import { openAgentEnv } from "./agent-env";
 import { hasCredentials, resolveAgentCredentials } from "../secrets/resolve-agent-credentials";
 import { templateStartArgs } from "../templates/template-snapshot";
+import { agentWorkspaceArgs } from "./agent-workspace";
+import { assertProjectGitToken } from "../secrets/resolve-project-git-token";
 
 export const AT_REST: readonly AgentPhase[] = ["created", "stopped", "error"];
 const STARTING: readonly AgentPhase[] = ["provisioning", "cloning", "starting"];
@@ -58,8 +60,11 @@ export async function startAgent(
   const credentials = await resolveAgentCredentials(runtime, agent);
   const project = await prisma.project.findUniqueOrThrow({
     where: { id: agent.projectId },
-    select: { defaultBrokerId: true, gitRemote: true },
+    select: { id: true, defaultBrokerId: true, gitRemote: true, defaultBranch: true, gitTokenSecret: true },
   });
+  const workspace = project.gitRemote
+    ? await agentWorkspaceArgs(runtime, agent, { ...project, gitRemote: project.gitRemote })
+    : null;
   const brokerId = await chooseBroker(runtime, {
     brokerId: agent.brokerId,
     projectDefaultBrokerId: project.defaultBrokerId,
@@ -83,7 +88,11 @@ export async function startAgent(
     throw new ApiError("conflict", `The agent is ${claimed.agent.phase}; start it again once it has stopped.`);
   }
 
-  let started: { ports?: Record<string, number>; urls?: Record<string, string> };
+  let started: {
+    ports?: Record<string, number>;
+    urls?: Record<string, string>;
+    workspace?: { branch: string; baseBranch: string };
+  };
   try {
     const { token } = await mintAgentToken(runtime.sessionSecret, claimed.agent);
     started = (await dispatchToBroker(runtime, {
@@ -98,7 +107,7 @@ export async function startAgent(
         model: agent.model,
         resume: !options.fresh,
         env: openAgentEnv(runtime.sessionSecret, agent),
-        gitRemote: project.gitRemote,
+        ...(workspace ? { workspace } : { gitRemote: project.gitRemote }),
         allowPrivateRemote: runtime.config.allowPrivateGitRemotes,
         token,
         ...(hasCredentials(credentials) && { credentials }),
@@ -122,6 +131,7 @@ export async function startAgent(
   const placed = await changeAgent(prisma, events, agent.id, actor, (a) => ({
     ports: started.ports ?? {},
     urls: started.urls ?? {},
+    ...(started.workspace?.branch && { branch: started.workspace.branch, baseBranch: started.workspace.baseBranch }),
     ...((a.phase === "provisioning" || a.phase === "cloning") && { phase: "starting" as const }),
   }));
   waiter.offer(toAgentJson(placed.agent));
@@ -193,6 +203,7 @@ export async function restartAgent(
 ): Promise<LifecycleOutcome> {
   // A restart that could not start again must not stop the agent first.
   await resolveAgentCredentials(runtime, agent);
+  await assertProjectGitToken(runtime, agent.projectId);
   await stopAgent(runtime, agent, actor);
   return startAgent(
     runtime,

@@ -3,6 +3,7 @@ import { pageQuery } from "../http/pagination";
 import { HARNESS_IDS } from "../harnesses/registry";
 import type { HookEvent } from "../harnesses/types";
 import { ACTIVITIES, HUB_ONLY_ACTIVITIES } from "./activities";
+import { isGitBranchName } from "../net/git-ref-name";
 
 export const PHASES = [
   "created",
@@ -78,6 +79,14 @@ const createAgentFields = z
     templateId: z.uuid().nullish(),
     /** Merged over the template's limits. */
     limits: agentLimits.optional(),
+    /** The agent's git branch (default `scion/<agent-slug>`), made from the project's default branch. */
+    branch: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .refine(isGitBranchName, { error: "not a valid git branch name" })
+      .nullish(),
     start: z.boolean().default(false),
   })
   .strict();
@@ -162,6 +171,9 @@ export const agentSchema = z.object({
   templateId: z.uuid().nullable(),
   /** The template the agent was created from, as it was then (it may have changed or be gone since). */
   template: z.object({ id: z.uuid(), slug: z.string(), name: z.string() }).nullable(),
+  /** The agent's git branch and the branch it was made from (null without a project remote). */
+  branch: z.string().nullable(),
+  baseBranch: z.string().nullable(),
   limits: agentLimits,
   lastOutput: z.string().nullable(),
   /** Turns since the last start (counted from the harness's prompt-submit hook). */
@@ -177,3 +189,17 @@ export const agentSchema = z.object({
 });
 
 export type AgentJson = z.infer<typeof agentSchema>;
+
+/** DELETE /agents/{id}?keepBranch=true keeps the agent's branch (in its broker's shared clone). */
+export const deleteAgentQuery = z.object({ keepBranch: z.enum(["true", "false"]).optional() });
+
+/** GET /agents/{id}/git: the short git status of the agent's workspace, from its broker. */
+export const agentGitStatusSchema = z.object({
+  branch: z.string(),
+  baseBranch: z.string(),
+  ahead: z.number().int(),
+  behind: z.number().int(),
+  changedFiles: z.number().int(),
+  clean: z.boolean(),
+});
+export type AgentGitStatus = z.infer<typeof agentGitStatusSchema>;

@@ -17,6 +17,8 @@ export function toAgentJson(a: Agent): AgentJson {
     model: a.model,
     templateId: a.templateId,
     template: templateRefOf(a.templateSnapshot),
+    branch: a.branch,
+    baseBranch: a.baseBranch,
     limits: (a.limits ?? {}) as AgentJson["limits"],
     lastOutput: a.lastOutput,
     turnCount: a.turnCount,

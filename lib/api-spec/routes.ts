@@ -1,8 +1,10 @@
 import { z } from "zod";
 import {
+  agentGitStatusSchema,
   agentSchema,
   agentStatusBody,
   createAgentBody,
+  deleteAgentQuery,
   createProjectAgentBody,
   listAgentsQuery,
   restartAgentBody,
@@ -370,9 +372,17 @@ export const API_ROUTES: ApiRouteSpec[] = [
   {
     method: "DELETE",
     path: "/api/v1/agents/{id}",
-    summary: "Delete an agent (owner or admin)",
+    summary: "Delete an agent (owner or admin); keepBranch=true keeps its git branch",
     access: "user",
+    query: deleteAgentQuery,
     status: 204,
+  },
+  {
+    method: "GET",
+    path: "/api/v1/agents/{id}/git",
+    summary: "The short git status of an agent's workspace, from its broker (409 without a git workspace)",
+    access: "any",
+    response: agentGitStatusSchema,
   },
   {
     method: "POST",

@@ -110,6 +110,7 @@ const MATRIX: Record<string, Row> = {
   "POST /api/v1/agents/{id}/reset-auth": OWNER_OR_ADMIN,
   "GET /api/v1/agents/{id}/messages": AGENT_READERS,
   "GET /api/v1/agents/{id}/history": AGENT_READERS,
+  "GET /api/v1/agents/{id}/git": AGENT_READERS,
   "POST /api/v1/agents/{id}/messages": OWNER_OR_ADMIN,
   "POST /api/v1/admin/agents/reset-auth-all": ADMINS,
   "GET /api/v1/admin/maintenance/operations": ADMINS,

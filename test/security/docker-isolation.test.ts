@@ -6,6 +6,7 @@ import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installAgentShim, type ShimInstall } from "../../broker/agent-shim";
 import { CONTAINER_USER, DockerRuntime } from "../../broker/runtimes/docker-runtime";
+import { ProjectWorkspaces } from "../../broker/workspace";
 import { isInternalAddress } from "../../lib/net/git-remote-policy";
 import { startPodman, type Podman } from "../podman";
 import { until } from "../until";
@@ -17,8 +18,8 @@ const RESULTS = path.resolve(import.meta.dirname, "..", "..", "test-results");
 /**
  * The docker runtime's boundary, on a real engine (Podman's Docker API): an agent runs as the
  * image's unprivileged user with no capabilities, no-new-privileges and limits; it sees none of
- * the broker's files, environment or other agents; the clone of a project's remote runs as the
- * agent inside a container.
+ * the broker's files, environment or other agents; the agent's repository (borrowing its project's
+ * shared clone) is made as the agent inside a container.
  */
 let podman: Podman;
 let docker: Docker;
@@ -141,15 +142,22 @@ describe("agent isolation on the docker runtime (Podman)", () => {
     ).not.toThrow();
   });
 
-  it("clones a project's remote as the agent inside a container; internal remotes are refused unless allowed", async () => {
+  it("makes the agent's repository as the agent inside a container, from the project's shared clone; internal remotes are refused unless allowed", async () => {
     // Served on every address, so containers can reach it through the host's.
     const server = await serveGitRepo({ files: { "README.md": "cloned in a container\n" }, host: "0.0.0.0" });
     const port = server.port;
+    const workspaces = new ProjectWorkspaces(dataDir);
+    const projectId = crypto.randomUUID();
     try {
       const refused = crypto.randomUUID();
       await runtime.prepare(refused);
       await expect(
-        runtime.cloneWorkspace(refused, `http://127.0.0.1:${port}/repo.git`, { allowPrivate: false }),
+        workspaces.prepare(
+          runtime,
+          refused,
+          { remote: `http://127.0.0.1:${port}/repo.git`, projectId },
+          { allowPrivate: false },
+        ),
       ).rejects.toThrow(/internal address.*SCION_ALLOW_PRIVATE_GIT_REMOTES/);
       expect(fs.existsSync(runtime.workspaceOf(refused))).toBe(false);
 
@@ -160,13 +168,20 @@ describe("agent isolation on the docker runtime (Podman)", () => {
       expect(hostIp, "a non-loopback address for containers to reach the host").toBeTruthy();
       const agentId = crypto.randomUUID();
       await runtime.prepare(agentId);
-      await runtime.cloneWorkspace(agentId, `http://${hostIp}:${port}/repo.git`, {
-        allowPrivate: isInternalAddress(hostIp!),
-      });
+      expect(
+        await workspaces.prepare(
+          runtime,
+          agentId,
+          { remote: `http://${hostIp}:${port}/repo.git`, projectId, branch: "scion/boxed" },
+          { allowPrivate: isInternalAddress(hostIp!) },
+        ),
+      ).toEqual({ branch: "scion/boxed", baseBranch: "main" });
       const readme = path.join(runtime.workspaceOf(agentId), "README.md");
       expect(fs.readFileSync(readme, "utf8")).toBe("cloned in a container\n");
       expect(fs.statSync(readme).uid).toBe(CONTAINER_USER.uid);
-      // The one-shot clone container is gone.
+      // The agent's git (in a container, the shared clone mounted read-only) sees its branch and a clean tree.
+      expect(await workspaces.status(runtime, agentId)).toMatchObject({ branch: "scion/boxed", clean: true });
+      // The one-shot git containers are gone.
       expect((await docker.listContainers({ all: true, filters: { label: [`scion.agent=${agentId}`] } })).length).toBe(
         0,
       );

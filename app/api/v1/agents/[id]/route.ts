@@ -1,10 +1,11 @@
 import { NextResponse } from "next/server";
 import { deleteAgent } from "@/lib/agents/delete-agent";
 import { getAgentOrThrow } from "@/lib/agents/get-agent-or-throw";
-import { updateAgentBody } from "@/lib/agents/schemas";
+import { deleteAgentQuery, updateAgentBody } from "@/lib/agents/schemas";
 import { toAgentJson } from "@/lib/agents/to-agent-json";
 import { updateAgent } from "@/lib/agents/update-agent";
 import { apiRoute } from "@/lib/http/api-route";
+import { queryOf } from "@/lib/http/pagination";
 import { readJsonBody } from "@/lib/http/read-json-body";
 
 export const dynamic = "force-dynamic";
@@ -22,8 +23,10 @@ export const PATCH = apiRoute("user", async ({ req, params, runtime, principal, 
   );
 });
 
-// DELETE /api/v1/agents/{id} - delete an agent (owner or admin).
-export const DELETE = apiRoute("user", async ({ params, runtime, principal, requestId }) => {
-  await deleteAgent(runtime, principal, await getAgentOrThrow(runtime.prisma, principal, params.id), requestId);
+// DELETE /api/v1/agents/{id}[?keepBranch=true] - delete an agent (owner or admin); keepBranch keeps its git branch.
+export const DELETE = apiRoute("user", async ({ req, params, runtime, principal, requestId }) => {
+  const { keepBranch } = deleteAgentQuery.parse(queryOf(req));
+  const agent = await getAgentOrThrow(runtime.prisma, principal, params.id);
+  await deleteAgent(runtime, principal, agent, requestId, { keepBranch: keepBranch === "true" });
   return new Response(null, { status: 204 });
 });
