@@ -6,6 +6,7 @@ export interface PageProject {
   id: string;
   slug: string;
   name: string;
+  defaultTemplateId: string | null;
   /** Admin, its creator, or a member with the manager role: may change its settings, members, templates. */
   canManage: boolean;
 }
@@ -26,6 +27,7 @@ export async function listPageProjects(runtime: HubRuntime, viewer: PageUser): P
       id: true,
       slug: true,
       name: true,
+      defaultTemplateId: true,
       createdById: true,
       members: { where: { userId: user.id }, select: { role: true } },
     },
@@ -36,6 +38,7 @@ export async function listPageProjects(runtime: HubRuntime, viewer: PageUser): P
     id: p.id,
     slug: p.slug,
     name: p.name,
+    defaultTemplateId: p.defaultTemplateId,
     canManage: admin || p.createdById === user.id || p.members.some((m) => m.role === "manager"),
   }));
 }
