@@ -96,6 +96,8 @@ export function AgentDetail({
     .filter(Boolean)
     .join(", ");
   const ports = Object.entries(agent.ports).sort();
+  // The template it was created from, as its snapshot names it (issue 12's agent JSON; absent before).
+  const template = (agent as AgentJson & { template?: { id: string; slug: string; name: string } | null }).template;
   return (
     <div className="flex flex-col gap-6">
       <div className="flex flex-wrap items-center gap-3">
@@ -158,6 +160,12 @@ export function AgentDetail({
             <dd>{agent.activity ? activityLabel(agent.activity) : "—"}</dd>
             <dt className="text-zinc-600 dark:text-zinc-400">Project</dt>
             <dd>{projectName}</dd>
+            {template && (
+              <>
+                <dt className="text-zinc-600 dark:text-zinc-400">Template</dt>
+                <dd>{template.name}</dd>
+              </>
+            )}
             <dt className="text-zinc-600 dark:text-zinc-400">Owner</dt>
             <dd>{personLabel(agent.ownerId, people[agent.ownerId])}</dd>
             <dt className="text-zinc-600 dark:text-zinc-400">Broker</dt>

@@ -109,7 +109,12 @@ export function ProjectSettings({
           </label>
           <label className="flex flex-col gap-1 text-sm">
             Default template
-            <select name="defaultTemplateId" className="input" defaultValue={project.defaultTemplateId ?? ""}>
+            <select
+              key={templates ? "loaded" : "loading"}
+              name="defaultTemplateId"
+              className="input"
+              defaultValue={project.defaultTemplateId ?? ""}
+            >
               <option value="">None</option>
               {(templates ?? []).map((t) => (
                 <option key={t.id} value={t.id}>
@@ -137,7 +142,12 @@ export function ProjectSettings({
             <span className="text-xs text-zinc-600 dark:text-zinc-400">
               (a project secret, offered to git for https)
             </span>
-            <select name="gitTokenSecret" className="input" defaultValue={project.gitTokenSecret ?? ""}>
+            <select
+              key={secretNames ? "loaded" : "loading"}
+              name="gitTokenSecret"
+              className="input"
+              defaultValue={project.gitTokenSecret ?? ""}
+            >
               <option value="">None</option>
               {(secretNames ?? []).map((n) => (
                 <option key={n} value={n}>

@@ -167,7 +167,12 @@ export function HarnessConfigEditor({
               </label>
               <label className="flex flex-col gap-1 text-sm">
                 Auth type
-                <select name="authType" className="input" defaultValue={config?.authType ?? ""}>
+                <select
+                  key={`${harness}-${harnesses ? "loaded" : "loading"}`}
+                  name="authType"
+                  className="input"
+                  defaultValue={config?.authType ?? ""}
+                >
                   <option value="">The harness&apos;s default</option>
                   {(chosen?.authTypes ?? []).map((a) => (
                     <option key={a.type} value={a.type}>

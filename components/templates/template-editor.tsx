@@ -180,7 +180,12 @@ export function TemplateEditor({
             <div className="grid grid-cols-1 gap-3 sm:grid-cols-3">
               <label className="flex flex-col gap-1 text-sm">
                 Harness config
-                <select name="harnessConfigId" className="input" defaultValue={template?.harnessConfigId ?? ""}>
+                <select
+                  key={configs ? "loaded" : "loading"}
+                  name="harnessConfigId"
+                  className="input"
+                  defaultValue={template?.harnessConfigId ?? ""}
+                >
                   <option value="">None</option>
                   {(configs ?? []).map((c) => (
                     <option key={c.id} value={c.id}>
@@ -190,8 +195,13 @@ export function TemplateEditor({
                 </select>
               </label>
               <label className="flex flex-col gap-1 text-sm">
-                Harness <span className="sr-only">(when no harness config is chosen)</span>
-                <select name="harness" className="input" defaultValue={template?.harness ?? ""}>
+                Harness
+                <select
+                  key={harnesses ? "loaded" : "loading"}
+                  name="harness"
+                  className="input"
+                  defaultValue={template?.harness ?? ""}
+                >
                   <option value="">From the harness config</option>
                   {(harnesses ?? []).map((h) => (
                     <option key={h.id} value={h.id}>
