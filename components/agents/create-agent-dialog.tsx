@@ -58,7 +58,8 @@ export function CreateAgentDialog({
   const router = useRouter();
   const toast = useToast();
   const queryClient = useQueryClient();
-  const [harness, setHarness] = useState("shell");
+  // "" = the template's harness (or, without a template, a shell).
+  const [harness, setHarness] = useState("");
   const [brokerId, setBrokerId] = useState("");
   const [projectId, setProjectId] = useState(defaultProjectId ?? projects[0]?.id ?? "");
   const [templateId, setTemplateId] = useState("");
@@ -111,7 +112,7 @@ export function CreateAgentDialog({
       projectId: text("projectId"),
       name: text("name"),
       // With a template, its harness unless one is chosen here.
-      ...(template ? { templateId: template.id, ...(harness && { harness }) } : { harness }),
+      ...(template ? { templateId: template.id, ...(harness && { harness }) } : { harness: harness || "shell" }),
       ...(brokerId && { brokerId }),
       ...(effectiveHarness === "generic" && text("command") && { command: text("command") }),
       ...(text("task") && { task: text("task") }),
@@ -124,7 +125,7 @@ export function CreateAgentDialog({
   const reset = () => {
     setError(null);
     setBrokerId("");
-    setHarness("shell");
+    setHarness("");
     setTemplateId("");
     setPicked(false);
     setSearch("");
@@ -133,8 +134,8 @@ export function CreateAgentDialog({
   const pickTemplate = (t: TemplateJson | null) => {
     setPicked(true);
     setTemplateId(t?.id ?? "");
-    // The template's harness applies unless overridden; without one, back to a shell.
-    setHarness(t ? "" : "shell");
+    // The template's harness applies unless overridden.
+    setHarness("");
     if (t?.scope === "project" && t.projectId && projects.some((p) => p.id === t.projectId)) setProjectId(t.projectId);
   };
   return (
@@ -209,15 +210,14 @@ export function CreateAgentDialog({
                 id="create-agent-harness"
                 name="harness"
                 className="input"
-                value={harness}
+                value={template ? harness : harness || "shell"}
                 onChange={(e) => setHarness(e.target.value)}
                 aria-describedby="harness-availability"
               >
                 {template && (
-                  <option value="">
-                    From the template (
-                    {harnesses.find((h) => h.id === template.harness)?.name ?? template.harness ?? "shell"})
-                  </option>
+                  <option value="">{`From the template (${
+                    harnesses.find((h) => h.id === template.harness)?.name ?? template.harness ?? "shell"
+                  })`}</option>
                 )}
                 {harnesses.map((h) => (
                   <option key={h.id} value={h.id}>
