@@ -34,7 +34,7 @@ test("profile: create an API token (shown once, copied), use it, revoke it; your
   const shown = page.getByRole("region", { name: "New token" });
   await expect(shown).toContainText("Copy it now: it is not shown again.");
   const token = await shown.getByLabel("Token value").inputValue();
-  expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+  expect(token).toMatch(/^scion_u_[\w-]+\.[\w-]+\.[\w-]+$/);
   const expected = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
   await expect(shown).toContainText(`Expires on ${expected}`);
 

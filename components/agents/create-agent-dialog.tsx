@@ -406,9 +406,9 @@ function SecretsNeeded({ names, stored, project }: { names: string[]; stored: Ma
 }
 
 const GROUPS = [
-  { scope: "hub", label: "Hub" },
-  { scope: "project", label: "Project" },
-  { scope: "user", label: "Mine" },
+  { scope: "hub", label: "Hub", group: "Hub templates" },
+  { scope: "project", label: "Project", group: "Project templates" },
+  { scope: "user", label: "Mine", group: "My templates" },
 ] as const;
 
 /** Start from: a template (searched by name, slug or description; grouped by scope), or none. */
@@ -461,7 +461,7 @@ function TemplatePicker({
             const items = shown.filter((t) => t.scope === g.scope);
             if (items.length === 0) return null;
             return (
-              <div key={g.scope} role="group" aria-label={`${g.label} templates`} className="flex flex-col gap-1">
+              <div key={g.scope} role="group" aria-label={g.group} className="flex flex-col gap-1">
                 <p aria-hidden className="text-xs font-medium uppercase text-zinc-600 dark:text-zinc-400">
                   {g.label}
                 </p>
