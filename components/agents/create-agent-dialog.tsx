@@ -177,9 +177,10 @@ export function CreateAgentDialog({
                 autoFocus
               />
             </label>
-            <label className="flex flex-col gap-1 text-sm">
-              Project
+            <div className="flex flex-col gap-1 text-sm">
+              <label htmlFor="create-agent-project">Project</label>
               <select
+                id="create-agent-project"
                 name="projectId"
                 required
                 className="input"
@@ -192,7 +193,7 @@ export function CreateAgentDialog({
                   </option>
                 ))}
               </select>
-            </label>
+            </div>
             <label className="flex flex-col gap-1 text-sm">
               Broker
               <select name="brokerId" className="input" value={brokerId} onChange={(e) => setBrokerId(e.target.value)}>

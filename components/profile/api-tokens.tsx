@@ -146,7 +146,7 @@ export function ApiTokens({ initial }: { initial: ApiTokenJson[] }) {
         <div className="card overflow-x-auto">
           <table className="w-full text-left text-sm" aria-label="API tokens">
             <TableHead
-              columns={["Name", "Ends in", "Created", "Last used", "Expires", { label: "Actions", srOnly: true }]}
+              columns={["Name", "Ends with", "Created", "Last used", "Expires", { label: "Actions", srOnly: true }]}
             />
             <tbody>
               {tokens.map((t) => (

@@ -145,16 +145,22 @@ export function HarnessConfigEditor({
               <input name="description" maxLength={500} defaultValue={config?.description ?? ""} className="input" />
             </label>
             <div className="grid grid-cols-1 gap-3 sm:grid-cols-3">
-              <label className="flex flex-col gap-1 text-sm">
-                Harness
-                <select name="harness" className="input" value={harness} onChange={(e) => setHarness(e.target.value)}>
+              <div className="flex flex-col gap-1 text-sm">
+                <label htmlFor="config-harness">Harness</label>
+                <select
+                  id="config-harness"
+                  name="harness"
+                  className="input"
+                  value={harness}
+                  onChange={(e) => setHarness(e.target.value)}
+                >
                   {(harnesses ?? [{ id: harness, name: harness }]).map((h) => (
                     <option key={h.id} value={h.id}>
                       {h.name}
                     </option>
                   ))}
                 </select>
-              </label>
+              </div>
               <label className="flex flex-col gap-1 text-sm">
                 Model
                 <input

@@ -133,8 +133,8 @@ export function ScopeFields({
   const [scope, setScope] = useState<ConfigScope>(defaultScope);
   return (
     <div className="grid grid-cols-1 gap-3 sm:grid-cols-2">
-      <label className="flex flex-col gap-1 text-sm" htmlFor={`${idPrefix}-scope`}>
-        Scope
+      <div className="flex flex-col gap-1 text-sm">
+        <label htmlFor={`${idPrefix}-scope`}>Scope</label>
         <select
           id={`${idPrefix}-scope`}
           name="scope"
@@ -146,10 +146,10 @@ export function ScopeFields({
           {managed.length > 0 && <option value="project">A project (its members)</option>}
           {viewer.isAdmin && <option value="hub">Hub (everyone)</option>}
         </select>
-      </label>
+      </div>
       {scope === "project" && (
-        <label className="flex flex-col gap-1 text-sm" htmlFor={`${idPrefix}-project`}>
-          Project
+        <div className="flex flex-col gap-1 text-sm">
+          <label htmlFor={`${idPrefix}-project`}>Project</label>
           <select
             id={`${idPrefix}-project`}
             name="projectId"
@@ -163,7 +163,7 @@ export function ScopeFields({
               </option>
             ))}
           </select>
-        </label>
+        </div>
       )}
     </div>
   );

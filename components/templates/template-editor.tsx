@@ -194,9 +194,10 @@ export function TemplateEditor({
                   ))}
                 </select>
               </label>
-              <label className="flex flex-col gap-1 text-sm">
-                Harness
+              <div className="flex flex-col gap-1 text-sm">
+                <label htmlFor="template-harness">Harness</label>
                 <select
+                  id="template-harness"
                   key={harnesses ? "loaded" : "loading"}
                   name="harness"
                   className="input"
@@ -212,7 +213,7 @@ export function TemplateEditor({
                     <option value={template.harness}>{template.harness}</option>
                   )}
                 </select>
-              </label>
+              </div>
               <label className="flex flex-col gap-1 text-sm">
                 Model
                 <input
