@@ -2,7 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { api } from "../data/api";
+import { api, describeError } from "../data/api";
 import { memberKeys } from "../data/query-keys";
 import type { ProjectMemberJson } from "../templates/types";
 import { ConfirmDialog } from "../ui/confirm-dialog";
@@ -30,7 +30,7 @@ export function ProjectMembers({ projectId, canManage }: { projectId: string; ca
       setError(null);
       toast(`Added ${v.email}.`, "success");
     },
-    onError: (err) => setError((err as Error).message),
+    onError: (err) => setError(describeError(err)),
     onSettled: () => queryClient.invalidateQueries({ queryKey: key }),
   });
   const remove = useMutation({

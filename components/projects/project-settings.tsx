@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import type { SecretJson } from "@/lib/secrets/schemas";
-import { api } from "../data/api";
+import { api, describeError } from "../data/api";
 import { projectKeys, secretKeys, templateKeys } from "../data/query-keys";
 import { envToText, textToEnv } from "../templates/scoped-parts";
 import type { ProjectItem, TemplateJson } from "../templates/types";
@@ -45,7 +45,7 @@ export function ProjectSettings({
       setError(null);
       toast("Saved the project's settings.", "success");
     },
-    onError: (err) => setError((err as Error).message),
+    onError: (err) => setError(describeError(err)),
     onSettled: () => queryClient.invalidateQueries({ queryKey: projectKeys.all }),
   });
   const submit = (e: FormEvent<HTMLFormElement>) => {

@@ -3,7 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import type { HarnessJson } from "@/lib/harnesses/list-harnesses";
-import { api } from "../data/api";
+import { api, describeError } from "../data/api";
 import { harnessKeys } from "../data/query-keys";
 import { ErrorNote } from "../ui/error-note";
 import { Modal } from "../ui/modal";
@@ -83,7 +83,7 @@ export function HarnessConfigEditor({
       await onSave(body, config?.id);
       onClose();
     } catch (err) {
-      setError((err as Error).message);
+      setError(describeError(err));
     } finally {
       setBusy(false);
     }

@@ -1,7 +1,7 @@
 "use client";
 
 import { useState, type FormEvent, type ReactNode } from "react";
-import { RequestError } from "../data/api";
+import { describeError, RequestError } from "../data/api";
 import { ErrorNote } from "../ui/error-note";
 import { Modal } from "../ui/modal";
 import type { ConfigScope } from "./types";
@@ -206,7 +206,7 @@ export function CloneDialog({
       await onClone(item, { name: String(form.get("name") ?? "").trim(), ...(slug && { slug }), ...readScope(form) });
       onClose();
     } catch (err) {
-      setError((err as Error).message);
+      setError(describeError(err));
     } finally {
       setBusy(false);
     }
@@ -275,9 +275,7 @@ export function DeleteDialog({
       await onDelete(item);
       onClose();
     } catch (err) {
-      setError(
-        err instanceof RequestError && err.status === 409 ? err.message : `Not deleted: ${(err as Error).message}`,
-      );
+      setError(err instanceof RequestError && err.status === 409 ? err.message : `Not deleted: ${describeError(err)}`);
     } finally {
       setBusy(false);
     }

@@ -3,7 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import type { HarnessJson } from "@/lib/harnesses/list-harnesses";
-import { api } from "../data/api";
+import { api, describeError } from "../data/api";
 import { harnessConfigKeys, harnessKeys } from "../data/query-keys";
 import { ErrorNote } from "../ui/error-note";
 import { Modal } from "../ui/modal";
@@ -108,7 +108,7 @@ export function TemplateEditor({
       await onSave(body, template?.id);
       onClose();
     } catch (err) {
-      setError((err as Error).message);
+      setError(describeError(err));
     } finally {
       setBusy(false);
     }
