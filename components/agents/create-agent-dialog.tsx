@@ -1,6 +1,7 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useMemo, useState, type FormEvent } from "react";
 import type { AgentJson } from "@/lib/agents/schemas";
@@ -147,9 +148,9 @@ export function CreateAgentDialog({
         {projects.length === 0 ? (
           <p className="text-sm">
             Agents belong to a project.{" "}
-            <a href="/projects" className="underline">
+            <Link href="/projects" className="underline">
               Create a project
-            </a>{" "}
+            </Link>{" "}
             first.
           </p>
         ) : (
