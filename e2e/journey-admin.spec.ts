@@ -55,9 +55,16 @@ test("admin maintenance: reset auth for all running agents with live progress an
   await expect(page).toHaveURL(/\/admin\/maintenance\/runs\/[0-9a-f-]{36}$/);
   await expect(page.locator("[data-run-status]")).toHaveAttribute("data-run-status", "completed");
   await expect(page.getByLabel("Run log")).toContainText("deleted 0 messages older than");
+  // People by name, never as `user:<uuid>`.
+  await expect(page.getByText("by Local developer")).toBeVisible();
   await page.screenshot({ path: testInfo.outputPath("maintenance-run.png"), fullPage: true });
   await page.getByRole("link", { name: "← Maintenance" }).click();
   await expect(page.getByRole("link", { name: "Purge old messages" }).first()).toBeVisible();
+  const history = page.getByRole("region", { name: "Run history" });
+  await expect(history.getByRole("row").filter({ hasText: "Purge old messages" }).first()).toContainText(
+    "Local developer",
+  );
+  await expect(history).not.toContainText("user:");
 });
 
 test("admin users: change a role and suspend with confirmation; no controls on your own row", async ({

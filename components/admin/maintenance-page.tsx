@@ -11,6 +11,7 @@ import { api } from "../data/api";
 import { maintenanceKeys } from "../data/query-keys";
 import { ConfirmDialog } from "../ui/confirm-dialog";
 import { ErrorNote } from "../ui/error-note";
+import { personLabel } from "../ui/person-label";
 import { RelativeTime } from "../ui/relative-time";
 import { TableHead } from "../ui/table-head";
 import { useToast } from "../ui/toast";
@@ -74,7 +75,9 @@ export function MaintenancePage({
                     <td className="px-3 py-2">
                       <RelativeTime iso={r.startedAt} />
                     </td>
-                    <td className="px-3 py-2 text-zinc-600 dark:text-zinc-400">{r.startedBy ?? "—"}</td>
+                    <td className="px-3 py-2 text-zinc-600 dark:text-zinc-400">
+                      {personLabel(r.startedBy, r.startedByName)}
+                    </td>
                   </tr>
                 ))}
               </tbody>

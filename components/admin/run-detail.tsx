@@ -6,6 +6,7 @@ import { useEffect, useRef } from "react";
 import type { MaintenanceRunJson } from "@/lib/maintenance/run-maintenance";
 import { api } from "../data/api";
 import { maintenanceKeys } from "../data/query-keys";
+import { personLabel } from "../ui/person-label";
 import { RelativeTime } from "../ui/relative-time";
 import { useToast } from "../ui/toast";
 import { RunStatus } from "./run-status";
@@ -53,7 +54,7 @@ export function RunDetail({ initial, title }: { initial: MaintenanceRunJson; tit
       <dl className="card grid grid-cols-[8rem_1fr] gap-y-1.5 p-4 text-sm">
         <dt className="text-zinc-600 dark:text-zinc-400">Started</dt>
         <dd>
-          <RelativeTime iso={data.startedAt} /> by {data.startedBy ?? "—"}
+          <RelativeTime iso={data.startedAt} /> by {personLabel(data.startedBy, data.startedByName)}
         </dd>
         <dt className="text-zinc-600 dark:text-zinc-400">Finished</dt>
         <dd>

@@ -10,6 +10,7 @@ import type { AgentJson } from "@/lib/agents/schemas";
 import type { MessageJson } from "@/lib/messages/schemas";
 import { api } from "../data/api";
 import { agentKeys, messageKeys } from "../data/query-keys";
+import { personLabel } from "../ui/person-label";
 import { RelativeTime } from "../ui/relative-time";
 import { StatusBadge } from "../ui/status-badge";
 import { useToast } from "../ui/toast";
@@ -28,6 +29,7 @@ export function AgentDetail({
   projectName,
   brokerName,
   harness,
+  people = {},
 }: {
   initial: AgentJson;
   history: AgentHistoryEntry[];
@@ -36,6 +38,8 @@ export function AgentDetail({
   brokerName: string | null;
   /** Its harness's display name, and whether it is a coding assistant (it has a model, can be interrupted). */
   harness: { name: string; assistant: boolean };
+  /** Names (or emails) of the people its owner and history name, by principal id. */
+  people?: Record<string, string>;
 }) {
   const router = useRouter();
   const toast = useToast();
@@ -92,6 +96,8 @@ export function AgentDetail({
     .filter(Boolean)
     .join(", ");
   const ports = Object.entries(agent.ports).sort();
+  // The template it was created from, as its snapshot names it (issue 12's agent JSON; absent before).
+  const template = (agent as AgentJson & { template?: { id: string; slug: string; name: string } | null }).template;
   return (
     <div className="flex flex-col gap-6">
       <div className="flex flex-wrap items-center gap-3">
@@ -154,6 +160,14 @@ export function AgentDetail({
             <dd>{agent.activity ? activityLabel(agent.activity) : "—"}</dd>
             <dt className="text-zinc-600 dark:text-zinc-400">Project</dt>
             <dd>{projectName}</dd>
+            {template && (
+              <>
+                <dt className="text-zinc-600 dark:text-zinc-400">Template</dt>
+                <dd>{template.name}</dd>
+              </>
+            )}
+            <dt className="text-zinc-600 dark:text-zinc-400">Owner</dt>
+            <dd>{personLabel(agent.ownerId, people[agent.ownerId])}</dd>
             <dt className="text-zinc-600 dark:text-zinc-400">Broker</dt>
             <dd>{brokerName ?? "Automatic"}</dd>
             <dt className="text-zinc-600 dark:text-zinc-400">Harness</dt>
@@ -250,13 +264,14 @@ export function AgentDetail({
               {c.activity && <span>{activityLabel(c.activity)}</span>}
               {c.detail && <span className="text-zinc-600 dark:text-zinc-400">{c.detail}</span>}
               <span className="ml-auto text-xs text-zinc-500">
-                {c.actor.startsWith("agent:")
-                  ? "agent"
-                  : c.actor === "system"
-                    ? "hub"
-                    : c.actor.startsWith("broker:")
-                      ? "broker"
-                      : "person"}
+                {people[c.actor] ??
+                  (c.actor.startsWith("agent:")
+                    ? "agent"
+                    : c.actor === "system"
+                      ? "hub"
+                      : c.actor.startsWith("broker:")
+                        ? "broker"
+                        : "person")}
               </span>
             </li>
           ))}

@@ -20,12 +20,15 @@ export function AgentList({
   initial,
   projects,
   brokers,
+  projectId,
 }: {
   initial: AgentPage;
   projects: Choice[];
   brokers: Array<Choice & { status: string }>;
+  /** Only this project's agents (the project page); new agents default to it. */
+  projectId?: string;
 }) {
-  const state = useAgentListState();
+  const state = useAgentListState(projectId);
   const query = useAgentsPage(state.params, state.isDefault ? initial : undefined);
   const [creating, setCreating] = useState(false);
   const names = useMemo<AgentNames>(
@@ -39,7 +42,12 @@ export function AgentList({
 
   return (
     <section aria-labelledby="agents-heading">
-      <AgentListHeader view={state.view} onView={state.setView} onCreate={() => setCreating(true)} />
+      <AgentListHeader
+        view={state.view}
+        onView={state.setView}
+        onCreate={() => setCreating(true)}
+        level={projectId ? 2 : 1}
+      />
       <AgentFilters state={state} />
       <div className="mt-4 min-h-64" aria-busy={query.isFetching}>
         {query.isError && (
@@ -74,7 +82,13 @@ export function AgentList({
           onNext={state.nextPage}
         />
       )}
-      <CreateAgentDialog open={creating} onClose={() => setCreating(false)} projects={projects} brokers={brokers} />
+      <CreateAgentDialog
+        open={creating}
+        onClose={() => setCreating(false)}
+        projects={projects}
+        brokers={brokers}
+        defaultProjectId={projectId}
+      />
     </section>
   );
 }

@@ -37,3 +37,13 @@ export async function api<T>(
   }
   return { status: res.status, body: data as T };
 }
+
+/** An error as a sentence for the page: the hub's message, and for a refused body which fields and why. */
+export function describeError(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if (!(err instanceof RequestError) || !Array.isArray(err.details)) return message;
+  const fields = (err.details as Array<{ path?: unknown; message?: unknown }>)
+    .filter((d) => d && typeof d.message === "string")
+    .map((d) => (d.path ? `${String(d.path)}: ${String(d.message)}` : String(d.message)));
+  return fields.length > 0 ? `${message} ${fields.join("; ")}` : message;
+}

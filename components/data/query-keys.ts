@@ -22,6 +22,31 @@ export const messageKeys = {
 export const projectKeys = {
   all: ["projects"] as const,
   list: () => [...projectKeys.all, "list"] as const,
+  detail: (id: string) => [...projectKeys.all, "detail", id] as const,
+};
+
+/** A project's members (their own domain: adding one changes no project field). */
+export const memberKeys = {
+  all: ["members"] as const,
+  ofProject: (projectId: string) => [...memberKeys.all, projectId] as const,
+};
+
+export const templateKeys = {
+  all: ["templates"] as const,
+  list: (params: Record<string, string> = {}) => [...templateKeys.all, "list", params] as const,
+  detail: (id: string) => [...templateKeys.all, "detail", id] as const,
+};
+
+export const harnessConfigKeys = {
+  all: ["harness-configs"] as const,
+  list: (params: Record<string, string> = {}) => [...harnessConfigKeys.all, "list", params] as const,
+  detail: (id: string) => [...harnessConfigKeys.all, "detail", id] as const,
+};
+
+/** The viewer's API tokens. */
+export const tokenKeys = {
+  all: ["tokens"] as const,
+  list: () => [...tokenKeys.all, "list"] as const,
 };
 
 export const brokerKeys = {

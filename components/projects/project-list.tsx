@@ -1,9 +1,10 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
 import { useState, type FormEvent } from "react";
-import type { ProjectJson } from "@/lib/projects/schemas";
 import { api } from "../data/api";
+import type { ProjectItem } from "../templates/types";
 import { projectKeys } from "../data/query-keys";
 import { ConfirmDialog } from "../ui/confirm-dialog";
 import { ErrorNote } from "../ui/error-note";
@@ -11,14 +12,17 @@ import { IconButton } from "../ui/icon-button";
 import { TableHead } from "../ui/table-head";
 import { useToast } from "../ui/toast";
 
-/** Projects: their remote and default broker; create one; delete one you created (or any, as admin). */
+/**
+ * Projects: each links to its page, with its running and waiting-for-input agents, remote and
+ * default broker; create one; delete one you created (or any, as admin).
+ */
 export function ProjectList({
   initial,
   brokers,
   viewerId,
   isAdmin,
 }: {
-  initial: ProjectJson[];
+  initial: ProjectItem[];
   brokers: Array<{ id: string; name: string }>;
   viewerId: string;
   isAdmin: boolean;
@@ -26,16 +30,16 @@ export function ProjectList({
   const queryClient = useQueryClient();
   const toast = useToast();
   const [error, setError] = useState<string | null>(null);
-  const [deleting, setDeleting] = useState<ProjectJson | null>(null);
+  const [deleting, setDeleting] = useState<ProjectItem | null>(null);
   const projects = useQuery({
     queryKey: projectKeys.list(),
     queryFn: async () =>
-      (await api<{ items: ProjectJson[] }>("/api/v1/projects?limit=500&sort=name&order=asc")).body.items,
+      (await api<{ items: ProjectItem[] }>("/api/v1/projects?limit=500&sort=name&order=asc")).body.items,
     initialData: initial,
   }).data;
   const brokerName = new Map(brokers.map((b) => [b.id, b.name]));
   const create = useMutation({
-    mutationFn: (body: Record<string, unknown>) => api<ProjectJson>("/api/v1/projects", { method: "POST", json: body }),
+    mutationFn: (body: Record<string, unknown>) => api<ProjectItem>("/api/v1/projects", { method: "POST", json: body }),
     onSuccess: ({ body }, _vars) => {
       setError(null);
       toast(`Created project ${body.name}.`, "success");
@@ -44,7 +48,7 @@ export function ProjectList({
     onSettled: () => queryClient.invalidateQueries({ queryKey: projectKeys.all }),
   });
   const remove = useMutation({
-    mutationFn: (p: ProjectJson) => api(`/api/v1/projects/${p.id}`, { method: "DELETE" }),
+    mutationFn: (p: ProjectItem) => api(`/api/v1/projects/${p.id}`, { method: "DELETE" }),
     onSuccess: (_r, p) => toast(`Deleted project ${p.name}.`, "success"),
     onError: (err) => toast(`The project was not deleted: ${(err as Error).message}`, "error"),
     onSettled: () => queryClient.invalidateQueries({ queryKey: projectKeys.all }),
@@ -116,12 +120,39 @@ export function ProjectList({
       ) : (
         <div className="card overflow-x-auto">
           <table className="w-full text-left text-sm">
-            <TableHead columns={["Name", "Slug", "Git remote", "Default broker", { label: "Actions", srOnly: true }]} />
+            <TableHead
+              columns={[
+                "Name",
+                "Slug",
+                "Running",
+                "Waiting for input",
+                "Git remote",
+                "Default broker",
+                { label: "Actions", srOnly: true },
+              ]}
+            />
             <tbody>
               {projects.map((p) => (
-                <tr key={p.id} className="border-b border-zinc-100 last:border-0 dark:border-zinc-800">
-                  <td className="px-3 py-2 font-medium">{p.name}</td>
+                <tr
+                  key={p.id}
+                  data-project={p.slug}
+                  className="border-b border-zinc-100 last:border-0 dark:border-zinc-800"
+                >
+                  <td className="px-3 py-2 font-medium">
+                    <Link
+                      href={`/projects/${p.slug}`}
+                      className="hover:underline focus-visible:outline-2 focus-visible:outline-blue-600"
+                    >
+                      {p.name}
+                    </Link>
+                  </td>
                   <td className="px-3 py-2 font-mono text-xs">{p.slug}</td>
+                  <td className="px-3 py-2" data-count="running">
+                    {p.counts ? p.counts.running : "—"}
+                  </td>
+                  <td className="px-3 py-2" data-count="waiting">
+                    {p.counts ? p.counts.waitingForInput : "—"}
+                  </td>
                   <td className="max-w-xs truncate px-3 py-2 font-mono text-xs">{p.gitRemote ?? "—"}</td>
                   <td className="px-3 py-2">
                     {p.defaultBrokerId ? (brokerName.get(p.defaultBrokerId) ?? "—") : "Any online broker"}

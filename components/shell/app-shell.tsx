@@ -22,6 +22,8 @@ export function AppShell({
   const nav = [
     { href: "/", label: "Agents" },
     { href: "/projects", label: "Projects" },
+    { href: "/templates", label: "Templates" },
+    { href: "/harness-configs", label: "Harness configs" },
     { href: "/brokers", label: "Brokers" },
     { href: "/secrets", label: "Secrets" },
     ...(viewer.role === "admin" ? [{ href: "/admin/maintenance", label: "Admin" }] : []),

@@ -1,8 +1,9 @@
 "use client";
 
+import Link from "next/link";
 import { useEffect, useRef, useState } from "react";
 
-/** The signed-in person, with Sign out (behind IAP, also IAP's own sign-out). */
+/** The signed-in person: their profile (API tokens, secrets) and Sign out (behind IAP, also IAP's own sign-out). */
 export function UserMenu({ name, email }: { name: string; email: string | null }) {
   const [open, setOpen] = useState(false);
   const ref = useRef<HTMLDivElement>(null);
@@ -36,6 +37,14 @@ export function UserMenu({ name, email }: { name: string; email: string | null }
       {open && (
         <div role="menu" aria-label="Account" className="card absolute right-0 z-20 mt-2 w-56 p-1 shadow-lg">
           {email && <p className="truncate px-3 py-2 text-xs text-zinc-600 dark:text-zinc-400">{email}</p>}
+          <Link
+            href="/profile"
+            role="menuitem"
+            onClick={() => setOpen(false)}
+            className="block w-full rounded px-3 py-2 text-left text-sm hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-blue-600 dark:hover:bg-zinc-800"
+          >
+            Profile and API tokens
+          </Link>
           <button
             type="button"
             role="menuitem"

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { PrismaClient } from "../db/create-database";
 import { ApiError } from "../http/api-error";
+import { peopleNames } from "../users/people-names";
 import { decodeCursor, encodeCursor, pageQuery, toPage, type Page } from "../http/pagination";
 import { toRunJson, type MaintenanceRunJson } from "./run-maintenance";
 
@@ -27,10 +28,14 @@ export async function listMaintenanceRuns(
     orderBy: [{ startedAt: "desc" }, { id: "desc" }],
     take: query.limit + 1,
   });
+  const names = await peopleNames(
+    prisma,
+    rows.map((r) => r.startedBy),
+  );
   return toPage(
     rows,
     query.limit,
-    (r) => toRunJson(r),
+    (r) => toRunJson(r, false, names),
     (r) => encodeCursor(r.startedAt.toISOString(), r.id),
   );
 }
@@ -42,5 +47,5 @@ export async function getMaintenanceRunOrThrow(
   const id = z.uuid().safeParse(runId);
   const run = id.success ? await prisma.maintenanceRun.findUnique({ where: { id: id.data } }) : null;
   if (!run) throw new ApiError("not_found", "No such run.");
-  return toRunJson(run, true);
+  return toRunJson(run, true, await peopleNames(prisma, [run.startedBy]));
 }

@@ -15,13 +15,19 @@ export interface MaintenanceRunJson {
   progress: unknown;
   result: unknown;
   startedBy: string | null;
+  /** The person who started it, by name or email (absent where the hub did not look it up). */
+  startedByName?: string | null;
   startedAt: string;
   completedAt: string | null;
   abortRequested: boolean;
   log?: string;
 }
 
-export function toRunJson(run: MaintenanceRun, withLog = false): MaintenanceRunJson {
+export function toRunJson(
+  run: MaintenanceRun,
+  withLog = false,
+  names?: ReadonlyMap<string, string>,
+): MaintenanceRunJson {
   return {
     id: run.id,
     operationKey: run.operationKey,
@@ -30,6 +36,7 @@ export function toRunJson(run: MaintenanceRun, withLog = false): MaintenanceRunJ
     progress: run.progress,
     result: run.result,
     startedBy: run.startedBy,
+    ...(names && { startedByName: (run.startedBy && names.get(run.startedBy)) ?? null }),
     startedAt: run.startedAt.toISOString(),
     completedAt: run.completedAt?.toISOString() ?? null,
     abortRequested: run.abortRequested,

@@ -89,6 +89,9 @@ describe("maintenance", () => {
       await admin.request("/api/v1/admin/maintenance/runs?operation=purge-messages"),
     );
     expect(history.items[0]!.id).toBe(run.id);
+    // The history and the run name the person who started it (the dashboard shows that, not `user:<uuid>`).
+    expect(history.items[0]).toMatchObject({ startedBy: `user:${admin.user.id}`, startedByName: "Test admin" });
+    expect(done).toMatchObject({ startedByName: "Test admin" });
     expect((await admin.request(`/api/v1/admin/maintenance/runs/${run.id}/abort`, { method: "POST" })).status).toBe(
       409,
     );

@@ -1,5 +1,6 @@
 import { requirePageUser } from "@/app/_lib/require-page-user";
 import { ProjectList } from "@/components/projects/project-list";
+import type { ProjectItem } from "@/components/templates/types";
 import { listProjects } from "@/lib/projects/list-projects";
 import { listProjectsQuery } from "@/lib/projects/schemas";
 import { getHubRuntime } from "@/lib/runtime/hub-runtime";
@@ -15,12 +16,9 @@ export default async function ProjectsPage() {
     listProjects(runtime.prisma, viewer, listProjectsQuery.parse({ limit: "500", sort: "name", order: "asc" })),
     runtime.prisma.runtimeBroker.findMany({ select: { id: true, name: true }, orderBy: { name: "asc" }, take: 500 }),
   ]);
+  // Each project carries its counts of running and waiting agents and the viewer's role.
+  const items: ProjectItem[] = page.items;
   return (
-    <ProjectList
-      initial={page.items}
-      brokers={brokers}
-      viewerId={viewer.user.id}
-      isAdmin={viewer.user.role === "admin"}
-    />
+    <ProjectList initial={items} brokers={brokers} viewerId={viewer.user.id} isAdmin={viewer.user.role === "admin"} />
   );
 }

@@ -7,16 +7,20 @@ export function AgentListHeader({
   view,
   onView,
   onCreate,
+  level = 1,
 }: {
   view: View;
   onView: (view: View) => void;
   onCreate: () => void;
+  /** 1 on the agent list page; 2 inside another page (the project page). */
+  level?: 1 | 2;
 }) {
+  const Heading = level === 1 ? "h1" : "h2";
   return (
     <div className="flex flex-wrap items-center gap-3">
-      <h1 id="agents-heading" className="text-xl font-semibold">
+      <Heading id="agents-heading" className={level === 1 ? "text-xl font-semibold" : "text-base font-semibold"}>
         Agents
-      </h1>
+      </Heading>
       <div className="ml-auto flex items-center gap-2">
         <div role="group" aria-label="View" className="flex rounded-md border border-zinc-300 dark:border-zinc-600">
           <IconButton

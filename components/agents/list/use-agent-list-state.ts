@@ -21,9 +21,10 @@ export const DEFAULT_SORT: Sort = { field: "created", order: "desc" };
 /**
  * What the agent list shows: view, phase filter and sort (remembered in localStorage), the search
  * text, and the page (a stack of cursors; any change of filter, search or sort goes back to the
- * first). `params` is the API query they make; `isDefault` says it is the server-rendered one.
+ * first). `params` is the API query they make (of one project's agents with `projectId`: the
+ * project page); `isDefault` says it is the server-rendered one.
  */
-export function useAgentListState() {
+export function useAgentListState(projectId?: string) {
   const [view, setView] = useStoredState("scion.agents.view", viewSchema, "list");
   const [filter, storeFilter] = useStoredState<PhaseFilterId>("scion.agents.filter", filterSchema, "all");
   const [sort, storeSort] = useStoredState<Sort>("scion.agents.sort", sortSchema, DEFAULT_SORT);
@@ -34,12 +35,13 @@ export function useAgentListState() {
 
   const params = useMemo(() => {
     const p: Record<string, string> = { limit: String(PAGE_SIZE), sort: sort.field, order: sort.order };
+    if (projectId) p.projectId = projectId;
     const phase = PHASE_FILTERS.find((f) => f.id === filter)?.phase;
     if (phase) p.phase = phase;
     if (q.trim()) p.q = q.trim();
     if (cursor) p.cursor = cursor;
     return p;
-  }, [sort, filter, q, cursor]);
+  }, [sort, filter, q, cursor, projectId]);
   const isDefault =
     filter === "all" && !q.trim() && !cursor && sort.field === DEFAULT_SORT.field && sort.order === DEFAULT_SORT.order;
 

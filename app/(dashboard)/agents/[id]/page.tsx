@@ -7,6 +7,7 @@ import { findHarness } from "@/lib/harnesses/registry";
 import { listMessages } from "@/lib/messages/list-messages";
 import { listMessagesQuery } from "@/lib/messages/schemas";
 import { getHubRuntime } from "@/lib/runtime/hub-runtime";
+import { peopleNames } from "@/lib/users/people-names";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Agent" };
@@ -25,6 +26,8 @@ export default async function AgentPage({ params }: { params: Promise<{ id: stri
     listAgentHistory(runtime.prisma, agent.id),
     listMessages(runtime.prisma, agent.id, listMessagesQuery.parse({ limit: "50" })),
   ]);
+  // Everyone the page names, in one lookup: the owner and the people in its history.
+  const people = await peopleNames(runtime.prisma, [agent.ownerId, agent.createdBy, ...history.map((c) => c.actor)]);
   const harness = findHarness(agent.harness);
   return (
     <AgentDetail
@@ -33,6 +36,7 @@ export default async function AgentPage({ params }: { params: Promise<{ id: stri
       messages={messages.items}
       projectName={project.name}
       brokerName={broker?.name ?? null}
+      people={Object.fromEntries(people)}
       harness={{ name: harness?.name ?? agent.harness, assistant: harness?.kind === "assistant" }}
     />
   );
