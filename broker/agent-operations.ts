@@ -6,6 +6,7 @@ import { ChannelRequestError, type RequestHandler } from "../lib/brokers/channel
 import type { Logger } from "../lib/log/create-logger";
 import { findHarness } from "../lib/harnesses/registry";
 import { isGitBranchName } from "../lib/net/git-ref-name";
+import { IMAGE_REFERENCE } from "../lib/net/image-reference";
 import { PROMPT_MARKER, type HarnessDescriptor } from "../lib/harnesses/types";
 import {
   writeCredentialFiles,
@@ -86,6 +87,8 @@ const schemas = {
         .max(64 * 1024)
         .nullish(),
       harnessSettings: z.record(z.string(), z.unknown()).nullish(),
+      /** The template's container image (docker runtime, if the broker allows it; ignored by local agents). */
+      image: z.string().regex(IMAGE_REFERENCE, { error: "is not an image reference" }).nullish(),
       files: z
         .array(
           z
@@ -284,6 +287,7 @@ async function startAgent(ctx: Context, args: StartArgs): Promise<unknown> {
       ...(hub && { shim: { hubUrl: hub } }),
       ...(binary.binDir && { pathPrefix: [binary.binDir] }),
       mounts: ctx.workspaces.sessionMounts(args.agentId),
+      ...(args.image && { image: args.image }),
     });
   } catch (err) {
     ports.release(args.agentId);

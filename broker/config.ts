@@ -2,6 +2,7 @@ import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { HARNESS_DESCRIPTORS } from "../lib/harnesses/registry";
+import { IMAGE_PATTERN } from "../lib/net/image-reference";
 import { StartupError } from "../lib/runtime/startup-error";
 
 const httpUrl = z
@@ -52,6 +53,10 @@ const schema = z
     runtime: z.enum(["local", "docker"], { error: 'must be "local" or "docker"' }).default("local"),
     dockerHost: z.string().trim().optional(),
     dockerImage: z.string().trim().min(1).default("localhost/scion-agent:bookworm-v3"),
+    /** SCION_DOCKER_ALLOWED_IMAGES: images templates may name besides dockerImage (exact, or a prefix ending in *). */
+    dockerAllowedImages: z
+      .array(z.string().regex(IMAGE_PATTERN, { error: "is not an image reference (or a prefix ending in *)" }))
+      .default([]),
     dockerHubUrl: httpUrl.optional(),
     dockerNetwork: z
       .string()
@@ -106,6 +111,7 @@ const ENV: Record<string, keyof z.input<typeof schema>> = {
   SCION_RUNTIME: "runtime",
   SCION_DOCKER_HOST: "dockerHost",
   SCION_DOCKER_IMAGE: "dockerImage",
+  SCION_DOCKER_ALLOWED_IMAGES: "dockerAllowedImages",
   SCION_DOCKER_HUB_URL: "dockerHubUrl",
   SCION_DOCKER_NETWORK: "dockerNetwork",
   SCION_ALLOW_INSECURE_HUB: "allowInsecureHub",
@@ -136,6 +142,10 @@ export function loadBrokerConfig(
     runtime: env.SCION_RUNTIME || undefined,
     dockerHost: env.SCION_DOCKER_HOST || env.DOCKER_HOST || undefined,
     dockerImage: env.SCION_DOCKER_IMAGE || undefined,
+    dockerAllowedImages: (env.SCION_DOCKER_ALLOWED_IMAGES ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
     dockerHubUrl: env.SCION_DOCKER_HUB_URL || undefined,
     dockerNetwork: env.SCION_DOCKER_NETWORK || undefined,
     allowInsecureHub: env.SCION_ALLOW_INSECURE_HUB?.trim().toLowerCase() || undefined,

@@ -181,6 +181,7 @@ async function dockerRuntime(config: BrokerConfig, shim: ShimInstall): Promise<A
     shim,
     docker,
     image: config.dockerImage,
+    allowedImages: config.dockerAllowedImages,
     hubUrl: config.dockerHubUrl,
     network: config.dockerNetwork,
     allowHostNetwork: config.dockerAllowHostNetwork,

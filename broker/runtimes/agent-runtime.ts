@@ -14,6 +14,8 @@ export interface AgentSpec {
   pathPrefix?: string[];
   /** Host directories the agent reads (its project's shared clone): mounted read-only at the same path in a container. */
   mounts?: string[];
+  /** The container image its template names (docker; the broker's allow-list decides). Local agents ignore it. */
+  image?: string;
 }
 
 /** The agent's files as its harness sees them (inside a container: the container's paths). */

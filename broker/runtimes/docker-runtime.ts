@@ -24,6 +24,11 @@ export interface DockerRuntimeOptions {
   docker: Docker;
   /** The agent image: tmux, git and a `node` on PATH (see docker/agent-image). */
   image: string;
+  /**
+   * Other images a template may name (SCION_DOCKER_ALLOWED_IMAGES): exact references, or prefixes
+   * ending in `*` (`registry.example.com/agents/*`). Empty: only `image`.
+   */
+  allowedImages?: string[];
   /** The hub URL as seen from inside a container; default: the broker's, with a loopback host
    * rewritten to host.containers.internal. */
   hubUrl?: string;
@@ -163,8 +168,19 @@ export class DockerRuntime extends AgentPaths implements AgentRuntime {
     }
   }
 
+  /** The image an agent runs in: its template's when this broker allows it, else the broker's. */
+  imageFor(requested: string | undefined): string {
+    if (!requested || requested === this.opts.image) return this.opts.image;
+    if (!isAllowedImage(requested, this.opts.allowedImages ?? []))
+      throw new Error(
+        `the template's image ${requested} is not allowed on this broker (its admin lists images in SCION_DOCKER_ALLOWED_IMAGES)`,
+      );
+    return requested;
+  }
+
   async start(spec: AgentSpec): Promise<void> {
     if (await this.isRunning(spec.agentId)) return;
+    const image = this.imageFor(spec.image);
     await this.removeContainer(spec.agentId);
     await this.prepare(spec.agentId);
     const workspace = this.workspaceOf(spec.agentId);
@@ -198,7 +214,7 @@ export class DockerRuntime extends AgentPaths implements AgentRuntime {
     const keeper = `tmux new-session -d -s ${SESSION} -x 200 -y 50 -c ${WORKSPACE} -- "$@" && tmux set-option -t ${SESSION} window-size latest && while tmux has-session -t ${SESSION} 2>/dev/null; do sleep 1; done`;
     const container = await this.docker.createContainer({
       name: this.containerName(spec.agentId),
-      Image: this.opts.image,
+      Image: image,
       User: `${CONTAINER_USER.uid}:${CONTAINER_USER.gid}`,
       Cmd: ["/bin/sh", "-c", keeper, "scion-keeper", ...argv],
       Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
@@ -398,4 +414,9 @@ function isGone(err: unknown): boolean {
     (err as { statusCode?: number })?.statusCode === 409 &&
     /removal .* in progress|is already in progress/i.test(String((err as Error).message))
   );
+}
+
+/** Whether a template's image is on the broker's list: an exact reference, or a prefix ending in `*`. */
+export function isAllowedImage(image: string, allowed: readonly string[]): boolean {
+  return allowed.some((entry) => (entry.endsWith("*") ? image.startsWith(entry.slice(0, -1)) : image === entry));
 }

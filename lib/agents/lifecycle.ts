@@ -60,7 +60,7 @@ export async function startAgent(
   const credentials = await resolveAgentCredentials(runtime, agent);
   const project = await prisma.project.findUniqueOrThrow({
     where: { id: agent.projectId },
-    select: { id: true, defaultBrokerId: true, gitRemote: true, defaultBranch: true, gitTokenSecret: true },
+    select: { id: true, defaultBrokerId: true, gitRemote: true, defaultBranch: true, gitTokenSecret: true, env: true },
   });
   const workspace = project.gitRemote
     ? await agentWorkspaceArgs(runtime, agent, { ...project, gitRemote: project.gitRemote })
@@ -106,7 +106,8 @@ export async function startAgent(
         task: agent.task,
         model: agent.model,
         resume: !options.fresh,
-        env: openAgentEnv(runtime.sessionSecret, agent),
+        // The project's env under the agent's own (its template's and its creator's), as the project is now.
+        env: { ...((project.env ?? {}) as Record<string, string>), ...openAgentEnv(runtime.sessionSecret, agent) },
         ...(workspace ? { workspace } : { gitRemote: project.gitRemote }),
         allowPrivateRemote: runtime.config.allowPrivateGitRemotes,
         token,

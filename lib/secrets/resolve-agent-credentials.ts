@@ -30,7 +30,8 @@ const SCOPE_RANK = { hub: 0, project: 1, user: 2 } as const;
 
 /**
  * The credentials an agent starts with: the hub's secrets, overridden by its project's, overridden
- * by its owner's own (an env secret by its name, a file secret by its path). When the harness
+ * by its owner's own (an env secret by its name, a file secret by its path) — except the project's
+ * git token, which git gets through the broker's askpass helper and the agent never sees. When the harness
  * needs credentials that neither these nor the agent's own env provide, 422 missing_credentials
  * naming what would do, before anything is written or sent to a broker.
  */
@@ -41,10 +42,15 @@ export async function resolveAgentCredentials(
   const ownerUserId = agent.ownerId.startsWith("user:") ? agent.ownerId.slice("user:".length) : null;
   const scopes: Prisma.SecretWhereInput[] = [{ scope: "hub" }, { scope: "project", projectId: agent.projectId }];
   if (ownerUserId) scopes.push({ scope: "user", userId: ownerUserId });
-  const rows = await runtime.prisma.secret.findMany({
-    where: { OR: scopes },
-    select: { id: true, name: true, scope: true, target: true, path: true, valueSealed: true },
-  });
+  const [projectAndOwnSecrets, project] = await Promise.all([
+    runtime.prisma.secret.findMany({
+      where: { OR: scopes },
+      select: { id: true, name: true, scope: true, target: true, path: true, valueSealed: true },
+    }),
+    runtime.prisma.project.findUnique({ where: { id: agent.projectId }, select: { gitTokenSecret: true } }),
+  ]);
+  // The project's git token reaches git through the broker's askpass helper only, never the agent's env.
+  const rows = projectAndOwnSecrets.filter((r) => !(r.scope === "project" && r.name === project?.gitTokenSecret));
   rows.sort((a, b) => SCOPE_RANK[a.scope] - SCOPE_RANK[b.scope]);
 
   const env: Record<string, string> = {};

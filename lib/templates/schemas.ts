@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { IMAGE_REFERENCE } from "../net/image-reference";
 import { agentLimits, envSchema } from "../agents/schemas";
 import { HARNESS_IDS } from "../harnesses/registry";
 import { slugSchema } from "../projects/schemas";
@@ -89,8 +90,8 @@ const templateFields = {
     .string()
     .trim()
     .min(1)
-    .max(300)
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/, { error: "an image reference like ghcr.io/org/image:tag" })
+    .max(255)
+    .regex(IMAGE_REFERENCE, { error: "an image reference like ghcr.io/org/image:tag" })
     .nullish(),
   files: templateFiles.optional(),
 };

@@ -63,12 +63,13 @@ export function chosenAuthTypeOf(value: unknown, harness: string): string | null
   return config && config.harness === harness ? config.authType : null;
 }
 
-/** What agent.start carries from the template: instructions, system prompt, the config's settings, files. */
+/** What agent.start carries from the template: instructions, system prompt, the config's settings, files, image. */
 export interface TemplateStartArgs {
   instructions?: string;
   systemPrompt?: string;
   harnessSettings?: Record<string, unknown>;
   files?: TemplateSnapshot["files"];
+  image?: string;
 }
 
 /**
@@ -85,5 +86,7 @@ export function templateStartArgs(agent: { harness: string; templateSnapshot: un
     ...(s.systemPrompt && findHarness(agent.harness)?.systemPrompt && { systemPrompt: s.systemPrompt }),
     ...(Object.keys(settings).length > 0 && { harnessSettings: settings }),
     ...(s.files.length > 0 && { files: s.files }),
+    // The container image, for a docker broker that allows it (a local broker ignores it).
+    ...(s.image && { image: s.image }),
   };
 }

@@ -99,7 +99,7 @@ describe("agents' git workspaces through the API", () => {
   it("an agent works on scion/<slug> from the default branch; its commits are the owner's and its push goes through askpass", async () => {
     const before = server.authorized();
     const script =
-      "echo pushed-work > work.txt && git add work.txt && git commit -q -m 'agent work' && git push -q origin HEAD && echo PUSHED=$GIT_ASKPASS; exec cat";
+      "env > $HOME/env.txt && echo pushed-work > work.txt && git add work.txt && git commit -q -m 'agent work' && git push -q origin HEAD && echo PUSHED=$GIT_ASKPASS; exec cat";
     const { status, agent } = await create("Pusher", { command: script });
     expect(status).toBe(201);
     expect(agent).toMatchObject({ phase: "running", branch: "scion/pusher", baseBranch: "main" });
@@ -117,6 +117,10 @@ describe("agents' git workspaces through the API", () => {
     // The token is in no file of the workspace (.git included), nor in its config or remote URL.
     const ws = runtime.workspaceOf(agent.id);
     expect(filesContaining(ws, token)).toEqual([]);
+    // Nor in the agent's environment: the project secret named as the git token goes to askpass only.
+    const envDump = fs.readFileSync(path.join(runtime.homeOf(agent.id), "env.txt"), "utf8");
+    expect(envDump).toContain(`SCION_AGENT_ID=${agent.id}`);
+    expect(envDump).not.toContain(token);
     expect(
       execFileSync("git", ["config", "--file", path.join(ws, ".git", "config"), "remote.origin.url"]).toString(),
     ).toBe(`${server.url}\n`);

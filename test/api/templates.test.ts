@@ -345,6 +345,44 @@ describe("delete", () => {
     expect((await remove(alice, template.body.id)).status).toBe(204);
     expect((await call(alice, `/api/v1/templates/${template.body.id}`)).status).toBe(404);
   });
+
+  it("of a project is refused while its template is another project's default or its harness config is used elsewhere (409 naming them), then takes its set-up with it", async () => {
+    const { prisma } = t.hub.runtime;
+    const beta = (await post<{ id: string; slug: string }>(alice, "/api/v1/projects", { name: "gamma" })).body;
+    const shared = await createTemplate(alice, { name: "Gamma shared", scope: "project", projectId: beta.id });
+    const config = await post<{ id: string }>(alice, "/api/v1/harness-configs", {
+      name: "Gamma config",
+      harness: "shell",
+      scope: "project",
+      projectId: beta.id,
+    });
+    expect([shared.status, config.status], JSON.stringify([shared.body, config.body])).toEqual([201, 201]);
+    await prisma.project.update({ where: { id: alpha.id }, data: { defaultTemplateId: shared.body.id } });
+    const removeBeta = () => call(alice, `/api/v1/projects/${beta.id}`, { method: "DELETE" });
+    const byDefault = await removeBeta();
+    expect(byDefault.status).toBe(409);
+    expect(byDefault.body.error.message).toContain("alpha (gamma-shared)");
+    expect(byDefault.body.error.details).toEqual({
+      projects: [{ id: alpha.id, slug: "alpha", template: "gamma-shared" }],
+    });
+    await prisma.project.update({ where: { id: alpha.id }, data: { defaultTemplateId: null } });
+
+    const user = await createTemplate(alice, {
+      name: "Uses gamma config",
+      harness: undefined,
+      harnessConfigId: config.body.id,
+    });
+    expect(user.status).toBe(201);
+    const byConfig = await removeBeta();
+    expect(byConfig.status).toBe(409);
+    expect(byConfig.body.error.message).toContain("uses-gamma-config (gamma-config)");
+    expect((await call(alice, `/api/v1/projects/${beta.id}`)).status).toBe(200);
+
+    expect((await remove(alice, user.body.id)).status).toBe(204);
+    expect((await removeBeta()).status).toBe(204);
+    expect(await prisma.template.count({ where: { projectId: beta.id } })).toBe(0);
+    expect(await prisma.harnessConfig.count({ where: { projectId: beta.id } })).toBe(0);
+  });
 });
 
 describe("validation", () => {
@@ -399,6 +437,7 @@ describe("agents from templates", () => {
         systemPrompt: "You are terse.",
         env: { SHARED: "value-from-template", FROM_TEMPLATE: "value-from-template", OVERRIDDEN: "value-from-template" },
         limits: { maxTurns: 10, maxDurationMinutes: 60 },
+        image: "registry.example.com/agents/claude:1.2",
         files: [
           { path: "docs/NOTES.md", content: "notes", target: "workspace" },
           { path: ".config/tool.json", content: "{}", target: "home" },
@@ -512,8 +551,13 @@ describe("agents from templates", () => {
     expect(started.status).toBe(200);
   });
 
-  it("hands the broker the template's instructions, system prompt, harness settings and files at start", async () => {
+  it("hands the broker the template's instructions, system prompt, harness settings, files and image at start, and the project's env under the agent's", async () => {
     brokerCalls.length = 0;
+    const patched = await call(alice, `/api/v1/projects/${alpha.id}`, {
+      method: "PATCH",
+      json: { env: { PROJECT_ONLY: "from-project", SHARED: "value-from-project" } },
+    });
+    expect(patched.status).toBe(200);
     const res = await createAgent(alice, { name: "started", templateId: template.id, start: true });
     expect(res.status).toBe(201);
     const start = brokerCalls.find((c) => c.op === "agent.start" && c.args.agentId === res.body.id)!;
@@ -528,12 +572,21 @@ describe("agents from templates", () => {
         { path: "docs/NOTES.md", content: "notes", target: "workspace" },
         { path: ".config/tool.json", content: "{}", target: "home" },
       ],
+      image: "registry.example.com/agents/claude:1.2",
+    });
+    // The project's env as it is at start, under the template's and the request's.
+    expect(start.args.env).toMatchObject({
+      PROJECT_ONLY: "from-project",
+      SHARED: "value-from-template",
+      FROM_CONFIG: "value-from-config",
     });
     // Without a template the start carries none of these.
     brokerCalls.length = 0;
     const plain = await createAgent(alice, { name: "plain", templateId: null, start: true });
     const plainStart = brokerCalls.find((c) => c.op === "agent.start" && c.args.agentId === plain.body.id)!;
-    for (const key of ["instructions", "systemPrompt", "harnessSettings", "files"])
+    for (const key of ["instructions", "systemPrompt", "harnessSettings", "files", "image"])
       expect(plainStart.args).not.toHaveProperty(key);
+    expect(plainStart.args.env).toMatchObject({ PROJECT_ONLY: "from-project", SHARED: "value-from-project" });
+    await call(alice, `/api/v1/projects/${alpha.id}`, { method: "PATCH", json: { env: {} } });
   });
 });

@@ -94,6 +94,38 @@ describe("docker runtime (Podman)", () => {
     await expect(docker.getContainer(`scion-${agentId}`).inspect()).rejects.toMatchObject({ statusCode: 404 });
   });
 
+  it("a template's image runs when the broker's allow-list names it, and is refused (naming the setting) when not", async () => {
+    const repo = "localhost/scion-template-image";
+    await docker.getImage(podman.image).tag({ repo, tag: "t1" });
+    const allowing = new DockerRuntime({ dataDir, shim, docker, image: podman.image, allowedImages: [`${repo}:*`] });
+    const agentId = crypto.randomUUID();
+    await allowing.start({
+      agentId,
+      argv: ["sh", "-c", "echo in-template-image; exec sleep 600"],
+      env: {},
+      image: `${repo}:t1`,
+    });
+    try {
+      const info = await docker.getContainer(`scion-${agentId}`).inspect();
+      expect(info.Config.Image).toBe(`${repo}:t1`);
+      await until(async () => (await allowing.capture(agentId)).includes("in-template-image"), "the agent's output");
+    } finally {
+      await allowing.remove(agentId);
+    }
+    // The same broker without the list (the default) refuses it; its own image needs no listing.
+    const refused = crypto.randomUUID();
+    await expect(runtime.start({ agentId: refused, argv: ["true"], env: {}, image: `${repo}:t1` })).rejects.toThrow(
+      /localhost\/scion-template-image:t1 is not allowed on this broker .*SCION_DOCKER_ALLOWED_IMAGES/,
+    );
+    await expect(docker.getContainer(`scion-${refused}`).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    expect(runtime.imageFor(podman.image)).toBe(podman.image);
+    expect(runtime.imageFor(undefined)).toBe(podman.image);
+    await docker
+      .getImage(`${repo}:t1`)
+      .remove()
+      .catch(() => undefined);
+  });
+
   it("the image has the harness CLIs on PATH; their HOME config names container paths; interrupt presses keys inside", async () => {
     const base = 40000 + Math.floor(Math.random() * 20000);
     const ops = createAgentOperations({
