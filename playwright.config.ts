@@ -79,6 +79,8 @@ export default defineConfig({
         SCION_DATA_DIR: dataDir,
         SCION_RATE_LIMIT_AGENT_CREATIONS_PER_MINUTE: "600",
         SCION_HARNESS_DIR: harnessDir,
+        // The workspace journey's git server listens on loopback.
+        SCION_ALLOW_PRIVATE_GIT_REMOTES: "true",
         npm_config_prefer_offline: "true",
       },
     },

@@ -15,6 +15,7 @@ import { RelativeTime } from "../ui/relative-time";
 import { StatusBadge } from "../ui/status-badge";
 import { useToast } from "../ui/toast";
 import { AgentActions } from "./agent-actions";
+import { GitStatusRows } from "./git-status";
 import { activityLabel, agentStatus, phaseLabel } from "./agent-status";
 
 /**
@@ -170,6 +171,14 @@ export function AgentDetail({
             <dd>{personLabel(agent.ownerId, people[agent.ownerId])}</dd>
             <dt className="text-zinc-600 dark:text-zinc-400">Broker</dt>
             <dd>{brokerName ?? "Automatic"}</dd>
+            {agent.branch && (
+              <GitStatusRows
+                agentId={agent.id}
+                branch={agent.branch}
+                baseBranch={agent.baseBranch}
+                running={agent.phase === "running"}
+              />
+            )}
             <dt className="text-zinc-600 dark:text-zinc-400">Harness</dt>
             <dd>{harness.name}</dd>
             {(assistant || agent.model) && (

@@ -12,6 +12,7 @@ export const agentKeys = {
   list: (params: Record<string, string>) => [...agentKeys.all, "list", params] as const,
   detail: (id: string) => [...agentKeys.all, "detail", id] as const,
   history: (id: string) => [...agentKeys.all, "history", id] as const,
+  git: (id: string) => [...agentKeys.all, "git", id] as const,
 };
 
 export const messageKeys = {
