@@ -54,6 +54,8 @@ describe("agents", () => {
       model: null,
       templateId: null,
       template: null,
+      branch: null,
+      baseBranch: null,
       limits: {},
       lastOutput: null,
       turnCount: 0,
