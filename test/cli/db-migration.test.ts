@@ -51,7 +51,8 @@ describe("npm run db:migration", () => {
       schemaFile,
       fs
         .readFileSync(schemaFile, "utf8")
-        .replace("  gitRemote       String?", "  gitRemote       String?\n  note            String?"),
+        // After the project's gitRemote line, whatever its alignment.
+        .replace(/^( +gitRemote +String\?.*)$/m, "$1\n  note            String?"),
     );
     const changed = runMigrationScript(cwd, "add_project_note");
     expect(changed.code).toBe(0);
