@@ -27,7 +27,13 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({
       // Commander's own errors ("unknown option '--lmit' (Did you mean --limit?)") as one line.
-      outputError: (message, write) => write(`scion: ${message.replace(/^error: /, "").replace(/\s*\n\s*/g, " ").trim()}\n`),
+      outputError: (message, write) =>
+        write(
+          `scion: ${message
+            .replace(/^error: /, "")
+            .replace(/\s*\n\s*/g, " ")
+            .trim()}\n`,
+        ),
     })
     .hook("preAction", (_cmd, action) => {
       if (action.optsWithGlobals<{ color?: boolean }>().color === false) disableColour();

@@ -24,7 +24,9 @@ export async function buildCli(root, outfile) {
     external: ["bufferutil", "utf-8-validate"],
     define: { __SCION_ROOT__: JSON.stringify(root) },
     // commander and ws are CommonJS: give the bundle a require() of its own.
-    banner: { js: 'import { createRequire as __scionRequire } from "node:module"; const require = __scionRequire(import.meta.url);' },
+    banner: {
+      js: 'import { createRequire as __scionRequire } from "node:module"; const require = __scionRequire(import.meta.url);',
+    },
   });
   const inputs = Object.keys(result.metafile.inputs)
     .map((p) => path.relative(root, path.resolve(process.cwd(), p)))

@@ -110,7 +110,12 @@ const TARGET: Record<"start" | "stop" | "restart", Agent["phase"]> = {
   restart: "running",
 };
 
-async function lifecycle(cmd: Command, op: "start" | "stop" | "restart", ref: string, opts: { wait: boolean; json?: boolean; fresh?: boolean }) {
+async function lifecycle(
+  cmd: Command,
+  op: "start" | "stop" | "restart",
+  ref: string,
+  opts: { wait: boolean; json?: boolean; fresh?: boolean },
+) {
   const { client } = hubContext(cmd);
   const agent = await resolveAgent(client, ref);
   const projects = await projectSlugs(client);
@@ -132,7 +137,12 @@ export function registerAgents(program: Command): void {
     .option("--phase <phase>", `only this phase: ${PHASES.join(", ")}`, oneOf(PHASES))
     .option("--activity <activity>", `only this activity: ${ACTIVITIES.join(", ")}`, oneOf(ACTIVITIES))
     .option("-s, --search <text>", "name or task contains", text(200))
-    .option("--sort <key>", "name, created, updated or phase", oneOf(["name", "created", "updated", "phase"]), "created")
+    .option(
+      "--sort <key>",
+      "name, created, updated or phase",
+      oneOf(["name", "created", "updated", "phase"]),
+      "created",
+    )
     .option("--order <order>", "asc or desc (default: desc; asc for name)", oneOf(["asc", "desc"]))
     .option("-n, --limit <n>", "at most this many (1-500)", intIn(1, 500), 50)
     .option("-a, --all", "every agent, through all pages")
@@ -222,7 +232,10 @@ export function registerAgents(program: Command): void {
           const settled = opts.start ? await waitForPhase(client, agent, ref, "running") : agent;
           if (opts.json) return printJson(settled);
           if (opts.start) endLine(ref, settled, "running");
-          else out(`${tick()} Created ${ref} (${agentStatus(settled).label.toLowerCase()}); start it with scion start ${ref}`);
+          else
+            out(
+              `${tick()} Created ${ref} (${agentStatus(settled).label.toLowerCase()}); start it with scion start ${ref}`,
+            );
         },
       ),
     [
@@ -235,7 +248,9 @@ export function registerAgents(program: Command): void {
   for (const op of ["start", "restart"] as const) {
     const cmd = program
       .command(op)
-      .description(op === "start" ? "Start an agent and wait until it runs" : "Restart an agent (resumes its conversation)")
+      .description(
+        op === "start" ? "Start an agent and wait until it runs" : "Restart an agent (resumes its conversation)",
+      )
       .argument("<agent>", "project/slug, slug or id")
       .option("--no-wait", "return once the hub accepted it")
       .option("--json", "print the agent as JSON");

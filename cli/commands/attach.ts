@@ -18,7 +18,8 @@ const DETACH = 0x1d; // Ctrl-]
 /** Refusals that a retry cannot fix: stop and say why. */
 const FINAL = new Set([400, 401, 403, 404, 409]);
 
-type Outcome = { kind: "detached" } | { kind: "dropped"; reason: string } | { kind: "refused"; status: number; message: string };
+type Outcome =
+  { kind: "detached" } | { kind: "dropped"; reason: string } | { kind: "refused"; status: number; message: string };
 
 export function registerAttach(program: Command): void {
   examples(
@@ -30,7 +31,8 @@ export function registerAttach(program: Command): void {
         const { client } = hubContext(cmd);
         const agent = await resolveAgent(client, ref);
         const name = agentRef(agent, await projectSlugs(client));
-        if (agent.phase !== "running") throw new CliError(`${name} is ${agent.phase}; start it first (scion start ${name})`);
+        if (agent.phase !== "running")
+          throw new CliError(`${name} is ${agent.phase}; start it first (scion start ${name})`);
         const note = (s: string) => process.stderr.write(`\r\n${c.dim(s, process.stderr)}\r\n`);
         process.stderr.write(`${c.dim(`Attached to ${name} — detach with Ctrl-]`, process.stderr)}\n`);
         const stdin = process.stdin;

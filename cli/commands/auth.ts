@@ -78,7 +78,10 @@ export function registerAuth(program: Command): void {
     program
       .command("login")
       .description("Sign in to a hub: approve a code in the dashboard, or give an API token (CI)")
-      .option("--token [token]", "an API token (from the dashboard or POST /api/v1/tokens); without a value, read from stdin")
+      .option(
+        "--token [token]",
+        "an API token (from the dashboard or POST /api/v1/tokens); without a value, read from stdin",
+      )
       .action(async (opts: { token?: string | true }, cmd: Command) => {
         const hub = resolveHub(cmd.optsWithGlobals<GlobalOptions>().hub);
         const token =
@@ -98,7 +101,7 @@ export function registerAuth(program: Command): void {
       "scion login                                   # prints a URL and a code to approve",
       "scion login --hub https://scion.example.com",
       'scion login --token "$SCION_API_TOKEN"         # CI',
-      "echo \"$TOKEN\" | scion login --token",
+      'echo "$TOKEN" | scion login --token',
     ],
   );
 
@@ -113,9 +116,11 @@ export function registerAuth(program: Command): void {
         // The token names its own row (the JWT's jti): revoke it so a copy left anywhere stops working.
         const jti = token ? tokenId(token) : undefined;
         if (token && jti) {
-          await new HubClient(hub, token).request("DELETE", `/api/v1/tokens/${jti}`, { allow: [401, 404] }).catch(() => {
-            info(c.dim(`could not reach ${hub} to revoke the token; it is forgotten here`, process.stderr));
-          });
+          await new HubClient(hub, token)
+            .request("DELETE", `/api/v1/tokens/${jti}`, { allow: [401, 404] })
+            .catch(() => {
+              info(c.dim(`could not reach ${hub} to revoke the token; it is forgotten here`, process.stderr));
+            });
         }
         if (!forgetHub(hub)) throw new CliError(`not signed in to ${hub}`);
         out(`${tick()} Signed out of ${hub}.`);
@@ -166,7 +171,9 @@ export function registerAuth(program: Command): void {
 
 function tokenId(token: string): string | undefined {
   try {
-    const payload = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")) as { jti?: unknown };
+    const payload = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")) as {
+      jti?: unknown;
+    };
     return typeof payload.jti === "string" && /^[0-9a-f-]{36}$/i.test(payload.jti) ? payload.jti : undefined;
   } catch {
     return undefined;

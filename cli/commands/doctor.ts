@@ -35,11 +35,14 @@ export function registerDoctor(program: Command): void {
           checks.push({ name: "hub reachable", ok: false, detail: reach.message });
         } else {
           checks.push({ name: "hub reachable", ok: true, detail: `${hub} in ${receivedAt - sentAt} ms` });
-          const ready = await client.request<{ status?: string; reasons?: string[] }>("GET", "/readyz", { allow: [503] });
+          const ready = await client.request<{ status?: string; reasons?: string[] }>("GET", "/readyz", {
+            allow: [503],
+          });
           checks.push({
             name: "hub ready",
             ok: ready.status === 200,
-            detail: ready.status === 200 ? "database, migrations and listener ok" : (ready.body.reasons ?? []).join(", "),
+            detail:
+              ready.status === 200 ? "database, migrations and listener ok" : (ready.body.reasons ?? []).join(", "),
           });
           const date = reach.headers.get("date");
           if (date) {
@@ -58,7 +61,8 @@ export function registerDoctor(program: Command): void {
             warn: hubVersion !== CLI_VERSION,
             detail: `CLI ${CLI_VERSION}, hub ${hubVersion}${reach.body.schema ? ` (schema ${reach.body.schema})` : ""}`,
           });
-          if (!client.token) checks.push({ name: "signed in", ok: false, detail: `no token: run scion login --hub ${hub}` });
+          if (!client.token)
+            checks.push({ name: "signed in", ok: false, detail: `no token: run scion login --hub ${hub}` });
           else {
             const me = await client
               .get<{ email: string | null; role: string | null; kind: string }>("/api/v1/auth/me")

@@ -19,7 +19,9 @@ export function registerResetAuth(program: Command): void {
   examples(
     program
       .command("reset-auth")
-      .description("Give a running agent a fresh token (the old one stops working at once); --all: every running agent (admins)")
+      .description(
+        "Give a running agent a fresh token (the old one stops working at once); --all: every running agent (admins)",
+      )
       .argument("[agent]", "project/slug, slug or id")
       .option("--all", "every running agent on the hub (admins only)")
       .option("--json", "print JSON")
@@ -44,20 +46,27 @@ export function registerResetAuth(program: Command): void {
         const spin = opts.json ? undefined : spinner("Resetting auth of every running agent…");
         const watcher = new AbortController();
         if (spin)
-          void watchEvents(client, ["maintenance.run.*.progress"], (e) => {
-            const p = (e.data as { progress?: { done?: number; total?: number } }).progress;
-            if (p?.total !== undefined) spin.update(`Resetting auth: ${p.done ?? 0}/${p.total}`);
-          }, watcher.signal).catch(() => undefined);
+          void watchEvents(
+            client,
+            ["maintenance.run.*.progress"],
+            (e) => {
+              const p = (e.data as { progress?: { done?: number; total?: number } }).progress;
+              if (p?.total !== undefined) spin.update(`Resetting auth: ${p.done ?? 0}/${p.total}`);
+            },
+            watcher.signal,
+          ).catch(() => undefined);
         let summary: Summary;
         try {
-          summary = (await client.post<Summary>("/api/v1/admin/agents/reset-auth-all", {}, { timeoutMs: 600_000 })).body;
+          summary = (await client.post<Summary>("/api/v1/admin/agents/reset-auth-all", {}, { timeoutMs: 600_000 }))
+            .body;
         } finally {
           watcher.abort();
           spin?.stop();
         }
         if (summary.failed) process.exitCode = 1;
         if (opts.json) return printJson(summary);
-        for (const r of summary.results) out(`${r.ok ? tick() : cross()} ${r.name}${r.ok ? "" : `: ${r.error ?? "failed"}`}`);
+        for (const r of summary.results)
+          out(`${r.ok ? tick() : cross()} ${r.name}${r.ok ? "" : `: ${r.error ?? "failed"}`}`);
         out(`Reset ${summary.succeeded} of ${summary.total}${summary.failed ? `, ${summary.failed} failed` : ""}.`);
       }),
     ["scion reset-auth web/fixer", "scion reset-auth --all", "scion reset-auth --all --json"],

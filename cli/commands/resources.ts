@@ -109,7 +109,11 @@ export function registerResources(program: Command): void {
       .option("--value <value>", "the value (prefer stdin: it stays out of your shell history)")
       .option("--file <path>", "write it as this file under the agent's HOME instead of an env variable", text(255))
       .action(
-        async (name: string, opts: { scope: string; project?: string; value?: string; file?: string }, cmd: Command) => {
+        async (
+          name: string,
+          opts: { scope: string; project?: string; value?: string; file?: string },
+          cmd: Command,
+        ) => {
           const { client } = hubContext(cmd);
           const scope = await scopeQuery(client, opts);
           const value = await readValue(opts.value, "the value");
@@ -123,7 +127,7 @@ export function registerResources(program: Command): void {
         },
       ),
     [
-      "printf %s \"$ANTHROPIC_API_KEY\" | scion secrets set ANTHROPIC_API_KEY",
+      'printf %s "$ANTHROPIC_API_KEY" | scion secrets set ANTHROPIC_API_KEY',
       "scion secrets set GH_TOKEN --scope project --project web < token.txt",
       "scion secrets set claude-creds --file .claude/.credentials.json < creds.json",
     ],
@@ -250,7 +254,12 @@ export function registerResources(program: Command): void {
         });
         if (opts.json) return printJson(body);
         out(body.token);
-        info(c.dim(`Token ${name} (${body.id}), expires ${body.expiresAt.slice(0, 10)}. It is not shown again.`, process.stderr));
+        info(
+          c.dim(
+            `Token ${name} (${body.id}), expires ${body.expiresAt.slice(0, 10)}. It is not shown again.`,
+            process.stderr,
+          ),
+        );
       }),
     ["scion tokens create ci --days 30"],
   );
@@ -270,7 +279,9 @@ export function registerResources(program: Command): void {
   );
 
   // Templates: the API arrives with issue 12; until a hub has it, the command says so.
-  const templates = program.command("templates").description("Agent templates: list, delete (hubs with the templates API)");
+  const templates = program
+    .command("templates")
+    .description("Agent templates: list, delete (hubs with the templates API)");
   const noTemplates = (err: unknown) => {
     if (err instanceof HubError && err.status === 404 && err.code !== "not_found")
       throw new CliError("this hub has no templates API (GET /api/v1/templates)");

@@ -74,7 +74,9 @@ export function registerTalk(program: Command): void {
         if (items.length === 0) return out(c.dim("No messages."));
         for (const m of items) {
           const arrow = m.direction === "to_agent" ? "→ agent" : "← agent";
-          out(`${c.dim(relativeTime(m.createdAt).padEnd(12))} ${c.bold(arrow)} ${c.dim(`${m.sender} [${m.channel}, ${m.dispatchState}]`)}`);
+          out(
+            `${c.dim(relativeTime(m.createdAt).padEnd(12))} ${c.bold(arrow)} ${c.dim(`${m.sender} [${m.channel}, ${m.dispatchState}]`)}`,
+          );
           out(`  ${m.body.replace(/\n/g, "\n  ")}`);
         }
       }),
@@ -138,7 +140,8 @@ async function followLogs(client: HubClient, path: string, opts: { tail: number;
   const res = await fetch(client.url(path, { tail: opts.tail, source: opts.source, follow: "true" }), {
     headers: { accept: "text/event-stream", ...(client.token && { authorization: `Bearer ${client.token}` }) },
   });
-  if (res.status === 404) throw new CliError("this hub has no logs API yet (GET /api/v1/agents/{id}/logs answered 404)");
+  if (res.status === 404)
+    throw new CliError("this hub has no logs API yet (GET /api/v1/agents/{id}/logs answered 404)");
   if (!res.ok || !res.body) throw client.failure(res.status, await res.json().catch(() => null));
   const decoder = new TextDecoder();
   let buffer = "";
@@ -148,7 +151,10 @@ async function followLogs(client: HubClient, path: string, opts: { tail: number;
     while ((end = buffer.indexOf("\n\n")) >= 0) {
       const block = buffer.slice(0, end).split("\n");
       buffer = buffer.slice(end + 2);
-      const event = block.find((l) => l.startsWith("event:"))?.slice(6).trim();
+      const event = block
+        .find((l) => l.startsWith("event:"))
+        ?.slice(6)
+        .trim();
       const data = block
         .filter((l) => l.startsWith("data:"))
         .map((l) => l.slice(5).trimStart())
@@ -156,7 +162,8 @@ async function followLogs(client: HubClient, path: string, opts: { tail: number;
       if (!data) continue;
       const parsed = JSON.parse(data) as { text?: string; reason?: string };
       if (event === "line" && parsed.text !== undefined) out(parsed.text);
-      if (event === "end") return void process.stderr.write(`${c.dim(parsed.reason ?? "the log ended", process.stderr)}\n`);
+      if (event === "end")
+        return void process.stderr.write(`${c.dim(parsed.reason ?? "the log ended", process.stderr)}\n`);
     }
   }
 }

@@ -24,10 +24,12 @@ export const intIn = (min: number, max: number) =>
       z.string().check(z.regex(/^-?\d+$/, { error: `must be a whole number from ${min} to ${max}` })),
       z.pipe(
         z.transform((s: string) => Number(s)),
-        z.number().check(
-          z.gte(min, { error: `must be a whole number from ${min} to ${max}` }),
-          z.lte(max, { error: `must be a whole number from ${min} to ${max}` }),
-        ),
+        z
+          .number()
+          .check(
+            z.gte(min, { error: `must be a whole number from ${min} to ${max}` }),
+            z.lte(max, { error: `must be a whole number from ${min} to ${max}` }),
+          ),
       ),
     ),
   );
@@ -38,10 +40,9 @@ export const oneOf = <const T extends readonly [string, ...string[]]>(values: T)
 
 /** An http(s) URL without a trailing slash: how hubs are named in the config. */
 export const hubUrlSchema = z.pipe(
-  z.string().check(
-    z.trim(),
-    z.regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, { error: "must be an http:// or https:// URL" }),
-  ),
+  z
+    .string()
+    .check(z.trim(), z.regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, { error: "must be an http:// or https:// URL" })),
   z.transform((s: string) => s.replace(/\/+$/, "")),
 );
 export const hubUrl = parseWith(hubUrlSchema);

@@ -57,7 +57,9 @@ export class HubClient {
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       const why =
-        (err as Error).name === "TimeoutError" ? "timed out" : (cause?.code ?? cause?.message ?? (err as Error).message);
+        (err as Error).name === "TimeoutError"
+          ? "timed out"
+          : (cause?.code ?? cause?.message ?? (err as Error).message);
       throw new CliError(`cannot reach the hub at ${this.hub} (${why})`);
     }
     const text = await res.text();

@@ -81,7 +81,10 @@ export function resolveHub(flag: string | undefined, config = readConfig()): str
 }
 
 function tokenFileFor(hub: string): string {
-  const host = hub.replace(/^https?:\/\//, "").replace(/[^A-Za-z0-9.-]+/g, "_").slice(0, 80);
+  const host = hub
+    .replace(/^https?:\/\//, "")
+    .replace(/[^A-Za-z0-9.-]+/g, "_")
+    .slice(0, 80);
   const digest = crypto.createHash("sha256").update(hub).digest("hex").slice(0, 8);
   return path.join(configDir(), "tokens", `${host}-${digest}.token`);
 }

@@ -50,7 +50,6 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-// eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;]*m/g;
 const visible = (s: string) => s.replace(ANSI, "").length;
 
@@ -123,7 +122,8 @@ export function spinner(initial: string) {
   const tty = Boolean(process.stderr.isTTY);
   let text = initial;
   let frame = 0;
-  const draw = () => process.stderr.write(`\r${c.cyan(FRAMES[frame++ % FRAMES.length]!, process.stderr)} ${text}\x1b[K`);
+  const draw = () =>
+    process.stderr.write(`\r${c.cyan(FRAMES[frame++ % FRAMES.length]!, process.stderr)} ${text}\x1b[K`);
   const timer = tty ? setInterval(draw, 80) : undefined;
   if (tty) draw();
   return {
