@@ -1,9 +1,10 @@
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import * as pty from "node-pty";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LocalRuntime } from "../../broker/runtimes/local-runtime";
 import type { AgentJson } from "../../lib/agents/schemas";
 import { encodeSessionCookie, SESSION_COOKIE } from "../../lib/auth/session-cookie";
 import { startTestHub, type TestHub, type TestUser } from "../start-test-hub";
@@ -212,7 +213,8 @@ describe("scion list", () => {
     const lines = table.out.trimEnd().split("\n");
     expect(lines[0]).toMatch(/^AGENT\s+STATUS\s+HARNESS\s+BROKER\s+UPDATED\s+TASK$/);
     expect(lines.find((l) => l.startsWith(`${project.slug}/list-bravo `))).toMatch(/\sStopped\s.*find the bravo$/);
-    expect(lines.find((l) => l.startsWith(`${project.slug}/list-alpha `))).toMatch(/\sCreated\s/);
+    expect(lines.find((l) => l.startsWith(`${project.slug}/list-alpha `))).toMatch(/\sStopped\s/);
+    expect(lines.find((l) => l.startsWith(`${project.slug}/list-charlie `))).toMatch(/\sCreated\s.*find the charlie$/);
     expect(table.out).not.toContain("\x1b["); // no colours off a terminal
 
     // Bob sees none of Alice's agents.
@@ -240,7 +242,7 @@ describe("scion list", () => {
     expect(hub.err).toContain("must be an http:// or https:// URL");
     const missing = await scion(["start", `${project.slug}/no-such-agent`], { token: alice.token });
     expect(missing.code).toBe(1);
-    expect(missing.err).toMatch(/^scion: .*not found.*\n$/i);
+    expect(missing.err).toBe("scion: No such agent.\n");
     const help = await scion(["stop", "--help"]);
     expect(help.code).toBe(0);
     expect(help.out).toContain("Examples:");
@@ -286,14 +288,25 @@ describe("running agents", () => {
         1000,
       );
       term.resize(120, 40);
+      // 40 rows for the terminal, one of them tmux's status line.
+      const tmux = new LocalRuntime(path.join(t.dataDir, "broker"));
+      const paneSize = () =>
+        execFileSync(
+          "tmux",
+          [
+            ...tmux.serverArgs(shell.id),
+            "display-message",
+            "-p",
+            "-t",
+            `=scion-${shell.id}:`,
+            "#{pane_width}x#{pane_height}",
+          ],
+          { encoding: "utf8" },
+        ).trim();
       await until(
-        () => {
-          term.write("stty size\r");
-          return /\b40 120\b/.test(screen);
-        },
-        "the new size inside the agent",
+        () => paneSize() === "120x39",
+        `the agent's window to take the new size (it is ${paneSize()})`,
         30_000,
-        1000,
       );
       term.write("\x1d");
       expect(await exited).toBe(0);

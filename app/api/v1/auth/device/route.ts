@@ -5,6 +5,7 @@ import { CLIENT_ADDRESS_HEADER } from "@/lib/http/client-address";
 import { apiRoute } from "@/lib/http/api-route";
 import { rateLimited } from "@/lib/http/rate-limit";
 import { readJsonBody } from "@/lib/http/read-json-body";
+import type { HubConfig } from "@/lib/config/schema";
 
 export const dynamic = "force-dynamic";
 
@@ -14,5 +15,17 @@ export const POST = apiRoute("public", async ({ req, runtime }) => {
   const body = await readJsonBody(req, startDeviceAuthBody);
   const wait = runtime.rateLimiter.take("signIn", req.headers.get(CLIENT_ADDRESS_HEADER) ?? "unknown");
   if (wait > 0) throw rateLimited("Too many sign-in attempts from this address.", wait);
-  return NextResponse.json(await startDeviceAuth(runtime.prisma, runtime.config.publicUrl, body), { status: 201 });
+  return NextResponse.json(await startDeviceAuth(runtime.prisma, hubBaseUrl(req, runtime.config), body), {
+    status: 201,
+  });
 });
+
+/**
+ * Where the person opens /device: the configured public URL (SCION_PUBLIC_URL), or, when none was
+ * configured (it then defaults to the listen address), the host the command line reached.
+ */
+function hubBaseUrl(req: Request, config: HubConfig): string {
+  const host = req.headers.get("host");
+  if (config.publicUrl !== config.internalUrl || !host || !/^[A-Za-z0-9.:[\]-]+$/.test(host)) return config.publicUrl;
+  return `${new URL(config.publicUrl).protocol}//${host}`;
+}
