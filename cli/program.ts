@@ -17,7 +17,7 @@ import { CliError } from "./lib/errors";
 import { disableColour } from "./lib/output";
 import { CLI_VERSION } from "./version";
 
-export function buildProgram(): Command {
+export function buildProgram(argv: string[] = []): Command {
   const program = new Command("scion")
     .description("Scion Hub from the terminal: agents, their terminals and messages, projects, secrets, brokers")
     .version(CLI_VERSION, "-V, --version")
@@ -52,16 +52,39 @@ Examples:
 Agents are named project/slug, by slug when it is unique, or by id. Set SCION_HUB or use --hub
 to pick a hub; SCION_TOKEN overrides the stored token (CI).`,
   );
-  registerAuth(program);
-  registerAgents(program);
-  registerAttach(program);
-  registerTalk(program);
-  registerResetAuth(program);
-  registerResources(program);
-  registerDoctor(program);
-  registerServer(program);
+  // Only the group the command line names is built (commander needs no more to run it), which
+  // keeps start-up short; help, a typo or no command at all build every group.
+  const named = firstWord(argv);
+  const groups = Object.values(GROUPS);
+  const wanted = named ? groups.filter((g) => g.names.includes(named)) : [];
+  for (const group of wanted.length ? wanted : groups) group.register(program);
   for (const cmd of allCommands(program)) cmd.allowExcessArguments(false);
   return program;
+}
+
+/** The top-level commands each register function adds (names and aliases). */
+const GROUPS = {
+  auth: { names: ["login", "logout", "hubs", "whoami"], register: registerAuth },
+  agents: { names: ["list", "ls", "create", "start", "restart", "stop", "delete", "rm"], register: registerAgents },
+  attach: { names: ["attach"], register: registerAttach },
+  talk: { names: ["message", "msg", "messages", "look", "logs"], register: registerTalk },
+  resetAuth: { names: ["reset-auth"], register: registerResetAuth },
+  resources: {
+    names: ["projects", "secrets", "brokers", "broker", "tokens", "templates"],
+    register: registerResources,
+  },
+  doctor: { names: ["doctor"], register: registerDoctor },
+  server: { names: ["server"], register: registerServer },
+};
+
+/** The first word that is not a global option (or its value): the command's name. */
+function firstWord(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--hub") i++;
+    else if (!arg.startsWith("-")) return arg;
+  }
+  return undefined;
 }
 
 function* allCommands(cmd: Command): Generator<Command> {
@@ -71,7 +94,7 @@ function* allCommands(cmd: Command): Generator<Command> {
 
 /** Runs the command line; resolves with the exit code. */
 export async function runCli(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = buildProgram(argv);
   try {
     await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;

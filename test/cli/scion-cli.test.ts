@@ -32,6 +32,7 @@ function scion(args: string[], opts: { token?: string; env?: Record<string, stri
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: ROOT,
     env: {
+      NODE_ENV: "production",
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       XDG_CONFIG_HOME: configHome,
