@@ -96,10 +96,11 @@ export async function waitForPhase(
 }
 
 function endLine(ref: string, agent: Agent, want: Agent["phase"]): void {
-  const status = agentStatus(agent);
-  if (agent.phase === want) out(`${tick()} ${ref} is ${status.label.toLowerCase()}`);
+  const label = agentStatus(agent).label;
+  const said = `${ref} is ${agent.phase}${label.toLowerCase() !== agent.phase ? ` (${label})` : ""}`;
+  if (agent.phase === want) out(`${tick()} ${said}`);
   else {
-    out(`${cross()} ${ref} is ${status.label.toLowerCase()}${agent.detail ? `: ${agent.detail}` : ""}`);
+    out(`${cross()} ${said}${agent.detail ? `: ${agent.detail}` : ""}`);
     process.exitCode = 1;
   }
 }
@@ -320,10 +321,13 @@ async function stopAll(cmd: Command, opts: { project?: string; yes?: boolean; wa
   }
   if (!opts.yes) {
     if (!process.stdin.isTTY)
-      throw usageError(`stopping ${running.length} agents needs confirmation: run it on a terminal or add --yes`);
+      throw usageError(
+        `stopping ${running.length} agent${running.length === 1 ? "" : "s"} needs confirmation: run it on a terminal or add --yes`,
+      );
     const names = running.map((a) => agentRef(a, projects));
     out(`${names.slice(0, 10).join("\n")}${names.length > 10 ? `\n… and ${names.length - 10} more` : ""}`);
-    if (!(await confirm(`Stop these ${running.length} agents${project ? ` of ${project.slug}` : ""}?`)))
+    const these = running.length === 1 ? "this agent" : `these ${running.length} agents`;
+    if (!(await confirm(`Stop ${these}${project ? ` of ${project.slug}` : ""}?`)))
       throw new CliError("nothing stopped");
   }
   const results: Array<{ agentId: string; name: string; ok: boolean; phase?: string; error?: string }> = [];

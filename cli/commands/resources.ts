@@ -4,7 +4,7 @@ import type { ApiTokenJson } from "../../lib/tokens/schemas";
 import type { SecretJson } from "../../lib/secrets/schemas";
 import { isUuid, resolveProject, resolveBroker, type Broker, type Project } from "../lib/agents";
 import { intIn, oneOf, text } from "../lib/args";
-import { HubError, type HubClient } from "../lib/client";
+import { isMissingRoute, type HubClient } from "../lib/client";
 import { hubContext } from "../lib/context";
 import { CliError, usageError } from "../lib/errors";
 import { examples } from "../lib/help";
@@ -283,8 +283,7 @@ export function registerResources(program: Command): void {
     .command("templates")
     .description("Agent templates: list, delete (hubs with the templates API)");
   const noTemplates = (err: unknown) => {
-    if (err instanceof HubError && err.status === 404 && err.code !== "not_found")
-      throw new CliError("this hub has no templates API (GET /api/v1/templates)");
+    if (isMissingRoute(err)) throw new CliError("this hub has no templates API yet (GET /api/v1/templates)");
     throw err;
   };
   examples(

@@ -3,19 +3,19 @@ import type { Command } from "commander";
 import type { MessageJson } from "../../lib/messages/schemas";
 import { agentRef, projectSlugs, resolveAgent } from "../lib/agents";
 import { intIn, oneOf } from "../lib/args";
-import { HubError, type HubClient } from "../lib/client";
+import { isMissingRoute, type HubClient } from "../lib/client";
 import { hubContext } from "../lib/context";
 import { CliError, usageError } from "../lib/errors";
 import { examples } from "../lib/help";
 import { c, out, printJson, relativeTime, tick } from "../lib/output";
 
-/** A route that answers 404 for an agent we just found is a route this hub does not have yet. */
+/** GET a route this hub may not have yet (the screen and logs API): say so plainly when it does not. */
 async function optionalRoute<T>(client: HubClient, path: string, what: string, query = {}): Promise<T> {
   try {
     return await client.get<T>(path, query);
   } catch (err) {
-    if (err instanceof HubError && err.status === 404)
-      throw new CliError(`this hub has no ${what} yet (GET ${path.replace(/[0-9a-f-]{36}/, "{id}")} answered 404)`);
+    if (isMissingRoute(err))
+      throw new CliError(`this hub has no ${what} yet (GET ${path.replace(/[0-9a-f-]{36}/, "{id}")})`);
     throw err;
   }
 }
@@ -140,9 +140,11 @@ async function followLogs(client: HubClient, path: string, opts: { tail: number;
   const res = await fetch(client.url(path, { tail: opts.tail, source: opts.source, follow: "true" }), {
     headers: { accept: "text/event-stream", ...(client.token && { authorization: `Bearer ${client.token}` }) },
   });
-  if (res.status === 404)
-    throw new CliError("this hub has no logs API yet (GET /api/v1/agents/{id}/logs answered 404)");
-  if (!res.ok || !res.body) throw client.failure(res.status, await res.json().catch(() => null));
+  if (!res.ok || !res.body) {
+    const failure = client.failure(res.status, await res.json().catch(() => null));
+    if (isMissingRoute(failure)) throw new CliError("this hub has no logs API yet (GET /api/v1/agents/{id}/logs)");
+    throw failure;
+  }
   const decoder = new TextDecoder();
   let buffer = "";
   for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {

@@ -19,6 +19,11 @@ export class HubError extends CliError {
   }
 }
 
+/** The hub's answer for a path it has no route for (app/api/[...path]): an older hub, or a newer API. */
+export function isMissingRoute(err: unknown): boolean {
+  return err instanceof HubError && err.status === 404 && err.message === "No such API route.";
+}
+
 export type Query = Record<string, string | number | boolean | undefined | null>;
 
 export interface RequestOptions {
