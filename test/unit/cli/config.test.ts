@@ -30,8 +30,8 @@ afterEach(() => {
 
 describe("cli config", () => {
   it("lives in $XDG_CONFIG_HOME/scion, else ~/.config/scion", () => {
-    expect(configDir({ XDG_CONFIG_HOME: "/x/y" })).toBe("/x/y/scion");
-    expect(configDir({})).toBe(path.join(os.homedir(), ".config", "scion"));
+    expect(configDir({ NODE_ENV: "test", XDG_CONFIG_HOME: "/x/y" })).toBe("/x/y/scion");
+    expect(configDir({ NODE_ENV: "test" })).toBe(path.join(os.homedir(), ".config", "scion"));
   });
 
   it("picks the hub: --hub, then SCION_HUB, then the current hub, then the only hub, then the default", () => {
