@@ -6,7 +6,7 @@
  * reconnects with the dashboard's backoff, and tmux redraws the screen on re-attach.
  */
 import type { Command } from "commander";
-import WebSocket from "ws";
+import type WebSocketType from "ws";
 import { agentRef, projectSlugs, resolveAgent } from "../lib/agents";
 import { hubContext } from "../lib/context";
 import { CliError } from "../lib/errors";
@@ -35,6 +35,8 @@ export function registerAttach(program: Command): void {
           throw new CliError(`${name} is ${agent.phase}; start it first (scion start ${name})`);
         const note = (s: string) => process.stderr.write(`\r\n${c.dim(s, process.stderr)}\r\n`);
         process.stderr.write(`${c.dim(`Attached to ${name} — detach with Ctrl-]`, process.stderr)}\n`);
+        // Loaded here, not at start-up: only attach needs a WebSocket client.
+        const { default: WebSocket } = await import("ws");
         const stdin = process.stdin;
         const raw = stdin.isTTY;
         if (raw) stdin.setRawMode(true);
@@ -42,7 +44,7 @@ export function registerAttach(program: Command): void {
         try {
           let attempt = 0;
           for (;;) {
-            const outcome = await session(client.url(`/api/v1/agents/${agent.id}/pty`), client.token, () => {
+            const outcome = await session(WebSocket, client.url(`/api/v1/agents/${agent.id}/pty`), client.token, () => {
               attempt = 0;
             });
             if (outcome.kind === "detached") {
@@ -69,7 +71,12 @@ export function registerAttach(program: Command): void {
 }
 
 /** One connection, until it closes or the person detaches. */
-function session(httpUrl: string, token: string | undefined, onOpen: () => void): Promise<Outcome> {
+function session(
+  WebSocket: typeof WebSocketType,
+  httpUrl: string,
+  token: string | undefined,
+  onOpen: () => void,
+): Promise<Outcome> {
   const size = () => ({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
   const url = new URL(httpUrl.replace(/^http/, "ws"));
   url.searchParams.set("cols", String(size().cols));
