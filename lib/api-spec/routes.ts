@@ -34,6 +34,13 @@ import {
   templateSchema,
   updateTemplateBody,
 } from "../templates/schemas";
+import {
+  approveDeviceBody,
+  deviceApprovalSchema,
+  deviceAuthSchema,
+  deviceTokenBody,
+  startDeviceAuthBody,
+} from "../device-auth/schemas";
 import { apiTokenSchema, createApiTokenBody } from "../tokens/schemas";
 import { listUsersQuery, updateUserBody, userSchema } from "../users/schemas";
 
@@ -75,6 +82,31 @@ export const API_ROUTES: ApiRouteSpec[] = [
   { method: "GET", path: "/api/v1/auth/providers", summary: "How to sign in to this hub", access: "public" },
   { method: "GET", path: "/api/v1/auth/me", summary: "The caller", access: "any", response: me },
   { method: "POST", path: "/api/v1/auth/logout", summary: "End the browser session", access: "public" },
+  {
+    method: "POST",
+    path: "/api/v1/auth/device",
+    summary: "Start a device sign-in for the command line (a device code, a user code to approve on /device)",
+    access: "public",
+    body: startDeviceAuthBody,
+    response: deviceAuthSchema,
+    status: 201,
+  },
+  {
+    method: "POST",
+    path: "/api/v1/auth/device/token",
+    summary: "Poll a device sign-in: 428 authorization_pending until approved, then an API token (once)",
+    access: "public",
+    body: deviceTokenBody,
+    response: createdToken,
+  },
+  {
+    method: "POST",
+    path: "/api/v1/auth/device/approve",
+    summary: "Approve the code the command line shows, for the signed-in person",
+    access: "user",
+    body: approveDeviceBody,
+    response: deviceApprovalSchema,
+  },
   {
     method: "GET",
     path: "/api/v1/tokens",

@@ -14,6 +14,12 @@ export const ERROR_STATUS = {
   no_runtime_broker: 422,
   /** The harness needs credentials no secret (or the agent's own env) provides: nothing was started. */
   missing_credentials: 422,
+  /** Device sign-in (`scion login`): nobody has approved the code yet; poll again after the interval. */
+  authorization_pending: 428,
+  /** Device sign-in: polled faster than the interval; wait longer. */
+  slow_down: 429,
+  /** Device sign-in: the device code expired, was used, or never existed; start again. */
+  expired_token: 400,
   rate_limited: 429,
   internal: 500,
   broker_unavailable: 503,

@@ -6,6 +6,7 @@ import { KEY_LABELS } from "../../lib/auth/derive-key";
 import { sealWith } from "../../lib/brokers/secret-box";
 import { encodeSessionCookie, SESSION_COOKIE } from "../../lib/auth/session-cookie";
 import { registerBroker } from "../../lib/brokers/register-broker";
+import { startDeviceAuth } from "../../lib/device-auth/device-auth";
 import { createApiToken } from "../../lib/tokens/create-api-token";
 import { openEventStream, type SseEvent } from "../sse-client";
 import { startTestHub, type TestHub } from "../start-test-hub";
@@ -63,6 +64,10 @@ const MATRIX: Record<string, Row> = {
   "GET /api/v1/auth/providers": ALL_OK,
   "GET /api/v1/auth/me": ANY_SIGNED_IN,
   "POST /api/v1/auth/logout": ALL_OK,
+  "POST /api/v1/auth/device": ALL_OK,
+  // An unknown device code is 400 expired_token to anyone: the poll is public.
+  "POST /api/v1/auth/device/token": ALL_OK,
+  "POST /api/v1/auth/device/approve": PEOPLE,
   "GET /api/v1/tokens": PEOPLE,
   "POST /api/v1/tokens": PEOPLE,
   "DELETE /api/v1/tokens/{id}": OWN_TOKENS,
@@ -232,6 +237,7 @@ async function fixtures() {
       createdBy: `user:${owner.id}`,
     },
   });
+  const device = await startDeviceAuth(prisma, t.url, { clientName: "matrix" });
   const run = await prisma.maintenanceRun.create({
     data: { operationKey: "purge-messages", status: "completed", completedAt: new Date() },
   });
@@ -259,6 +265,7 @@ async function fixtures() {
     secretId: secret.id,
     templateId: template.id,
     harnessConfigId: harnessConfig.id,
+    userCode: device.userCode,
   };
 }
 
@@ -289,6 +296,9 @@ function requestFor(
     .replace("{key}", "purge-messages");
   const bodies: Record<string, unknown> = {
     "POST /api/v1/tokens": { name: "cell" },
+    "POST /api/v1/auth/device": { clientName: "cell" },
+    "POST /api/v1/auth/device/token": { deviceCode: "not-a-device-code" },
+    "POST /api/v1/auth/device/approve": { userCode: f.userCode },
     "POST /api/v1/secrets": { name: "CELL_KEY", value: "cell", scope: "user" },
     "PATCH /api/v1/users/{id}": { role: "admin" },
     "POST /api/v1/templates": { name: `cell template ${f.n}`, scope: "user", harness: "shell" },

@@ -9,7 +9,7 @@ import { spawnHub } from "../spawn-hub";
 import { createTestDatabase, type TestDatabase } from "../test-database";
 
 /**
- * `npm run scion -- server migrate`: a hub runs on its embedded database, gets data, stops; the
+ * `scion server migrate`: a hub runs on its embedded database, gets data, stops; the
  * command copies it to a shared Postgres, verifies, is idempotent, and drops the source only
  * when asked.
  */
@@ -96,10 +96,15 @@ describe("scion server migrate", () => {
   }, 180_000);
 
   it("refuses bad arguments with the usage, and a target with rows the source lacks fails verification and keeps the source", async () => {
+    // Usage mistakes: one line naming the option, exit 2 (as every scion command).
     const bad = scion(["server", "migrate", "--to", "mysql://nope"]);
-    expect(bad.code).toBe(1);
-    expect(bad.err).toContain("--to must be a postgres:// or postgresql:// URL");
-    expect(scion(["server", "migrate"]).err).toContain("--to is required");
+    expect(bad.code).toBe(2);
+    expect(bad.err).toBe(
+      "scion: option '--to <url>' argument 'mysql://nope' is invalid. must be a postgres:// or postgresql:// URL\n",
+    );
+    const missing = scion(["server", "migrate"]);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain("--to is required");
 
     const client = new pg.Client({ connectionString: target.url });
     await client.connect();
