@@ -9,10 +9,14 @@ import { cloneWorkspace } from "../workspace";
 import {
   AgentPaths,
   assertAgentId,
+  harnessLogPipe,
   KEY_NAME,
+  parseScreen,
+  screenArgs,
   waitFor,
   writeTokenFile,
   type AgentRuntime,
+  type AgentScreen,
   type AgentSpec,
   type HarnessView,
   type TerminalProcess,
@@ -186,7 +190,7 @@ export class DockerRuntime extends AgentPaths implements AgentRuntime {
       .filter((p) => Number.isInteger(p) && p > 0 && p < 65536);
     const published = (this.opts.network ?? "bridge") !== "host";
     // The container's first process keeps it alive exactly as long as the tmux session.
-    const keeper = `tmux new-session -d -s ${SESSION} -x 200 -y 50 -c ${WORKSPACE} -- "$@" && tmux set-option -t ${SESSION} window-size latest && while tmux has-session -t ${SESSION} 2>/dev/null; do sleep 1; done`;
+    const keeper = `tmux new-session -d -s ${SESSION} -x 200 -y 50 -c ${WORKSPACE} -- "$@" && tmux set-option -t ${SESSION} window-size latest && { tmux pipe-pane -t ${SESSION}: "${harnessLogPipe(`${SECRETS}/harness.log`)}" || true; } && while tmux has-session -t ${SESSION} 2>/dev/null; do sleep 1; done`;
     const container = await this.docker.createContainer({
       name: this.containerName(spec.agentId),
       Image: this.opts.image,
@@ -284,6 +288,12 @@ export class DockerRuntime extends AgentPaths implements AgentRuntime {
 
   async capture(agentId: string): Promise<string> {
     return (await this.exec(agentId, ["tmux", "capture-pane", "-p", "-t", `${SESSION}:`])).output;
+  }
+
+  async screen(agentId: string, { ansi }: { ansi: boolean }): Promise<AgentScreen> {
+    const shown = await this.exec(agentId, ["tmux", ...screenArgs(`${SESSION}:`, ansi)]);
+    if (shown.exitCode !== 0) throw new Error(`tmux could not capture the agent's screen: ${shown.output.trim()}`);
+    return parseScreen(shown.output);
   }
 
   async openTerminal(agentId: string, size: { cols: number; rows: number }): Promise<TerminalProcess> {

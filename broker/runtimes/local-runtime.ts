@@ -13,11 +13,15 @@ import { cloneWorkspace } from "../workspace";
 import {
   AgentPaths,
   assertAgentId,
+  harnessLogPipe,
   KEY_NAME,
+  parseScreen,
+  screenArgs,
   UUID,
   waitFor,
   writeTokenFile,
   type AgentRuntime,
+  type AgentScreen,
   type AgentSpec,
   type HarnessView,
   type TerminalProcess,
@@ -141,6 +145,13 @@ export class LocalRuntime extends AgentPaths implements AgentRuntime {
       ],
       env,
     );
+    // The harness's output, for GET /agents/{id}/logs (capped; best effort: the session runs without it).
+    await this.tmux(spec.agentId, [
+      "pipe-pane",
+      "-t",
+      `=${this.sessionOf(spec.agentId)}:`,
+      harnessLogPipe(this.logFilesOf(spec.agentId).harness),
+    ]).catch(() => undefined);
     // Keep the session's size following whichever client is attached (the browser terminal).
     await this.tmux(spec.agentId, [
       "set-option",
@@ -289,6 +300,11 @@ export class LocalRuntime extends AgentPaths implements AgentRuntime {
   async capture(agentId: string): Promise<string> {
     const { stdout } = await this.tmux(agentId, ["capture-pane", "-p", "-t", `=${this.sessionOf(agentId)}:`]);
     return stdout;
+  }
+
+  async screen(agentId: string, { ansi }: { ansi: boolean }): Promise<AgentScreen> {
+    const { stdout } = await this.tmux(agentId, screenArgs(`=${this.sessionOf(agentId)}:`, ansi));
+    return parseScreen(stdout);
   }
 
   /** How tmux finds the agent's server: `-S <socket in its directory>`, or `-L` when that path is too long. */

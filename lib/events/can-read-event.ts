@@ -1,12 +1,12 @@
 import { canAccessAgent } from "../agents/can-access-agent";
 import type { Principal } from "../auth/principal";
-import { isAdmin } from "../auth/principal";
+import { isAdmin, principalId } from "../auth/principal";
 import type { HubEvent } from "./event-bus";
 
 /**
  * Whether a principal may receive an event. Agent events (agent.<id>.*, project.<id>.agent.*)
  * and messages follow the agent's access rule, using the owner carried in the event; broker
- * status is for every signed-in person; anything else (maintenance, unknown) is for admins.
+ * status is for every signed-in person; a bulk action's progress for the person who started it; anything else (maintenance, unknown) is for admins.
  */
 export function canReadEvent(principal: Principal, event: HubEvent): boolean {
   const [root, , kind] = event.subject.split(".");
@@ -18,6 +18,12 @@ export function canReadEvent(principal: Principal, event: HubEvent): boolean {
     return canAccessAgent(principal, { id, ownerId: data.ownerId });
   }
   if (root === "broker") return principal.kind === "user";
+  // A bulk action's progress is for the person who started it (lib/agents/bulk-agents.ts).
+  if (root === "bulk")
+    return (
+      principal.kind === "user" &&
+      (event.data as { principalId?: unknown } | null)?.principalId === principalId(principal)
+    );
   return isAdmin(principal);
 }
 

@@ -76,6 +76,11 @@ const MATRIX: Record<string, Row> = {
   "GET /api/v1/agents/{id}/messages": OWNER_ADMIN_OR_SELF,
   "GET /api/v1/agents/{id}/history": OWNER_ADMIN_OR_SELF,
   "POST /api/v1/agents/{id}/messages": OWNER_OR_ADMIN,
+  // The agent here has no broker: past authorization, a look answers 409. Issue 12's members see them too ("see").
+  "GET /api/v1/agents/{id}/screen": OWNER_OR_ADMIN,
+  "GET /api/v1/agents/{id}/logs": OWNER_OR_ADMIN,
+  // Anyone signed in may ask; the results say which agents were not theirs (test/api/look-and-bulk.test.ts).
+  "POST /api/v1/agents/bulk": PEOPLE,
   "POST /api/v1/admin/agents/reset-auth-all": ADMINS,
   "GET /api/v1/admin/maintenance/operations": ADMINS,
   "POST /api/v1/admin/maintenance/operations/{key}/run": ADMINS,
@@ -227,6 +232,7 @@ function requestFor(
     "POST /api/v1/agents": { projectId: f.project.id, name: `cell-${f.n}` },
     "PATCH /api/v1/agents/{id}": { task: "t" },
     "POST /api/v1/agents/{id}/messages": { body: "hello" },
+    "POST /api/v1/agents/bulk": { action: "stop", ids: [f.agent.id] },
     "POST /api/v1/agents/{id}/status": { heartbeat: true },
     "POST /api/v1/runtime-brokers": { name: `cell broker ${f.n}` },
     "POST /api/v1/runtime-brokers/join": { joinToken: f.joinToken, hostname: "cell-host" },
@@ -290,10 +296,12 @@ describe("authorization matrix", () => {
     const own = `agent.${f.agent.id}.status`;
     const foreign = `agent.${f.foreign.id}.status`;
     const broker = `broker.${f.brokerId}.status`;
+    // A bulk action's progress is for the person who started it alone (not even for admins).
+    const bulk = `bulk.${crypto.randomUUID()}.progress`;
     // What each caller must receive of the three events below, or the status its stream is refused with.
     const expected: Record<(typeof CELLS)[number][0], string[] | 401 | 403> = {
       anonymous: 401,
-      owner: [own, broker],
+      owner: [own, broker, bulk],
       otherMember: [foreign, broker],
       admin: [own, foreign, broker],
       suspended: 403,
@@ -315,6 +323,7 @@ describe("authorization matrix", () => {
       await events.publish({ subject: own, data: { id: f.agent.id, ownerId: `user:${f.owner.id}` } });
       await events.publish({ subject: foreign, data: { id: f.foreign.id, ownerId: `user:${f.otherMember.id}` } });
       await events.publish({ subject: broker, data: { id: f.brokerId } });
+      await events.publish({ subject: bulk, data: { principalId: `user:${f.owner.id}`, done: 0 } });
       // Markers published last: once a stream has its marker, everything before it has arrived.
       await events.publish({ subject: `broker.${f.brokerId}.status`, data: { id: f.brokerId, marker: true } });
       await events.publish({ subject: own, data: { id: f.agent.id, ownerId: `user:${f.owner.id}`, marker: true } });
@@ -335,7 +344,7 @@ describe("authorization matrix", () => {
         const got = stream.events
           .filter((e) => e.event === "update" && !isMarker(e))
           .map((e) => (e.data as { subject: string }).subject);
-        expect([caller, got.filter((s) => [own, foreign, broker].includes(s)).sort()]).toEqual([
+        expect([caller, got.filter((s) => [own, foreign, broker, bulk].includes(s)).sort()]).toEqual([
           caller,
           [...want].sort(),
         ]);
