@@ -12,11 +12,12 @@ export function useAgentSelection() {
   const anchor = useRef<string | null>(null);
 
   const toggle = useCallback((id: string, shown: readonly string[], shift: boolean) => {
+    // Read the anchor now: the updater runs later, after it has moved to this agent.
+    const from = anchor.current ? shown.indexOf(anchor.current) : -1;
+    const to = shown.indexOf(id);
     setSelected((prev) => {
       const next = new Set(prev);
       const on = !prev.has(id);
-      const from = anchor.current ? shown.indexOf(anchor.current) : -1;
-      const to = shown.indexOf(id);
       if (shift && from >= 0 && to >= 0) {
         for (const rangeId of shown.slice(Math.min(from, to), Math.max(from, to) + 1)) {
           if (on) next.add(rangeId);
