@@ -189,8 +189,9 @@ export class DockerRuntime extends AgentPaths implements AgentRuntime {
       .map(([, v]) => Number(v))
       .filter((p) => Number.isInteger(p) && p > 0 && p < 65536);
     const published = (this.opts.network ?? "bridge") !== "host";
-    // The container's first process keeps it alive exactly as long as the tmux session.
-    const keeper = `tmux new-session -d -s ${SESSION} -x 200 -y 50 -c ${WORKSPACE} -- "$@" && tmux set-option -t ${SESSION} window-size latest && { tmux pipe-pane -t ${SESSION}: "${harnessLogPipe(`${SECRETS}/harness.log`)}" || true; } && while tmux has-session -t ${SESSION} 2>/dev/null; do sleep 1; done`;
+    // The container's first process keeps it alive exactly as long as the tmux session. The
+    // harness's output goes to its log from the first byte: pipe-pane runs in the same tmux call.
+    const keeper = `tmux new-session -d -s ${SESSION} -x 200 -y 50 -c ${WORKSPACE} -- "$@" ';' pipe-pane -t ${SESSION}: "${harnessLogPipe(`${SECRETS}/harness.log`)}" && tmux set-option -t ${SESSION} window-size latest && while tmux has-session -t ${SESSION} 2>/dev/null; do sleep 1; done`;
     const container = await this.docker.createContainer({
       name: this.containerName(spec.agentId),
       Image: this.opts.image,

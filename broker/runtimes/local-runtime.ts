@@ -142,16 +142,15 @@ export class LocalRuntime extends AgentPaths implements AgentRuntime {
         "-y",
         "50",
         ...command,
+        // In the same tmux call, so the harness's output reaches its log (GET /agents/{id}/logs) from the first byte.
+        ";",
+        "pipe-pane",
+        "-t",
+        `=${this.sessionOf(spec.agentId)}:`,
+        harnessLogPipe(this.logFilesOf(spec.agentId).harness),
       ],
       env,
     );
-    // The harness's output, for GET /agents/{id}/logs (capped; best effort: the session runs without it).
-    await this.tmux(spec.agentId, [
-      "pipe-pane",
-      "-t",
-      `=${this.sessionOf(spec.agentId)}:`,
-      harnessLogPipe(this.logFilesOf(spec.agentId).harness),
-    ]).catch(() => undefined);
     // Keep the session's size following whichever client is attached (the browser terminal).
     await this.tmux(spec.agentId, [
       "set-option",
