@@ -48,6 +48,7 @@ async function askBroker(runtime: HubRuntime, principal: Principal, agent: Agent
     args: { agentId: agent.id, ...args },
     timeoutMs: BROKER_LOGS_TIMEOUT_MS,
     actor: principalId(principal),
+    ephemeral: true,
   });
   const parsed = brokerLogs.safeParse(raw);
   if (!parsed.success) throw new ApiError("internal", "The runtime broker answered the logs in an unknown shape.");

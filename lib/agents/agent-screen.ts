@@ -51,6 +51,7 @@ export async function captureAgentScreen(
     args: { agentId: agent.id, ansi },
     timeoutMs: BROKER_SCREEN_TIMEOUT_MS,
     actor: principalId(principal),
+    ephemeral: true,
   });
   const screen = brokerScreen.safeParse(raw);
   if (!screen.success) throw new ApiError("internal", "The runtime broker answered the screen in an unknown shape.");
