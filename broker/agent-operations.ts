@@ -15,6 +15,7 @@ import {
   writeTemplateFiles,
   withHarnessSettings,
 } from "./harness-config";
+import { LOG_TAIL_MAX_LINES, readLogSince, tailLog } from "./agent-logs";
 import type { HarnessInstaller } from "./harness-install";
 import { harnessArgv } from "./harnesses";
 import type { PtyRelay } from "./pty-relay";
@@ -111,6 +112,19 @@ const schemas = {
     .strict(),
   "agent.reset-auth": z.object({ agentId, token }).strict(),
   "agent.interrupt": z.object({ agentId, harness: z.string().min(1).max(32) }).strict(),
+  "agent.screen": z.object({ agentId, ansi: z.boolean().default(false) }).strict(),
+  "agent.logs": z
+    .object({
+      agentId,
+      /** The last lines of each log (a tail)… */
+      tail: z.number().int().min(0).max(LOG_TAIL_MAX_LINES).optional(),
+      /** …or what each log got after these offsets (a follow's next step). */
+      cursor: z
+        .object({ shim: z.number().int().min(0), harness: z.number().int().min(0) })
+        .strict()
+        .optional(),
+    })
+    .strict(),
 } as const;
 
 /** Names the broker sets for every agent; an agent's own env cannot override them. */
@@ -207,6 +221,8 @@ export function createAgentOperations(options: AgentOperationsOptions): AgentOpe
     "agent.message": async (raw) => messageAgent(ctx, schemas["agent.message"].parse(raw)),
     "agent.interrupt": async (raw) => interruptAgent(ctx, schemas["agent.interrupt"].parse(raw)),
     "agent.reset-auth": async (raw) => resetAgentAuth(ctx, schemas["agent.reset-auth"].parse(raw)),
+    "agent.screen": async (raw) => agentScreen(ctx, schemas["agent.screen"].parse(raw)),
+    "agent.logs": async (raw) => agentLogs(ctx, schemas["agent.logs"].parse(raw)),
   };
 
   return {
@@ -477,6 +493,35 @@ async function resetAgentAuth(
         "the token file was written, but the shim could not be signalled; it picks the token up at its next refresh",
     }),
   };
+}
+
+/** The agent's screen, as tmux has it now (plain text unless `ansi`). */
+async function agentScreen({ runtime }: Context, args: z.output<(typeof schemas)["agent.screen"]>): Promise<unknown> {
+  if (!(await runtime.isRunning(args.agentId))) throw new ChannelRequestError("conflict", "the agent is not running");
+  try {
+    return await runtime.screen(args.agentId, { ansi: args.ansi });
+  } catch (err) {
+    // The session ended between the check and the capture.
+    if (!(await runtime.isRunning(args.agentId))) throw new ChannelRequestError("conflict", "the agent is not running");
+    throw err;
+  }
+}
+
+/**
+ * The shim's log and the harness's output: a tail (the last lines of each), or a follow's next
+ * step (what each got after the cursor). Bounded either way (LOG_READ_MAX_BYTES per log); a
+ * stopped agent's logs stay readable until it is deleted.
+ */
+async function agentLogs({ runtime }: Context, args: z.output<(typeof schemas)["agent.logs"]>): Promise<unknown> {
+  const files = runtime.logFilesOf(args.agentId);
+  if (args.cursor) {
+    return {
+      shim: readLogSince(files.shim, args.cursor.shim),
+      harness: readLogSince(files.harness, args.cursor.harness),
+    };
+  }
+  const tail = args.tail ?? 200;
+  return { shim: tailLog(files.shim, tail), harness: tailLog(files.harness, tail) };
 }
 
 /** How long typed text must show before Enter: an assistant's TUI takes an Enter that follows text at once as a newline. */

@@ -84,6 +84,60 @@ export interface AgentRuntime {
   openTerminal(agentId: string, size: { cols: number; rows: number }): Promise<TerminalProcess>;
   /** The current screen of the agent's session. */
   capture(agentId: string): Promise<string>;
+  /** The current screen with the pane's size; `ansi` keeps colours and attributes as escape sequences. */
+  screen(agentId: string, opts: { ansi: boolean }): Promise<AgentScreen>;
+  /** Where the shim's log and the harness's output log are, on this machine. */
+  logFilesOf(agentId: string): { shim: string; harness: string };
+}
+
+/** An agent's screen as tmux shows it. */
+export interface AgentScreen {
+  text: string;
+  cols: number;
+  rows: number;
+}
+
+/** The harness's output log is capped (a flooding harness must not fill the broker's disk). */
+export const HARNESS_LOG_MAX_BYTES = 16 * 1024 * 1024;
+const LOG_PIPE_BLOCK = 4096;
+
+/**
+ * tmux arguments (after the target) that print the pane's size on the first line and then its
+ * screen, in one tmux call: `display-message` and `capture-pane` joined by tmux's `;`.
+ */
+export function screenArgs(target: string, ansi: boolean): string[] {
+  return [
+    "display-message",
+    "-p",
+    "-t",
+    target,
+    "#{pane_width} #{pane_height}",
+    ";",
+    "capture-pane",
+    "-p",
+    ...(ansi ? ["-e"] : []),
+    "-t",
+    target,
+  ];
+}
+
+/** Splits what screenArgs printed into the size line and the screen. */
+export function parseScreen(output: string): AgentScreen {
+  const newline = output.indexOf("\n");
+  const head = newline < 0 ? output : output.slice(0, newline);
+  const [cols, rows] = head.trim().split(/\s+/).map(Number);
+  const text = newline < 0 ? "" : output.slice(newline + 1).replace(/\r\n/g, "\n");
+  return { text, cols: Number.isFinite(cols) ? cols! : 0, rows: Number.isFinite(rows) ? rows! : 0 };
+}
+
+/**
+ * The shell command tmux's pipe-pane runs to keep the harness's output in `file`: appended,
+ * and never more than HARNESS_LOG_MAX_BYTES per session (dd exits after so many reads, each at
+ * most a block; tmux then stops piping).
+ */
+export function harnessLogPipe(file: string): string {
+  // dd without fullblock writes each read at once (head -c holds output back); count bounds the reads.
+  return `exec dd bs=${LOG_PIPE_BLOCK} count=${HARNESS_LOG_MAX_BYTES / LOG_PIPE_BLOCK} status=none >> '${file.replace(/'/g, "'\\''")}'`;
 }
 
 /** A terminal attached to an agent's session: bytes both ways, resize, flow control. */
@@ -164,6 +218,12 @@ export class AgentPaths {
 
   homeOf(agentId: string): string {
     return path.join(this.agentDirOf(agentId), "home");
+  }
+
+  /** The shim's log (SCION_AGENT_LOG) and the harness's output (tmux pipe-pane), in the agent's directory. */
+  logFilesOf(agentId: string): { shim: string; harness: string } {
+    const dir = this.agentDirOf(agentId);
+    return { shim: path.join(dir, "shim.log"), harness: path.join(dir, "harness.log") };
   }
 
   /**

@@ -8,10 +8,14 @@ import { DEFAULT_PATH } from "../agent-environment";
 import {
   AgentPaths,
   assertAgentId,
+  harnessLogPipe,
   KEY_NAME,
+  parseScreen,
+  screenArgs,
   waitFor,
   writeTokenFile,
   type AgentRuntime,
+  type AgentScreen,
   type AgentSpec,
   type HarnessView,
   type TerminalProcess,
@@ -210,8 +214,9 @@ export class DockerRuntime extends AgentPaths implements AgentRuntime {
       .map(([, v]) => Number(v))
       .filter((p) => Number.isInteger(p) && p > 0 && p < 65536);
     const published = (this.opts.network ?? "bridge") !== "host";
-    // The container's first process keeps it alive exactly as long as the tmux session.
-    const keeper = `tmux new-session -d -s ${SESSION} -x 200 -y 50 -c ${WORKSPACE} -- "$@" && tmux set-option -t ${SESSION} window-size latest && while tmux has-session -t ${SESSION} 2>/dev/null; do sleep 1; done`;
+    // The container's first process keeps it alive exactly as long as the tmux session. The
+    // harness's output goes to its log from the first byte: pipe-pane runs in the same tmux call.
+    const keeper = `tmux new-session -d -s ${SESSION} -x 200 -y 50 -c ${WORKSPACE} -- "$@" ';' pipe-pane -t ${SESSION}: "${harnessLogPipe(`${SECRETS}/harness.log`)}" && tmux set-option -t ${SESSION} window-size latest && while tmux has-session -t ${SESSION} 2>/dev/null; do sleep 1; done`;
     const container = await this.docker.createContainer({
       name: this.containerName(spec.agentId),
       Image: image,
@@ -310,6 +315,12 @@ export class DockerRuntime extends AgentPaths implements AgentRuntime {
 
   async capture(agentId: string): Promise<string> {
     return (await this.exec(agentId, ["tmux", "capture-pane", "-p", "-t", `${SESSION}:`])).output;
+  }
+
+  async screen(agentId: string, { ansi }: { ansi: boolean }): Promise<AgentScreen> {
+    const shown = await this.exec(agentId, ["tmux", ...screenArgs(`${SESSION}:`, ansi)]);
+    if (shown.exitCode !== 0) throw new Error(`tmux could not capture the agent's screen: ${shown.output.trim()}`);
+    return parseScreen(shown.output);
   }
 
   async openTerminal(agentId: string, size: { cols: number; rows: number }): Promise<TerminalProcess> {

@@ -12,11 +12,15 @@ import { AgentUsers, type AgentIdentity } from "../agent-users";
 import {
   AgentPaths,
   assertAgentId,
+  harnessLogPipe,
   KEY_NAME,
+  parseScreen,
+  screenArgs,
   UUID,
   waitFor,
   writeTokenFile,
   type AgentRuntime,
+  type AgentScreen,
   type AgentSpec,
   type HarnessView,
   type TerminalProcess,
@@ -138,6 +142,12 @@ export class LocalRuntime extends AgentPaths implements AgentRuntime {
         "-y",
         "50",
         ...command,
+        // In the same tmux call, so the harness's output reaches its log (GET /agents/{id}/logs) from the first byte.
+        ";",
+        "pipe-pane",
+        "-t",
+        `=${this.sessionOf(spec.agentId)}:`,
+        harnessLogPipe(this.logFilesOf(spec.agentId).harness),
       ],
       env,
     );
@@ -289,6 +299,11 @@ export class LocalRuntime extends AgentPaths implements AgentRuntime {
   async capture(agentId: string): Promise<string> {
     const { stdout } = await this.tmux(agentId, ["capture-pane", "-p", "-t", `=${this.sessionOf(agentId)}:`]);
     return stdout;
+  }
+
+  async screen(agentId: string, { ansi }: { ansi: boolean }): Promise<AgentScreen> {
+    const { stdout } = await this.tmux(agentId, screenArgs(`=${this.sessionOf(agentId)}:`, ansi));
+    return parseScreen(stdout);
   }
 
   /** How tmux finds the agent's server: `-S <socket in its directory>`, or `-L` when that path is too long. */

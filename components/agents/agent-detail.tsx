@@ -16,6 +16,7 @@ import { StatusBadge } from "../ui/status-badge";
 import { useToast } from "../ui/toast";
 import { AgentActions } from "./agent-actions";
 import { GitStatusRows } from "./git-status";
+import { AgentLook } from "./agent-look";
 import { activityLabel, agentStatus, phaseLabel } from "./agent-status";
 
 /**
@@ -258,6 +259,8 @@ export function AgentDetail({
           </div>
         </section>
       )}
+      {/* Issue 14: the screen (live) and the logs (followed), without the terminal. */}
+      <AgentLook agent={agent} />
       <Messages agentId={id} initial={messages} running={agent.phase === "running"} />
       <section className="card p-4" aria-labelledby="history-heading">
         <h2 id="history-heading" className="text-sm font-semibold">

@@ -1,6 +1,9 @@
 "use client";
 
 import { useMemo, useState } from "react";
+import { BulkActionBar } from "./bulk/bulk-action-bar";
+import type { RowSelect } from "./bulk/select-cells";
+import { useAgentSelection } from "./bulk/use-agent-selection";
 import { CreateAgentDialog, type Choice } from "./create-agent-dialog";
 import { AgentFilters } from "./list/agent-filters";
 import { AgentGrid } from "./list/agent-grid";
@@ -39,6 +42,16 @@ export function AgentList({
     [projects, brokers],
   );
   const page = query.data;
+  // Issue 14: multi-select and bulk actions.
+  const selection = useAgentSelection();
+  const shown = useMemo(() => page?.items.map((a) => a.id) ?? [], [page]);
+  const onPage = shown.filter((id) => selection.selected.has(id)).length;
+  const select: RowSelect = {
+    isSelected: (id) => selection.selected.has(id),
+    onToggle: (id, shift) => selection.toggle(id, shown, shift),
+    page: onPage === 0 ? "none" : onPage === shown.length ? "all" : "some",
+    onPage: (on) => selection.setPage(shown, on),
+  };
 
   return (
     <section aria-labelledby="agents-heading">
@@ -49,6 +62,7 @@ export function AgentList({
         level={projectId ? 2 : 1}
       />
       <AgentFilters state={state} />
+      <BulkActionBar selection={selection} params={state.params} projectId={projectId} />
       <div className="mt-4 min-h-64" aria-busy={query.isFetching}>
         {query.isError && (
           <p role="alert" className="rounded-md bg-red-50 p-3 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
@@ -70,9 +84,11 @@ export function AgentList({
           </div>
         )}
         {page && page.items.length > 0 && state.view === "list" && (
-          <AgentTable agents={page.items} names={names} sort={state.sort} onSort={state.toggleSort} />
+          <AgentTable agents={page.items} names={names} sort={state.sort} onSort={state.toggleSort} select={select} />
         )}
-        {page && page.items.length > 0 && state.view === "grid" && <AgentGrid agents={page.items} names={names} />}
+        {page && page.items.length > 0 && state.view === "grid" && (
+          <AgentGrid agents={page.items} names={names} select={select} />
+        )}
       </div>
       {page && (
         <AgentPagination

@@ -15,6 +15,12 @@ export const agentKeys = {
   git: (id: string) => [...agentKeys.all, "git", id] as const,
 };
 
+/** Agents' screens: a root of their own, so the agent events that refresh lists do not refetch every preview. */
+export const screenKeys = {
+  all: ["screens"] as const,
+  of: (agentId: string) => [...screenKeys.all, agentId] as const,
+};
+
 export const messageKeys = {
   all: ["messages"] as const,
   ofAgent: (agentId: string) => [...messageKeys.all, agentId] as const,

@@ -10,6 +10,9 @@ import {
   restartAgentBody,
   updateAgentBody,
 } from "../agents/schemas";
+import { agentLogsQuery, agentLogsSchema } from "../agents/agent-logs";
+import { agentScreenQuery, agentScreenSchema } from "../agents/agent-screen";
+import { bulkAgentsBody, bulkSummarySchema } from "../agents/bulk-agents";
 import { brokerSchema, joinBrokerBody, listBrokersQuery, registerBrokerBody } from "../brokers/schemas";
 import { harnessSchema } from "../harnesses/list-harnesses";
 import type { RouteAccess } from "../http/api-route";
@@ -444,6 +447,32 @@ export const API_ROUTES: ApiRouteSpec[] = [
     summary: "Interrupt a running agent's current turn (owner or admin)",
     access: "user",
     response: z.object({ agent: agentSchema }),
+  },
+  {
+    method: "GET",
+    path: "/api/v1/agents/{id}/screen",
+    summary: "The agent's current screen as text (ANSI stripped unless ?ansi=true); whoever sees the agent",
+    access: "user",
+    query: agentScreenQuery,
+    response: agentScreenSchema,
+  },
+  {
+    method: "GET",
+    path: "/api/v1/agents/{id}/logs",
+    summary:
+      "The shim's log and the harness's output: a bounded tail (?tail=N), or with ?follow=true the tail then new lines as Server-Sent Events",
+    access: "user",
+    query: agentLogsQuery,
+    response: agentLogsSchema,
+  },
+  {
+    method: "POST",
+    path: "/api/v1/agents/bulk",
+    summary:
+      "One action (stop, restart, delete, message) on many agents by ids or filter; a result per agent, progress on bulk.{bulkId}.progress",
+    access: "user",
+    body: bulkAgentsBody,
+    response: bulkSummarySchema,
   },
   {
     method: "GET",

@@ -62,6 +62,11 @@ export interface DispatchRequest {
   /** How long the broker itself may take (the local call's timeout). */
   timeoutMs?: number;
   actor: string;
+  /**
+   * A read that changes nothing (a screen, a log step): its forwarded intent is deleted once
+   * answered, so a panel that polls does not leave a row behind every second.
+   */
+  ephemeral?: boolean;
 }
 
 /**
@@ -85,6 +90,8 @@ async function forward(runtime: HubRuntime, ownerHubId: string, req: DispatchReq
 
   const outcome = await waitForOutcome(runtime, id, req.brokerId, req.agentId);
   metrics.dispatchLatency.observe({ outcome: outcome.state }, (performance.now() - started) / 1000);
+  if (req.ephemeral && outcome.state !== "timeout")
+    await db.pool.query(`DELETE FROM broker_dispatches WHERE id = $1::uuid`, [id]).catch(() => undefined);
   if (outcome.state === "done") return outcome.result;
   if (outcome.state === "failed") {
     const error = parseError(outcome.error);

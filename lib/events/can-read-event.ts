@@ -1,6 +1,6 @@
 import { canSeeAgentIn } from "../agents/can-access-agent";
 import type { Principal } from "../auth/principal";
-import { isAdmin } from "../auth/principal";
+import { isAdmin, principalId } from "../auth/principal";
 import type { HubEvent } from "./event-bus";
 
 /**
@@ -8,7 +8,8 @@ import type { HubEvent } from "./event-bus";
  * and messages follow the agent's visibility rule, using the owner and project carried in the
  * event: its owner, admins, the agent itself, and the members and creator of its project
  * (`memberProjects`, the ids of the projects whose agents the reader sees); broker status is for
- * every signed-in person; anything else (maintenance, unknown) is for admins.
+ * every signed-in person; a bulk action's progress for the person who started it; anything else
+ * (maintenance, unknown) is for admins.
  */
 export function canReadEvent(
   principal: Principal,
@@ -25,6 +26,12 @@ export function canReadEvent(
     return canSeeAgentIn(principal, { id, ownerId: data.ownerId, projectId }, memberProjects);
   }
   if (root === "broker") return principal.kind === "user";
+  // A bulk action's progress is for the person who started it (lib/agents/bulk-agents.ts).
+  if (root === "bulk")
+    return (
+      principal.kind === "user" &&
+      (event.data as { principalId?: unknown } | null)?.principalId === principalId(principal)
+    );
   return isAdmin(principal);
 }
 

@@ -117,6 +117,12 @@ const MATRIX: Record<string, Row> = {
   "GET /api/v1/agents/{id}/history": AGENT_READERS,
   "GET /api/v1/agents/{id}/git": AGENT_READERS,
   "POST /api/v1/agents/{id}/messages": OWNER_OR_ADMIN,
+  // The agent here has no broker: past authorization, a look answers 409. Issue 12's members see them too ("see").
+  // Members of its project see an agent read-only: its screen and logs too.
+  "GET /api/v1/agents/{id}/screen": AGENT_READERS,
+  "GET /api/v1/agents/{id}/logs": AGENT_READERS,
+  // Anyone signed in may ask; the results say which agents were not theirs (test/api/look-and-bulk.test.ts).
+  "POST /api/v1/agents/bulk": PEOPLE,
   "POST /api/v1/admin/agents/reset-auth-all": ADMINS,
   "GET /api/v1/admin/maintenance/operations": ADMINS,
   "POST /api/v1/admin/maintenance/operations/{key}/run": ADMINS,
@@ -316,6 +322,7 @@ function requestFor(
     "POST /api/v1/agents": { projectId: f.project.id, name: `cell-${f.n}` },
     "PATCH /api/v1/agents/{id}": { task: "t" },
     "POST /api/v1/agents/{id}/messages": { body: "hello" },
+    "POST /api/v1/agents/bulk": { action: "stop", ids: [f.agent.id] },
     "POST /api/v1/agents/{id}/status": { heartbeat: true },
     "POST /api/v1/runtime-brokers": { name: `cell broker ${f.n}` },
     "POST /api/v1/runtime-brokers/join": { joinToken: f.joinToken, hostname: "cell-host" },
@@ -379,11 +386,13 @@ describe("authorization matrix", () => {
     const own = `agent.${f.agent.id}.status`;
     const foreign = `agent.${f.foreign.id}.status`;
     const broker = `broker.${f.brokerId}.status`;
+    // A bulk action's progress is for the person who started it alone (not even for admins).
+    const bulk = `bulk.${crypto.randomUUID()}.progress`;
     // What each caller must receive of the three events below, or the status its stream is refused with.
     const expected: Record<(typeof CELLS)[number][0], string[] | 401 | 403> = {
       anonymous: 401,
       // The owner created the project: they see every agent in it, as its members do.
-      owner: [own, foreign, broker],
+      owner: [own, foreign, broker, bulk],
       otherMember: [foreign, broker],
       projectMember: [own, foreign, broker],
       admin: [own, foreign, broker],
@@ -412,6 +421,7 @@ describe("authorization matrix", () => {
         data: { id: f.foreign.id, ownerId: `user:${f.otherMember.id}`, projectId: f.project.id },
       });
       await events.publish({ subject: broker, data: { id: f.brokerId } });
+      await events.publish({ subject: bulk, data: { principalId: `user:${f.owner.id}`, done: 0 } });
       // Markers published last: once a stream has its marker, everything before it has arrived.
       await events.publish({ subject: `broker.${f.brokerId}.status`, data: { id: f.brokerId, marker: true } });
       await events.publish({
@@ -435,7 +445,7 @@ describe("authorization matrix", () => {
         const got = stream.events
           .filter((e) => e.event === "update" && !isMarker(e))
           .map((e) => (e.data as { subject: string }).subject);
-        expect([caller, got.filter((s) => [own, foreign, broker].includes(s)).sort()]).toEqual([
+        expect([caller, got.filter((s) => [own, foreign, broker, bulk].includes(s)).sort()]).toEqual([
           caller,
           [...want].sort(),
         ]);

@@ -6,6 +6,7 @@ import path from "node:path";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { tailLog } from "../../broker/agent-logs";
 import { createAgentOperations } from "../../broker/agent-operations";
 import { installAgentShim, type ShimInstall } from "../../broker/agent-shim";
 import { ControlChannelClient } from "../../broker/control-channel-client";
@@ -125,6 +126,30 @@ describe("docker runtime (Podman)", () => {
       .remove()
       .catch(() => undefined);
   });
+  it("shows the container's screen (plain or with its colours) and keeps the harness's output in a log on the host", async () => {
+    const agentId = crypto.randomUUID();
+    await runtime.start({
+      agentId,
+      argv: ["sh", "-c", "printf '\\033[32mgreen-%s\\033[0m\\n' $((3+4)); exec cat"],
+      env: {},
+    });
+    try {
+      const plain = await until(async () => {
+        const screen = await runtime.screen(agentId, { ansi: false });
+        return screen.text.includes("green-7") ? screen : undefined;
+      }, "the output on the container's screen");
+      expect([plain.cols, plain.rows]).toEqual([200, 50]);
+      expect(plain.text).not.toContain("\x1b");
+      expect((await runtime.screen(agentId, { ansi: true })).text).toContain("\x1b[32mgreen-7");
+      const logged = await until(
+        () => (tailLog(runtime.logFilesOf(agentId).harness, 20).lines.includes("green-7") ? true : undefined),
+        "the harness's output in its log",
+      );
+      expect(logged).toBe(true);
+    } finally {
+      await runtime.remove(agentId);
+    }
+  }, 60_000);
 
   it("the image has the harness CLIs on PATH; their HOME config names container paths; interrupt presses keys inside", async () => {
     const base = 40000 + Math.floor(Math.random() * 20000);

@@ -251,6 +251,63 @@ describe("two replicas, the broker on B, every call through A", () => {
     }
   });
 
+  it("the screen, the logs (tail and follow) and a bulk stop asked of A reach the broker through B", async () => {
+    const viaA = api(a.url);
+    const created = await viaA<AgentJson>("POST", "/api/v1/agents", {
+      projectId,
+      name: "looked-at",
+      harness: "generic",
+      command: "PS1='$ ' exec bash --norc --noprofile -i",
+      start: true,
+    });
+    expect(created.body.phase).toBe("running");
+    const id = created.body.id;
+    // Through A a message is accepted (202) and typed by B.
+    expect((await viaA("POST", `/api/v1/agents/${id}/messages`, { body: "echo far-$((20+1))" })).status).toBe(202);
+    const shown = await until(async () => {
+      const r = await viaA<{ text: string; cols: number }>("GET", `/api/v1/agents/${id}/screen`);
+      return r.status === 200 && r.body.text.includes("far-21") ? r.body : undefined;
+    }, "the screen through B");
+    expect(shown.cols).toBe(200);
+    await until(async () => {
+      const r = await viaA<{ text: string }>("GET", `/api/v1/agents/${id}/logs?tail=20`);
+      return r.status === 200 && r.body.text.includes("far-21");
+    }, "the logs through B");
+
+    const follow = await openEventStream(`${a.url}/api/v1/agents/${id}/logs?follow=true&tail=5`, {
+      authorization: `Bearer ${token}`,
+    });
+    try {
+      expect(follow.res.status).toBe(200);
+      await viaA("POST", `/api/v1/agents/${id}/messages`, { body: "echo later-$((30+2))" });
+      const line = await follow.next(
+        (e) => e.event === "line" && (e.data as { text: string }).text === "later-32",
+        15_000,
+      );
+      expect(line.data).toEqual({ source: "harness", text: "later-32" });
+    } finally {
+      follow.close();
+    }
+
+    const stopped = await viaA<{ results: Array<{ agentId: string; ok: boolean }> }>("POST", "/api/v1/agents/bulk", {
+      action: "stop",
+      ids: [id],
+    });
+    expect(stopped.body.results).toEqual([expect.objectContaining({ agentId: id, ok: true })]);
+    expect((await viaA<AgentJson>("GET", `/api/v1/agents/${id}`)).body.phase).toBe("stopped");
+    // A holds no broker, so every look went through an intent that B ran; a read leaves none behind.
+    const { rows } = await pool.query<{ op: string }>(
+      `SELECT op FROM broker_dispatches WHERE "agentId" = $1 AND op IN ('agent.screen', 'agent.logs')`,
+      [id],
+    );
+    expect(rows).toEqual([]);
+    const ran = await pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM broker_dispatches WHERE "agentId" = $1 AND op = 'agent.stop' AND state = 'done'`,
+      [id],
+    );
+    expect(ran.rows[0]!.n).toBe(1);
+  }, 90_000);
+
   it("an agent on a broker no replica holds answers 503 and writes nothing", async () => {
     await pool.query(`UPDATE runtime_brokers SET "lastHeartbeat" = now() - interval '10 minutes'`);
     try {
