@@ -51,6 +51,8 @@ const ADMINS: Row = [401, 403, 403, 403, "ok", 403, 403, 403];
 const PROJECT_MANAGERS: Row = [401, "ok", 403, 403, "ok", 403, 403, 403];
 /** Reading an agent: its owner, admins, the agent itself, and its project's members. */
 const AGENT_READERS: Row = [401, "ok", 404, "ok", "ok", 403, "ok", 404];
+/** Looking at an agent's screen and logs: the people who see it (agents' own tokens are refused). */
+const PEOPLE_WHO_SEE: Row = [401, "ok", 404, "ok", "ok", 403, 403, 403];
 /** Acting on an agent: its owner and admins; a project member sees it, so is told 403. */
 const OWNER_OR_ADMIN: Row = [401, "ok", 404, 403, "ok", 403, 403, 403];
 const OWN_TOKEN_ONLY: Row = [401, 403, 403, 403, 403, 403, "ok", 403];
@@ -119,8 +121,8 @@ const MATRIX: Record<string, Row> = {
   "POST /api/v1/agents/{id}/messages": OWNER_OR_ADMIN,
   // The agent here has no broker: past authorization, a look answers 409. Issue 12's members see them too ("see").
   // Members of its project see an agent read-only: its screen and logs too.
-  "GET /api/v1/agents/{id}/screen": AGENT_READERS,
-  "GET /api/v1/agents/{id}/logs": AGENT_READERS,
+  "GET /api/v1/agents/{id}/screen": PEOPLE_WHO_SEE,
+  "GET /api/v1/agents/{id}/logs": PEOPLE_WHO_SEE,
   // Anyone signed in may ask; the results say which agents were not theirs (test/api/look-and-bulk.test.ts).
   "POST /api/v1/agents/bulk": PEOPLE,
   "POST /api/v1/admin/agents/reset-auth-all": ADMINS,

@@ -178,7 +178,15 @@ describe("POST /api/v1/agents/bulk", () => {
     expect(messaged.body).toMatchObject({ action: "message", total: 2, succeeded: 1, failed: 1 });
     expect(messaged.body.results).toEqual([
       { agentId: mine1.id, id: mine1.id, name: "bulk-a", ok: true },
-      { agentId: bobs.id, id: bobs.id, name: null, ok: false, code: "not_found", error: "No such agent." },
+      // Alice created the project: she sees Bob's agent in it, read-only, so she is told it is not hers to act on.
+      {
+        agentId: bobs.id,
+        id: bobs.id,
+        name: "bulk-bob",
+        ok: false,
+        code: "forbidden",
+        error: "Only the agent's owner or an admin may do this; project members see the agent read-only.",
+      },
     ]);
     await screenShows(mine1.id, "bulk-msg-5");
 
@@ -187,7 +195,7 @@ describe("POST /api/v1/agents/bulk", () => {
     expect(stopped.body).toMatchObject({ total: 4, succeeded: 2, failed: 2 });
     expect(stopped.body.results.map((r) => [r.agentId, r.ok, r.code ?? null])).toEqual([
       [mine1.id, true, null],
-      [bobs.id, false, "not_found"],
+      [bobs.id, false, "forbidden"],
       [missing, false, "not_found"],
       [mine2.id, true, null],
     ]);
@@ -196,6 +204,13 @@ describe("POST /api/v1/agents/bulk", () => {
       "stopped",
       "running",
     ]);
+
+    // Bob neither owns nor sees Alice's agents: to him they do not exist, and nothing is done.
+    const bobsTry = await bulk({ action: "delete", ids: [mine2.id] }, bob);
+    expect(bobsTry.body.results).toEqual([
+      { agentId: mine2.id, id: mine2.id, name: null, ok: false, code: "not_found", error: "No such agent." },
+    ]);
+    expect((await alice.request(`/api/v1/agents/${mine2.id}`)).status).toBe(200);
 
     const deleted = await bulk({ action: "delete", ids: [mine1.id, bobs.id] });
     expect(deleted.body.results.map((r) => r.ok)).toEqual([true, false]);
