@@ -15,8 +15,10 @@ function cacheDir() {
     fs.accessSync(local, fs.constants.W_OK);
     return local;
   } catch {
-    // A global install the user cannot write to: a cache of their own.
-    return path.join(os.tmpdir(), `scion-cli-${process.getuid?.() ?? "user"}`);
+    // A global install the user cannot write to: a cache in their own home (never a shared
+    // temporary directory, where another user could plant a bundle for this one to run).
+    const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache");
+    return path.join(base, "scion-cli");
   }
 }
 
