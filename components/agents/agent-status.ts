@@ -33,8 +33,12 @@ const ACTIVITIES: Record<string, StatusDisplay> = {
   offline: { label: "Offline", tone: "grey", pulse: false },
 };
 
-/** A running agent's activity, with the tool it runs ("Running Bash") when its harness said which. */
+/**
+ * A running agent's activity, with the tool it runs ("Running Bash") when its harness said which;
+ * an agent the hub stopped over its limits still says so (the reason is what a person needs).
+ */
 export function agentStatus(agent: { phase: string; activity: string | null; detail?: string | null }): StatusDisplay {
+  if (agent.phase === "stopped" && agent.activity === "limits_exceeded") return ACTIVITIES.limits_exceeded!;
   if (agent.phase === "running" && agent.activity === "executing" && agent.detail?.trim())
     return { ...ACTIVITIES.executing!, label: `Running ${toolName(agent.detail)}` };
   if (agent.phase === "running" && agent.activity && ACTIVITIES[agent.activity]) return ACTIVITIES[agent.activity]!;
