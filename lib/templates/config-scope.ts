@@ -3,7 +3,7 @@ import type { PrismaClient } from "../db/create-database";
 import type { Prisma } from "../db/generated/client";
 import type { ConfigScope } from "../db/generated/enums";
 import { ApiError } from "../http/api-error";
-import { canManageProject, canSeeProject } from "../projects/project-access";
+import { canManageProject, canSeeProject, visibleProjectsWhereFor } from "../projects/project-access";
 
 /**
  * Scopes of templates and harness configs: `hub` (everyone sees them, admins change them),
@@ -20,16 +20,15 @@ export interface ScopeOwner {
 
 const asPrincipal = (user: UserIdentity): Principal => ({ kind: "user", user, via: "token" });
 
-/** The rows a person sees: the hub's, those of projects they see, their own. */
-export function visibleScopeWhere(user: UserIdentity): Prisma.TemplateWhereInput & Prisma.HarnessConfigWhereInput {
-  const projects: Prisma.ProjectWhereInput = {
-    OR: [{ visibility: "hub" }, { createdById: user.id }, { members: { some: { userId: user.id } } }],
-  };
+export type ScopedWhere = Prisma.TemplateWhereInput & Prisma.HarnessConfigWhereInput;
+
+/** The rows a person sees: the hub's, those of projects they see (the projects' own rule), their own. */
+export function visibleScopeWhere(user: UserIdentity): ScopedWhere {
   return {
     OR: [
       { scope: "hub" },
       { scope: "user", userId: user.id },
-      user.role === "admin" ? { scope: "project" } : { scope: "project", project: projects },
+      { scope: "project", project: visibleProjectsWhereFor(user) },
     ],
   };
 }

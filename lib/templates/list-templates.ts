@@ -1,9 +1,8 @@
 import type { UserIdentity } from "../auth/principal";
 import type { PrismaClient } from "../db/create-database";
-import type { Prisma } from "../db/generated/client";
 import { ApiError } from "../http/api-error";
 import { canSeeProject } from "../projects/project-access";
-import { visibleScopeWhere } from "./config-scope";
+import { visibleScopeWhere, type ScopedWhere } from "./config-scope";
 import type { ListConfigQuery, TemplateJson } from "./schemas";
 import { TEMPLATE_INCLUDE, toTemplateJson } from "./to-template-json";
 
@@ -20,7 +19,26 @@ export async function listTemplates(
   user: UserIdentity,
   query: ListConfigQuery,
 ): Promise<TemplateJson[]> {
-  const and: Prisma.TemplateWhereInput[] = [visibleScopeWhere(user)];
+  const rows = await prisma.template.findMany({
+    where: await listConfigWhere(prisma, user, query),
+    orderBy: [{ name: "asc" }, { id: "asc" }],
+    take: MAX_LISTED,
+    include: TEMPLATE_INCLUDE,
+  });
+  return rows.map(toTemplateJson);
+}
+
+/**
+ * The filter of a template or harness-config list: what the person sees, narrowed by `scope`, by
+ * `projectId` to what an agent of that project can use (the hub's, that project's, theirs; a
+ * project they cannot see is a 404), and by `search` over name, slug and description.
+ */
+export async function listConfigWhere(
+  prisma: PrismaClient,
+  user: UserIdentity,
+  query: ListConfigQuery,
+): Promise<ScopedWhere> {
+  const and: ScopedWhere[] = [visibleScopeWhere(user)];
   if (query.scope) and.push({ scope: query.scope });
   if (query.projectId) {
     if (!(await canSeeProject(prisma, { kind: "user", user, via: "token" }, query.projectId)))
@@ -37,11 +55,5 @@ export async function listTemplates(
         { description: { contains: query.search, mode: "insensitive" } },
       ],
     });
-  const rows = await prisma.template.findMany({
-    where: { AND: and },
-    orderBy: [{ name: "asc" }, { id: "asc" }],
-    take: MAX_LISTED,
-    include: TEMPLATE_INCLUDE,
-  });
-  return rows.map(toTemplateJson);
+  return { AND: and };
 }
