@@ -2,6 +2,7 @@ import type { PrismaClient } from "../db/create-database";
 import type { Agent, AgentActivity, AgentPhase, Prisma } from "../db/generated/client";
 import type { EventBus } from "../events/event-bus";
 import { ApiError } from "../http/api-error";
+import { notificationForChange, recordNotificationEvent } from "../notifications/record-notification-event";
 import { publishAgentEvent } from "./publish-agent-event";
 import { toAgentJson } from "./to-agent-json";
 
@@ -37,7 +38,10 @@ export interface ChangeResult {
  * `decide` what to change; `null` means nothing (a no-op or a race lost politely). A change bumps
  * stateVersion, is written to the phase/activity history when phase, activity or detail moved,
  * and is announced as `agent.<id>.status` after the commit. `touch` fields (lastSeen) are written
- * even when nothing else changes, without an event.
+ * even when nothing else changes, without an event. A change people may be notified of
+ * (waiting for input, completed, stalled, limits exceeded, error) writes a notification event in
+ * the same transaction, unless `options.notify` is false (a caller that records its own, such as
+ * an agent's `ask`, which is the message and the waiting in one).
  */
 export async function changeAgent(
   prisma: PrismaClient,
@@ -46,6 +50,7 @@ export async function changeAgent(
   actor: string,
   decide: (agent: Agent) => AgentChange | null,
   touch?: { lastSeen?: Date },
+  options?: { notify?: boolean },
 ): Promise<ChangeResult> {
   const result = await prisma.$transaction(async (tx) => {
     const locked = await tx.$queryRaw<
@@ -66,6 +71,8 @@ export async function changeAgent(
       await tx.agentStateChange.create({
         data: { agentId, phase: updated.phase, activity: updated.activity, detail: updated.detail, actor },
       });
+      const notification = options?.notify === false ? null : notificationForChange(agent, updated);
+      if (notification) await recordNotificationEvent(tx, updated, notification);
     }
     return { agent: updated, changed: true };
   });
