@@ -40,6 +40,8 @@ export const bulkAgentsBody = z
     text: z.string().min(1).max(65_536).optional(),
     /** Chosen by the caller to follow progress on `bulk.{bulkId}.progress` before the answer comes. */
     bulkId: z.uuid().optional(),
+    /** Nothing is done: the answer says which agents the call would act on (a confirmation's count). */
+    dryRun: z.boolean().optional(),
   })
   .strict()
   .refine((b) => (b.ids === undefined) !== (b.filter === undefined), {
@@ -98,7 +100,9 @@ function accessTo(principal: Principal, agent: Agent, memberProjects: ReadonlySe
  * for agents that do not exist or that the caller cannot see, forbidden for those it sees only)
  * and left alone. One agent failing never stops the others. Progress goes out as
  * `bulk.{bulkId}.progress` events (readable by the caller only), as reset-auth-all reports its
- * own; the answer is the summary with a result per agent, in the order asked.
+ * own; the answer is the summary with a result per agent, in the order asked. With `dryRun`
+ * nothing is done or audited: each agent the call would act on is reported ok, so a confirmation
+ * names exactly the agents the real call will touch.
  */
 export async function bulkAgents(
   runtime: HubRuntime,
@@ -144,6 +148,10 @@ export async function bulkAgents(
     for (const agent of rows) targets.push({ id: agent.id, agent });
   }
 
+  // Projects whose agents the caller sees read-only: such an agent listed by id is reported forbidden.
+  const memberProjects = body.ids ? await memberProjectIds(prisma, principal) : new Set<string>();
+  if (body.dryRun) return previewBulk(principal, body.action, targets, memberProjects);
+
   await recordAudit(prisma, {
     principal: actor,
     action: `agent.bulk.${body.action}`,
@@ -152,8 +160,6 @@ export async function bulkAgents(
     requestId,
   });
 
-  // Projects whose agents the caller sees read-only: such an agent listed by id is reported forbidden.
-  const memberProjects = body.ids ? await memberProjectIds(prisma, principal) : new Set<string>();
   const results: BulkResult[] = new Array(targets.length);
   let succeeded = 0;
   let failed = 0;
@@ -191,6 +197,42 @@ export async function bulkAgents(
   return { action: body.action, total: targets.length, succeeded, failed, results };
 }
 
+/** What a bulk call would do, agent by agent, without doing it (`dryRun`). */
+function previewBulk(
+  principal: Principal,
+  action: BulkAgentsBody["action"],
+  targets: Array<{ id: string; agent: Agent | null }>,
+  memberProjects: ReadonlySet<string>,
+): BulkSummary {
+  const results = targets.map(({ id, agent }) => refusal(principal, id, agent, memberProjects) ?? okResult(id, agent!));
+  const succeeded = results.filter((r) => r.ok).length;
+  return { action, total: results.length, succeeded, failed: results.length - succeeded, results };
+}
+
+const okResult = (id: string, agent: Agent): BulkResult => ({ agentId: id, id, name: agent.name, ok: true });
+
+/** Why the caller may not act on this agent (not_found when it cannot see it, forbidden when it only sees it); null when it may. */
+function refusal(
+  principal: Principal,
+  id: string,
+  agent: Agent | null,
+  memberProjects: ReadonlySet<string>,
+): BulkResult | null {
+  const access = agent ? accessTo(principal, agent, memberProjects) : "none";
+  if (!agent || access === "none")
+    return { agentId: id, id, name: null, ok: false, code: "not_found", error: "No such agent." };
+  if (access !== "act")
+    return {
+      agentId: id,
+      id,
+      name: agent.name,
+      ok: false,
+      code: "forbidden",
+      error: "Only the agent's owner or an admin may do this; project members see the agent read-only.",
+    };
+  return null;
+}
+
 async function actOn(
   runtime: HubRuntime,
   principal: Extract<Principal, { kind: "user" }>,
@@ -200,17 +242,9 @@ async function actOn(
   memberProjects: ReadonlySet<string>,
   requestId?: string,
 ): Promise<BulkResult> {
-  const access = agent ? accessTo(principal, agent, memberProjects) : "none";
-  if (!agent || access === "none")
-    return { agentId: id, id, name: null, ok: false, code: "not_found", error: "No such agent." };
+  const refused = refusal(principal, id, agent, memberProjects);
+  if (refused || !agent) return refused!;
   const base = { agentId: id, id, name: agent.name };
-  if (access !== "act")
-    return {
-      ...base,
-      ok: false,
-      code: "forbidden",
-      error: "Only the agent's owner or an admin may do this; project members see the agent read-only.",
-    };
   const actor = principalId(principal);
   try {
     // The agent as it is now (an earlier result may be minutes old).

@@ -234,8 +234,15 @@ describe("POST /api/v1/agents/bulk", () => {
     const progress = await openEventStream(`${t.url}/api/v1/events?sub=bulk.${bulkId}.progress`, {
       authorization: `Bearer ${alice.token}`,
     });
+    // The confirmation's count: a dry run names exactly the agents the stop will touch, and stops none.
+    const preview = await bulk({ action: "stop", filter: { phase: "running" }, dryRun: true });
+    expect(preview.status).toBe(200);
+    expect(preview.body.results.every((r) => r.ok)).toBe(true);
+    expect(preview.body.succeeded).toBe(preview.body.total);
+    expect([await phaseOf(a1.id), await phaseOf(a2.id)]).toEqual(["running", "running"]);
     const mine = await bulk({ action: "stop", filter: { phase: "running" }, bulkId });
     expect(mine.status).toBe(200);
+    expect(mine.body.results.map((r) => r.agentId)).toEqual(preview.body.results.map((r) => r.agentId));
     // Every running agent of alice's (earlier tests left some running too), none of bob's.
     const ids = mine.body.results.map((r) => r.agentId);
     expect(ids).toEqual(expect.arrayContaining([a1.id, a2.id]));

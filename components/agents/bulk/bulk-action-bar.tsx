@@ -6,7 +6,7 @@ import type { BulkSummary } from "@/lib/agents/bulk-agents";
 import { agentKeys } from "../../data/query-keys";
 import { Modal } from "../../ui/modal";
 import { useToast } from "../../ui/toast";
-import { idsMatching, MATCH_LIMIT, runBulk, type BulkProgress, type BulkRequest } from "./run-bulk";
+import { idsMatching, MATCH_LIMIT, previewBulk, runBulk, type BulkProgress, type BulkRequest } from "./run-bulk";
 import type { AgentSelection } from "./use-agent-selection";
 
 type Action = BulkRequest["action"];
@@ -53,13 +53,15 @@ export function BulkActionBar({
   const askStopAll = async () => {
     setBusy(true);
     try {
-      const filter = { phase: "running" as const, ...(projectId && { projectId }) };
-      const { ids, more } = await idsMatching({ phase: "running", ...(projectId && { projectId }) });
+      const request: BulkRequest = { action: "stop", filter: { phase: "running", ...(projectId && { projectId }) } };
+      // The hub counts what the stop would touch (an admin: every running agent; anyone else:
+      // their own), so the confirmation names the agents the call will stop, not all they can see.
+      const preview = await previewBulk(request);
       setPending({
         action: "stop",
-        request: { action: "stop", filter },
-        count: ids.length,
-        what: `${more ? `over ${MATCH_LIMIT}` : plural(ids.length)} running${projectId ? " in this project" : ""}`,
+        request,
+        count: preview.succeeded,
+        what: `${plural(preview.succeeded)} running${projectId ? " in this project" : ""}`,
       });
     } catch (err) {
       toast(`Could not count the running agents: ${(err as Error).message}`, "error");

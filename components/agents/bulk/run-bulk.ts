@@ -47,6 +47,15 @@ export async function runBulk(request: BulkRequest, onProgress: (p: BulkProgress
   }
 }
 
+/** What a bulk call would do, without doing it: the hub's own count for a confirmation. */
+export async function previewBulk(request: BulkRequest): Promise<BulkSummary> {
+  const { body } = await api<BulkSummary>("/api/v1/agents/bulk", {
+    method: "POST",
+    json: { ...request, dryRun: true },
+  });
+  return body;
+}
+
 /** The ids of every agent the list's filter matches (all pages, up to MATCH_LIMIT). */
 export async function idsMatching(params: Record<string, string>): Promise<{ ids: string[]; more: boolean }> {
   const ids: string[] = [];
