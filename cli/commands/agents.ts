@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { ACTIVITIES } from "../../lib/agents/activities";
 import { agentStatus } from "../../components/agents/agent-status";
 import { agentRef, projectSlugs, resolveAgent, resolveBroker, resolveProject, type Agent } from "../lib/agents";
-import { intIn, keyValue, oneOf, text } from "../lib/args";
+import { intIn, keyValue, oneOf, secretNames, text } from "../lib/args";
 import type { HubClient, Query } from "../lib/client";
 import { hubContext } from "../lib/context";
 import { CliError, usageError } from "../lib/errors";
@@ -192,6 +192,11 @@ export function registerAgents(program: Command): void {
       .option("--model <model>", "the model the harness uses", text(200))
       .option("--template <id>", "create from this template (id)", text(100))
       .option("-e, --env <NAME=VALUE>", "an environment variable (repeatable)", keyValue)
+      .option(
+        "-s, --secret <NAME>",
+        "a secret from the store the agent needs; the start is refused without it (repeatable)",
+        secretNames,
+      )
       .option("-b, --broker <broker>", "run on this broker (name or id)")
       .option("--start", "start it right away and wait until it runs")
       .option("--json", "print the agent as JSON")
@@ -206,6 +211,7 @@ export function registerAgents(program: Command): void {
             model?: string;
             template?: string;
             env?: Record<string, string>;
+            secret?: string[];
             broker?: string;
             start?: boolean;
             json?: boolean;
@@ -227,6 +233,7 @@ export function registerAgents(program: Command): void {
             ...(opts.model && { model: opts.model }),
             ...(opts.template && { templateId: opts.template }),
             ...(opts.env && { env: opts.env }),
+            ...(opts.secret && { secrets: opts.secret }),
             start: Boolean(opts.start),
           });
           const ref = `${project.slug}/${agent.slug}`;
@@ -243,6 +250,7 @@ export function registerAgents(program: Command): void {
       "scion create fixer --project web --task 'fix the flaky test' --start",
       "scion create build --project web --harness generic --command 'make test' -e CI=1",
       "scion create helper -p web --harness claude --model claude-sonnet-4 --start",
+      "scion create deployer -p web --task 'ship the release' --secret DEPLOY_KEY --start",
     ],
   );
 

@@ -16,7 +16,12 @@ import { c } from "../lib/output";
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 10_000];
 const DETACH = 0x1d; // Ctrl-]
 /** Refusals that a retry cannot fix: stop and say why. */
-const FINAL = new Set([400, 401, 403, 404, 409]);
+const FINAL = new Set([400, 401, 403, 404]);
+/**
+ * 409 is an agent that is not running: during a restart that lasts seconds, so it is retried
+ * like a dropped connection, until the agent has not run for this long.
+ */
+const NOT_RUNNING_GRACE_MS = 60_000;
 
 type Outcome =
   { kind: "detached" } | { kind: "dropped"; reason: string } | { kind: "refused"; status: number; message: string };
@@ -43,15 +48,21 @@ export function registerAttach(program: Command): void {
         stdin.resume();
         try {
           let attempt = 0;
+          let notRunningSince: number | null = null;
           for (;;) {
             const outcome = await session(WebSocket, client.url(`/api/v1/agents/${agent.id}/pty`), client.token, () => {
               attempt = 0;
+              notRunningSince = null;
             });
             if (outcome.kind === "detached") {
               note(`Detached from ${name}.`);
               return;
             }
             if (outcome.kind === "refused" && FINAL.has(outcome.status)) throw new CliError(outcome.message);
+            if (outcome.kind === "refused" && outcome.status === 409) {
+              notRunningSince ??= Date.now();
+              if (Date.now() - notRunningSince > NOT_RUNNING_GRACE_MS) throw new CliError(outcome.message);
+            }
             const delay = BACKOFF_MS[Math.min(attempt++, BACKOFF_MS.length - 1)]!;
             note(
               `Disconnected${outcome.kind === "dropped" && outcome.reason ? `: ${outcome.reason}` : outcome.kind === "refused" ? `: ${outcome.message}` : ""} — reconnecting in ${delay / 1000} s (Ctrl-] gives up)`,

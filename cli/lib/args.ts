@@ -5,6 +5,7 @@
  */
 import { InvalidArgumentError } from "commander";
 import * as z from "zod/mini";
+import { SECRET_NAME_MAX, SECRET_NAME_MESSAGE, SECRET_NAME_PATTERN } from "../../lib/secrets/secret-name";
 
 type Schema<T> = z.ZodMiniType<T>;
 
@@ -52,6 +53,20 @@ export function keyValue(value: string, previous: Record<string, string> = {}): 
   const match = /^([A-Za-z_][A-Za-z0-9_]{0,127})=(.*)$/s.exec(value);
   if (!match) throw new InvalidArgumentError("must be NAME=VALUE (letters, digits and _ in the name)");
   return { ...previous, [match[1]!]: match[2]! };
+}
+
+/** A secret's name, repeatable: collected into a list (each once). */
+export function secretNames(value: string, previous: string[] = []): string[] {
+  const name = parseWith(
+    z
+      .string()
+      .check(
+        z.minLength(1, { error: "must not be empty" }),
+        z.maxLength(SECRET_NAME_MAX, { error: `at most ${SECRET_NAME_MAX} characters` }),
+        z.regex(SECRET_NAME_PATTERN, { error: SECRET_NAME_MESSAGE }),
+      ),
+  )(value);
+  return previous.includes(name) ? previous : [...previous, name];
 }
 
 /** A non-empty text of at most `max` characters. */

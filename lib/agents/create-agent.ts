@@ -76,6 +76,7 @@ export async function createAgent(
       ownerId: `user:${placement.ownerUserId}`,
       env: applied.env,
       templateSnapshot: applied.snapshot,
+      requiredSecrets: body.secrets,
     });
     await assertProjectGitToken(runtime, project.id);
     await requireReachable(
@@ -116,6 +117,7 @@ export async function createAgent(
         templateId: applied.templateId,
         ...(applied.snapshot && { templateSnapshot: applied.snapshot as Prisma.InputJsonObject }),
         limits: applied.limits,
+        requiredSecrets: body.secrets ?? [],
         envSealed: sealAgentEnv(runtime.sessionSecret, applied.env),
         // The agent's branch, when its project has a repository (a start of an agent without one names it then).
         branch: body.branch ?? (project.gitRemote ? agentBranchName(slug) : null),

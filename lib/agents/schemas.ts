@@ -4,6 +4,7 @@ import { HARNESS_IDS } from "../harnesses/registry";
 import type { HookEvent } from "../harnesses/types";
 import { ACTIVITIES, HUB_ONLY_ACTIVITIES } from "./activities";
 import { isGitBranchName } from "../net/git-ref-name";
+import { secretName } from "../secrets/schemas";
 
 export const PHASES = [
   "created",
@@ -79,6 +80,12 @@ const createAgentFields = z
     templateId: z.uuid().nullish(),
     /** Merged over the template's limits. */
     limits: agentLimits.optional(),
+    /** Secrets (by name) the agent needs from the store, besides its template's: a start without them is refused. */
+    secrets: z
+      .array(secretName)
+      .max(50)
+      .refine((s) => new Set(s).size === s.length, { error: "each secret is named once" })
+      .optional(),
     /** The agent's git branch (default `scion/<agent-slug>`), made from the project's default branch. */
     branch: z
       .string()
@@ -171,6 +178,8 @@ export const agentSchema = z.object({
   templateId: z.uuid().nullable(),
   /** The template the agent was created from, as it was then (it may have changed or be gone since). */
   template: z.object({ id: z.uuid(), slug: z.string(), name: z.string() }).nullable(),
+  /** Secrets (by name) its create request said it needs (its template's come on top). */
+  secrets: z.array(z.string()),
   /** The agent's git branch and the branch it was made from (null without a project remote). */
   branch: z.string().nullable(),
   baseBranch: z.string().nullable(),

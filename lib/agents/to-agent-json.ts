@@ -17,6 +17,7 @@ export function toAgentJson(a: Agent): AgentJson {
     model: a.model,
     templateId: a.templateId,
     template: templateRefOf(a.templateSnapshot),
+    secrets: a.requiredSecrets,
     branch: a.branch,
     baseBranch: a.baseBranch,
     limits: (a.limits ?? {}) as AgentJson["limits"],

@@ -24,6 +24,8 @@ export interface CredentialSubject {
   env?: AgentEnv;
   /** What it was created from: the secrets its template names, the auth type its harness config chose. */
   templateSnapshot?: unknown;
+  /** Secrets (by name) its create request named, besides its template's. */
+  requiredSecrets?: readonly string[];
 }
 
 const SCOPE_RANK = { hub: 0, project: 1, user: 2 } as const;
@@ -74,10 +76,13 @@ export async function resolveAgentCredentials(
   }
   const credentials = { env, files: [...files].map(([path, value]) => ({ path, value })) };
 
-  // The secrets the agent's template names must be in the store (by name), whatever the harness needs.
-  const secrets = requiredSecretsOf(agent.templateSnapshot).filter((name) => !names.has(name));
+  // The secrets the agent's template and its create request name must be in the store (by name), whatever the harness needs.
+  const fromTemplate = requiredSecretsOf(agent.templateSnapshot);
+  const required = [...new Set([...fromTemplate, ...(agent.requiredSecrets ?? [])])];
+  const secrets = required.filter((name) => !names.has(name));
+  const who = secrets.every((name) => fromTemplate.includes(name)) ? "The template needs" : "The agent needs";
   const secretsMessage = secrets.length
-    ? `The template needs ${secrets.length === 1 ? "the secret" : "the secrets"} ${secrets.join(", ")}, which the secret store does not have.`
+    ? `${who} ${secrets.length === 1 ? "the secret" : "the secrets"} ${secrets.join(", ")}, which the secret store does not have.`
     : "";
   const found = findHarness(agent.harness);
   // A harness config that chose an auth type asks for that one's credentials only.

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SECRET_NAME_MAX, SECRET_NAME_MESSAGE, SECRET_NAME_PATTERN } from "./secret-name";
 
 export const SECRET_SCOPES = ["user", "project", "hub"] as const;
 export const SECRET_TARGETS = ["env", "file"] as const;
@@ -23,13 +24,16 @@ const homePath = z
   })
   .refine((p) => !/[\0-\x1f\\]/.test(p), { error: "the path may not contain control characters or backslashes" });
 
+/** A secret's name in the store (templates and agent creates name the secrets they need by it). */
+export const secretName = z
+  .string()
+  .min(1)
+  .max(SECRET_NAME_MAX)
+  .regex(SECRET_NAME_PATTERN, { error: SECRET_NAME_MESSAGE });
+
 export const createSecretBody = z
   .object({
-    name: z
-      .string()
-      .min(1)
-      .max(128)
-      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, { error: "a secret name is letters, digits, _, . and -" }),
+    name: secretName,
     value: z.string().refine((v) => Buffer.byteLength(v, "utf8") <= MAX_SECRET_VALUE_BYTES, {
       error: `a secret's value is at most ${MAX_SECRET_VALUE_BYTES} bytes`,
     }),

@@ -4,6 +4,7 @@ import { agentLimits, envSchema } from "../agents/schemas";
 import { HARNESS_IDS } from "../harnesses/registry";
 import { slugSchema } from "../projects/schemas";
 import { CONFIG_SCOPES } from "./config-scope";
+import { secretName } from "../secrets/schemas";
 
 export const MAX_TEMPLATE_FILES = 20;
 export const MAX_TEMPLATE_FILE_BYTES = 64 * 1024;
@@ -47,12 +48,6 @@ const templateFiles = z
   .refine((fs) => new Set(fs.map((f) => `${f.target}:${f.path}`)).size === fs.length, {
     error: "each file path appears once per target",
   });
-
-const secretName = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, { error: "a secret name is letters, digits, _, . and -" });
 
 export const modelName = z
   .string()

@@ -54,6 +54,7 @@ describe("agents", () => {
       model: null,
       templateId: null,
       template: null,
+      secrets: [],
       branch: null,
       baseBranch: null,
       limits: {},

@@ -251,6 +251,44 @@ describe("scion list", () => {
   }, 60_000);
 });
 
+describe("scion create --secret", () => {
+  it("names secrets the agent needs: a start without them is refused with the hub's message; with them it runs", async () => {
+    const ref = `${project.slug}/deployer`;
+    const bad = await scion(["create", "deployer", "-p", project.slug, "--secret", "no spaces"], {
+      token: alice.token,
+    });
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("--secret <NAME>' argument 'no spaces' is invalid. a secret name is letters, digits");
+
+    const refused = await scion(["create", "deployer", "-p", project.slug, "--secret", "DEPLOY_KEY", "--start"], {
+      token: alice.token,
+    });
+    expect(refused.code).toBe(1);
+    expect(refused.err).toBe("scion: The agent needs the secret DEPLOY_KEY, which the secret store does not have.\n");
+    expect(await t.hub.runtime.prisma.agent.count({ where: { projectId: project.id, slug: "deployer" } })).toBe(0);
+
+    const created = await scion(["create", "deployer", "-p", project.slug, "-s", "DEPLOY_KEY", "--json"], {
+      token: alice.token,
+    });
+    expect(created.code, created.err).toBe(0);
+    expect((JSON.parse(created.out) as AgentJson).secrets).toEqual(["DEPLOY_KEY"]);
+    const startRefused = await scion(["start", ref], { token: alice.token });
+    expect(startRefused.code).toBe(1);
+    expect(startRefused.err).toContain("The agent needs the secret DEPLOY_KEY");
+
+    const secret = await alice.request("/api/v1/secrets", {
+      method: "POST",
+      json: { name: "DEPLOY_KEY", value: "s3cret-value", scope: "user" },
+    });
+    expect(secret.status).toBe(201);
+    const started = await scion(["start", ref, "--json"], { token: alice.token });
+    expect(started.code, started.err).toBe(0);
+    expect((JSON.parse(started.out) as AgentJson).phase).toBe("running");
+    const deleted = await scion(["delete", ref], { token: alice.token });
+    expect(deleted.code, deleted.err).toBe(0);
+  }, 120_000);
+});
+
 describe("running agents", () => {
   let shell: AgentJson;
   beforeAll(async () => {
@@ -258,7 +296,7 @@ describe("running agents", () => {
     expect(shell.phase).toBe("running");
   }, 120_000);
 
-  it("attach: keystrokes typed into a terminal reach the agent and come back; resizing follows; Ctrl-] detaches", async () => {
+  it("attach: keystrokes typed into a terminal reach the agent and come back; resizing follows; it reconnects after a restart; Ctrl-] detaches", async () => {
     const term = pty.spawn(process.execPath, [BIN, "attach", `${project.slug}/cli-shell`], {
       name: "xterm-256color",
       cols: 100,
@@ -308,6 +346,21 @@ describe("running agents", () => {
         () => paneSize() === "120x39",
         `the agent's window to take the new size (it is ${paneSize()})`,
         30_000,
+      );
+      // A restart ends the tmux session the terminal is attached to: the command line says so,
+      // reconnects by itself (as the browser does), and keystrokes reach the new session.
+      const restarted = await alice.request(`/api/v1/agents/${shell.id}/restart`, { method: "POST" });
+      expect(restarted.status, await restarted.text()).toBe(200);
+      await until(() => /Disconnected.*reconnecting in/.test(screen), "the disconnected line", 30_000);
+      const before = screen.length;
+      await until(
+        () => {
+          term.write("echo again-$((6*7))\r");
+          return screen.slice(before).includes("again-42");
+        },
+        "the echo through the reconnected terminal",
+        45_000,
+        1000,
       );
       term.write("\x1d");
       expect(await exited).toBe(0);

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "agents" ADD COLUMN     "requiredSecrets" TEXT[] DEFAULT ARRAY[]::TEXT[];
