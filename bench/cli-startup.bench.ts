@@ -10,6 +10,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { startBenchHub } from "./lib/bench-hub";
+import type { BenchResult } from "./lib/summary";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const RUNS = Number(process.env.BENCH_CLI_RUNS ?? 15);
@@ -25,7 +26,7 @@ function time(args: string[], env: NodeJS.ProcessEnv): number {
 const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
 
-export async function run() {
+export async function run(): Promise<BenchResult> {
   const hub = await startBenchHub();
   const config = fs.mkdtempSync(path.join(os.tmpdir(), "scion-cli-bench-"));
   try {
@@ -87,7 +88,20 @@ export async function run() {
         `${figures.bareFetchMedianMs} ms (ratio ${figures.ratioToBareFetch}x, the CLI's own cost ${figures.cliOwnCostMedianMs} ms); ` +
         `load average ${figures.loadAverage.toFixed(1)}; bar: < 300 ms`,
     );
-    return figures;
+    const pass = figures.scionListMedianMs < 300;
+    return {
+      rows: [
+        {
+          path: "CLI start-up (scion list, 20 agents)",
+          subject: `median ${figures.scionListMedianMs} ms, p90 ${figures.scionListP90Ms} ms`,
+          baseline: `node -e 0: ${figures.nodeBaselineMedianMs} ms; the same requests from bare node: ${figures.bareFetchMedianMs} ms`,
+          ratio: figures.ratio,
+          target: "< 300 ms",
+          pass,
+        },
+      ],
+      ...figures,
+    };
   } finally {
     fs.rmSync(config, { recursive: true, force: true });
     await hub.stop();

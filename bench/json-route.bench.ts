@@ -6,8 +6,9 @@
 import { startBenchHub } from "./lib/bench-hub";
 import { startBareServer } from "./lib/bare-server";
 import { expectOk, loadOptionsFromEnv, measure, printComparison, type Measurement } from "./lib/measure";
+import { round, type BenchResult, type BenchRow } from "./lib/summary";
 
-export async function run(): Promise<{ subject: Measurement; baseline: Measurement }> {
+export async function run(): Promise<BenchResult & { subject: Measurement; baseline: Measurement }> {
   const opts = loadOptionsFromEnv();
   const hub = await startBenchHub();
   let bare: Awaited<ReturnType<typeof startBareServer>> | undefined;
@@ -24,7 +25,15 @@ export async function run(): Promise<{ subject: Measurement; baseline: Measureme
     const subject = await measure("hub /api/v1/version", routeUrl, opts);
     const baseline = await measure("bare node http", bare.url, opts);
     printComparison(subject, baseline);
-    return { subject, baseline };
+    const row: BenchRow = {
+      path: "a route handler (reference)",
+      subject: `GET /api/v1/version: ${Math.round(subject.requestsPerSecond)} req/s, p99 ${subject.p99Ms} ms`,
+      baseline: `bare node http, same bytes: ${Math.round(baseline.requestsPerSecond)} req/s`,
+      ratio: round(subject.requestsPerSecond / baseline.requestsPerSecond, 3),
+      target: "none: what Next.js costs",
+      pass: true,
+    };
+    return { rows: [row], subject, baseline };
   } finally {
     bare?.stop();
     await hub.stop();

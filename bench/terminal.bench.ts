@@ -10,6 +10,7 @@ import WebSocket from "ws";
 import { LocalRuntime } from "../broker/runtimes/local-runtime";
 import { startBenchHub } from "./lib/bench-hub";
 import { hubClient, summarize, waitForBroker } from "./lib/hub-client";
+import type { BenchResult, BenchRow } from "./lib/summary";
 
 const KEYSTROKES = Number(process.env.BENCH_KEYSTROKES ?? 300);
 const BULK_LINES = Number(process.env.BENCH_BULK_LINES ?? 400_000);
@@ -20,7 +21,9 @@ interface PathFigures {
   bulk: { rounds: number; bytesPerRound: number; meanMs: number; mibPerSecond: number };
 }
 
-export async function run(): Promise<{ subject: PathFigures; baseline: PathFigures; ratios: Record<string, number> }> {
+export async function run(): Promise<
+  BenchResult & { subject: PathFigures; baseline: PathFigures; ratios: Record<string, number> }
+> {
   const hub = await startBenchHub({ localBroker: true });
   let direct: ReturnType<typeof spawn> | undefined;
   try {
@@ -76,7 +79,34 @@ export async function run(): Promise<{ subject: PathFigures; baseline: PathFigur
     console.log(
       `ratios (hub / direct): echo p50 ${ratios.echoP50}, echo p99 ${ratios.echoP99}; bulk throughput ${ratios.bulkThroughput} of direct`,
     );
-    return { subject, baseline, ratios };
+    const directPty = "WebSocket straight to a PTY running the same tmux attach";
+    const rows: BenchRow[] = [
+      {
+        path: "terminal: keystroke echo p50",
+        subject: `hub relay ${subject.echo.p50Ms} ms`,
+        baseline: `${directPty}: ${baseline.echo.p50Ms} ms`,
+        ratio: ratios.echoP50!,
+        target: "≤ 1.2×",
+        pass: ratios.echoP50! <= 1.2,
+      },
+      {
+        path: "terminal: keystroke echo p99",
+        subject: `hub relay ${subject.echo.p99Ms} ms`,
+        baseline: `${directPty}: ${baseline.echo.p99Ms} ms`,
+        ratio: ratios.echoP99!,
+        target: "≤ 1.5×",
+        pass: ratios.echoP99! <= 1.5,
+      },
+      {
+        path: "terminal: bulk output",
+        subject: `hub relay ${subject.bulk.mibPerSecond} MiB/s`,
+        baseline: `${directPty}: ${baseline.bulk.mibPerSecond} MiB/s`,
+        ratio: ratios.bulkThroughput!,
+        target: "≥ 0.9×",
+        pass: ratios.bulkThroughput! >= 0.9,
+      },
+    ];
+    return { rows, subject, baseline, ratios };
   } finally {
     direct?.kill();
     await hub.stop();

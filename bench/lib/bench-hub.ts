@@ -8,7 +8,7 @@ import { reapAgentsUnder } from "../../test/reap-agents";
 
 /** A production hub in its own process on a scratch embedded database, for one benchmark. */
 export async function startBenchHub(
-  opts: { localBroker?: boolean } = {},
+  opts: { localBroker?: boolean; env?: Record<string, string> } = {},
 ): Promise<{ url: string; dataDir: string; stop: () => Promise<void> }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "scion-bench-"));
   fs.chmodSync(dataDir, 0o755);
@@ -20,6 +20,7 @@ export async function startBenchHub(
     SCION_LOCAL_BROKER: String(opts.localBroker === true),
     SCION_RATE_LIMIT_AGENT_CREATIONS_PER_MINUTE: "0",
     SCION_MAX_AGENTS_PER_USER: "1000000",
+    ...opts.env,
   });
   const stop = async () => {
     hub.child.kill("SIGTERM");

@@ -42,7 +42,11 @@ function scion(args: string[]) {
   return spawnSync(path.join(prefix, "bin", "scion"), args, {
     cwd: os.tmpdir(),
     encoding: "utf8",
-    env: { PATH: `${path.join(prefix, "bin")}:${path.dirname(process.execPath)}:/usr/bin:/bin`, HOME: home },
+    env: {
+      NODE_ENV: "production",
+      PATH: `${path.join(prefix, "bin")}:${path.dirname(process.execPath)}:/usr/bin:/bin`,
+      HOME: home,
+    },
   });
 }
 

@@ -21,6 +21,8 @@ const NOT_THE_API = {
   "app/api/auth/[...nextauth]/route.ts": "next-auth",
   // Any /api path no route claims: the JSON 404 envelope for every method.
   "app/api/[...path]/route.ts": "catch-all 404",
+  // The benchmarks' baseline: fixed bytes through Next.js, 404 unless SCION_BENCH_FIXED_BODY is set.
+  "app/api/bench/fixed/route.ts": "benchmark baseline",
 };
 /** Machine routes outside /api, documented in docs/api.md as outside the list. */
 const OPERATIONS = ["GET /healthz", "GET /readyz", "GET /metrics"];
