@@ -11,7 +11,7 @@ import { requirePageUser, type PageUser } from "./require-page-user";
  */
 export async function agentListPageData(runtime: HubRuntime, viewer: PageUser, projectId?: string) {
   const [page, projects, brokers] = await Promise.all([
-    listAgents(runtime.prisma, viewer, listAgentsQuery.parse({ limit: "50", ...(projectId && { projectId }) })),
+    listAgents(runtime.db.pool, viewer, listAgentsQuery.parse({ limit: "50", ...(projectId && { projectId }) })),
     listPageProjects(runtime, viewer),
     runtime.prisma.runtimeBroker.findMany({
       select: { id: true, name: true, status: true },

@@ -1,4 +1,5 @@
 import type { Principal } from "../auth/principal";
+import { isUuid } from "../naming/is-uuid";
 import type { PrismaClient } from "../db/create-database";
 import type { Agent } from "../db/generated/client";
 import { ApiError } from "../http/api-error";
@@ -34,8 +35,7 @@ export async function getProjectAgentOrThrow(
   need: AgentNeed = "act",
 ): Promise<Agent> {
   const key = slugOrId ?? "";
-  const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(key);
-  const agent = isUuid
+  const agent = isUuid(key)
     ? await prisma.agent.findFirst({ where: { id: key.toLowerCase(), projectId } })
     : /^[a-z0-9][a-z0-9-]{0,62}$/.test(key)
       ? await prisma.agent.findUnique({ where: { projectId_slug: { projectId, slug: key } } })

@@ -1,4 +1,5 @@
-import type { PrismaClient } from "../db/create-database";
+import type pg from "pg";
+import { isUuid } from "../naming/is-uuid";
 import { ApiError } from "../http/api-error";
 import type { Principal } from "./principal";
 import { mintSignedToken, verifySignedToken } from "./signed-tokens";
@@ -42,7 +43,7 @@ export async function mintAgentToken(
 
 /** The agent a token speaks for, or null when it is forged, expired, superseded or the agent is gone. */
 export async function authenticateAgentToken(
-  prisma: PrismaClient,
+  pool: pg.Pool,
   rootSecret: string,
   token: string,
 ): Promise<{ agentId: string; scopes: string[] } | null> {
@@ -50,7 +51,13 @@ export async function authenticateAgentToken(
   if (!verified.ok) return null;
   const { sub, tv, scope } = verified.payload as { sub: string; tv?: unknown; scope?: unknown };
   if (typeof tv !== "number" || !Array.isArray(scope)) return null;
-  const agent = await prisma.agent.findUnique({ where: { id: sub }, select: { id: true, tokenVersion: true } });
+  if (typeof sub !== "string" || !isUuid(sub)) return null;
+  // One SQL statement: every status report and heartbeat of every agent comes through here.
+  const { rows } = await pool.query<{ id: string; tokenVersion: number }>(
+    `SELECT id, "tokenVersion" FROM agents WHERE id = $1::uuid`,
+    [sub],
+  );
+  const agent = rows[0];
   if (!agent || agent.tokenVersion !== tv) return null;
   return {
     agentId: agent.id,

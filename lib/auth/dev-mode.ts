@@ -24,7 +24,7 @@ export async function prepareDevMode(runtime: HubRuntime): Promise<UserIdentity>
   );
   const file = path.join(runtime.config.dataDirPath, DEV_TOKEN_FILE);
   const existing = readIfPresent(file);
-  if (existing && (await authenticateApiToken(runtime.prisma, runtime.sessionSecret, existing))?.user.id === user.id)
+  if (existing && (await authenticateApiToken(runtime.db.pool, runtime.sessionSecret, existing))?.user.id === user.id)
     return user;
   const { token } = await createApiToken(runtime.prisma, runtime.sessionSecret, user.id, {
     name: "dev-token",

@@ -2,6 +2,7 @@ import type { Principal, UserIdentity } from "../auth/principal";
 import type { PrismaClient } from "../db/create-database";
 import type { Prisma, Project, ProjectMemberRole } from "../db/generated/client";
 import { ApiError } from "../http/api-error";
+import { isUuid } from "../naming/is-uuid";
 
 /**
  * Who may see and manage a project.
@@ -14,7 +15,6 @@ export type ProjectRole = "admin" | "manager" | "member" | null;
 
 /** Matches no row (the nil UUID is never an id). */
 const NOTHING = "00000000-0000-0000-0000-000000000000";
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The Prisma filter matching the projects a principal may see, for lists and counts. */
 export function visibleProjectsWhere(principal: Principal): Prisma.ProjectWhereInput {
@@ -53,7 +53,7 @@ export function isProjectManager(role: ProjectRole): boolean {
 
 /** Whether a principal may see the project (false for a project that does not exist). */
 export async function canSeeProject(prisma: PrismaClient, principal: Principal, projectId: string): Promise<boolean> {
-  if (!UUID.test(projectId)) return false;
+  if (!isUuid(projectId)) return false;
   return (await prisma.project.count({ where: { AND: [{ id: projectId }, visibleProjectsWhere(principal)] } })) > 0;
 }
 
@@ -63,7 +63,7 @@ export async function canManageProject(
   principal: Principal,
   projectId: string,
 ): Promise<boolean> {
-  if (principal.kind !== "user" || !UUID.test(projectId)) return false;
+  if (principal.kind !== "user" || !isUuid(projectId)) return false;
   const project = await prisma.project.findUnique({
     where: { id: projectId },
     select: { createdById: true, members: { where: { userId: principal.user.id }, select: { role: true } } },
@@ -80,7 +80,7 @@ export async function getVisibleProjectOrThrow(
   principal: Principal,
   idOrSlug: string,
 ): Promise<{ project: Project; role: ProjectRole }> {
-  const where: Prisma.ProjectWhereInput | null = UUID.test(idOrSlug)
+  const where: Prisma.ProjectWhereInput | null = isUuid(idOrSlug)
     ? { id: idOrSlug.toLowerCase() }
     : /^[a-z0-9][a-z0-9-]{0,62}$/.test(idOrSlug)
       ? { slug: idOrSlug }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { secretName } from "../secrets/schemas";
 import { envSchema } from "../agents/schemas";
 import { pageQuery } from "../http/pagination";
 
@@ -29,12 +30,6 @@ const branchName = z
 export const projectVisibility = z.enum(["hub", "members"]);
 export const projectMemberRole = z.enum(["member", "manager"]);
 
-/** The name of a project secret (the secret store's naming rule). */
-const secretName = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, { error: "a secret name is letters, digits, _, . and -" });
 
 export const createProjectBody = z
   .object({

@@ -127,6 +127,83 @@ describe("agents", () => {
     expect(bad.status).toBe(400);
   });
 
+  it("GET /api/v1/agents - every sort and order pages through what the caller sees, each agent once, in order; search is literal", async () => {
+    const carol = await t.createUser();
+    const project = await json<{ id: string }>(
+      await carol.request("/api/v1/projects", { method: "POST", json: { name: "paging" } }),
+    );
+    const add = await carol.request(`/api/v1/projects/${project.id}/members`, {
+      method: "POST",
+      json: { userId: bob.user.id },
+    });
+    expect(add.status).toBe(201);
+    const made: Array<{ id: string; name: string; owner: TestUser }> = [];
+    for (const [i, name] of ["under_score", "underXscore", "plain", "Zulu", "alpha", "mid-way", "mid"].entries()) {
+      const owner = i % 2 ? bob : carol;
+      const res = await owner.request("/api/v1/agents", { method: "POST", json: { projectId: project.id, name } });
+      expect(res.status).toBe(201);
+      made.push({ ...(await json<{ id: string }>(res)), name, owner });
+    }
+    // Phases and update times apart, so every sort has something to order.
+    const { prisma } = t.hub.runtime;
+    await prisma.agent.update({ where: { id: made[2]!.id }, data: { phase: "running" } });
+    await prisma.agent.update({ where: { id: made[4]!.id }, data: { phase: "stopped" } });
+    await prisma.agent.update({ where: { id: made[0]!.id }, data: { phase: "running" } });
+
+    type Row = { id: string; name: string; phase: string; createdAt: string; updatedAt: string };
+    const walk = async (user: TestUser, query: string) => {
+      const rows: Row[] = [];
+      let cursor: string | null = null;
+      do {
+        const res = await user.request(`/api/v1/agents?${query}&limit=2${cursor ? `&cursor=${cursor}` : ""}`);
+        expect(res.status).toBe(200);
+        const page: { items: Row[]; nextCursor: string | null } = await json(res);
+        rows.push(...page.items);
+        cursor = page.nextCursor;
+      } while (cursor);
+      return rows;
+    };
+    // The order the database itself gives for the same sort (phase by the enum's declaration order).
+    const expected = async (sort: string, order: string, ids: string[]) => {
+      const column = { name: `"name"`, created: `"createdAt"`, updated: `"updatedAt"`, phase: `"phase"` }[sort]!;
+      const dir = order === "asc" ? "ASC" : "DESC";
+      const { rows } = await t.hub.runtime.db.pool.query<{ id: string }>(
+        `SELECT id FROM agents WHERE id = ANY($1::uuid[]) ORDER BY ${column} ${dir}, id ${dir}`,
+        [ids],
+      );
+      return rows.map((r) => r.id);
+    };
+    const all = made.map((a) => a.id);
+    for (const sort of ["name", "created", "updated", "phase"])
+      for (const order of ["asc", "desc"]) {
+        // Bob is a member: he sees the project's agents, his own and carol's.
+        const seen = await walk(bob, `projectId=${project.id}&sort=${sort}&order=${order}`);
+        expect([sort, order, seen.map((r) => r.id)]).toEqual([sort, order, await expected(sort, order, all)]);
+      }
+    // Someone outside the project sees none of them; an admin sees all.
+    expect(await walk(alice, `projectId=${project.id}`)).toEqual([]);
+    expect((await walk(admin, `projectId=${project.id}`)).length).toBe(made.length);
+    // Filters combine with paging: the running ones, by name.
+    expect((await walk(bob, `projectId=${project.id}&phase=running&sort=name&order=asc`)).map((r) => r.name)).toEqual([
+      "plain",
+      "under_score",
+    ]);
+    // _ and % are searched for as they are, not as LIKE patterns; case does not matter.
+    const search = async (q: string) =>
+      (await walk(bob, `projectId=${project.id}&q=${encodeURIComponent(q)}&sort=name&order=asc`)).map((r) => r.name);
+    expect(await search("_")).toEqual(["under_score"]);
+    expect(await search("%")).toEqual([]);
+    expect(await search("ZU")).toEqual(["Zulu"]);
+    expect(await search("mid")).toEqual(["mid", "mid-way"]);
+    // A cursor that is not one of ours is a 400, whatever the sort.
+    for (const sort of ["name", "created", "phase"]) {
+      const bad = await bob.request(
+        `/api/v1/agents?sort=${sort}&cursor=${Buffer.from('["x","y"]').toString("base64url")}`,
+      );
+      expect([sort, bad.status]).toEqual([sort, 400]);
+    }
+  });
+
   it("starting needs a runtime broker: none online is 422, nothing changes; stopping an agent at rest is a no-op", async () => {
     const agent = await createAgent(alice, "needs-broker");
     for (const action of ["start", "restart"]) {

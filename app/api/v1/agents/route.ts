@@ -11,7 +11,7 @@ export const dynamic = "force-dynamic";
 
 // GET /api/v1/agents - the agents the caller may see, paged, filtered and sorted.
 export const GET = apiRoute("any", async ({ req, runtime, principal }) =>
-  NextResponse.json(await listAgents(runtime.prisma, principal, listAgentsQuery.parse(queryOf(req)))),
+  NextResponse.json(await listAgents(runtime.db.pool, principal, listAgentsQuery.parse(queryOf(req)))),
 );
 
 // POST /api/v1/agents - create an agent (a person, or an agent creating a sub-agent).

@@ -14,7 +14,7 @@ export const dynamic = "force-dynamic";
 export const GET = apiRoute("any", async ({ req, params, runtime, principal }) => {
   const { project } = await getVisibleProjectOrThrow(runtime.prisma, principal, params.id ?? "");
   const query = listAgentsQuery.parse({ ...queryOf(req), projectId: project.id });
-  return NextResponse.json(await listAgents(runtime.prisma, principal, query));
+  return NextResponse.json(await listAgents(runtime.db.pool, principal, query));
 });
 
 // POST /api/v1/projects/{p}/agents - create an agent in this project (one the caller sees).
