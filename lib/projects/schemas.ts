@@ -30,7 +30,6 @@ const branchName = z
 export const projectVisibility = z.enum(["hub", "members"]);
 export const projectMemberRole = z.enum(["member", "manager"]);
 
-
 export const createProjectBody = z
   .object({
     name: z.string().trim().min(1).max(100),
