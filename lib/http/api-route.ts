@@ -74,3 +74,8 @@ async function auditRefusal(
     requestId,
   }).catch((err: unknown) => runtime.logger.warn({ err }, "could not record an audit event"));
 }
+
+/** A 200 answer whose JSON is already text (serialised once, e.g. by Postgres): sent as it is. */
+export function jsonText(body: string, status = 200): Response {
+  return new Response(body, { status, headers: { "content-type": "application/json" } });
+}

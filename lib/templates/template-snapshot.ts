@@ -46,10 +46,16 @@ export function readTemplateSnapshot(value: unknown): TemplateSnapshot | null {
   return parsed.success ? parsed.data : null;
 }
 
-/** The agent JSON's `template`: what it was created from, even after the template is gone. */
+const templateRefSchema = z.object({ id: z.string(), slug: z.string(), name: z.string() });
+
+/**
+ * The agent JSON's `template`: what it was created from, even after the template is gone — its
+ * id, slug and name, read alone so that a snapshot of another version still names its template
+ * (the agent list builds the same in SQL: lib/agents/list-agents.ts).
+ */
 export function templateRefOf(value: unknown): { id: string; slug: string; name: string } | null {
-  const s = readTemplateSnapshot(value);
-  return s ? { id: s.id, slug: s.slug, name: s.name } : null;
+  const parsed = templateRefSchema.safeParse(value);
+  return parsed.success ? { id: parsed.data.id, slug: parsed.data.slug, name: parsed.data.name } : null;
 }
 
 /** The secret names the agent's template needs from the secret store. */

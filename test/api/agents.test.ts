@@ -204,6 +204,42 @@ describe("agents", () => {
     }
   });
 
+  it("GET /api/v1/agents - the list's agent JSON (built by Postgres) is the agent's own JSON, every field set or not", async () => {
+    const bare = await createAgent(alice, "json-bare");
+    const full = await createAgent(alice, "json-full", { secrets: ["SOME_KEY"], limits: { maxTurns: 7 } });
+    await t.hub.runtime.prisma.agent.update({
+      where: { id: full.id },
+      data: {
+        phase: "running",
+        activity: "waiting_for_input",
+        detail: 'a "quoted" detail\nwith a newline and ünïcödé',
+        lastOutput: "done \u2713",
+        branch: "scion/json-full",
+        baseBranch: "main",
+        ports: { A: 8001, B: 8002 },
+        urls: { A: "http://host:8001" },
+        lastSeen: new Date("2026-12-02T10:11:12.345Z"),
+        turnCount: 3,
+        templateSnapshot: { id: "8c0f7c3e-1111-4222-8333-944445555666", slug: "tpl", name: "A template" },
+      },
+    });
+    const listed = await json<{ items: Array<Record<string, unknown>> }>(
+      await alice.request(`/api/v1/agents?q=json-&sort=name&order=asc`),
+    );
+    expect(listed.items.map((a) => a.name)).toEqual(["json-bare", "json-full"]);
+    for (const [i, agent] of [bare, full].entries()) {
+      const own = await json<Record<string, unknown>>(await alice.request(`/api/v1/agents/${agent.id}`));
+      expect(listed.items[i]).toEqual(own);
+    }
+    expect(listed.items[1]).toMatchObject({
+      // A snapshot this version does not read whole still names its template.
+      template: { id: "8c0f7c3e-1111-4222-8333-944445555666", slug: "tpl", name: "A template" },
+      lastSeen: "2026-12-02T10:11:12.345Z",
+      secrets: ["SOME_KEY"],
+      ports: { A: 8001, B: 8002 },
+    });
+  });
+
   it("starting needs a runtime broker: none online is 422, nothing changes; stopping an agent at rest is a no-op", async () => {
     const agent = await createAgent(alice, "needs-broker");
     for (const action of ["start", "restart"]) {

@@ -1,8 +1,8 @@
 import { NextResponse } from "next/server";
 import { createAgent } from "@/lib/agents/create-agent";
-import { listAgents } from "@/lib/agents/list-agents";
+import { listAgentsBody } from "@/lib/agents/list-agents";
 import { createAgentBody, listAgentsQuery } from "@/lib/agents/schemas";
-import { apiRoute } from "@/lib/http/api-route";
+import { apiRoute, jsonText } from "@/lib/http/api-route";
 import { queryOf } from "@/lib/http/pagination";
 import { callerKey, enforceRateLimit } from "@/lib/http/rate-limit";
 import { readJsonBody } from "@/lib/http/read-json-body";
@@ -11,7 +11,7 @@ export const dynamic = "force-dynamic";
 
 // GET /api/v1/agents - the agents the caller may see, paged, filtered and sorted.
 export const GET = apiRoute("any", async ({ req, runtime, principal }) =>
-  NextResponse.json(await listAgents(runtime.db.pool, principal, listAgentsQuery.parse(queryOf(req)))),
+  jsonText(await listAgentsBody(runtime.db.pool, principal, listAgentsQuery.parse(queryOf(req)))),
 );
 
 // POST /api/v1/agents - create an agent (a person, or an agent creating a sub-agent).

@@ -1,8 +1,8 @@
 import { NextResponse } from "next/server";
 import { createAgent } from "@/lib/agents/create-agent";
-import { listAgents } from "@/lib/agents/list-agents";
+import { listAgentsBody } from "@/lib/agents/list-agents";
 import { createProjectAgentBody, listAgentsQuery } from "@/lib/agents/schemas";
-import { apiRoute } from "@/lib/http/api-route";
+import { apiRoute, jsonText } from "@/lib/http/api-route";
 import { queryOf } from "@/lib/http/pagination";
 import { callerKey, enforceRateLimit } from "@/lib/http/rate-limit";
 import { readJsonBody } from "@/lib/http/read-json-body";
@@ -14,7 +14,7 @@ export const dynamic = "force-dynamic";
 export const GET = apiRoute("any", async ({ req, params, runtime, principal }) => {
   const { project } = await getVisibleProjectOrThrow(runtime.prisma, principal, params.id ?? "");
   const query = listAgentsQuery.parse({ ...queryOf(req), projectId: project.id });
-  return NextResponse.json(await listAgents(runtime.db.pool, principal, query));
+  return jsonText(await listAgentsBody(runtime.db.pool, principal, query));
 });
 
 // POST /api/v1/projects/{p}/agents - create an agent in this project (one the caller sees).
