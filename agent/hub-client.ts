@@ -63,6 +63,11 @@ export class AgentHubClient {
     await this.post(`/api/v1/agents/${this.opts.agentId}/status`, body);
   }
 
+  /** A message from the agent to its owner (`scion-agent say|ask`); the hub's message JSON back. */
+  async message(body: { body: string; kind: "say" | "ask" }): Promise<{ id: string }> {
+    return (await this.post(`/api/v1/agents/${this.opts.agentId}/messages`, body)) as { id: string };
+  }
+
   async refreshToken(): Promise<void> {
     const result = (await this.post(`/api/v1/agents/${this.opts.agentId}/token/refresh`, {})) as { token?: string };
     if (typeof result.token !== "string") throw new Error("the hub answered without a token");

@@ -6,6 +6,7 @@
  *                                           report activity (for harness hooks)
  *   scion-agent hook --dialect claude|gemini|codex
  *                                           a harness hook: the event JSON in, a report out
+ *   scion-agent say "text" | ask "question"  message the agent's owner (ask: and wait for the answer)
  *
  * Commands are loaded on demand: `hook` runs on every tool call of the harness and must be done
  * in milliseconds, so it never pays for loading what `run` needs (zod and the rest).
@@ -13,7 +14,7 @@
 import fs from "node:fs";
 
 const USAGE =
-  "usage: scion-agent run -- <command…> | scion-agent doctor | scion-agent report --activity <activity> [--detail <text>] | scion-agent hook --dialect <d>";
+  "usage: scion-agent run -- <command…> | scion-agent doctor | scion-agent report --activity <activity> [--detail <text>] | scion-agent hook --dialect <d> | scion-agent say|ask <text>";
 
 // Inside an agent the terminal belongs to the harness, so the broker points SCION_AGENT_LOG at a
 // file; run by hand, the shim logs to stderr (except a hook: its harness reads its stderr).
@@ -54,6 +55,7 @@ async function main(argv: string[]): Promise<number> {
     return (await import("./run-agent")).runAgent(config, harness, log);
   }
   if (command === "report") return (await import("./report")).report(rest, log);
+  if (command === "say" || command === "ask") return (await import("./say")).say(command, rest, log);
   log("warn", USAGE);
   return 2;
 }

@@ -17,7 +17,14 @@ import { brokerSchema, joinBrokerBody, listBrokersQuery, registerBrokerBody } fr
 import { harnessSchema } from "../harnesses/list-harnesses";
 import type { RouteAccess } from "../http/api-route";
 import { listRunsQuery } from "../maintenance/list-runs";
-import { listMessagesQuery, sendMessageBody } from "../messages/schemas";
+import {
+  agentMessageBody,
+  inboxItemSchema,
+  inboxQuery,
+  inboxSchema,
+  listMessagesQuery,
+  sendMessageBody,
+} from "../messages/schemas";
 import {
   addMemberBody,
   broadcastBody,
@@ -578,10 +585,33 @@ export const API_ROUTES: ApiRouteSpec[] = [
   {
     method: "POST",
     path: "/api/v1/agents/{id}/messages",
-    summary: "Send a message into an agent's session",
-    access: "user",
-    body: sendMessageBody,
+    summary:
+      "A person: type a message into the agent's session (replyTo answers its say/ask). The agent's own token: message its owner (kind say|ask)",
+    access: "any",
+    body: z.union([sendMessageBody, agentMessageBody]),
     status: 201,
+  },
+  {
+    method: "GET",
+    path: "/api/v1/inbox",
+    summary: "The messages agents sent the caller (say, ask), newest first, and how many are unread",
+    access: "user",
+    query: inboxQuery,
+    response: inboxSchema,
+  },
+  {
+    method: "POST",
+    path: "/api/v1/inbox/{id}/read",
+    summary: "Mark one of the caller's inbox messages read",
+    access: "user",
+    response: inboxItemSchema,
+  },
+  {
+    method: "POST",
+    path: "/api/v1/inbox/read-all",
+    summary: "Mark every unread inbox message of the caller's read",
+    access: "user",
+    response: z.object({ marked: z.number().int() }),
   },
   {
     method: "POST",

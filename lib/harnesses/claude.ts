@@ -1,4 +1,5 @@
 import type { HarnessDescriptor, HarnessConfigContext, HarnessConfigFile } from "./types";
+import { instructionsWithPeople } from "./people-instructions";
 import { commandHooks } from "./command-hooks";
 
 const HOOK_EVENTS = [
@@ -96,7 +97,7 @@ export const claude: HarnessDescriptor = {
     return [
       { path: ".claude/settings.json", content: JSON.stringify(settings, null, 2) },
       { path: ".claude.json", content: JSON.stringify(state, null, 2), mergeJson: true },
-      ...(ctx.instructions ? [{ path: ".claude/CLAUDE.md", content: ctx.instructions }] : []),
+      { path: ".claude/CLAUDE.md", content: instructionsWithPeople(ctx.instructions) },
     ];
   },
 };

@@ -1,4 +1,5 @@
 import type { HarnessDescriptor, HarnessConfigContext, HarnessConfigFile } from "./types";
+import { instructionsWithPeople } from "./people-instructions";
 import { commandHooks } from "./command-hooks";
 
 const toml = (value: string) => JSON.stringify(value);
@@ -90,7 +91,7 @@ export const codex: HarnessDescriptor = {
     return [
       { path: ".codex/config.toml", content: lines.join("\n") },
       { path: ".codex/hooks.json", content: JSON.stringify(hooks, null, 2) },
-      ...(ctx.instructions ? [{ path: ".codex/AGENTS.md", content: ctx.instructions }] : []),
+      { path: ".codex/AGENTS.md", content: instructionsWithPeople(ctx.instructions) },
     ];
   },
 };

@@ -1,4 +1,5 @@
 import type { HarnessDescriptor, HarnessConfigContext, HarnessConfigFile } from "./types";
+import { instructionsWithPeople } from "./people-instructions";
 import { commandHooks } from "./command-hooks";
 
 const HOOK_EVENTS = [
@@ -81,7 +82,7 @@ export const gemini: HarnessDescriptor = {
     };
     return [
       { path: ".gemini/settings.json", content: JSON.stringify(settings, null, 2) },
-      ...(ctx.instructions ? [{ path: ".gemini/GEMINI.md", content: ctx.instructions }] : []),
+      { path: ".gemini/GEMINI.md", content: instructionsWithPeople(ctx.instructions) },
       ...(ctx.systemPrompt ? [{ path: ".gemini/system_prompt.md", content: ctx.systemPrompt }] : []),
     ];
   },

@@ -12,6 +12,8 @@ export const ERROR_STATUS = {
   unsupported_media_type: 415,
   misdirected_request: 421,
   no_runtime_broker: 422,
+  /** The request names something that exists but does not fit (an answer's replyTo that is not the agent's message to people). */
+  invalid_reference: 422,
   /** The harness needs credentials no secret (or the agent's own env) provides: nothing was started. */
   missing_credentials: 422,
   /** Device sign-in (`scion login`): nobody has approved the code yet; poll again after the interval. */

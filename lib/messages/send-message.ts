@@ -1,7 +1,9 @@
 import type { z } from "zod";
 import { recordAudit } from "../audit/record-audit";
 import { principalId, type Principal } from "../auth/principal";
-import type { Agent } from "../db/generated/client";
+import type { Agent, Message } from "../db/generated/client";
+import { ApiError } from "../http/api-error";
+import { announce as announceInbox } from "./inbox";
 import type { HubRuntime } from "../runtime/hub-runtime";
 import { routeFor } from "../dispatch/route-to-broker";
 import { sendInterrupt } from "../agents/interrupt-agent";
@@ -15,7 +17,9 @@ import type { MessageJson, sendMessageBody } from "./schemas";
  * this replica holds: 201 when it was dispatched now, 202 when it waits (`pending`): for the
  * agent to run (the start delivers it), or for the replica holding the broker (nudged now).
  * With `interrupt`, a running agent's current turn is interrupted first; if that fails, nothing
- * is recorded. A queued message has no turn to interrupt.
+ * is recorded. A queued message has no turn to interrupt. With `replyTo` (an answer to the
+ * agent's say or ask) the message keeps that one's channel and thread (its id when it had none),
+ * and marks it read: 422 invalid_reference when it is not that agent's message to people.
  */
 export async function sendMessage(
   runtime: HubRuntime,
@@ -25,18 +29,28 @@ export async function sendMessage(
   requestId?: string,
 ): Promise<{ status: 201 | 202; message: MessageJson }> {
   const sender = principalId(principal);
+  const answered = body.replyTo ? await answeredMessage(runtime, agent, body.replyTo) : null;
+  const channel = answered?.channel ?? body.channel;
+  const threadId = answered ? (answered.threadId ?? answered.id) : (body.threadId ?? null);
   const interrupt = body.interrupt === true && agent.phase === "running" && agent.brokerId !== null;
   if (interrupt) await sendInterrupt(runtime, agent, sender);
   const created = await runtime.prisma.$transaction(async (tx) => {
     const message = await tx.message.create({
-      data: { agentId: agent.id, channel: body.channel, threadId: body.threadId ?? null, sender, body: body.body },
+      data: { agentId: agent.id, channel, threadId, sender, body: body.body, replyToId: answered?.id ?? null },
     });
+    if (answered && !answered.readAt)
+      await tx.message.update({ where: { id: answered.id }, data: { readAt: new Date() } });
     await recordAudit(tx, {
       principal: sender,
       action: "message.create",
       targetType: "agent",
       targetId: agent.id,
-      details: { messageId: message.id, channel: body.channel, ...(interrupt && { interrupted: true }) },
+      details: {
+        messageId: message.id,
+        channel,
+        ...(answered && { replyTo: answered.id }),
+        ...(interrupt && { interrupted: true }),
+      },
       requestId,
     });
     return message;
@@ -45,6 +59,8 @@ export async function sendMessage(
     subject: `message.${agent.id}.created`,
     data: { ...toMessageJson(created), ownerId: agent.ownerId, projectId: agent.projectId },
   });
+  if (answered?.recipientId?.startsWith("user:") && !answered.readAt)
+    await announceInbox(runtime.events, answered.recipientId.slice("user:".length));
   const sent = await deliverMessage(runtime, created.id);
   if (!sent && agent.phase === "running" && agent.brokerId) {
     // The broker is held by another replica: the message stays pending (its own intent) and that
@@ -57,4 +73,14 @@ export async function sendMessage(
   }
   const message = sent ? await runtime.prisma.message.findUniqueOrThrow({ where: { id: created.id } }) : created;
   return { status: sent ? 201 : 202, message: toMessageJson(message) };
+}
+
+/** The agent's message to people that an answer replies to; 422 when the id names anything else. */
+async function answeredMessage(runtime: HubRuntime, agent: Agent, id: string): Promise<Message> {
+  const message = await runtime.prisma.message.findFirst({ where: { id, agentId: agent.id, direction: "to_user" } });
+  if (!message)
+    throw new ApiError("invalid_reference", "replyTo must name a message this agent sent to people (say or ask).", [
+      { path: "replyTo", message: "not a message from this agent" },
+    ]);
+  return message;
 }

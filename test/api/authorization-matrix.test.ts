@@ -118,7 +118,12 @@ const MATRIX: Record<string, Row> = {
   "GET /api/v1/agents/{id}/messages": AGENT_READERS,
   "GET /api/v1/agents/{id}/history": AGENT_READERS,
   "GET /api/v1/agents/{id}/git": AGENT_READERS,
-  "POST /api/v1/agents/{id}/messages": OWNER_OR_ADMIN,
+  // People who may act on the agent type into it; the agent itself messages its owner.
+  "POST /api/v1/agents/{id}/messages": [401, "ok", 404, 403, "ok", 403, "ok", 403],
+  "GET /api/v1/inbox": PEOPLE,
+  // Someone else's inbox message (and an agent's token) never reads it: 404 to people, 403 to agents.
+  "POST /api/v1/inbox/{id}/read": OWN_TOKENS,
+  "POST /api/v1/inbox/read-all": PEOPLE,
   // The agent here has no broker: past authorization, a look answers 409. Issue 12's members see them too ("see").
   // Members of its project see an agent read-only: its screen and logs too.
   "GET /api/v1/agents/{id}/screen": PEOPLE_WHO_SEE,
@@ -215,6 +220,18 @@ async function fixtures() {
     create: { key: "purge-messages", title: "Purge", description: "d" },
     update: {},
   });
+  // A message the owner's agent sent the owner: in the owner's inbox only.
+  const inboxMessage = await prisma.message.create({
+    data: {
+      agentId: agent.id,
+      sender: `agent:${agent.id}`,
+      direction: "to_user",
+      kind: "say",
+      recipientId: `user:${owner.id}`,
+      body: "for the owner",
+      dispatchState: "dispatched",
+    },
+  });
   const secret = await prisma.secret.create({
     data: {
       name: "OWN_KEY",
@@ -271,6 +288,7 @@ async function fixtures() {
     brokerId: broker.id,
     runId: run.id,
     secretId: secret.id,
+    inboxId: inboxMessage.id,
     templateId: template.id,
     harnessConfigId: harnessConfig.id,
     userCode: device.userCode,
@@ -289,6 +307,7 @@ function requestFor(
   const ids: Array<[string, string]> = [
     ["/api/v1/tokens/", f.owner.tokenId],
     ["/api/v1/secrets/", f.secretId],
+    ["/api/v1/inbox/", f.inboxId],
     ["/api/v1/templates/", f.templateId],
     ["/api/v1/harness-configs/", f.harnessConfigId],
     ["/api/v1/users/", f.target.id],
