@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useState, type FormEvent } from "react";
+import { useRef, useState, type FormEvent } from "react";
 import type { AgentHistoryEntry } from "@/lib/agents/list-agent-history";
 import type { ResetAuthResult } from "@/lib/agents/reset-agent-auth";
 import type { AgentJson } from "@/lib/agents/schemas";
@@ -293,10 +293,17 @@ export function AgentDetail({
   );
 }
 
+/**
+ * The conversation with the agent, both ways in one thread, newest first: what people typed into
+ * it (and whether it went in) and what it said or asked them (`scion-agent say|ask`). An ask has
+ * an Answer button: the answer goes to the agent like any message, in the question's thread.
+ */
 function Messages({ agentId, initial, running }: { agentId: string; initial: MessageJson[]; running: boolean }) {
   const queryClient = useQueryClient();
   const toast = useToast();
   const [body, setBody] = useState("");
+  const [answering, setAnswering] = useState<MessageJson | null>(null);
+  const input = useRef<HTMLInputElement>(null);
   const list = useQuery({
     queryKey: messageKeys.ofAgent(agentId),
     queryFn: async () =>
@@ -304,10 +311,14 @@ function Messages({ agentId, initial, running }: { agentId: string; initial: Mes
     initialData: initial,
   }).data;
   const send = useMutation({
-    mutationFn: (text: string) =>
-      api<MessageJson>(`/api/v1/agents/${agentId}/messages`, { method: "POST", json: { body: text, channel: "web" } }),
+    mutationFn: ({ text, replyTo }: { text: string; replyTo?: string }) =>
+      api<MessageJson>(`/api/v1/agents/${agentId}/messages`, {
+        method: "POST",
+        json: replyTo ? { body: text, replyTo } : { body: text, channel: "web" },
+      }),
     onSuccess: (res) => {
       setBody("");
+      setAnswering(null);
       toast(
         res.status === 201
           ? "Message typed into the agent's session."
@@ -316,49 +327,93 @@ function Messages({ agentId, initial, running }: { agentId: string; initial: Mes
       );
     },
     onError: (err) => toast(`The message was not sent: ${(err as Error).message}`, "error"),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: messageKeys.ofAgent(agentId) }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: messageKeys.all }),
   });
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (body.trim()) send.mutate(body);
+    if (body.trim()) send.mutate({ text: body, ...(answering && { replyTo: answering.id }) });
+  };
+  const answer = (m: MessageJson) => {
+    setAnswering(m);
+    input.current?.focus();
   };
   return (
     <section className="card p-4" aria-labelledby="messages-heading">
       <h2 id="messages-heading" className="text-sm font-semibold">
         Messages
       </h2>
-      <form onSubmit={submit} className="mt-3 flex gap-2">
-        <label className="flex-1">
-          <span className="sr-only">Message</span>
-          <input
-            value={body}
-            onChange={(e) => setBody(e.target.value)}
-            maxLength={65536}
-            placeholder={running ? "Type a message for the agent" : "Queued until the agent runs"}
-            className="input"
-          />
-        </label>
-        <button type="submit" className="btn-primary" disabled={send.isPending || !body.trim()}>
-          Send
-        </button>
+      <form onSubmit={submit} className="mt-3 flex flex-col gap-2">
+        {answering && (
+          <p className="flex items-center gap-2 text-xs text-zinc-700 dark:text-zinc-300" data-testid="answering">
+            <span className="truncate">Answering: “{answering.body}”</span>
+            <button type="button" className="underline" onClick={() => setAnswering(null)}>
+              Cancel
+            </button>
+          </p>
+        )}
+        <div className="flex gap-2">
+          <label className="flex-1">
+            <span className="sr-only">{answering ? "Your answer" : "Message"}</span>
+            <input
+              ref={input}
+              value={body}
+              onChange={(e) => setBody(e.target.value)}
+              maxLength={65536}
+              placeholder={
+                answering ? "Your answer" : running ? "Type a message for the agent" : "Queued until the agent runs"
+              }
+              className="input"
+            />
+          </label>
+          <button type="submit" className="btn-primary" disabled={send.isPending || !body.trim()}>
+            {answering ? "Send answer" : "Send"}
+          </button>
+        </div>
       </form>
       {list.length === 0 ? (
         <p className="mt-3 text-sm text-zinc-600 dark:text-zinc-400">No messages yet.</p>
       ) : (
         <ul className="mt-3 flex flex-col gap-2 text-sm">
-          {list.map((m) => (
-            <li key={m.id} data-message={m.dispatchState} className="rounded-md bg-zinc-50 p-2 dark:bg-zinc-800/60">
-              <p className="whitespace-pre-wrap">{m.body}</p>
-              <p className="mt-1 text-xs text-zinc-600 dark:text-zinc-400">
-                {m.dispatchState === "dispatched"
-                  ? "Typed into the session"
-                  : m.dispatchState === "pending"
-                    ? "Waiting for the agent to run"
-                    : "Failed"}{" "}
-                · <RelativeTime iso={m.createdAt} />
-              </p>
-            </li>
-          ))}
+          {list.map((m) =>
+            m.direction === "to_user" ? (
+              <li
+                key={m.id}
+                data-message="from-agent"
+                data-kind={m.kind ?? "say"}
+                className="rounded-md border-l-4 border-blue-600 bg-blue-50 p-2 dark:bg-blue-950/40"
+              >
+                <p className="text-xs font-medium text-blue-900 dark:text-blue-200">
+                  {m.kind === "ask" ? "The agent asks" : "The agent says"}
+                </p>
+                <p className="whitespace-pre-wrap">{m.body}</p>
+                <p className="mt-1 flex items-center gap-2 text-xs text-zinc-600 dark:text-zinc-400">
+                  <RelativeTime iso={m.createdAt} />
+                  {m.kind === "ask" && (
+                    <button
+                      type="button"
+                      className="text-blue-700 underline dark:text-blue-400"
+                      onClick={() => answer(m)}
+                    >
+                      Answer
+                    </button>
+                  )}
+                </p>
+              </li>
+            ) : (
+              <li key={m.id} data-message={m.dispatchState} className="rounded-md bg-zinc-50 p-2 dark:bg-zinc-800/60">
+                {m.replyToId && <p className="text-xs text-zinc-600 dark:text-zinc-400">Answer</p>}
+                <p className="whitespace-pre-wrap">{m.body}</p>
+                <p className="mt-1 text-xs text-zinc-600 dark:text-zinc-400">
+                  {m.dispatchState === "dispatched"
+                    ? "Typed into the session"
+                    : m.dispatchState === "pending"
+                      ? "Waiting for the agent to run"
+                      : "Failed"}{" "}
+                  · <RelativeTime iso={m.createdAt} />
+                </p>
+              </li>
+            ),
+          )}
         </ul>
       )}
     </section>

@@ -26,6 +26,11 @@ export const messageKeys = {
   ofAgent: (agentId: string) => [...messageKeys.all, agentId] as const,
 };
 
+/** The viewer's inbox: under messages, so an agent's new message refreshes the tray too. */
+export const inboxKeys = {
+  all: [...messageKeys.all, "inbox"] as const,
+};
+
 export const projectKeys = {
   all: ["projects"] as const,
   list: () => [...projectKeys.all, "list"] as const,
@@ -92,6 +97,8 @@ export function keysForEvent(subject: string): QueryKey | null {
       return agentKeys.all;
     case "message":
       return messageKeys.all;
+    case "inbox":
+      return inboxKeys.all;
     case "broker":
       return brokerKeys.all;
     case "maintenance":

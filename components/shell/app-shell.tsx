@@ -2,6 +2,7 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import type { UserIdentity } from "@/lib/auth/principal";
 import { Providers } from "../providers";
+import { InboxTray } from "./inbox-tray";
 import { NavLinks } from "./nav-links";
 import { UserMenu } from "./user-menu";
 
@@ -49,6 +50,7 @@ export function AppShell({
                   Dev mode
                 </span>
               )}
+              <InboxTray />
               <UserMenu name={viewer.name ?? viewer.email} email={viewer.email} />
             </div>
           </div>
