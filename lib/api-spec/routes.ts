@@ -18,6 +18,14 @@ import { harnessSchema } from "../harnesses/list-harnesses";
 import type { RouteAccess } from "../http/api-route";
 import { listRunsQuery } from "../maintenance/list-runs";
 import {
+  channelSchema,
+  channelTestSchema,
+  createChannelBody,
+  createdChannelSchema,
+  subscriptionsBody,
+  subscriptionsSchema,
+} from "../notifications/schemas";
+import {
   agentMessageBody,
   inboxItemSchema,
   inboxQuery,
@@ -60,7 +68,7 @@ import { listUsersQuery, updateUserBody, userSchema } from "../users/schemas";
  * Access "agent-self" marks machine routes only the named agent's own token may call.
  */
 export interface ApiRouteSpec {
-  method: "GET" | "POST" | "PATCH" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   path: string;
   summary: string;
   access: RouteAccess | "agent-self";
@@ -605,6 +613,51 @@ export const API_ROUTES: ApiRouteSpec[] = [
     summary: "Mark one of the caller's inbox messages read",
     access: "user",
     response: inboxItemSchema,
+  },
+  {
+    method: "GET",
+    path: "/api/v1/notification-channels",
+    summary: "The caller's notification channels (webhooks, email addresses)",
+    access: "user",
+    response: z.object({ items: z.array(channelSchema) }),
+  },
+  {
+    method: "POST",
+    path: "/api/v1/notification-channels",
+    summary: "Add a channel: a webhook (its signing secret answered once) or an email address",
+    access: "user",
+    body: createChannelBody,
+    response: createdChannelSchema,
+    status: 201,
+  },
+  {
+    method: "DELETE",
+    path: "/api/v1/notification-channels/{id}",
+    summary: "Remove one of the caller's channels",
+    access: "user",
+    status: 204,
+  },
+  {
+    method: "POST",
+    path: "/api/v1/notification-channels/{id}/test",
+    summary: "Send a test notification through the channel now",
+    access: "user",
+    response: channelTestSchema,
+  },
+  {
+    method: "GET",
+    path: "/api/v1/subscriptions",
+    summary: "What the caller is notified of (the hub's default until they save theirs)",
+    access: "user",
+    response: subscriptionsSchema,
+  },
+  {
+    method: "PUT",
+    path: "/api/v1/subscriptions",
+    summary: "Replace what the caller is notified of",
+    access: "user",
+    body: subscriptionsBody,
+    response: subscriptionsSchema,
   },
   {
     method: "POST",

@@ -15,6 +15,7 @@ export const KEY_LABELS = {
   agentEnv: "scion-hub/agent-env-box/v1",
   dispatchArgs: "scion-hub/dispatch-args-box/v1",
   secretStore: "scion-hub/secret-store/v1",
+  webhookSecret: "scion-hub/webhook-secret/v1",
 } as const;
 
 export type KeyLabel = (typeof KEY_LABELS)[keyof typeof KEY_LABELS];

@@ -125,6 +125,22 @@ export const settingsSchema = z
     localBroker: bool.optional(),
     /** Project remotes on loopback, link-local, private or metadata addresses (refused by default). */
     allowPrivateGitRemotes: bool.default(false),
+    notifications: z
+      .object({
+        /** Webhooks to loopback, link-local, private or metadata addresses (refused by default). */
+        allowPrivateWebhooks: bool.default(false),
+        /** smtp:// or smtps:// URL (with user:password) of the server email notifications go through. */
+        smtpUrl: z
+          .string()
+          .regex(/^smtps?:\/\/[^\s]+$/, { error: "must be an smtp:// or smtps:// URL" })
+          .optional(),
+        /** The From address of email notifications. */
+        smtpFrom: z.string().trim().min(3).max(320).default("Scion Hub <scion@localhost>"),
+        /** The first retry's delay; later ones are 6, 24, 120 and 720 times it (tests shorten it). */
+        retryBaseMs: z.coerce.number().int().min(10).max(600_000).default(5_000),
+      })
+      .strict()
+      .prefault({}),
     internalUrl: httpUrl.optional(),
     /** A bearer token Prometheus may scrape /metrics with (admins may always). */
     metricsToken: z.string().min(24, { error: "must be at least 24 characters" }).optional(),

@@ -29,6 +29,11 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: readonly string[] }> =
   { env: "SCION_ALLOWED_DOMAINS", path: ["allowedDomains"] },
   { env: "SCION_LOCAL_BROKER", path: ["localBroker"] },
   { env: "SCION_ALLOW_PRIVATE_GIT_REMOTES", path: ["allowPrivateGitRemotes"] },
+  // ---- Notifications (issue 14) ----
+  { env: "SCION_ALLOW_PRIVATE_WEBHOOKS", path: ["notifications", "allowPrivateWebhooks"] },
+  { env: "SCION_SMTP_URL", path: ["notifications", "smtpUrl"] },
+  { env: "SCION_SMTP_FROM", path: ["notifications", "smtpFrom"] },
+  { env: "SCION_NOTIFY_RETRY_BASE_MS", path: ["notifications", "retryBaseMs"] },
   { env: "SCION_INTERNAL_URL", path: ["internalUrl"] },
   { env: "SCION_METRICS_TOKEN", path: ["metricsToken"] },
   { env: "SCION_LOG_LEVEL", path: ["logLevel"] },

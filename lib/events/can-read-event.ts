@@ -26,8 +26,8 @@ export function canReadEvent(
     return canSeeAgentIn(principal, { id, ownerId: data.ownerId, projectId }, memberProjects);
   }
   if (root === "broker") return principal.kind === "user";
-  // A person's inbox changed (read, read all): for that person (lib/messages/inbox.ts).
-  if (root === "inbox") return principal.kind === "user" && event.subject.split(".")[1] === principal.user.id;
+  // A person's inbox changed (read, read all), or something they subscribed to happened: for that person.
+  if (root === "inbox" || root === "notification") return principal.kind === "user" && event.subject.split(".")[1] === principal.user.id;
   // A bulk action's progress is for the person who started it (lib/agents/bulk-agents.ts).
   if (root === "bulk")
     return (

@@ -29,6 +29,8 @@ export function createLogger({
         "token",
         "sessionSecret",
         "databaseUrl",
+        "smtpUrl",
+        "*.smtpUrl",
         "*.password",
         "*.secret",
         "*.token",

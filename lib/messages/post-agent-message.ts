@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { changeAgent } from "../agents/change-agent";
 import type { Agent } from "../db/generated/client";
+import { nudgeNotifier } from "../notifications/nudge-notifier";
 import { recordNotificationEvent } from "../notifications/record-notification-event";
 import type { HubRuntime } from "../runtime/hub-runtime";
 import { toMessageJson } from "./list-messages";
@@ -54,6 +55,7 @@ export async function postAgentMessage(
     );
     return created;
   });
+  nudgeNotifier(runtime);
   await runtime.events.publish({
     subject: `message.${agent.id}.created`,
     data: { ...toMessageJson(message), ownerId: agent.ownerId, projectId: agent.projectId },

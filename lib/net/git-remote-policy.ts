@@ -51,6 +51,11 @@ for (const [prefix, bits] of [
 const INTERNAL_NAMES =
   /^(localhost|.*\.localhost|localhost\.localdomain|metadata|metadata\.google\.internal|.*\.internal|ip6-localhost|ip6-loopback)\.?$/i;
 
+/** True for a host name that means this machine or the cloud's metadata service, whatever DNS says. */
+export function isInternalName(host: string): boolean {
+  return INTERNAL_NAMES.test(host);
+}
+
 /** True for an IP address only this machine or its private network can reach. */
 export function isInternalAddress(address: string): boolean {
   const ip = address.replace(/^\[|\]$/g, "");

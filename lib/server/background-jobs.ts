@@ -2,6 +2,7 @@ import { sweepAgentLimits } from "../agents/enforce-agent-limits";
 import { sweepAgentLiveness } from "../agents/sweep-agent-liveness";
 import { purgeOldMessages, reapStuckDispatches, sweepPendingMessages, sweepStaleAffinity } from "../dispatch/sweeps";
 import { sweepEventPayloads } from "../events/postgres-event-bus";
+import { drainDeliveries, processNotificationEvents } from "../notifications/notifier";
 import type { HubRuntime } from "../runtime/hub-runtime";
 import type { ScheduledJob } from "../runtime/scheduler";
 
@@ -20,5 +21,8 @@ export function backgroundJobs(runtime: HubRuntime): ScheduledJob[] {
     { name: "pending-message-sweep", lockKey: 72700005, intervalMs: 30_000, run: () => sweepPendingMessages(runtime) },
     { name: "agent-limits", lockKey: 72700007, intervalMs: 30_000, run: () => sweepAgentLimits(runtime) },
     { name: "message-purge", lockKey: 72700006, intervalMs: 6 * 60 * 60_000, run: () => purgeOldMessages(runtime) },
+    // Notifications (issue 14): events become deliveries, deliveries are sent; each once at a time hub-wide.
+    { name: "notifier", lockKey: 72700008, intervalMs: 1_000, run: () => processNotificationEvents(runtime) },
+    { name: "notification-delivery", lockKey: 72700009, intervalMs: 1_000, run: () => drainDeliveries(runtime) },
   ];
 }

@@ -124,6 +124,12 @@ const MATRIX: Record<string, Row> = {
   // Someone else's inbox message (and an agent's token) never reads it: 404 to people, 403 to agents.
   "POST /api/v1/inbox/{id}/read": OWN_TOKENS,
   "POST /api/v1/inbox/read-all": PEOPLE,
+  "GET /api/v1/notification-channels": PEOPLE,
+  "POST /api/v1/notification-channels": PEOPLE,
+  "DELETE /api/v1/notification-channels/{id}": OWN_TOKENS,
+  "POST /api/v1/notification-channels/{id}/test": OWN_TOKENS,
+  "GET /api/v1/subscriptions": PEOPLE,
+  "PUT /api/v1/subscriptions": PEOPLE,
   // The agent here has no broker: past authorization, a look answers 409. Issue 12's members see them too ("see").
   // Members of its project see an agent read-only: its screen and logs too.
   "GET /api/v1/agents/{id}/screen": PEOPLE_WHO_SEE,
@@ -232,6 +238,10 @@ async function fixtures() {
       dispatchState: "dispatched",
     },
   });
+  // The owner's email channel (testing it needs no network: this hub has no SMTP server).
+  const channel = await prisma.notificationChannel.create({
+    data: { userId: owner.id, name: "mail", type: "email", address: "owner@example.com" },
+  });
   const secret = await prisma.secret.create({
     data: {
       name: "OWN_KEY",
@@ -289,6 +299,7 @@ async function fixtures() {
     runId: run.id,
     secretId: secret.id,
     inboxId: inboxMessage.id,
+    channelId: channel.id,
     templateId: template.id,
     harnessConfigId: harnessConfig.id,
     userCode: device.userCode,
@@ -308,6 +319,7 @@ function requestFor(
     ["/api/v1/tokens/", f.owner.tokenId],
     ["/api/v1/secrets/", f.secretId],
     ["/api/v1/inbox/", f.inboxId],
+    ["/api/v1/notification-channels/", f.channelId],
     ["/api/v1/templates/", f.templateId],
     ["/api/v1/harness-configs/", f.harnessConfigId],
     ["/api/v1/users/", f.target.id],
@@ -323,6 +335,8 @@ function requestFor(
     .replace("{key}", "purge-messages");
   const bodies: Record<string, unknown> = {
     "POST /api/v1/tokens": { name: "cell" },
+    "POST /api/v1/notification-channels": { name: `cell ${f.n}`, type: "webhook", url: "https://93.184.216.34/hook" },
+    "PUT /api/v1/subscriptions": { items: [] },
     "POST /api/v1/auth/device": { clientName: "cell" },
     "POST /api/v1/auth/device/token": { deviceCode: "not-a-device-code" },
     "POST /api/v1/auth/device/approve": { userCode: f.userCode },
