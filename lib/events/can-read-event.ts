@@ -27,7 +27,8 @@ export function canReadEvent(
   }
   if (root === "broker") return principal.kind === "user";
   // A person's inbox changed (read, read all), or something they subscribed to happened: for that person.
-  if (root === "inbox" || root === "notification") return principal.kind === "user" && event.subject.split(".")[1] === principal.user.id;
+  if (root === "inbox" || root === "notification")
+    return principal.kind === "user" && event.subject.split(".")[1] === principal.user.id;
   // A bulk action's progress is for the person who started it (lib/agents/bulk-agents.ts).
   if (root === "bulk")
     return (
