@@ -18,6 +18,13 @@ import { harnessSchema } from "../harnesses/list-harnesses";
 import type { RouteAccess } from "../http/api-route";
 import { listRunsQuery } from "../maintenance/list-runs";
 import {
+  createScheduleBody,
+  listSchedulesQuery,
+  scheduleRunSchema,
+  scheduleSchema,
+  updateScheduleBody,
+} from "../schedules/schemas";
+import {
   channelSchema,
   channelTestSchema,
   createChannelBody,
@@ -658,6 +665,39 @@ export const API_ROUTES: ApiRouteSpec[] = [
     access: "user",
     body: subscriptionsBody,
     response: subscriptionsSchema,
+  },
+  {
+    method: "GET",
+    path: "/api/v1/schedules",
+    summary: "The caller's schedules (an admin's: everyone's), soonest first",
+    access: "user",
+    query: listSchedulesQuery,
+    response: z.object({ items: z.array(scheduleSchema) }),
+  },
+  {
+    method: "POST",
+    path: "/api/v1/schedules",
+    summary: "Schedule a message, start or stop of an agent: once (runAt) or recurring (cron in a time zone)",
+    access: "user",
+    body: createScheduleBody,
+    response: scheduleSchema,
+    status: 201,
+  },
+  {
+    method: "PATCH",
+    path: "/api/v1/schedules/{id}",
+    summary: "Rename, change what or when, pause or resume a schedule",
+    access: "user",
+    body: updateScheduleBody,
+    response: scheduleSchema,
+  },
+  { method: "DELETE", path: "/api/v1/schedules/{id}", summary: "Delete a schedule", access: "user", status: 204 },
+  {
+    method: "GET",
+    path: "/api/v1/schedules/{id}/runs",
+    summary: "A schedule's runs and their results, newest first",
+    access: "user",
+    response: z.object({ items: z.array(scheduleRunSchema) }),
   },
   {
     method: "POST",

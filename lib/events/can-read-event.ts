@@ -26,6 +26,12 @@ export function canReadEvent(
     return canSeeAgentIn(principal, { id, ownerId: data.ownerId, projectId }, memberProjects);
   }
   if (root === "broker") return principal.kind === "user";
+  // A schedule's changes and runs: its owner's and admins' (lib/schedules/schedules.ts).
+  if (root === "schedule")
+    return (
+      isAdmin(principal) ||
+      (principal.kind === "user" && (event.data as { ownerId?: unknown } | null)?.ownerId === principalId(principal))
+    );
   // A person's inbox changed (read, read all), or something they subscribed to happened: for that person.
   if (root === "inbox" || root === "notification")
     return principal.kind === "user" && event.subject.split(".")[1] === principal.user.id;

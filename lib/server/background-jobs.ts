@@ -4,6 +4,7 @@ import { purgeOldMessages, reapStuckDispatches, sweepPendingMessages, sweepStale
 import { sweepEventPayloads } from "../events/postgres-event-bus";
 import { drainDeliveries, processNotificationEvents } from "../notifications/notifier";
 import type { HubRuntime } from "../runtime/hub-runtime";
+import { runDueSchedules } from "../schedules/run-schedules";
 import type { ScheduledJob } from "../runtime/scheduler";
 
 /** The hub's background jobs, each a singleton across replicas (lock keys are ours, 7270xxxx). */
@@ -24,5 +25,7 @@ export function backgroundJobs(runtime: HubRuntime): ScheduledJob[] {
     // Notifications (issue 14): events become deliveries, deliveries are sent; each once at a time hub-wide.
     { name: "notifier", lockKey: 72700008, intervalMs: 1_000, run: () => processNotificationEvents(runtime) },
     { name: "notification-delivery", lockKey: 72700009, intervalMs: 1_000, run: () => drainDeliveries(runtime) },
+    // Schedules (issue 14): each due tick runs once (the run row is the guarantee, the lock saves work).
+    { name: "schedules", lockKey: 72700010, intervalMs: 2_000, run: () => runDueSchedules(runtime) },
   ];
 }

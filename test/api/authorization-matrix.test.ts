@@ -129,6 +129,13 @@ const MATRIX: Record<string, Row> = {
   "DELETE /api/v1/notification-channels/{id}": OWN_TOKENS,
   "POST /api/v1/notification-channels/{id}/test": OWN_TOKENS,
   "GET /api/v1/subscriptions": PEOPLE,
+  "GET /api/v1/schedules": PEOPLE,
+  // Scheduling needs the right to act on the agent.
+  "POST /api/v1/schedules": [401, "ok", 404, 403, "ok", 403, 403, 403],
+  // The owner's schedule: theirs and admins' only.
+  "PATCH /api/v1/schedules/{id}": [401, "ok", 404, 404, "ok", 403, 403, 403],
+  "DELETE /api/v1/schedules/{id}": [401, "ok", 404, 404, "ok", 403, 403, 403],
+  "GET /api/v1/schedules/{id}/runs": [401, "ok", 404, 404, "ok", 403, 403, 403],
   "PUT /api/v1/subscriptions": PEOPLE,
   // The agent here has no broker: past authorization, a look answers 409. Issue 12's members see them too ("see").
   // Members of its project see an agent read-only: its screen and logs too.
@@ -242,6 +249,16 @@ async function fixtures() {
   const channel = await prisma.notificationChannel.create({
     data: { userId: owner.id, name: "mail", type: "email", address: "owner@example.com" },
   });
+  const schedule = await prisma.schedule.create({
+    data: {
+      name: "nightly",
+      agentId: agent.id,
+      ownerId: `user:${owner.id}`,
+      action: "stop",
+      cron: "0 3 * * *",
+      nextRunAt: new Date(Date.now() + 86_400_000),
+    },
+  });
   const secret = await prisma.secret.create({
     data: {
       name: "OWN_KEY",
@@ -300,6 +317,7 @@ async function fixtures() {
     secretId: secret.id,
     inboxId: inboxMessage.id,
     channelId: channel.id,
+    scheduleId: schedule.id,
     templateId: template.id,
     harnessConfigId: harnessConfig.id,
     userCode: device.userCode,
@@ -320,6 +338,7 @@ function requestFor(
     ["/api/v1/secrets/", f.secretId],
     ["/api/v1/inbox/", f.inboxId],
     ["/api/v1/notification-channels/", f.channelId],
+    ["/api/v1/schedules/", f.scheduleId],
     ["/api/v1/templates/", f.templateId],
     ["/api/v1/harness-configs/", f.harnessConfigId],
     ["/api/v1/users/", f.target.id],
@@ -337,6 +356,8 @@ function requestFor(
     "POST /api/v1/tokens": { name: "cell" },
     "POST /api/v1/notification-channels": { name: `cell ${f.n}`, type: "webhook", url: "https://93.184.216.34/hook" },
     "PUT /api/v1/subscriptions": { items: [] },
+    "POST /api/v1/schedules": { name: "cell", agentId: f.agent.id, action: "stop", cron: "0 4 * * *" },
+    "PATCH /api/v1/schedules/{id}": { paused: true },
     "POST /api/v1/auth/device": { clientName: "cell" },
     "POST /api/v1/auth/device/token": { deviceCode: "not-a-device-code" },
     "POST /api/v1/auth/device/approve": { userCode: f.userCode },
