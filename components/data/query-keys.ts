@@ -61,6 +61,12 @@ export const tokenKeys = {
   list: () => [...tokenKeys.all, "list"] as const,
 };
 
+export const scheduleKeys = {
+  all: ["schedules"] as const,
+  list: () => [...scheduleKeys.all, "list"] as const,
+  runs: (id: string) => [...scheduleKeys.all, "runs", id] as const,
+};
+
 export const brokerKeys = {
   all: ["brokers"] as const,
   list: () => [...brokerKeys.all, "list"] as const,
@@ -99,6 +105,8 @@ export function keysForEvent(subject: string): QueryKey | null {
       return messageKeys.all;
     case "inbox":
       return inboxKeys.all;
+    case "schedule":
+      return scheduleKeys.all;
     case "broker":
       return brokerKeys.all;
     case "maintenance":

@@ -5,7 +5,7 @@ import { useEffect } from "react";
 import { keysForEvent } from "../data/query-keys";
 
 /** Subjects the dashboard follows; the hub only sends what the viewer may read. */
-const SUBSCRIPTIONS = ["agent.>", "broker.>", "message.>", "maintenance.>", "inbox.>"];
+const SUBSCRIPTIONS = ["agent.>", "broker.>", "message.>", "maintenance.>", "inbox.>", "schedule.>"];
 
 /**
  * Keeps every query live from the hub's event stream (SSE). An event invalidates the queries of

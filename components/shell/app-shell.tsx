@@ -25,6 +25,7 @@ export function AppShell({
     { href: "/projects", label: "Projects" },
     { href: "/templates", label: "Templates" },
     { href: "/harness-configs", label: "Harness configs" },
+    { href: "/schedules", label: "Schedules" },
     { href: "/brokers", label: "Brokers" },
     { href: "/secrets", label: "Secrets" },
     ...(viewer.role === "admin" ? [{ href: "/admin/maintenance", label: "Admin" }] : []),
