@@ -81,6 +81,8 @@ export default defineConfig({
         SCION_HARNESS_DIR: harnessDir,
         // The workspace journey's git server listens on loopback.
         SCION_ALLOW_PRIVATE_GIT_REMOTES: "true",
+        // The notification journey's webhook receiver listens on loopback too.
+        SCION_ALLOW_PRIVATE_WEBHOOKS: "true",
         npm_config_prefer_offline: "true",
       },
     },

@@ -3,9 +3,11 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
 import { keysForEvent } from "../data/query-keys";
+import { useToast } from "../ui/toast";
+import { showNotification } from "./browser-notifications";
 
 /** Subjects the dashboard follows; the hub only sends what the viewer may read. */
-const SUBSCRIPTIONS = ["agent.>", "broker.>", "message.>", "maintenance.>", "inbox.>", "schedule.>"];
+const SUBSCRIPTIONS = ["agent.>", "broker.>", "message.>", "maintenance.>", "inbox.>", "schedule.>", "notification.>"];
 
 /**
  * Keeps every query live from the hub's event stream (SSE). An event invalidates the queries of
@@ -16,6 +18,7 @@ const SUBSCRIPTIONS = ["agent.>", "broker.>", "message.>", "maintenance.>", "inb
  */
 export function HubEvents() {
   const queryClient = useQueryClient();
+  const toast = useToast();
   useEffect(() => {
     const url = `/api/v1/events?${SUBSCRIPTIONS.map((s) => `sub=${encodeURIComponent(s)}`).join("&")}`;
     const source = new EventSource(url);
@@ -32,11 +35,18 @@ export function HubEvents() {
     });
     source.addEventListener("update", (e) => {
       let subject = "";
+      let data: Record<string, unknown> = {};
       try {
-        subject = (JSON.parse((e as MessageEvent<string>).data) as { subject?: string }).subject ?? "";
+        const parsed = JSON.parse((e as MessageEvent<string>).data) as {
+          subject?: string;
+          data?: Record<string, unknown>;
+        };
+        subject = parsed.subject ?? "";
+        data = parsed.data ?? {};
       } catch {
         return;
       }
+      if (subject.startsWith("notification.")) return showNotification(data, toast);
       const queryKey = keysForEvent(subject);
       if (queryKey) void queryClient.invalidateQueries({ queryKey });
     });
@@ -45,6 +55,6 @@ export function HubEvents() {
       source.close();
       setStatus("closed");
     };
-  }, [queryClient]);
+  }, [queryClient, toast]);
   return null;
 }

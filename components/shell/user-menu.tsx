@@ -45,6 +45,14 @@ export function UserMenu({ name, email }: { name: string; email: string | null }
           >
             Profile and API tokens
           </Link>
+          <Link
+            href="/settings/notifications"
+            role="menuitem"
+            onClick={() => setOpen(false)}
+            className="block w-full rounded px-3 py-2 text-left text-sm hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-blue-600 dark:hover:bg-zinc-800"
+          >
+            Notifications
+          </Link>
           <button
             type="button"
             role="menuitem"
