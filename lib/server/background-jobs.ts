@@ -23,8 +23,8 @@ export function backgroundJobs(runtime: HubRuntime): ScheduledJob[] {
     { name: "agent-limits", lockKey: 72700007, intervalMs: 30_000, run: () => sweepAgentLimits(runtime) },
     { name: "message-purge", lockKey: 72700006, intervalMs: 6 * 60 * 60_000, run: () => purgeOldMessages(runtime) },
     // Notifications (issue 14): events become deliveries, deliveries are sent; each once at a time hub-wide.
-    { name: "notifier", lockKey: 72700008, intervalMs: 1_000, run: () => processNotificationEvents(runtime) },
-    { name: "notification-delivery", lockKey: 72700009, intervalMs: 1_000, run: () => drainDeliveries(runtime) },
+    { name: "notifier", lockKey: 72700008, intervalMs: 2_000, run: () => processNotificationEvents(runtime) },
+    { name: "notification-delivery", lockKey: 72700009, intervalMs: 2_000, run: () => drainDeliveries(runtime) },
     // Schedules (issue 14): each due tick runs once (the run row is the guarantee, the lock saves work).
     { name: "schedules", lockKey: 72700010, intervalMs: 2_000, run: () => runDueSchedules(runtime) },
   ];

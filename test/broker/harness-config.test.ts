@@ -76,8 +76,10 @@ describe("writing a harness's configuration into the agent's HOME", () => {
     const settings = JSON.parse(fs.readFileSync(path.join(home, ".claude", "settings.json"), "utf8"));
     expect(settings.hooks.Stop[0].hooks[0].command).toBe("/usr/bin/node /opt/scion-agent.mjs hook --dialect claude");
     expect(settings.env.ANTHROPIC_MODEL).toBe("claude-sonnet-4-5");
+    // The instructions file tells the model how to reach people (scion-agent say|ask).
+    expect(fs.readFileSync(path.join(home, ".claude", "CLAUDE.md"), "utf8")).toContain("scion-agent ask");
     // No scratch files are left next to them.
-    expect(fs.readdirSync(path.join(home, ".claude"))).toEqual(["settings.json"]);
+    expect(fs.readdirSync(path.join(home, ".claude")).sort()).toEqual(["CLAUDE.md", "settings.json"]);
   });
 
   it("never follows a link the agent planted: a file link or a directory link is replaced, its target untouched", () => {
