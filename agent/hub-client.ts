@@ -119,3 +119,17 @@ export function tokenExpiry(token: string): number | undefined {
     return undefined;
   }
 }
+
+/** The client for this agent's shim configuration (its hub URLs, id and token file). */
+export function clientFor(
+  config: { hubUrl: string; hubUrls: string[]; agentId: string; tokenFile: string },
+  log: (level: "info" | "warn", message: string) => void,
+): AgentHubClient {
+  return new AgentHubClient({
+    hubUrl: config.hubUrl,
+    fallbackUrls: config.hubUrls,
+    agentId: config.agentId,
+    tokenFile: config.tokenFile,
+    log,
+  });
+}

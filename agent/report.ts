@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { REPORTABLE_ACTIVITIES } from "../lib/agents/activities";
 import { loadShimConfig } from "./config";
-import { AgentHubClient } from "./hub-client";
+import { clientFor } from "./hub-client";
 
 const USAGE = "usage: scion-agent report --activity <activity> [--detail <text>]";
 
@@ -34,13 +34,7 @@ export async function report(args: string[], log: (level: "info" | "warn", messa
     log("warn", problems.join("; "));
     return 2;
   }
-  const client = new AgentHubClient({
-    hubUrl: config.hubUrl,
-    fallbackUrls: config.hubUrls,
-    agentId: config.agentId,
-    tokenFile: config.tokenFile,
-    log,
-  });
+  const client = clientFor(config, log);
   await client.report(parsed.data);
   return 0;
 }

@@ -3,7 +3,7 @@ import path from "node:path";
 import type { ShimConfig } from "./config";
 import { HookRelay } from "./hook-relay";
 import { PROMPT_MARKER } from "../lib/harnesses/types";
-import { AgentHubClient } from "./hub-client";
+import { clientFor } from "./hub-client";
 
 const REFRESH_BEFORE_S = 2 * 60 * 60;
 
@@ -23,13 +23,7 @@ export async function runAgent(
   argv: string[],
   log: (level: "info" | "warn", message: string) => void,
 ): Promise<number> {
-  const client = new AgentHubClient({
-    hubUrl: config.hubUrl,
-    fallbackUrls: config.hubUrls,
-    agentId: config.agentId,
-    tokenFile: config.tokenFile,
-    log,
-  });
+  const client = clientFor(config, log);
   const report = (body: Record<string, unknown>) =>
     client.report(body).catch((err: Error) => log("warn", `status report failed: ${err.message}`));
 

@@ -1,5 +1,5 @@
 import { loadShimConfig } from "./config";
-import { AgentHubClient, HubRequestError } from "./hub-client";
+import { clientFor, HubRequestError } from "./hub-client";
 
 const MAX_BYTES = 16_384;
 
@@ -38,13 +38,7 @@ export async function say(
     log("warn", problems.join("; "));
     return 2;
   }
-  const client = new AgentHubClient({
-    hubUrl: config.hubUrl,
-    fallbackUrls: config.hubUrls,
-    agentId: config.agentId,
-    tokenFile: config.tokenFile,
-    log,
-  });
+  const client = clientFor(config, log);
   try {
     const message = await client.message({ body: text, kind });
     process.stdout.write(`${message.id}\n`);

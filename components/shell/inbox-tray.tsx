@@ -3,7 +3,8 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useEffect, useRef, useState } from "react";
+import { useCallback, useRef, useState } from "react";
+import { useDismiss } from "../ui/use-dismiss";
 import type { InboxItem } from "@/lib/messages/schemas";
 import { api } from "../data/api";
 import { inboxKeys } from "../data/query-keys";
@@ -23,6 +24,7 @@ interface Inbox {
  */
 export function InboxTray() {
   const [open, setOpen] = useState(false);
+  const close = useCallback(() => setOpen(false), []);
   const ref = useRef<HTMLDivElement>(null);
   const queryClient = useQueryClient();
   const toast = useToast();
@@ -41,17 +43,7 @@ export function InboxTray() {
     onError: (err) => toast(`Could not mark the messages read: ${(err as Error).message}`, "error"),
     onSettled: refresh,
   });
-  useEffect(() => {
-    if (!open) return;
-    const onDown = (e: MouseEvent) => ref.current && !ref.current.contains(e.target as Node) && setOpen(false);
-    const onKey = (e: KeyboardEvent) => e.key === "Escape" && setOpen(false);
-    document.addEventListener("mousedown", onDown);
-    document.addEventListener("keydown", onKey);
-    return () => {
-      document.removeEventListener("mousedown", onDown);
-      document.removeEventListener("keydown", onKey);
-    };
-  }, [open]);
+  useDismiss(ref, open, close);
   const unread = inbox.data?.unread ?? 0;
   const items = inbox.data?.items ?? [];
   return (

@@ -1,14 +1,16 @@
 import { z } from "zod";
 import { pageQuery } from "../http/pagination";
 
+/** Where a message travels (web, slack, schedule…): a lower-case word. */
+const channelName = z
+  .string()
+  .trim()
+  .regex(/^[a-z][a-z0-9_-]{0,31}$/, { error: "a lower-case word" });
+
 export const sendMessageBody = z
   .object({
     body: z.string().min(1).max(65_536),
-    channel: z
-      .string()
-      .trim()
-      .regex(/^[a-z][a-z0-9_-]{0,31}$/, { error: "a lower-case word" })
-      .default("web"),
+    channel: channelName.default("web"),
     threadId: z.string().trim().min(1).max(128).nullish(),
     /** Interrupt the harness's current turn before typing the message (a running agent only). */
     interrupt: z.literal(true).optional(),
@@ -25,11 +27,7 @@ export const agentMessageBody = z
   .object({
     body: z.string().trim().min(1).max(16_384),
     kind: z.enum(MESSAGE_KINDS).default("say"),
-    channel: z
-      .string()
-      .trim()
-      .regex(/^[a-z][a-z0-9_-]{0,31}$/, { error: "a lower-case word" })
-      .default("web"),
+    channel: channelName.default("web"),
     threadId: z.string().trim().min(1).max(128).nullish(),
   })
   .strict();
