@@ -21,6 +21,7 @@ export function browserNotificationsOn(): boolean {
 export function showNotification(
   data: { summary?: unknown; agentId?: unknown; eventId?: unknown },
   toast: (text: string, tone?: "success" | "error" | "info") => void,
+  navigate: (href: string) => void,
 ): void {
   const summary = typeof data.summary === "string" ? data.summary : "An agent needs you";
   toast(summary, "info");
@@ -33,7 +34,7 @@ export function showNotification(
     const href = `/agents/${data.agentId}`;
     n.onclick = () => {
       window.focus();
-      window.location.assign(href);
+      navigate(href);
     };
   }
 }

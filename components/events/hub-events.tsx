@@ -1,6 +1,7 @@
 "use client";
 
 import { useQueryClient } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
 import { useEffect } from "react";
 import { keysForEvent } from "../data/query-keys";
 import { useToast } from "../ui/toast";
@@ -19,6 +20,7 @@ const SUBSCRIPTIONS = ["agent.>", "broker.>", "message.>", "maintenance.>", "inb
 export function HubEvents() {
   const queryClient = useQueryClient();
   const toast = useToast();
+  const router = useRouter();
   useEffect(() => {
     const url = `/api/v1/events?${SUBSCRIPTIONS.map((s) => `sub=${encodeURIComponent(s)}`).join("&")}`;
     const source = new EventSource(url);
@@ -46,7 +48,7 @@ export function HubEvents() {
       } catch {
         return;
       }
-      if (subject.startsWith("notification.")) return showNotification(data, toast);
+      if (subject.startsWith("notification.")) return showNotification(data, toast, (href) => router.push(href));
       const queryKey = keysForEvent(subject);
       if (queryKey) void queryClient.invalidateQueries({ queryKey });
     });
@@ -55,6 +57,6 @@ export function HubEvents() {
       source.close();
       setStatus("closed");
     };
-  }, [queryClient, toast]);
+  }, [queryClient, toast, router]);
   return null;
 }
