@@ -11,6 +11,9 @@ import { deliverMessage } from "./deliver-message";
 import { toMessageJson } from "./list-messages";
 import type { MessageJson, sendMessageBody } from "./schemas";
 
+/** How long a message a broker refused waits before its one immediate retry. */
+const RETRY_AFTER_MS = 500;
+
 /**
  * POST /agents/{id}/messages: records the message (channel, thread, sender) with its audit
  * event, announces it, and types it into the agent's session when the agent runs on a broker
@@ -61,7 +64,13 @@ export async function sendMessage(
   });
   if (answered?.recipientId?.startsWith("user:") && !answered.readAt)
     await announceInbox(runtime.events, answered.recipientId.slice("user:".length));
-  const sent = await deliverMessage(runtime, created.id);
+  let sent = await deliverMessage(runtime, created.id);
+  if (!sent && agent.phase === "running" && agent.brokerId && runtime.brokers.has(agent.brokerId)) {
+    // Refused by a broker this replica holds (tmux busy under load, say): one more try shortly,
+    // before leaving it to the sweep, which waits 30 s.
+    await new Promise((r) => setTimeout(r, RETRY_AFTER_MS));
+    sent = await deliverMessage(runtime, created.id);
+  }
   if (!sent && agent.phase === "running" && agent.brokerId) {
     // The broker is held by another replica: the message stays pending (its own intent) and that
     // replica is nudged to type it; its periodic sweep catches a lost nudge.
