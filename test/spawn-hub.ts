@@ -14,8 +14,8 @@ export interface SpawnedHub {
  * Runs server.ts as its own process, the way `npm start` does (production Next.js, tsx), with
  * the given environment on top of a minimal one.
  */
-export function spawnHub(env: Record<string, string>): SpawnedHub {
-  const hub = spawnTsx("server.ts", { NEXT_TELEMETRY_DISABLED: "1", ...env });
+export function spawnHub(env: Record<string, string>, nodeArgs: string[] = []): SpawnedHub {
+  const hub = spawnTsx("server.ts", { NEXT_TELEMETRY_DISABLED: "1", ...env }, nodeArgs);
   return { ...hub, ready: waitForLine(hub, /Scion Hub ready at (\S+)/, "hub", "before ready") };
 }
 

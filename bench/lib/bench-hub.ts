@@ -6,6 +6,28 @@ import { findFreePort } from "../../lib/db/embedded-postgres";
 import { spawnHub } from "../../test/spawn-hub";
 import { reapAgentsUnder } from "../../test/reap-agents";
 
+/**
+ * The connection URL of a bench hub's embedded database (its data dir keeps the credentials, and
+ * Postgres's pid file the port), for checks a benchmark makes behind the API's back.
+ */
+export function embeddedDatabaseUrl(dataDir: string): string {
+  const { user, password } = JSON.parse(fs.readFileSync(path.join(dataDir, "postgres-credentials.json"), "utf8")) as {
+    user: string;
+    password: string;
+  };
+  const port = fs
+    .readFileSync(path.join(dataDir, "postgres", "postmaster.pid"), "utf8")
+    .split("\n")[3]!
+    .trim();
+  return `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/scion`;
+}
+
+/** BENCH_CPU_PROF=<dir>: the hub writes a V8 CPU profile there when it stops (node --cpu-prof). */
+function cpuProfileArgs(): string[] {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(dir)}`] : [];
+}
+
 /** A production hub in its own process on a scratch embedded database, for one benchmark. */
 export async function startBenchHub(
   opts: { localBroker?: boolean; env?: Record<string, string> } = {},
@@ -13,15 +35,18 @@ export async function startBenchHub(
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "scion-bench-"));
   fs.chmodSync(dataDir, 0o755);
   // Benchmarks seed thousands of agents as fast as the hub takes them: no creation rate limit.
-  const hub = spawnHub({
-    SCION_DATA_DIR: dataDir,
-    PORT: String(await findFreePort()),
-    SCION_LOG_LEVEL: "warn",
-    SCION_LOCAL_BROKER: String(opts.localBroker === true),
-    SCION_RATE_LIMIT_AGENT_CREATIONS_PER_MINUTE: "0",
-    SCION_MAX_AGENTS_PER_USER: "1000000",
-    ...opts.env,
-  });
+  const hub = spawnHub(
+    {
+      SCION_DATA_DIR: dataDir,
+      PORT: String(await findFreePort()),
+      SCION_LOG_LEVEL: "warn",
+      SCION_LOCAL_BROKER: String(opts.localBroker === true),
+      SCION_RATE_LIMIT_AGENT_CREATIONS_PER_MINUTE: "0",
+      SCION_MAX_AGENTS_PER_USER: "1000000",
+      ...opts.env,
+    },
+    cpuProfileArgs(),
+  );
   const stop = async () => {
     hub.child.kill("SIGTERM");
     await hub.exited;

@@ -55,13 +55,13 @@ export async function measure(
   url: string,
   opts: LoadOptions,
   headers: Record<string, string> = {},
+  /** More autocannon options: method, body, or `requests` whose setupRequest varies each request. */
+  extra: Partial<autocannon.Options> = {},
 ): Promise<Measurement> {
   const failures: Failures = {};
-  const warmup =
-    opts.warmupSeconds > 0
-      ? await load({ url, headers, connections: opts.connections, duration: opts.warmupSeconds }, failures)
-      : undefined;
-  const run = await load({ url, headers, connections: opts.connections, duration: opts.durationSeconds }, failures);
+  const base = { url, headers, connections: opts.connections, ...extra };
+  const warmup = opts.warmupSeconds > 0 ? await load({ ...base, duration: opts.warmupSeconds }, failures) : undefined;
+  const run = await load({ ...base, duration: opts.durationSeconds }, failures);
   if (Object.keys(failures).length > 0)
     throw new BenchFailure(label, failures, (warmup?.attempted ?? 0) + run.attempted);
   return {

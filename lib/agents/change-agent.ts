@@ -60,7 +60,7 @@ export async function changeAgent(
     const agent = await tx.agent.findUniqueOrThrow({ where: { id: agentId } });
     const change = decide(agent);
     const effective =
-      change && Object.entries(change).some(([k, v]) => !same(agent[k as keyof Agent], v)) ? change : null;
+      change && Object.entries(change).some(([k, v]) => !sameAgentValue(agent[k as keyof Agent], v)) ? change : null;
     if (!effective) {
       if (!touch) return { agent, changed: false };
       return { agent: await tx.agent.update({ where: { id: agentId }, data: touch }), changed: false };
@@ -80,7 +80,8 @@ export async function changeAgent(
   return result;
 }
 
-function same(a: unknown, b: unknown): boolean {
+/** Whether a field's stored value equals a change's (dates by time, JSON by its text). */
+export function sameAgentValue(a: unknown, b: unknown): boolean {
   if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
   if (typeof a === "object" || typeof b === "object") return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
   return a === b;

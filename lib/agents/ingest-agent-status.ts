@@ -2,9 +2,10 @@ import type { Agent, AgentActivity, AgentPhase } from "../db/generated/client";
 import type { HookEvent } from "../harnesses/types";
 import { ApiError } from "../http/api-error";
 import type { HubRuntime } from "../runtime/hub-runtime";
-import { changeAgent, type AgentChange } from "./change-agent";
+import type { AgentChange } from "./change-agent";
 import { stopOverLimit, turnLimitReached } from "./enforce-agent-limits";
 import type { AgentJson, AgentStatusBody } from "./schemas";
+import { statusBatchFor } from "./status-batch";
 import { toAgentJson } from "./to-agent-json";
 
 /** The start-up chain in which a phase may only move forward. */
@@ -34,38 +35,44 @@ export const LAST_OUTPUT_CHARS = 4000;
  * ending says nothing about the question the user was asked) and gives way only to new work
  * (prompt-submit, session-start) or another sticky one. `prompt-submit` counts a turn; one over
  * `limits.maxTurns` marks the agent `limits_exceeded` and the hub stops it. Nothing a hook says
- * replaces `limits_exceeded`, which also stays on once the agent stopped. All of it is one
- * transaction under the agent's row lock.
+ * replaces `limits_exceeded`, which also stays on once the agent stopped.
+ *
+ * Reports are applied in batches (lib/agents/status-batch.ts): one transaction under the row
+ * locks of the batch's agents writes their state, history and notification events, with the
+ * same rules as changeAgent, and one statement announces the changes. A pure heartbeat of an
+ * agent that is running its course (not ended, not offline) changes nothing by these rules but
+ * lastSeen, so heartbeats are written together by one statement without them.
  */
 export async function ingestAgentStatus(
   runtime: HubRuntime,
   agentId: string,
   body: AgentStatusBody,
 ): Promise<AgentJson> {
-  const { prisma, events } = runtime;
-  const now = new Date();
-  const touch = { lastSeen: now, ...(body.activity && { lastActivityAt: now }) };
-  let overLimit: string | null = null;
-  const { agent } = await changeAgent(
-    prisma,
-    events,
-    agentId,
-    `agent:${agentId}`,
-    (current) => {
-      const next = nextState(current, body, now);
-      overLimit =
-        next?.activity === "limits_exceeded" && current.activity !== "limits_exceeded" ? (next.detail ?? null) : null;
-      return next;
-    },
-    touch,
-  );
+  const batch = statusBatchFor(runtime);
+  if (isPureHeartbeat(body)) {
+    const touched = await batch.heartbeat(agentId);
+    if (touched) return toAgentJson(touched);
+  }
+  const { agent, overLimit } = await batch.submit(agentId, (current, now) => {
+    const next = nextState(current, body, now);
+    return {
+      change: next,
+      touch: { lastSeen: now, ...(body.activity && { lastActivityAt: now }) },
+      overLimit:
+        next?.activity === "limits_exceeded" && current.activity !== "limits_exceeded" ? (next.detail ?? null) : null,
+    };
+  });
   if (overLimit) {
-    const reason: string = overLimit;
-    void stopOverLimit(runtime, agentId, reason).catch((err: Error) =>
+    void stopOverLimit(runtime, agentId, overLimit).catch((err: Error) =>
       runtime.logger.warn({ agentId, err: err.message }, "stopping an agent over its limits failed"),
     );
   }
   return toAgentJson(agent);
+}
+
+/** `{heartbeat: true}` and nothing else: it says only that the agent is alive. */
+function isPureHeartbeat(body: AgentStatusBody): boolean {
+  return body.heartbeat === true && Object.keys(body).length === 1;
 }
 
 function nextState(agent: Agent, body: AgentStatusBody, now: Date): AgentChange | null {

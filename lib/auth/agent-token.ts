@@ -52,15 +52,12 @@ export async function authenticateAgentToken(
   const { sub, tv, scope } = verified.payload as { sub: string; tv?: unknown; scope?: unknown };
   if (typeof tv !== "number" || !Array.isArray(scope)) return null;
   if (typeof sub !== "string" || !isUuid(sub)) return null;
-  // One SQL statement: every status report and heartbeat of every agent comes through here.
-  const { rows } = await pool.query<{ id: string; tokenVersion: number }>(
-    `SELECT id, "tokenVersion" FROM agents WHERE id = $1::uuid`,
-    [sub],
-  );
-  const agent = rows[0];
-  if (!agent || agent.tokenVersion !== tv) return null;
+  // Every status report and heartbeat of every agent comes through here: batched reads.
+  const agentId = sub.toLowerCase();
+  const tokenVersion = await tokenVersions(pool).get(agentId);
+  if (tokenVersion === undefined || tokenVersion !== tv) return null;
   return {
-    agentId: agent.id,
+    agentId,
     scopes: scope.filter((s): s is AgentScope => (AGENT_SCOPES as readonly unknown[]).includes(s)),
   };
 }
@@ -69,4 +66,60 @@ export async function authenticateAgentToken(
 export function requireAgentScope(principal: Principal, scope: AgentScope): void {
   if (principal.kind === "agent" && !principal.scopes.includes(scope))
     throw new ApiError("forbidden", `This agent token lacks the ${scope} scope.`);
+}
+
+const loaders = new WeakMap<pg.Pool, TokenVersionLoader>();
+function tokenVersions(pool: pg.Pool): TokenVersionLoader {
+  let loader = loaders.get(pool);
+  if (!loader) loaders.set(pool, (loader = new TokenVersionLoader(pool)));
+  return loader;
+}
+
+/**
+ * Agents' current token versions, read for many tokens at once: lookups that arrive while a read
+ * is under way go together in the next one (one statement instead of one per request). Every
+ * lookup is answered by a read that began after it was asked, so a token superseded by a reset
+ * before the request arrived is always refused. At most 500 ids per statement.
+ */
+class TokenVersionLoader {
+  private waiting = new Map<
+    string,
+    Array<{ resolve: (v: number | undefined) => void; reject: (e: unknown) => void }>
+  >();
+  private reading = false;
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  get(agentId: string): Promise<number | undefined> {
+    return new Promise((resolve, reject) => {
+      const list = this.waiting.get(agentId);
+      if (list) list.push({ resolve, reject });
+      else this.waiting.set(agentId, [{ resolve, reject }]);
+      if (!this.reading) {
+        this.reading = true;
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.waiting.size > 0) {
+        const batch = new Map([...this.waiting].slice(0, 500));
+        for (const id of batch.keys()) this.waiting.delete(id);
+        try {
+          const { rows } = await this.pool.query<{ id: string; tokenVersion: number }>(
+            `SELECT id, "tokenVersion" FROM agents WHERE id = ANY($1::uuid[])`,
+            [[...batch.keys()]],
+          );
+          const found = new Map(rows.map((r) => [r.id, r.tokenVersion]));
+          for (const [id, waiters] of batch) for (const w of waiters) w.resolve(found.get(id));
+        } catch (err) {
+          for (const waiters of batch.values()) for (const w of waiters) w.reject(err);
+        }
+      }
+    } finally {
+      this.reading = false;
+    }
+  }
 }

@@ -20,8 +20,19 @@ export const KEY_LABELS = {
 
 export type KeyLabel = (typeof KEY_LABELS)[keyof typeof KEY_LABELS];
 
+/**
+ * Derived keys by root secret and label. HKDF costs as much as verifying a token, and every
+ * request with a token needs one; a process knows one root secret (a test may start a few hubs).
+ */
+const derived = new Map<string, Map<KeyLabel, Uint8Array>>();
+
+/** The key for `label` (32 bytes); callers must not modify it. */
 export function deriveKey(rootSecret: string, label: KeyLabel): Uint8Array {
-  return new Uint8Array(crypto.hkdfSync("sha256", rootSecret, "scion-hub", label, 32));
+  let keys = derived.get(rootSecret);
+  if (!keys) derived.set(rootSecret, (keys = new Map()));
+  let key = keys.get(label);
+  if (!key) keys.set(label, (key = new Uint8Array(crypto.hkdfSync("sha256", rootSecret, "scion-hub", label, 32))));
+  return key;
 }
 
 /** The derived key as hex, for libraries that take a string secret (next-auth). */

@@ -19,6 +19,11 @@ export interface EventBus {
     options?: { queueLimit?: number },
   ): () => void;
   publish(event: HubEvent): Promise<void>;
+  /**
+   * Publishes several events in order, as `publish` does one by one, but in one round trip where
+   * the transport allows (a batch of status changes).
+   */
+  publishMany(events: HubEvent[]): Promise<void>;
   close(): Promise<void>;
   /** Publishes as part of the caller's transaction (a pg client inside BEGIN): on commit, never after a rollback. */
   publishIn?(tx: { query(sql: string, params: unknown[]): Promise<unknown> }, event: HubEvent): Promise<void>;
@@ -28,8 +33,11 @@ export interface EventBus {
 
 /** NATS-style subject matching: `*` matches one token, a trailing `>` matches one or more. */
 export function subjectMatches(pattern: string, subject: string): boolean {
-  const p = pattern.split(".");
-  const s = subject.split(".");
+  return tokensMatch(pattern.split("."), subject.split("."));
+}
+
+/** subjectMatches on patterns and subjects already split at their dots (split once, matched many times). */
+export function tokensMatch(p: readonly string[], s: readonly string[]): boolean {
   for (let i = 0; i < p.length; i++) {
     if (p[i] === ">") return i === p.length - 1 && s.length > i;
     if (i >= s.length) return false;

@@ -1,7 +1,8 @@
-import { subjectMatches, type EventBus, type EventDelivery, type HubEvent } from "./event-bus";
+import { tokensMatch, type EventBus, type EventDelivery, type HubEvent } from "./event-bus";
 
 interface Subscriber {
-  patterns: string[];
+  /** The patterns, split at their dots once. */
+  patterns: string[][];
   onDelivery: (d: EventDelivery) => void;
   queue: EventDelivery[];
   queueLimit: number;
@@ -24,7 +25,7 @@ export class MemoryEventBus implements EventBus {
     options: { queueLimit?: number } = {},
   ): () => void {
     const sub: Subscriber = {
-      patterns,
+      patterns: patterns.map((p) => p.split(".")),
       onDelivery,
       queue: [],
       queueLimit: options.queueLimit ?? 1024,
@@ -35,10 +36,15 @@ export class MemoryEventBus implements EventBus {
     return () => this.subscribers.delete(sub);
   }
 
+  async publishMany(events: HubEvent[]): Promise<void> {
+    for (const event of events) await this.publish(event);
+  }
+
   async publish(event: HubEvent): Promise<void> {
     if (this.closed) throw new Error("event bus is closed");
+    const subject = event.subject.split(".");
     for (const sub of this.subscribers) {
-      if (!sub.patterns.some((p) => subjectMatches(p, event.subject))) continue;
+      if (!sub.patterns.some((p) => tokensMatch(p, subject))) continue;
       this.enqueue(sub, { kind: "event", event });
     }
   }

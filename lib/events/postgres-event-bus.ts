@@ -93,6 +93,46 @@ export class PostgresEventBus implements EventBus {
     this.deliverOnce(wire.id, event);
   }
 
+  /**
+   * Publishes events in order with one NOTIFY statement (one round trip for a batch), then waits
+   * for their echoes as `publish` does; with the listener down they are delivered here at once.
+   */
+  async publishMany(events: HubEvent[]): Promise<void> {
+    if (this.closed) throw new Error("event bus is closed");
+    if (events.length === 0) return;
+    const wires: Wire[] = [];
+    for (const event of events) wires.push(await this.toWire(event, this.opts.pool));
+    if (!this.connected) {
+      wires.forEach((wire, i) => this.deliverOnce(wire.id, events[i]!));
+      await this.notifyMany(wires).catch((err: Error) =>
+        this.opts.logger.warn({ err: err.message, events: events.length }, "publishing events failed"),
+      );
+      return;
+    }
+    const echoed = wires.map((wire) => new Promise<void>((resolve) => this.echoes.set(wire.id, resolve)));
+    await this.notifyMany(wires);
+    const timer = setTimeout(() => wires.forEach((wire) => this.echoes.get(wire.id)?.()), ECHO_WAIT_MS);
+    await Promise.all(echoed);
+    clearTimeout(timer);
+    wires.forEach((wire, i) => {
+      this.echoes.delete(wire.id);
+      this.deliverOnce(wire.id, events[i]!);
+    });
+  }
+
+  /** One statement NOTIFYing every wire, in order, queued behind this replica's earlier sends. */
+  private notifyMany(wires: Wire[]): Promise<void> {
+    const payloads = wires.map((wire) => JSON.stringify(wire));
+    const send = () =>
+      run(this.opts.pool, `SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS t(p, n) ORDER BY n`, [
+        EVENT_CHANNEL,
+        payloads,
+      ]);
+    const sent = this.sendChain.then(send);
+    this.sendChain = sent.catch(() => undefined);
+    return sent;
+  }
+
   /** Publishes as part of the caller's transaction: delivered on commit, never after a rollback. */
   async publishIn(tx: NotifyExecutor, event: HubEvent): Promise<void> {
     const wire = await this.toWire(event, tx);

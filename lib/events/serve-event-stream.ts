@@ -8,7 +8,7 @@ import { accessRecheck, findUserIdentity, userChangedSubject } from "../auth/wat
 import { ApiError } from "../http/api-error";
 import type { HubRuntime } from "../runtime/hub-runtime";
 import { canReadEvent, isValidPattern } from "./can-read-event";
-import { subjectMatches, type EventDelivery } from "./event-bus";
+import { subjectMatches, type EventDelivery, type HubEvent } from "./event-bus";
 
 const HEARTBEAT_MS = 15_000;
 const MAX_PATTERNS = 20;
@@ -81,7 +81,7 @@ export async function serveEventStream(runtime: HubRuntime, req: IncomingMessage
       if (!patterns.some((p) => subjectMatches(p, event.subject))) return;
     }
     if (!canReadEvent(principal, event, memberProjects)) return;
-    res.write(`event: update\ndata: ${JSON.stringify(event)}\n\n`);
+    res.write(frameOf(event));
   });
   const heartbeat = setInterval(() => {
     res.write(": keep-alive\n\n");
@@ -94,6 +94,17 @@ export async function serveEventStream(runtime: HubRuntime, req: IncomingMessage
     unsubscribe();
     runtime.streams.delete(stream);
   });
+}
+
+/**
+ * An event's SSE frame, made once however many streams send it: the bus hands every subscriber
+ * the same event object, so the frame is kept with it until the event is gone.
+ */
+const frames = new WeakMap<object, string>();
+function frameOf(event: HubEvent): string {
+  let frame = frames.get(event);
+  if (frame === undefined) frames.set(event, (frame = `event: update\ndata: ${JSON.stringify(event)}\n\n`));
+  return frame;
 }
 
 function readerOf(runtime: HubRuntime, req: IncomingMessage) {

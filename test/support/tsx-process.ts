@@ -15,9 +15,12 @@ export interface TsxProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `entry` (relative to the repository) with `env` on top of a minimal environment (PATH, HOME, production). */
-export function spawnTsx(entry: string, env: Record<string, string>): TsxProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", entry], {
+/**
+ * Starts `entry` (relative to the repository) with `env` on top of a minimal environment (PATH,
+ * HOME, production), and `nodeArgs` before it (e.g. --cpu-prof, which NODE_OPTIONS refuses).
+ */
+export function spawnTsx(entry: string, env: Record<string, string>, nodeArgs: string[] = []): TsxProcess {
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", entry], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production", ...env },
     stdio: ["ignore", "pipe", "pipe"],
