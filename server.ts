@@ -1,7 +1,7 @@
 /**
  * Scion Hub process entry, the same in development (`npm run dev`) and production (`npm start`):
- * configuration, then the hub (HTTP + WebSocket server, database, migrations, Next.js), then
- * signal handling. Every reason not to start is one line on stderr and a non-zero exit.
+ * signal handling, configuration, then the hub (HTTP + WebSocket server, database, migrations,
+ * Next.js). Every reason not to start is one line on stderr and a non-zero exit.
  */
 import { loadConfig } from "./lib/config/load-config";
 import { createLogger } from "./lib/log/create-logger";
@@ -15,29 +15,37 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel });
   const dev = process.env.NODE_ENV !== "production";
-  const hub = await startHub({ config, logger, next: { dev, dir: process.cwd() }, withLocalBroker: true });
-  process.stdout.write(`Scion Hub ready at ${hub.url}\n`);
-  handleSignals(hub);
-}
-
-function handleSignals(hub: Hub): void {
+  // The handlers go in before anything starts: a signal with no listener kills the process at once,
+  // which would leave Postgres and the local broker running (a supervisor may signal as soon as it
+  // reads the ready line, or while the hub is still starting, which then finishes and stops).
+  let hub: Hub | undefined;
+  let signalled = false;
   const stop = (signal: NodeJS.Signals) => {
-    hub.runtime.logger.info({ signal }, "signal received");
+    if (signalled) return;
+    signalled = true;
+    logger.info({ signal }, "signal received");
     const force = setTimeout(() => {
-      hub.runtime.logger.error("shutdown exceeded its time limit; exiting");
+      logger.error("shutdown exceeded its time limit; exiting");
       process.exit(1);
     }, SHUTDOWN_LIMIT_MS);
     force.unref();
-    hub.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        hub.runtime.logger.error({ err }, "shutdown failed");
-        process.exit(1);
-      },
-    );
+    if (hub) shutDown(hub);
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
+  hub = await startHub({ config, logger, next: { dev, dir: process.cwd() }, withLocalBroker: true });
+  if (signalled) return shutDown(hub);
+  process.stdout.write(`Scion Hub ready at ${hub.url}\n`);
+}
+
+function shutDown(hub: Hub): void {
+  hub.close().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      hub.runtime.logger.error({ err }, "shutdown failed");
+      process.exit(1);
+    },
+  );
 }
 
 main().catch((err: unknown) => {

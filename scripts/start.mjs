@@ -1,10 +1,18 @@
-// `npm start`: builds the dashboard when its sources changed, then runs server.ts in this same
-// process (TypeScript through tsx), so signals reach the hub directly.
+// `npm start`: builds the dashboard when its sources changed (next build) and the server bundle
+// when server.ts or lib/ changed (esbuild, scripts/build-server.mjs), then runs the bundle in this
+// same process, so signals reach the hub directly.
+import { pathToFileURL } from "node:url";
 import { buildIfStale } from "./build-if-stale.mjs";
+import { buildServerIfStale } from "./build-server.mjs";
 
 process.env.NODE_ENV = "production";
 process.env.NEXT_TELEMETRY_DISABLED ??= "1";
 buildIfStale();
-const { register } = await import("tsx/esm/api");
-register();
-await import("../server.ts");
+let bundle;
+try {
+  bundle = await buildServerIfStale();
+} catch (err) {
+  process.stderr.write(`scion-hub: bundling server.ts failed: ${err.message}\n`);
+  process.exit(1);
+}
+await import(pathToFileURL(bundle).href);

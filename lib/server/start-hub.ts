@@ -104,6 +104,10 @@ export async function startHub({
   const address = await listen(server, config.host, config.port);
   const url = urlOf(address);
   const started: Started = {};
+  // Next.js loads its build while Postgres starts (each takes about half the start-up time); the
+  // pages are served only once the runtime exists.
+  const nextReady = next ? prepareNext({ ...next, hostname: config.host, port: address.port }) : undefined;
+  nextReady?.catch(() => undefined);
   let runtime: HubRuntime;
   try {
     const { db, migrations } = await openHubDatabase(started, config, root, sessionSecret, logger);
@@ -117,9 +121,10 @@ export async function startHub({
     await seedBuiltIns(runtime.prisma, logger);
     setHubRuntime(runtime);
     state.runtime = runtime;
-    if (next) state.next = await prepareNext({ ...next, hostname: config.host, port: address.port });
+    if (nextReady) state.next = await nextReady;
   } catch (err) {
     await undoStart(server, state, started);
+    await (await nextReady?.catch(() => undefined))?.close().catch(() => undefined);
     throw err;
   }
   const embedded = started.opened!.embedded;
