@@ -1,4 +1,5 @@
-import type pg from "pg";
+import crypto from "node:crypto";
+import pg from "pg";
 import { isAdmin, principalId, type Principal } from "../auth/principal";
 import type { Agent } from "../db/generated/client";
 import { decodeCursor, encodeCursor, invalidCursor, type Page } from "../http/pagination";
@@ -10,40 +11,79 @@ const FIELD = { name: "name", created: "createdAt", updated: "updatedAt", phase:
   keyof Agent
 >;
 
-/** An ISO-8601 UTC timestamp with milliseconds, exactly as Date.toISOString writes it. */
-const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-
 /**
- * The agent JSON of the API (lib/agents/to-agent-json.ts), built by Postgres: the list's rows
- * leave the database as the text the answer is made of, so the hub neither parses rows nor
- * serialises objects. `template` is the snapshot's id, slug and name when they are strings (a
- * snapshot this version cannot read at all still names them; toAgentJson would say null).
- * test/api/agents.test.ts holds it equal to toAgentJson for agents with every field set.
+ * The columns the agent JSON (lib/agents/to-agent-json.ts) is made of, and no more: never the
+ * sealed env, and of the template snapshot (which may be large) only the id, slug and name, when
+ * all three are strings. Times come as epoch milliseconds (float8), which become the same ISO
+ * text as toAgentJson's without parsing a timestamp. test/api/agents.test.ts holds the list equal
+ * to toAgentJson for agents with every field set.
  */
-const AGENT_JSON = `json_build_object(
-  'id', "id", 'slug', "slug", 'name', "name", 'projectId', "projectId", 'brokerId', "brokerId",
-  'phase', "phase", 'activity', "activity", 'detail', "detail", 'task', "task", 'harness', "harness",
-  'model', "model", 'templateId', "templateId",
-  'template', CASE WHEN jsonb_typeof("templateSnapshot"->'id') = 'string'
-      AND jsonb_typeof("templateSnapshot"->'slug') = 'string' AND jsonb_typeof("templateSnapshot"->'name') = 'string'
-    THEN json_build_object('id', "templateSnapshot"->>'id', 'slug', "templateSnapshot"->>'slug', 'name', "templateSnapshot"->>'name') END,
-  'secrets', to_json("requiredSecrets"), 'branch', "branch", 'baseBranch', "baseBranch", 'limits', "limits",
-  'lastOutput', "lastOutput", 'turnCount', "turnCount", 'createdBy', "createdBy", 'ownerId', "ownerId",
-  'ports', "ports", 'urls', "urls", 'lastSeen', ${iso(`"lastSeen"`)}, 'createdAt', ${iso(`"createdAt"`)},
-  'updatedAt', ${iso(`"updatedAt"`)}, 'stateVersion', "stateVersion")::text`;
+const COLUMNS = `"id", "slug", "name", "projectId", "brokerId", "phase", "activity", "detail", "task", "harness",
+  "model", "templateId",
+  CASE WHEN jsonb_typeof("templateSnapshot"->'id') = 'string' AND jsonb_typeof("templateSnapshot"->'slug') = 'string'
+    AND jsonb_typeof("templateSnapshot"->'name') = 'string' THEN "templateSnapshot"->>'id' END AS "templateRefId",
+  "templateSnapshot"->>'slug' AS "templateRefSlug", "templateSnapshot"->>'name' AS "templateRefName",
+  "requiredSecrets", "branch", "baseBranch", "limits", "lastOutput", "turnCount", "createdBy", "ownerId", "ports", "urls",
+  (extract(epoch FROM "lastSeen") * 1000)::float8 AS "lastSeen", (extract(epoch FROM "createdAt") * 1000)::float8 AS "createdAt",
+  (extract(epoch FROM "updatedAt") * 1000)::float8 AS "updatedAt", "stateVersion"`;
 
-/** The sort key as the cursor carries it (dates as toISOString writes them). */
-const CURSOR_KEY = {
-  name: `"name"`,
-  created: iso(`"createdAt"`),
-  updated: iso(`"updatedAt"`),
-  phase: `"phase"::text`,
-} as const satisfies Record<ListAgentsQuery["sort"], string>;
+interface AgentRow extends Omit<AgentJson, "template" | "secrets" | "lastSeen" | "createdAt" | "updatedAt"> {
+  templateRefId: string | null;
+  templateRefSlug: string | null;
+  templateRefName: string | null;
+  requiredSecrets: string[];
+  lastSeen: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
 
-/** A page of agents as JSON text: each item already serialised, and the cursor of the next page. */
-export interface AgentPageText {
-  items: string[];
-  nextCursor: string | null;
+const FLOAT8 = 701;
+/** float8 as a number (pg leaves it a string); every other type as pg parses it. */
+const ROW_TYPES = {
+  getTypeParser: (oid: number, format?: "text" | "binary") =>
+    oid === FLOAT8 ? Number : pg.types.getTypeParser(oid, format ?? "text"),
+};
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function agentJsonOf(r: AgentRow): AgentJson {
+  return {
+    id: r.id,
+    slug: r.slug,
+    name: r.name,
+    projectId: r.projectId,
+    brokerId: r.brokerId,
+    phase: r.phase,
+    activity: r.activity,
+    detail: r.detail,
+    task: r.task,
+    harness: r.harness,
+    model: r.model,
+    templateId: r.templateId,
+    template:
+      r.templateRefId === null ? null : { id: r.templateRefId, slug: r.templateRefSlug!, name: r.templateRefName! },
+    secrets: r.requiredSecrets,
+    branch: r.branch,
+    baseBranch: r.baseBranch,
+    limits: r.limits ?? {},
+    lastOutput: r.lastOutput,
+    turnCount: r.turnCount,
+    createdBy: r.createdBy,
+    ownerId: r.ownerId,
+    ports: r.ports ?? {},
+    urls: r.urls ?? {},
+    lastSeen: r.lastSeen === null ? null : iso(r.lastSeen),
+    createdAt: iso(r.createdAt),
+    updatedAt: iso(r.updatedAt),
+    stateVersion: r.stateVersion,
+  };
+}
+
+/** The sort key of an agent as the cursor carries it (dates as toISOString writes them). */
+function cursorKey(sort: ListAgentsQuery["sort"], agent: AgentJson): string {
+  if (sort === "created") return agent.createdAt;
+  if (sort === "updated") return agent.updatedAt;
+  return sort === "name" ? agent.name : agent.phase;
 }
 
 /**
@@ -53,15 +93,17 @@ export interface AgentPageText {
  *
  * One SQL statement on the pool, not the ORM: the list is the API's hottest read, and Prisma's
  * query compiler cost more than the query itself (issue 15's profile: a quarter of the hub's CPU
- * under a list load); Postgres writes each agent's JSON. The rules are the ones visibleAgentsWhere
- * and memberProjectsWhere state for Prisma queries; test/api/agents.test.ts holds both to the
- * same answers.
+ * under a list load). The statement is prepared once per connection and shape of query (named by
+ * its text), and reads only the columns the JSON needs; the JSON is made here, which measured
+ * twice as fast as having Postgres build it (json_build_object and to_char per row). The rules
+ * are the ones visibleAgentsWhere and memberProjectsWhere state for Prisma queries;
+ * test/api/agents.test.ts holds both to the same answers.
  */
-export async function listAgentsText(
+export async function listAgents(
   pool: pg.Pool,
   principal: Principal,
   query: ListAgentsQuery,
-): Promise<AgentPageText> {
+): Promise<Page<AgentJson>> {
   const params: unknown[] = [];
   const param = (value: unknown) => `$${params.push(value)}`;
   const where: string[] = [visibility(principal, param)];
@@ -76,29 +118,29 @@ export async function listAgentsText(
   const column = `"${FIELD[query.sort]}"`;
   const dir = query.order === "asc" ? "ASC" : "DESC";
   if (query.cursor) where.push(afterCursor(query.sort, query.order, query.cursor, param));
-  const sql = `SELECT ${AGENT_JSON} AS json, ${CURSOR_KEY[query.sort]} AS key, "id" FROM agents
+  const text = `SELECT ${COLUMNS} FROM agents
     WHERE ${where.join(" AND ")} ORDER BY ${column} ${dir}, "id" ${dir} LIMIT ${param(query.limit + 1)}`;
-  const { rows } = await pool.query<{ json: string; key: string; id: string }>(sql, params);
+  const { rows } = await pool.query<AgentRow>({ name: statementName(text), text, values: params, types: ROW_TYPES });
   const more = rows.length > query.limit;
-  const page = more ? rows.slice(0, query.limit) : rows;
-  const last = page[page.length - 1];
-  return { items: page.map((r) => r.json), nextCursor: more && last ? encodeCursor(last.key, last.id) : null };
-}
-
-/** The list as objects (the dashboard's server-rendered first page). */
-export async function listAgents(
-  pool: pg.Pool,
-  principal: Principal,
-  query: ListAgentsQuery,
-): Promise<Page<AgentJson>> {
-  const page = await listAgentsText(pool, principal, query);
-  return { items: page.items.map((json) => JSON.parse(json) as AgentJson), nextCursor: page.nextCursor };
+  const items = (more ? rows.slice(0, query.limit) : rows).map(agentJsonOf);
+  const last = items[items.length - 1];
+  return { items, nextCursor: more && last ? encodeCursor(cursorKey(query.sort, last), last.id) : null };
 }
 
 /** The list as the API answers it, `{items, nextCursor}`, serialised once. */
 export async function listAgentsBody(pool: pg.Pool, principal: Principal, query: ListAgentsQuery): Promise<string> {
-  const page = await listAgentsText(pool, principal, query);
-  return `{"items":[${page.items.join(",")}],"nextCursor":${JSON.stringify(page.nextCursor)}}`;
+  return JSON.stringify(await listAgents(pool, principal, query));
+}
+
+/** A prepared statement's name for its text: the same shape of query reuses one plan per connection. */
+const statementNames = new Map<string, string>();
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `agents-list-${crypto.createHash("sha256").update(text).digest("hex").slice(0, 16)}`;
+    if (statementNames.size < 1000) statementNames.set(text, name);
+  }
+  return name;
 }
 
 /** Who sees which agents: an agent itself; nobody for a suspended person; all for an admin; else own and projects'. */

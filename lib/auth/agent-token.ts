@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { BatchedLookup, lookupFor } from "../db/batched-lookup";
 import { isUuid } from "../naming/is-uuid";
 import { ApiError } from "../http/api-error";
 import type { Principal } from "./principal";
@@ -52,7 +53,7 @@ export async function authenticateAgentToken(
   const { sub, tv, scope } = verified.payload as { sub: string; tv?: unknown; scope?: unknown };
   if (typeof tv !== "number" || !Array.isArray(scope)) return null;
   if (typeof sub !== "string" || !isUuid(sub)) return null;
-  // Every status report and heartbeat of every agent comes through here: batched reads.
+  // Every status report and heartbeat of every agent comes through here: reads are batched.
   const agentId = sub.toLowerCase();
   const tokenVersion = await tokenVersions(pool).get(agentId);
   if (tokenVersion === undefined || tokenVersion !== tv) return null;
@@ -68,58 +69,20 @@ export function requireAgentScope(principal: Principal, scope: AgentScope): void
     throw new ApiError("forbidden", `This agent token lacks the ${scope} scope.`);
 }
 
-const loaders = new WeakMap<pg.Pool, TokenVersionLoader>();
-function tokenVersions(pool: pg.Pool): TokenVersionLoader {
-  let loader = loaders.get(pool);
-  if (!loader) loaders.set(pool, (loader = new TokenVersionLoader(pool)));
-  return loader;
-}
+const tokenVersionLookups = new WeakMap<pg.Pool, BatchedLookup<number>>();
 
-/**
- * Agents' current token versions, read for many tokens at once: lookups that arrive while a read
- * is under way go together in the next one (one statement instead of one per request). Every
- * lookup is answered by a read that began after it was asked, so a token superseded by a reset
- * before the request arrived is always refused. At most 500 ids per statement.
- */
-class TokenVersionLoader {
-  private waiting = new Map<
-    string,
-    Array<{ resolve: (v: number | undefined) => void; reject: (e: unknown) => void }>
-  >();
-  private reading = false;
-
-  constructor(private readonly pool: pg.Pool) {}
-
-  get(agentId: string): Promise<number | undefined> {
-    return new Promise((resolve, reject) => {
-      const list = this.waiting.get(agentId);
-      if (list) list.push({ resolve, reject });
-      else this.waiting.set(agentId, [{ resolve, reject }]);
-      if (!this.reading) {
-        this.reading = true;
-        setImmediate(() => void this.drain());
-      }
-    });
-  }
-
-  private async drain(): Promise<void> {
-    try {
-      while (this.waiting.size > 0) {
-        const batch = new Map([...this.waiting].slice(0, 500));
-        for (const id of batch.keys()) this.waiting.delete(id);
-        try {
-          const { rows } = await this.pool.query<{ id: string; tokenVersion: number }>(
-            `SELECT id, "tokenVersion" FROM agents WHERE id = ANY($1::uuid[])`,
-            [[...batch.keys()]],
-          );
-          const found = new Map(rows.map((r) => [r.id, r.tokenVersion]));
-          for (const [id, waiters] of batch) for (const w of waiters) w.resolve(found.get(id));
-        } catch (err) {
-          for (const waiters of batch.values()) for (const w of waiters) w.reject(err);
-        }
-      }
-    } finally {
-      this.reading = false;
-    }
-  }
+/** Agents' current token versions by id, read in batches (lib/db/batched-lookup.ts). */
+function tokenVersions(pool: pg.Pool): BatchedLookup<number> {
+  return lookupFor(
+    tokenVersionLookups,
+    pool,
+    () =>
+      new BatchedLookup(async (ids) => {
+        const { rows } = await pool.query<{ id: string; tokenVersion: number }>(
+          `SELECT id, "tokenVersion" FROM agents WHERE id = ANY($1::uuid[])`,
+          [ids],
+        );
+        return new Map(rows.map((r) => [r.id, r.tokenVersion]));
+      }),
+  );
 }

@@ -51,7 +51,7 @@ const templateRefSchema = z.object({ id: z.string(), slug: z.string(), name: z.s
 /**
  * The agent JSON's `template`: what it was created from, even after the template is gone — its
  * id, slug and name, read alone so that a snapshot of another version still names its template
- * (the agent list builds the same in SQL: lib/agents/list-agents.ts).
+ * (the agent list reads the same three in SQL: lib/agents/list-agents.ts).
  */
 export function templateRefOf(value: unknown): { id: string; slug: string; name: string } | null {
   const parsed = templateRefSchema.safeParse(value);

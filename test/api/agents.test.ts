@@ -204,7 +204,7 @@ describe("agents", () => {
     }
   });
 
-  it("GET /api/v1/agents - the list's agent JSON (built by Postgres) is the agent's own JSON, every field set or not", async () => {
+  it("GET /api/v1/agents - the list's agent JSON (read column by column) is the agent's own JSON, every field set or not", async () => {
     const bare = await createAgent(alice, "json-bare");
     const full = await createAgent(alice, "json-full", { secrets: ["SOME_KEY"], limits: { maxTurns: 7 } });
     await t.hub.runtime.prisma.agent.update({
