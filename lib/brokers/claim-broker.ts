@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { BatchedLookup, lookupFor } from "../db/batched-lookup";
 
 /**
  * Broker affinity, as single SQL statements on the pool (no Prisma transaction per heartbeat).
@@ -25,11 +26,30 @@ export async function releaseBroker(pool: pg.Pool, brokerId: string, sessionId: 
   return rowCount === 1;
 }
 
-/** A heartbeat from the current session: the broker is alive. */
-export async function touchBroker(pool: pg.Pool, brokerId: string, sessionId: string): Promise<boolean> {
-  const { rowCount } = await pool.query(
-    `UPDATE runtime_brokers SET "lastHeartbeat" = now(), status = 'online' WHERE id = $1 AND "connectedSessionId" = $2`,
-    [brokerId, sessionId],
-  );
-  return rowCount === 1;
+/**
+ * Records a heartbeat of the broker's current session (lastHeartbeat, online); false when the
+ * session is no longer the broker's. Heartbeats arriving together are written by one statement
+ * (lib/db/batched-lookup.ts's pattern): a thousand brokers heartbeating cost a few statements a
+ * second, not a thousand, and leave the pool to requests.
+ */
+export function touchBroker(pool: pg.Pool, brokerId: string, sessionId: string): Promise<boolean> {
+  return lookupFor(
+    heartbeatWriters,
+    pool,
+    () =>
+      new BatchedLookup<boolean>(async (keys) => {
+        const { rows } = await pool.query<{ id: string; session: string }>(
+          `UPDATE runtime_brokers b SET "lastHeartbeat" = now(), status = 'online'
+         FROM unnest($1::uuid[], $2::text[]) AS v(id, session)
+        WHERE b.id = v.id AND b."connectedSessionId" = v.session
+        RETURNING b.id::text AS id, v.session`,
+          [keys.map((k) => k.split(" ")[0]), keys.map((k) => k.split(" ")[1])],
+        );
+        return new Map(rows.map((r): [string, boolean] => [`${r.id} ${r.session}`, true]));
+      }),
+  )
+    .get(`${brokerId.toLowerCase()} ${sessionId.toLowerCase()}`)
+    .then((touched) => touched === true);
 }
+
+const heartbeatWriters = new WeakMap<pg.Pool, BatchedLookup<boolean>>();

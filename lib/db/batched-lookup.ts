@@ -1,6 +1,6 @@
 /**
- * Rows read by id for many requests at once: lookups asked while a read is under way go together
- * in the next read (one statement for all of them instead of one each), so under load the
+ * Rows read (or touched) by key for many requests at once: lookups asked while a read is under way
+ * go together in the next read (one statement for all of them instead of one each), so under load the
  * statements per request fall towards zero and a quiet hub reads at once. Every lookup is
  * answered by a read that began after it was asked, so a change committed before a request
  * arrived (a revoked token, a reset) is always seen. At most `maxBatch` ids per read.

@@ -16,6 +16,7 @@ export interface HubMetrics {
   dispatchFailed: client.Counter;
   dispatchLatency: client.Histogram<"outcome">;
   drainDuration: client.Histogram;
+  brokerHeartbeats: client.Histogram;
 }
 
 export interface MetricSources {
@@ -106,6 +107,12 @@ export function createHubMetrics(sources: MetricSources): HubMetrics {
       name: "scion_dispatch_drain_seconds",
       help: "Draining the intents and messages pending for a broker this replica just claimed",
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+      registers: [registry],
+    }),
+    brokerHeartbeats: new client.Histogram({
+      name: "scion_broker_heartbeat_seconds",
+      help: "Recording a broker's heartbeat, from its frame arriving to the database having it",
+      buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
       registers: [registry],
     }),
   };

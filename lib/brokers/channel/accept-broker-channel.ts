@@ -52,10 +52,13 @@ async function attach(runtime: HubRuntime, brokerId: string, ws: WebSocket): Pro
       throw new ApiError("not_found", `the hub serves no ${op} requests`);
     },
     onEvent: (name, data) => {
-      if (name === "heartbeat")
-        void touchBroker(runtime.db.pool, brokerId, sessionId).catch((err: unknown) =>
-          logger.warn({ err, brokerId }, "recording a broker heartbeat failed"),
+      if (name === "heartbeat") {
+        const done = runtime.metrics.brokerHeartbeats.startTimer();
+        void touchBroker(runtime.db.pool, brokerId, sessionId).then(
+          () => done(),
+          (err: unknown) => logger.warn({ err, brokerId }, "recording a broker heartbeat failed"),
         );
+      }
       else if (name === "pty.closed") {
         const { stream, reason } = (data ?? {}) as { stream?: unknown; reason?: unknown };
         if (typeof stream === "number")
