@@ -58,8 +58,7 @@ async function attach(runtime: HubRuntime, brokerId: string, ws: WebSocket): Pro
           () => done(),
           (err: unknown) => logger.warn({ err, brokerId }, "recording a broker heartbeat failed"),
         );
-      }
-      else if (name === "pty.closed") {
+      } else if (name === "pty.closed") {
         const { stream, reason } = (data ?? {}) as { stream?: unknown; reason?: unknown };
         if (typeof stream === "number")
           connection.terminals.get(stream)?.ended(typeof reason === "string" ? reason : "the terminal ended", 1000);
