@@ -81,6 +81,7 @@ export async function run(): Promise<BenchResult & Record<string, unknown>> {
       }),
     );
     const rssBefore = await hubRss(url, admin);
+    const heapBefore = await heapLine(url, admin);
 
     // Connect them all.
     const connectedAt = new Array<number>(BROKERS).fill(0);
@@ -105,7 +106,7 @@ export async function run(): Promise<BenchResult & Record<string, unknown>> {
     await sleep(3000);
     const rss = await hubRss(url, admin);
     console.log(
-      `broker-fanin: ${BROKERS} brokers connected in ${connectSeconds.toFixed(1)} s; hub RSS ${mib(rssBefore)} → ${mib(rss)} MiB`,
+      `broker-fanin: ${BROKERS} brokers connected in ${connectSeconds.toFixed(1)} s; hub RSS ${mib(rssBefore)} → ${mib(rss)} MiB (${heapBefore} → ${await heapLine(url, admin)})`,
     );
 
     // Operations: agents started on brokers, their screens read through the API, while heartbeats flow.
@@ -212,6 +213,13 @@ async function simulatedOperation(url: string, op: string, args: unknown): Promi
 /** Brokers whose channel this replica holds (scion_broker_connections). */
 async function heldBrokers(url: string, auth: string): Promise<number> {
   return Number(/^scion_broker_connections (\d+)/m.exec(await metrics(url, auth))?.[1] ?? 0);
+}
+
+/** The hub's heap in use and external (Buffer) memory, in MiB, for the log. */
+async function heapLine(url: string, auth: string): Promise<string> {
+  const text = await metrics(url, auth);
+  const read = (name: string) => Number(new RegExp(`^${name} (\\d+)`, "m").exec(text)?.[1] ?? NaN) / 1048576;
+  return `heap used ${read("scion_hub_nodejs_heap_size_used_bytes").toFixed(0)} MiB, external ${read("scion_hub_nodejs_external_memory_bytes").toFixed(0)} MiB`;
 }
 
 async function hubRss(url: string, auth: string): Promise<number> {
