@@ -7,7 +7,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { startBenchHub } from "./lib/bench-hub";
+import { analyzeDatabase, startBenchHub } from "./lib/bench-hub";
 import { expectOk, loadOptionsFromEnv, measure, printComparison, type Measurement } from "./lib/measure";
 import { round, type BenchResult } from "./lib/summary";
 
@@ -22,6 +22,7 @@ export async function run(): Promise<BenchResult & { agents: number; subject: Me
     const token = fs.readFileSync(path.join(hub.dataDir, "dev-token"), "utf8").trim();
     const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
     const projectId = await seed(url, headers);
+    await analyzeDatabase(hub.dataDir);
     const routeUrl = `${url}/api/v1/agents?limit=50&projectId=${projectId}&sort=name&order=asc`;
     const first = await fetch(routeUrl, { headers });
     const bytes = await first.text();

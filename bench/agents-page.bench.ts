@@ -6,7 +6,7 @@
  */
 import http from "node:http";
 import { startBareServer } from "./lib/bare-server";
-import { startBenchHub } from "./lib/bench-hub";
+import { analyzeDatabase, startBenchHub } from "./lib/bench-hub";
 import { hubClient, summarize } from "./lib/hub-client";
 import { round, type BenchResult } from "./lib/summary";
 
@@ -78,6 +78,7 @@ export async function run(): Promise<BenchResult> {
         }
       }),
     );
+    await analyzeDatabase(hub.dataDir);
     // Dev mode signs a page request in and sets the session cookie; keep it for the series.
     const first = await new Promise<http.IncomingMessage>((resolve, reject) =>
       http.get(`${hub.url}/`, { headers: { accept: "text/html" } }, resolve).on("error", reject),
