@@ -29,12 +29,13 @@ afterAll(async () => {
 /** The Job's container, with DATABASE_URL (a secretKeyRef in the manifest) pointing at `url`. */
 function runJob(url: string): Promise<{ code: number | null; out: string }> {
   const env: Record<string, string> = { PATH: process.env.PATH ?? "" };
+  // Only what the manifest gives (DATABASE_URL is a secretKeyRef there), nothing of this process's.
   for (const v of container.env) if (v.value !== undefined) env[v.name] = v.value;
   env.DATABASE_URL = url;
   const [command, ...args] = container.command;
   const child = spawn(command === "node" ? process.execPath : command!, args, {
     cwd: ROOT,
-    env,
+    env: env as NodeJS.ProcessEnv,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

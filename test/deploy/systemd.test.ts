@@ -53,14 +53,14 @@ describe("deploy/systemd units", () => {
 
   it("sandbox the services and stop them the way the processes stop", () => {
     for (const unit of UNITS) {
-      for (const [key, value] of [
+      const sandbox: Array<[string, string]> = [
         ["NoNewPrivileges", "yes"],
         ["ProtectSystem", "strict"],
         ["ProtectHome", "yes"],
         ["PrivateTmp", "yes"],
         ["Restart", "on-failure"],
-      ])
-        expect(setting(unit, key), `${unit}: ${key}`).toEqual([value]);
+      ];
+      for (const [key, value] of sandbox) expect(setting(unit, key), `${unit}: ${key}`).toEqual([value]);
       expect(setting(unit, "EnvironmentFile"), unit).toEqual([
         `/etc/scion/${unit === "scion-hub.service" ? "hub" : "broker"}.env`,
       ]);
