@@ -51,7 +51,7 @@ export async function ingestAgentStatus(
   const batch = statusBatchFor(runtime);
   if (isPureHeartbeat(body)) {
     const touched = await batch.heartbeat(agentId);
-    if (touched) return toAgentJson(touched);
+    if (touched) return touched;
   }
   const { agent, overLimit } = await batch.submit(agentId, (current, now) => {
     const next = nextState(current, body, now);

@@ -18,7 +18,7 @@ const FIELD = { name: "name", created: "createdAt", updated: "updatedAt", phase:
  * text as toAgentJson's without parsing a timestamp. test/api/agents.test.ts holds the list equal
  * to toAgentJson for agents with every field set.
  */
-const COLUMNS = `"id", "slug", "name", "projectId", "brokerId", "phase", "activity", "detail", "task", "harness",
+export const AGENT_JSON_COLUMNS = `"id", "slug", "name", "projectId", "brokerId", "phase", "activity", "detail", "task", "harness",
   "model", "templateId",
   CASE WHEN jsonb_typeof("templateSnapshot"->'id') = 'string' AND jsonb_typeof("templateSnapshot"->'slug') = 'string'
     AND jsonb_typeof("templateSnapshot"->'name') = 'string' THEN "templateSnapshot"->>'id' END AS "templateRefId",
@@ -27,7 +27,7 @@ const COLUMNS = `"id", "slug", "name", "projectId", "brokerId", "phase", "activi
   (extract(epoch FROM "lastSeen") * 1000)::float8 AS "lastSeen", (extract(epoch FROM "createdAt") * 1000)::float8 AS "createdAt",
   (extract(epoch FROM "updatedAt") * 1000)::float8 AS "updatedAt", "stateVersion"`;
 
-interface AgentRow extends Omit<AgentJson, "template" | "secrets" | "lastSeen" | "createdAt" | "updatedAt"> {
+export interface AgentJsonRow extends Omit<AgentJson, "template" | "secrets" | "lastSeen" | "createdAt" | "updatedAt"> {
   templateRefId: string | null;
   templateRefSlug: string | null;
   templateRefName: string | null;
@@ -39,14 +39,15 @@ interface AgentRow extends Omit<AgentJson, "template" | "secrets" | "lastSeen" |
 
 const FLOAT8 = 701;
 /** float8 as a number (pg leaves it a string); every other type as pg parses it. */
-const ROW_TYPES = {
+export const AGENT_JSON_ROW_TYPES = {
   getTypeParser: (oid: number, format?: "text" | "binary") =>
     oid === FLOAT8 ? Number : pg.types.getTypeParser(oid, format ?? "text"),
 };
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function agentJsonOf(r: AgentRow): AgentJson {
+/** The agent JSON of a row read with AGENT_JSON_COLUMNS and AGENT_JSON_ROW_TYPES. */
+export function agentJsonOf(r: AgentJsonRow): AgentJson {
   return {
     id: r.id,
     slug: r.slug,
@@ -118,9 +119,14 @@ export async function listAgents(
   const column = `"${FIELD[query.sort]}"`;
   const dir = query.order === "asc" ? "ASC" : "DESC";
   if (query.cursor) where.push(afterCursor(query.sort, query.order, query.cursor, param));
-  const text = `SELECT ${COLUMNS} FROM agents
+  const text = `SELECT ${AGENT_JSON_COLUMNS} FROM agents
     WHERE ${where.join(" AND ")} ORDER BY ${column} ${dir}, "id" ${dir} LIMIT ${param(query.limit + 1)}`;
-  const { rows } = await pool.query<AgentRow>({ name: statementName(text), text, values: params, types: ROW_TYPES });
+  const { rows } = await pool.query<AgentJsonRow>({
+    name: statementName(text),
+    text,
+    values: params,
+    types: AGENT_JSON_ROW_TYPES,
+  });
   const more = rows.length > query.limit;
   const items = (more ? rows.slice(0, query.limit) : rows).map(agentJsonOf);
   const last = items[items.length - 1];

@@ -6,7 +6,9 @@ import { ApiError } from "../http/api-error";
 import { notificationForChange } from "../notifications/record-notification-event";
 import type { HubRuntime } from "../runtime/hub-runtime";
 import { sameAgentValue, type AgentChange } from "./change-agent";
+import { AGENT_JSON_COLUMNS, AGENT_JSON_ROW_TYPES, agentJsonOf, type AgentJsonRow } from "./list-agents";
 import { agentEvents } from "./publish-agent-event";
+import type { AgentJson } from "./schemas";
 import { toAgentJson } from "./to-agent-json";
 
 /** What one report does to its agent, decided on the locked row. */
@@ -88,10 +90,12 @@ const HEARTBEAT_SQL = `WITH locked AS (
     SELECT id FROM agents
     WHERE id = ANY($1::uuid[]) AND phase NOT IN ('stopped', 'error') AND activity IS DISTINCT FROM 'offline'
     ORDER BY id FOR UPDATE
+  ), touched AS (
+    UPDATE agents AS a SET "lastSeen" = GREATEST(a."lastSeen", $2::timestamptz)
+    FROM locked WHERE a.id = locked.id
+    RETURNING a.*
   )
-  UPDATE agents AS a SET "lastSeen" = GREATEST(a."lastSeen", $2::timestamptz)
-  FROM locked WHERE a.id = locked.id
-  RETURNING a.*`;
+  SELECT ${AGENT_JSON_COLUMNS} FROM touched`;
 
 const batches = new WeakMap<HubRuntime, StatusBatch>();
 
@@ -117,7 +121,7 @@ export class StatusBatch {
   private queue: Item[] = [];
   private heartbeats: Array<{
     agentId: string;
-    resolve: (agent: Agent | null) => void;
+    resolve: (agent: AgentJson | null) => void;
     reject: (err: unknown) => void;
   }> = [];
   private draining = false;
@@ -136,10 +140,11 @@ export class StatusBatch {
   }
 
   /**
-   * A pure heartbeat: the agent as it is now with lastSeen set, or null when the agent's state
+   * A pure heartbeat: the agent's JSON as it is now with lastSeen set (read only as far as the JSON
+   * needs: no sealed env, no whole template snapshot), or null when the agent's state
    * must be decided by the rules (it ended, or is offline and comes back) or it is gone.
    */
-  heartbeat(agentId: string): Promise<Agent | null> {
+  heartbeat(agentId: string): Promise<AgentJson | null> {
     return new Promise((resolve, reject) => {
       this.heartbeats.push({ agentId, resolve, reject });
       if (!this.draining) {
@@ -185,8 +190,12 @@ export class StatusBatch {
   private async applyHeartbeats(batch: StatusBatch["heartbeats"]): Promise<void> {
     try {
       const ids = [...new Set(batch.map((h) => h.agentId))];
-      const { rows } = await this.runtime.db.pool.query<Agent>(HEARTBEAT_SQL, [ids, new Date()]);
-      const touched = new Map(rows.map((r) => [r.id, r]));
+      const { rows } = await this.runtime.db.pool.query<AgentJsonRow>({
+        text: HEARTBEAT_SQL,
+        values: [ids, new Date()],
+        types: AGENT_JSON_ROW_TYPES,
+      });
+      const touched = new Map(rows.map((r) => [r.id, agentJsonOf(r)]));
       for (const h of batch) h.resolve(touched.get(h.agentId) ?? null);
     } catch (err) {
       for (const h of batch) h.reject(err);
