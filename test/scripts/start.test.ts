@@ -2,7 +2,8 @@
  * `npm start`'s script (scripts/start.mjs): the server bundle it builds and runs, and SIGTERM at
  * the two moments a supervisor sends it: the instant the ready line appears, and while the hub is
  * still starting. Either way the hub stops gracefully (exit 0) and leaves no process behind (its
- * embedded Postgres included).
+ * embedded Postgres included). And `npm start` itself: a SIGTERM to npm alone, as `docker stop`
+ * or a process manager sends it, stops the hub too.
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -93,5 +94,54 @@ describe("npm start (scripts/start.mjs)", () => {
     expect(run.out).not.toContain("Scion Hub ready at");
     expect(run.out).toContain('"msg":"hub stopped"');
     expect(processesUsing(dataDir)).toEqual([]);
+  }, 120_000);
+
+  it("`npm start`: SIGTERM to npm alone (which does not pass it on) stops the hub too, leaving nothing running", async () => {
+    const port = await findFreePort();
+    const npm = spawn("npm", ["start"], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "/",
+        NODE_ENV: "production",
+        SCION_DATA_DIR: dataDir,
+        PORT: String(port),
+        SCION_LOCAL_BROKER: "false",
+        SCION_LOG_LEVEL: "info",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    let out = "";
+    npm.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+    npm.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+    const deadline = Date.now() + 90_000;
+    while (!out.includes("Scion Hub ready at") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(out).toContain("Scion Hub ready at");
+    expect(processesUsing(dataDir).length).toBeGreaterThan(0);
+    npm.kill("SIGTERM");
+    const gone = Date.now() + 15_000;
+    while (processesUsing(dataDir).length > 0 && Date.now() < gone) await new Promise((r) => setTimeout(r, 100));
+    expect(processesUsing(dataDir)).toEqual([]);
+    expect(out).toContain('"msg":"hub stopped"');
+    // npm itself has exited, and nothing of the tree still runs in its process group.
+    if (npm.exitCode === null && npm.signalCode === null) await new Promise((r) => npm.once("exit", r));
+    await new Promise((r) => setTimeout(r, 200));
+    const group = fs
+      .readdirSync("/proc")
+      .filter((p) => /^\d+$/.test(p))
+      .filter((p) => {
+        try {
+          // [state, ppid, pgrp, …] after the command's name; a zombie (Z) runs nothing and holds nothing,
+          // and this VM's init reaps the orphans it inherits only lazily.
+          const stat = fs.readFileSync(`/proc/${p}/stat`, "utf8");
+          const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+          return fields[0] !== "Z" && Number(fields[2]) === npm.pid;
+        } catch {
+          return false;
+        }
+      })
+      .map((p) => fs.readFileSync(`/proc/${p}/cmdline`, "utf8").replace(/\0/g, " "));
+    expect(group).toEqual([]);
   }, 120_000);
 });
