@@ -9,6 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { analyzeDatabase, startBenchHub } from "./lib/bench-hub";
 import { expectOk, loadOptionsFromEnv, measure, printComparison, type Measurement } from "./lib/measure";
+import { seedAgents } from "./lib/seed-agents";
 import { round, type BenchResult } from "./lib/summary";
 
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 10_000);
@@ -73,20 +74,12 @@ async function seed(url: string, headers: Record<string, string>): Promise<strin
     );
     projects.push(((await res.json()) as { id: string }).id);
   }
-  let next = 0;
-  let done = 0;
-  const worker = async () => {
-    while (next < AGENTS) {
-      const i = next++;
-      const res = await fetch(`${url}/api/v1/agents`, {
-        method: "POST",
-        headers,
-        body: JSON.stringify({ projectId: projects[i % 2], name: `agent-${i}`, task: `task number ${i}` }),
-      });
-      if (res.status !== 201) throw new Error(`seeding agent ${i}: HTTP ${res.status}`);
-      if (++done % 1000 === 0) console.log(`  seeded ${done}/${AGENTS} agents`);
-    }
-  };
-  await Promise.all(Array.from({ length: 8 }, worker));
+  await seedAgents(
+    url,
+    headers,
+    AGENTS,
+    (i) => ({ projectId: projects[i % 2], name: `agent-${i}`, task: `task number ${i}` }),
+    1000,
+  );
   return projects[0]!;
 }

@@ -20,6 +20,7 @@ import { startBareServer } from "./lib/bare-server";
 import { embeddedDatabaseUrl, startBenchHub } from "./lib/bench-hub";
 import { expectOk, loadOptionsFromEnv, printComparison, type Measurement } from "./lib/measure";
 import { measureSequential, type NextRequest } from "./lib/sequential-load";
+import { seedAgents } from "./lib/seed-agents";
 import { round, type BenchResult } from "./lib/summary";
 
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 1000);
@@ -189,22 +190,5 @@ async function seed(url: string, headers: Record<string, string>): Promise<strin
     "creating a project",
   );
   const projectId = ((await project.json()) as { id: string }).id;
-  const ids: string[] = new Array<string>(AGENTS);
-  let next = 0;
-  let done = 0;
-  const worker = async () => {
-    while (next < AGENTS) {
-      const i = next++;
-      const res = await fetch(`${url}/api/v1/agents`, {
-        method: "POST",
-        headers,
-        body: JSON.stringify({ projectId, name: `agent-${i}` }),
-      });
-      if (res.status !== 201) throw new Error(`seeding agent ${i}: HTTP ${res.status}`);
-      ids[i] = ((await res.json()) as { id: string }).id;
-      if (++done % 250 === 0) console.log(`  seeded ${done}/${AGENTS} agents`);
-    }
-  };
-  await Promise.all(Array.from({ length: 8 }, worker));
-  return ids;
+  return seedAgents(url, headers, AGENTS, (i) => ({ projectId, name: `agent-${i}` }), 250);
 }

@@ -19,20 +19,25 @@ fs.chmodSync(dataDir, 0o755);
 
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
+/** A minimal environment for a hub on `port` with this file's data directory and no local broker. */
+function hubEnv(port: number): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? "/",
+    NODE_ENV: "production",
+    SCION_DATA_DIR: dataDir,
+    PORT: String(port),
+    SCION_LOCAL_BROKER: "false",
+    SCION_LOG_LEVEL: "info",
+  };
+}
+
 /** `node scripts/start.mjs`; resolves with its output and exit once it exits. */
 async function start(onOutput: (out: string, child: ReturnType<typeof spawn>) => void) {
   const port = await findFreePort();
   const child = spawn(process.execPath, ["scripts/start.mjs"], {
     cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "/",
-      NODE_ENV: "production",
-      SCION_DATA_DIR: dataDir,
-      PORT: String(port),
-      SCION_LOCAL_BROKER: "false",
-      SCION_LOG_LEVEL: "info",
-    },
+    env: hubEnv(port),
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
@@ -100,15 +105,7 @@ describe("npm start (scripts/start.mjs)", () => {
     const port = await findFreePort();
     const npm = spawn("npm", ["start"], {
       cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: process.env.HOME ?? "/",
-        NODE_ENV: "production",
-        SCION_DATA_DIR: dataDir,
-        PORT: String(port),
-        SCION_LOCAL_BROKER: "false",
-        SCION_LOG_LEVEL: "info",
-      },
+      env: hubEnv(port),
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });
