@@ -118,7 +118,9 @@ describe("npm start (scripts/start.mjs)", () => {
     expect(processesUsing(dataDir).length).toBeGreaterThan(0);
     npm.kill("SIGTERM");
     const gone = Date.now() + 15_000;
-    while (processesUsing(dataDir).length > 0 && Date.now() < gone) await new Promise((r) => setTimeout(r, 100));
+    // Postgres stops before the hub writes its last line, so wait for both.
+    while ((processesUsing(dataDir).length > 0 || !out.includes('"msg":"hub stopped"')) && Date.now() < gone)
+      await new Promise((r) => setTimeout(r, 100));
     expect(processesUsing(dataDir)).toEqual([]);
     expect(out).toContain('"msg":"hub stopped"');
     // npm itself has exited, and nothing of the tree still runs in its process group.
