@@ -13,6 +13,8 @@ const SHARED_WITH_BROKER_AND_AGENT = [
   "^lib/harnesses/(?!list-harnesses\\.ts$)[^/]+\\.ts$",
   "^lib/log/create-logger\\.ts$",
   "^lib/runtime/startup-error\\.ts$",
+  // Which directories others may pass through: the hub's state directory and the broker's check.
+  "^lib/runtime/reachable-state-dir\\.ts$",
   "^lib/net/[^/]+\\.ts$",
 ];
 

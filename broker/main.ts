@@ -5,8 +5,8 @@
  */
 import fs from "node:fs";
 import os from "node:os";
-import path from "node:path";
 import { createLogger, type Logger } from "../lib/log/create-logger";
+import { untraversableParent } from "../lib/runtime/reachable-state-dir";
 import { StartupError } from "../lib/runtime/startup-error";
 import { loadBrokerConfig, type BrokerConfig } from "./config";
 import { createAgentOperations } from "./agent-operations";
@@ -141,15 +141,12 @@ async function localRuntime(config: BrokerConfig, shim: ShimInstall, logger: Log
 
 /** Agents (other users) must pass through every existing parent of `target`. */
 function requireTraversable(name: string, target: string): void {
-  for (let dir = path.dirname(target); ; dir = path.dirname(dir)) {
-    const mode = fs.statSync(dir, { throwIfNoEntry: false })?.mode;
-    if (mode !== undefined && (mode & 0o001) === 0) {
-      throw new StartupError(
-        `${name}: agents run as users of their own and cannot pass through ${dir} (mode ${(mode & 0o777).toString(8)}); choose a directory whose parents others may traverse (e.g. under /var/lib) or chmod o+x ${dir}`,
-      );
-    }
-    if (dir === path.dirname(dir)) break;
-  }
+  const dir = untraversableParent(target);
+  if (dir === undefined) return;
+  const mode = fs.statSync(dir).mode;
+  throw new StartupError(
+    `${name}: agents run as users of their own and cannot pass through ${dir} (mode ${(mode & 0o777).toString(8)}); choose a directory whose parents others may traverse (e.g. under /var/lib) or chmod o+x ${dir}`,
+  );
 }
 
 /** The docker runtime on the configured engine, checked before the broker says it is ready. */

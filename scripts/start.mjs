@@ -1,14 +1,16 @@
 // `npm start`: builds the dashboard when its sources changed (next build) and the server bundle
 // when server.ts or lib/ changed (esbuild, scripts/build-server.mjs), then runs the bundle in this
 // same process, so signals reach the hub directly; when npm started it, npm going away stops it too.
+// `node scripts/start.mjs migrate` only applies pending migrations to DATABASE_URL (no dashboard build).
 import { pathToFileURL } from "node:url";
 import { buildIfStale } from "./build-if-stale.mjs";
 import { buildServerIfStale } from "./build-server.mjs";
+import { exitWithNpm } from "./exit-with-npm.mjs";
 
 process.env.NODE_ENV = "production";
 process.env.NEXT_TELEMETRY_DISABLED ??= "1";
 exitWithNpm();
-buildIfStale();
+if (process.argv[2] !== "migrate") buildIfStale();
 let bundle;
 try {
   bundle = await buildServerIfStale();
@@ -17,20 +19,3 @@ try {
   process.exit(1);
 }
 await import(pathToFileURL(bundle).href);
-
-/**
- * Under `npm start`, npm (and the shell it runs us in) is our parent, and npm does not pass a
- * SIGTERM on: it exits 143 and leaves us running, holding the port, parented to init. So when
- * npm started us and our parent goes away, we stop as if signalled ourselves (graceful, exit 0).
- * Run directly (systemd, a container's entrypoint, `scion server start`) this does nothing.
- */
-function exitWithNpm() {
-  if (!process.env.npm_lifecycle_event) return;
-  const parent = process.ppid;
-  const watch = setInterval(() => {
-    if (process.ppid === parent) return;
-    clearInterval(watch);
-    process.kill(process.pid, "SIGTERM");
-  }, 250);
-  watch.unref();
-}

@@ -15,6 +15,7 @@ import { createLogger } from "../lib/log/create-logger";
 import { reapAgentsUnder } from "./reap-agents";
 // @ts-expect-error plain ESM script without types
 import { buildIfStale } from "../scripts/build-if-stale.mjs";
+import { buildServerIfStale } from "../scripts/build-server.mjs";
 
 export const TEMPLATE_DATABASE = "scion_template";
 
@@ -30,8 +31,11 @@ let dir: string | undefined;
 let runTmp: string | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
-  // API tests serve the production build in-process; never let them test stale handlers.
-  (buildIfStale as (root: string) => boolean)(path.resolve(import.meta.dirname, ".."));
+  // API tests serve the production build in-process; never let them test stale handlers. Tests of
+  // what runs the server bundle (the migration Job, images) get a current one too.
+  const root = path.resolve(import.meta.dirname, "..");
+  (buildIfStale as (root: string) => boolean)(root);
+  await (buildServerIfStale as (root: string) => Promise<string>)(root);
   // Every temporary directory of this run (hubs, brokers, agents) lives under one directory that
   // the teardown removes with the agents in it; 0711 so agents' and Postgres's users pass through.
   runTmp = fs.mkdtempSync(path.join(os.tmpdir(), "scion-run-"));

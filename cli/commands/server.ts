@@ -49,11 +49,19 @@ export function registerServer(program: Command): void {
   examples(
     server
       .command("migrate")
-      .description("Copy this data directory's embedded database to a shared Postgres and verify it")
+      .description(
+        "Copy this data directory's embedded database to a shared Postgres and verify it (--to), or apply the hub's pending schema migrations to DATABASE_URL and exit (--apply)",
+      )
       .option("--to <url>", "the shared Postgres (postgres://user:pass@host:5432/db)", postgresUrl)
       .option("--drop-source", "remove the embedded database once the copy is verified")
-      .action(async (opts: { to?: string; dropSource?: boolean }) => {
-        if (!opts.to) throw usageError("--to is required (postgres://user:pass@host:5432/db)");
+      .option("--apply", "apply pending migrations to DATABASE_URL, as a replica does at boot, and exit")
+      .action(async (opts: { to?: string; dropSource?: boolean; apply?: boolean }) => {
+        if (opts.apply) {
+          if (opts.to || opts.dropSource) throw usageError("--apply takes neither --to nor --drop-source");
+          process.exitCode = await run([path.join(ROOT, "scripts", "start.mjs"), "migrate"]);
+          return;
+        }
+        if (!opts.to) throw usageError("--to is required (postgres://user:pass@host:5432/db), or --apply");
         process.exitCode = await run([
           "--import",
           "tsx",
@@ -66,6 +74,7 @@ export function registerServer(program: Command): void {
     [
       "scion server migrate --to postgres://scion:secret@db:5432/scion",
       "scion server migrate --to postgres://scion:secret@db:5432/scion --drop-source",
+      "DATABASE_URL=postgres://scion:secret@db:5432/scion scion server migrate --apply",
     ],
   );
 }

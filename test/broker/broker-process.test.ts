@@ -5,7 +5,9 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findFreePort } from "../../lib/db/embedded-postgres";
 import { spawnHub, type SpawnedHub } from "../spawn-hub";
+import { liveProcessesInGroup } from "../support/process-group";
 import { createTestDatabase, type TestDatabase } from "../test-database";
+import { until } from "../until";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 let db: TestDatabase;
@@ -118,6 +120,40 @@ describe("npm run broker", () => {
     await again.connected();
     again.child.kill("SIGTERM");
     expect(await again.exited).toBe(0);
+  });
+
+  it("`npm run broker`: SIGTERM to npm alone (which does not pass it on) stops the broker gracefully, leaving nothing running", async () => {
+    const reg = (await (
+      await api("/api/v1/runtime-brokers", { method: "POST", body: JSON.stringify({ name: "npm-broker" }) })
+    ).json()) as { broker: { id: string }; joinToken: string };
+    const npm = spawn("npm", ["run", "broker"], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        NODE_ENV: "production",
+        SCION_LOG_LEVEL: "info",
+        SCION_HUB_URLS: hubUrl,
+        SCION_JOIN_TOKEN: reg.joinToken,
+        SCION_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "scion-bp-npm-")),
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    children.push(npm);
+    let out = "";
+    npm.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+    npm.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+    const status = async () =>
+      ((await (await api(`/api/v1/runtime-brokers/${reg.broker.id}`)).json()) as { status: string }).status;
+    await until(() => out.includes(`Scion broker connected to ${hubUrl}`), "the broker connected", 60_000);
+    expect(await status()).toBe("online");
+
+    npm.kill("SIGTERM");
+    // The broker says goodbye to the hub (offline at once, not after a missed heartbeat) and exits.
+    await until(async () => (await status()) === "offline", "the broker offline", 10_000);
+    await until(() => liveProcessesInGroup(npm.pid!).length === 0, "no process left in npm's group", 10_000);
+    expect(out).toContain('"signal":"SIGTERM"');
   });
 
   it.each([

@@ -5,6 +5,7 @@ import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findFreePort } from "../../lib/db/embedded-postgres";
+import { defaultMigrationsDir, readMigrationFiles } from "../../lib/db/migrations";
 import { spawnHub } from "../spawn-hub";
 import { createTestDatabase, type TestDatabase } from "../test-database";
 
@@ -125,5 +126,28 @@ describe("scion server migrate", () => {
     expect(drop.code).toBe(0);
     expect(drop.out).toContain("Removed the embedded database");
     expect(fs.existsSync(path.join(dataDir, "postgres"))).toBe(false);
+  }, 180_000);
+
+  it("--apply applies the hub's migrations to DATABASE_URL and exits, then finds nothing to do; without DATABASE_URL it says why", async () => {
+    const db = await createTestDatabase({ empty: true });
+    try {
+      const shipped = readMigrationFiles(defaultMigrationsDir(ROOT)).length;
+      const first = scion(["server", "migrate", "--apply"], { DATABASE_URL: db.url });
+      expect(first.err).toBe("");
+      expect(first.code).toBe(0);
+      expect(first.out).toContain(`Applied ${shipped} migrations (0 already applied); the schema is current.`);
+      expect(await count(db.url, "_prisma_migrations")).toBe(shipped);
+      const again = scion(["server", "migrate", "--apply"], { DATABASE_URL: db.url });
+      expect(again.code).toBe(0);
+      expect(again.out).toContain(`Applied 0 migrations (${shipped} already applied)`);
+    } finally {
+      await db.drop();
+    }
+    const unset = scion(["server", "migrate", "--apply"]);
+    expect(unset.code).toBe(1);
+    expect(unset.err).toContain("scion-hub: DATABASE_URL is not set");
+    const mixed = scion(["server", "migrate", "--apply", "--to", "postgres://db/x"]);
+    expect(mixed.code).toBe(2);
+    expect(mixed.err).toBe("scion: --apply takes neither --to nor --drop-source\n");
   }, 180_000);
 });

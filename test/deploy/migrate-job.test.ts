@@ -77,7 +77,8 @@ describe("deploy/kubernetes/migrate/job.yaml", () => {
   });
 
   it("fails (non-zero) when the database cannot be reached, so the Job is retried and then reported failed", async () => {
-    const { code } = await runJob("postgresql://nobody:wrong@127.0.0.1:1/none");
+    const { code, out } = await runJob("postgresql://nobody:wrong@127.0.0.1:1/none");
     expect(code).not.toBe(0);
+    expect(out).toContain("scion-hub: DATABASE_URL: cannot connect to 127.0.0.1:1/none (ECONNREFUSED)");
   });
 });

@@ -12,6 +12,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { findFreePort } from "../../lib/db/embedded-postgres";
 import { SERVER_BUNDLE } from "../../scripts/build-server.mjs";
+import { liveProcessesInGroup } from "../support/process-group";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "scion-start-"));
@@ -126,21 +127,6 @@ describe("npm start (scripts/start.mjs)", () => {
     // npm itself has exited, and nothing of the tree still runs in its process group.
     if (npm.exitCode === null && npm.signalCode === null) await new Promise((r) => npm.once("exit", r));
     await new Promise((r) => setTimeout(r, 200));
-    const group = fs
-      .readdirSync("/proc")
-      .filter((p) => /^\d+$/.test(p))
-      .filter((p) => {
-        try {
-          // [state, ppid, pgrp, …] after the command's name; a zombie (Z) runs nothing and holds nothing,
-          // and this VM's init reaps the orphans it inherits only lazily.
-          const stat = fs.readFileSync(`/proc/${p}/stat`, "utf8");
-          const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-          return fields[0] !== "Z" && Number(fields[2]) === npm.pid;
-        } catch {
-          return false;
-        }
-      })
-      .map((p) => fs.readFileSync(`/proc/${p}/cmdline`, "utf8").replace(/\0/g, " "));
-    expect(group).toEqual([]);
+    expect(liveProcessesInGroup(npm.pid!)).toEqual([]);
   }, 120_000);
 });

@@ -1,5 +1,5 @@
 /**
- * A runtime broker as its own process (`npm run broker`: broker/main.ts through tsx), joined to a
+ * A runtime broker as its own process (broker/main.ts through tsx, as `npm run broker` runs it), joined to a
  * hub with a join token, and a TCP forwarder that lets agents in containers reach a hub that
  * listens on loopback only (a dev-mode hub must).
  */
