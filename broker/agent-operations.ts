@@ -111,6 +111,12 @@ const schemas = {
     .object({ agentId, text: z.string().min(1).max(65_536), harness: z.string().min(1).max(32).optional() })
     .strict(),
   "agent.reset-auth": z.object({ agentId, token }).strict(),
+  "agent.reset-auth-many": z
+    .object({
+      items: z.array(z.object({ agentId, token }).strict()).min(1).max(100),
+      concurrency: z.number().int().min(1).max(64).default(8),
+    })
+    .strict(),
   "agent.interrupt": z.object({ agentId, harness: z.string().min(1).max(32) }).strict(),
   "agent.screen": z.object({ agentId, ansi: z.boolean().default(false) }).strict(),
   "agent.logs": z
@@ -221,6 +227,7 @@ export function createAgentOperations(options: AgentOperationsOptions): AgentOpe
     "agent.message": async (raw) => messageAgent(ctx, schemas["agent.message"].parse(raw)),
     "agent.interrupt": async (raw) => interruptAgent(ctx, schemas["agent.interrupt"].parse(raw)),
     "agent.reset-auth": async (raw) => resetAgentAuth(ctx, schemas["agent.reset-auth"].parse(raw)),
+    "agent.reset-auth-many": async (raw) => resetManyAgentsAuth(ctx, schemas["agent.reset-auth-many"].parse(raw)),
     "agent.screen": async (raw) => agentScreen(ctx, schemas["agent.screen"].parse(raw)),
     "agent.logs": async (raw) => agentLogs(ctx, schemas["agent.logs"].parse(raw)),
   };
@@ -475,15 +482,22 @@ async function interruptAgent(
 /**
  * Reset-auth: the new token replaces the file the shim reads, then SIGUSR2 tells the shim to
  * re-read it now. A signal that cannot be sent is a warning: the shim's refresh loop reads the
- * file too.
+ * file too. Whether the agent runs is asked only when something failed (it costs a tmux client:
+ * reset-auth-all does this for every agent).
  */
 async function resetAgentAuth(
   { runtime, logger }: Context,
   args: z.output<(typeof schemas)["agent.reset-auth"]>,
 ): Promise<unknown> {
-  if (!(await runtime.isRunning(args.agentId))) throw new ChannelRequestError("conflict", "the agent is not running");
-  await runtime.writeToken(args.agentId, args.token);
+  const notRunning = () => new ChannelRequestError("conflict", "the agent is not running");
+  try {
+    await runtime.writeToken(args.agentId, args.token);
+  } catch (err) {
+    if (!(await runtime.isRunning(args.agentId))) throw notRunning();
+    throw err;
+  }
   const signalled = await runtime.signal(args.agentId, "SIGUSR2").catch(() => false);
+  if (!signalled && !(await runtime.isRunning(args.agentId))) throw notRunning();
   if (!signalled) logger.warn({ agentId: args.agentId }, "wrote the new token but could not signal the shim");
   return {
     written: true,
@@ -493,6 +507,30 @@ async function resetAgentAuth(
         "the token file was written, but the shim could not be signalled; it picks the token up at its next refresh",
     }),
   };
+}
+
+/**
+ * Reset-auth for many agents in one call (the hub's reset-auth-all sends its fleet in chunks),
+ * `concurrency` at a time: a result per agent, in order; one failing never fails the others.
+ */
+async function resetManyAgentsAuth(
+  ctx: Context,
+  args: z.output<(typeof schemas)["agent.reset-auth-many"]>,
+): Promise<unknown> {
+  const results: unknown[] = new Array(args.items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < args.items.length; i = next++) {
+      const item = args.items[i]!;
+      try {
+        results[i] = { agentId: item.agentId, ok: true, ...((await resetAgentAuth(ctx, item)) as object) };
+      } catch (err) {
+        results[i] = { agentId: item.agentId, ok: false, error: (err as Error).message };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(args.concurrency, args.items.length) }, worker));
+  return { results };
 }
 
 /** The agent's screen, as tmux has it now (plain text unless `ansi`). */

@@ -28,6 +28,9 @@ import {
 
 const run = promisify(execFile);
 const SESSION_PREFIX = "scion-";
+/** sh -c SCRIPT sh SIGNAL TARGET TMUX-SERVER-ARGS…: signals the pane's first process, as the agent. */
+const SIGNAL_PANE_SCRIPT =
+  'sig=$1 target=$2; shift 2; pid=$(tmux "$@" display-message -p -t "$target" "#{pane_pid}") && [ "$pid" -gt 1 ] && kill -s "$sig" "$pid"';
 /** The broker's git for an agent: no system or global config, no prompts, only network transports for remotes. */
 const GIT_ENVIRONMENT = {
   GIT_TERMINAL_PROMPT: "0",
@@ -193,38 +196,34 @@ export class LocalRuntime extends AgentPaths implements AgentRuntime {
 
   async signal(agentId: string, signal: NodeJS.Signals): Promise<boolean> {
     if (!/^SIG[A-Z0-9]+$/.test(signal)) return false;
+    const identity = this.users.find(agentId);
+    const target = `=${this.sessionOf(agentId)}:`;
+    if (identity) {
+      // As the agent, in one process (reset-auth-all signals hundreds of agents: each spawn from
+      // the broker costs a fork of it): the pid comes from the agent's own tmux server, so it can
+      // only ever name one of the agent's processes, never the broker's or another agent's.
+      try {
+        await run("sh", ["-c", SIGNAL_PANE_SCRIPT, "sh", signal.slice(3), target, ...this.serverArgs(agentId)], {
+          ...this.as(agentId, identity),
+          env: processEnv({ ...this.environmentOf(agentId, identity), TMUX: "" }),
+          timeout: 10_000,
+        });
+        return true;
+      } catch {
+        return false;
+      }
+    }
     let pid: number;
     try {
-      const { stdout } = await this.tmux(agentId, [
-        "display-message",
-        "-p",
-        "-t",
-        `=${this.sessionOf(agentId)}:`,
-        "#{pane_pid}",
-      ]);
+      const { stdout } = await this.tmux(agentId, ["display-message", "-p", "-t", target, "#{pane_pid}"]);
       pid = Number(stdout.trim());
     } catch (err) {
       if (isMissing(err)) return false;
       throw err;
     }
     if (!Number.isInteger(pid) || pid <= 1) return false;
-    const identity = this.users.find(agentId);
-    if (!identity) {
-      try {
-        process.kill(pid, signal);
-        return true;
-      } catch {
-        return false;
-      }
-    }
-    // As the agent: the pid comes from the agent's own tmux server, so it can only ever name
-    // one of the agent's processes, never the broker's or another agent's.
     try {
-      await run("kill", ["-s", signal.slice(3), String(pid)], {
-        ...this.as(agentId, identity),
-        env: processEnv(this.environmentOf(agentId, identity)),
-        timeout: 10_000,
-      });
+      process.kill(pid, signal);
       return true;
     } catch {
       return false;

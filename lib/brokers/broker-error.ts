@@ -10,5 +10,7 @@ import { ApiError } from "../http/api-error";
 export function brokerApiError(code: string, message: string): ApiError {
   if (code === "broker_unavailable" || code === "timeout") return new ApiError("broker_unavailable", message);
   if (code === "validation_error") return new ApiError("validation_error", message);
+  // A broker older than the operation: callers with another way round it look for this.
+  if (code === "unsupported") return new ApiError("conflict", message, { brokerCode: "unsupported" });
   return new ApiError("conflict", message);
 }
