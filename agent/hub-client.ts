@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import { postJson } from "./post-json";
 
 export interface AgentHubClientOptions {
   hubUrl: string;
@@ -81,14 +82,9 @@ export class AgentHubClient {
     const delays = [500, 1000, 2000];
     for (let attempt = 0; ; attempt++) {
       try {
-        const res = await fetch(new URL(path, this.currentUrl), {
-          method: "POST",
-          headers: { authorization: `Bearer ${this.token}`, "content-type": "application/json" },
-          body: JSON.stringify(body),
-          signal: AbortSignal.timeout(10_000),
-        });
-        const answer = (await res.json().catch(() => ({}))) as { error?: { message?: string } };
-        if (res.ok) return answer;
+        const res = await postJson(new URL(path, this.currentUrl), this.token, body, 10_000);
+        const answer = res.json as { error?: { message?: string } };
+        if (res.status >= 200 && res.status < 300) return answer;
         const error = new HubRequestError(res.status, answer.error?.message ?? `HTTP ${res.status}`);
         if (res.status < 500) throw error;
         if (attempt >= delays.length) throw error;

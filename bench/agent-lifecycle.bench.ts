@@ -11,6 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { LocalRuntime } from "../broker/runtimes/local-runtime";
 import { startBenchHub } from "./lib/bench-hub";
+import { cpuByRole, cpuSpent } from "./lib/cpu-by-role";
 import { hubClient, summarize, waitForBroker } from "./lib/hub-client";
 import type { BenchResult, BenchRow } from "./lib/summary";
 
@@ -67,6 +68,7 @@ export async function run(): Promise<BenchResult> {
     await Promise.all(Array.from({ length: 4 }, worker));
     const fleetSeconds = (performance.now() - fleetStarted) / 1000;
 
+    const cpuBeforeBulk = cpuByRole();
     const bulkStarted = performance.now();
     const bulk = await call<{
       total: number;
@@ -75,6 +77,7 @@ export async function run(): Promise<BenchResult> {
       results: Array<{ signalled: boolean }>;
     }>("POST", "/api/v1/admin/agents/reset-auth-all");
     const bulkMs = performance.now() - bulkStarted;
+    const bulkCpu = cpuSpent(cpuBeforeBulk, cpuByRole());
     if (bulk.status !== 200 || bulk.body.failed !== 0)
       throw new Error(`reset-auth-all failed: ${bulk.status} ${JSON.stringify(bulk.body).slice(0, 300)}`);
 
@@ -82,12 +85,14 @@ export async function run(): Promise<BenchResult> {
       "GET",
       "/api/v1/agents?phase=running&limit=500",
     );
+    const cpuBeforeOneByOne = cpuByRole();
     const oneByOneStarted = performance.now();
     for (const agent of list.items) {
       const res = await call<{ ok: boolean }>("POST", `/api/v1/agents/${agent.id}/reset-auth`);
       if (!res.body.ok) throw new Error(`reset-auth of ${agent.id} failed`);
     }
     const oneByOneMs = performance.now() - oneByOneStarted;
+    const oneByOneCpu = cpuSpent(cpuBeforeOneByOne, cpuByRole());
 
     const result = {
       createToRunning,
@@ -99,8 +104,9 @@ export async function run(): Promise<BenchResult> {
         succeeded: bulk.body.succeeded,
         signalled: bulk.body.results.filter((r) => r.signalled).length,
         ms: Math.round(bulkMs),
+        cpu: bulkCpu,
       },
-      resetAuthOneByOne: { agents: list.items.length, ms: Math.round(oneByOneMs) },
+      resetAuthOneByOne: { agents: list.items.length, ms: Math.round(oneByOneMs), cpu: oneByOneCpu },
       resetAuthSpeedup: Math.round((oneByOneMs / bulkMs) * 100) / 100,
     };
     console.table({
@@ -111,6 +117,7 @@ export async function run(): Promise<BenchResult> {
     console.log(
       `reset-auth-all of ${bulk.body.total} running agents: ${result.resetAuthAll.ms} ms (${result.resetAuthAll.signalled} signalled); one request at a time: ${result.resetAuthOneByOne.ms} ms; bulk is ${result.resetAuthSpeedup}× faster`,
     );
+    console.log(`  CPU of reset-auth-all: ${bulkCpu}\n  CPU one at a time: ${oneByOneCpu}`);
     const rows: BenchRow[] = [
       {
         path: "agent start (reference)",
