@@ -47,6 +47,19 @@ function recorder(name: string, knowsMany: boolean) {
   };
 }
 
+/** A recording broker on the hub, connected; stopped after the file. */
+async function connectRecorder(name: string, knowsMany: boolean): Promise<string> {
+  const { brokerId, client } = await connectChannelBroker(t.hub, {
+    admin: admin.user,
+    name,
+    capabilities: { runtimes: ["local"], harnesses: ["shell"] },
+    heartbeat: () => ({ agents: [] }),
+    onRequest: recorder(name, knowsMany),
+  });
+  brokers.push(client);
+  return brokerId;
+}
+
 async function runningAgents(brokerId: string, count: number, prefix: string): Promise<string[]> {
   const ids = Array.from({ length: count }, () => crypto.randomUUID());
   await t.hub.runtime.prisma.agent.createMany({
@@ -84,23 +97,10 @@ beforeEach(() => {
 
 describe("reset-auth in chunks", () => {
   it("reset-auth-all: one statement and one broker call per chunk; every token revoked and reissued, audited; an older broker gets one call per agent", async () => {
-    const current = await connectChannelBroker(t.hub, {
-      admin: admin.user,
-      name: "current",
-      capabilities: { runtimes: ["local"], harnesses: ["shell"] },
-      heartbeat: () => ({ agents: [] }),
-      onRequest: recorder("current", true),
-    });
-    const older = await connectChannelBroker(t.hub, {
-      admin: admin.user,
-      name: "older",
-      capabilities: { runtimes: ["local"], harnesses: ["shell"] },
-      heartbeat: () => ({ agents: [] }),
-      onRequest: recorder("older", false),
-    });
-    brokers.push(current.client, older.client);
-    const many = await runningAgents(current.brokerId, 2 * RESET_AUTH_CHUNK + 10, "fleet");
-    const few = await runningAgents(older.brokerId, 4, "legacy");
+    const currentId = await connectRecorder("current", true);
+    const olderId = await connectRecorder("older", false);
+    const many = await runningAgents(currentId, 2 * RESET_AUTH_CHUNK + 10, "fleet");
+    const few = await runningAgents(olderId, 4, "legacy");
     gone.add(many[7]!);
 
     const res = await admin.request("/api/v1/admin/agents/reset-auth-all", { method: "POST" });
@@ -153,17 +153,10 @@ describe("reset-auth in chunks", () => {
   });
 
   it("an agent that stopped before its chunk is not touched, and says so", async () => {
-    const current = await connectChannelBroker(t.hub, {
-      admin: admin.user,
-      name: "current-2",
-      capabilities: { runtimes: ["local"], harnesses: ["shell"] },
-      heartbeat: () => ({ agents: [] }),
-      onRequest: recorder("current-2", true),
-    });
-    brokers.push(current.client);
-    const [running, stopped] = await runningAgents(current.brokerId, 2, "pair");
+    const brokerId = await connectRecorder("current-2", true);
+    const [running, stopped] = await runningAgents(brokerId, 2, "pair");
     await t.hub.runtime.prisma.agent.update({ where: { id: stopped }, data: { phase: "stopped" } });
-    const results = await resetAgentsAuth(t.hub.runtime, current.brokerId, [running!, stopped!], "user:someone");
+    const results = await resetAgentsAuth(t.hub.runtime, brokerId, [running!, stopped!], "user:someone");
     expect(results).toEqual([
       { agentId: running, ok: true, signalled: true },
       {
