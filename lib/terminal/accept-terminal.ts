@@ -26,6 +26,8 @@ import { pauseWhileQueued } from "./backpressure";
 export const PTY_PATH = /^\/api\/v1\/agents\/([^/]+)\/pty$/;
 /** Acknowledge output to the broker in batches of this many bytes written to the browser. */
 const ACK_BATCH = 32 * 1024;
+/** Output acknowledged this long after the last write when less than ACK_BATCH is waiting. */
+const ACK_IDLE_MS = 20;
 /** Browser input waiting on the control channel beyond this pauses reading from the browser. */
 const INPUT_HIGH_WATER = 1024 * 1024;
 const PING_MS = 30_000;
@@ -278,17 +280,30 @@ async function relay(
 }
 
 /**
- * The broker's output, written to the browser; acknowledged to the broker once written, in
- * batches (or at once when the socket has nothing queued), so the broker pauses a flood.
+ * The broker's output, written to the browser; acknowledged to the broker once written, so the
+ * broker pauses a flood: at once for every ACK_BATCH bytes, and what is left ACK_IDLE_MS later
+ * if the browser keeps up (nothing queued then; a browser that does not read gets acks only per
+ * ACK_BATCH). Not per write: a keystroke's echo is a few bytes, and an ack frame for each (JSON
+ * both ways, on both processes) was extra work on the path of the next keystroke.
  */
 function outputToBrowser(ws: WebSocket, peer: BrokerPeer, stream: number): (payload: Buffer) => void {
   let unacked = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (unacked === 0) return;
+    peer.emit("pty.ack", { stream, bytes: unacked });
+    unacked = 0;
+  };
   const ack = (bytes: number) => {
     unacked += bytes;
-    if (unacked >= ACK_BATCH || ws.bufferedAmount === 0) {
-      peer.emit("pty.ack", { stream, bytes: unacked });
-      unacked = 0;
-    }
+    if (unacked >= ACK_BATCH) flush();
+    else
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        if (ws.bufferedAmount === 0) flush();
+      }, ACK_IDLE_MS);
   };
   return (payload) => {
     if (ws.readyState !== ws.OPEN) return;
