@@ -174,6 +174,8 @@ export const settingsSchema = z
     /** How long the signed identity header server.ts passes on in proxy mode stays valid (replay window). */
     identityHeaderMaxAgeMs: int(1000, 600_000).default(60_000),
     // --- end sec-auth ---
+    /** Days an agent's phase/activity changes are kept (an hourly sweep deletes older ones); 0 keeps them all. */
+    historyRetentionDays: int(0, 3650).default(30),
   })
   .strict();
 

@@ -47,6 +47,7 @@ export const ENV_KEYS: ReadonlyArray<{ env: string; path: readonly string[] }> =
   { env: "SCION_MAX_AGENTS_PER_USER", path: ["maxAgentsPerUser"] },
   { env: "SCION_IDENTITY_HEADER_MAX_AGE_MS", path: ["identityHeaderMaxAgeMs"] },
   // --- end sec-auth ---
+  { env: "SCION_HISTORY_RETENTION_DAYS", path: ["historyRetentionDays"] },
 ];
 
 /** Settings whose values must never be echoed in an error message. */

@@ -1,4 +1,5 @@
 import { sweepAgentLimits } from "../agents/enforce-agent-limits";
+import { pruneAgentHistory } from "../agents/prune-agent-history";
 import { sweepAgentLiveness } from "../agents/sweep-agent-liveness";
 import { purgeOldMessages, reapStuckDispatches, sweepPendingMessages, sweepStaleAffinity } from "../dispatch/sweeps";
 import { sweepEventPayloads } from "../events/postgres-event-bus";
@@ -22,6 +23,12 @@ export function backgroundJobs(runtime: HubRuntime): ScheduledJob[] {
     { name: "pending-message-sweep", lockKey: 72700005, intervalMs: 30_000, run: () => sweepPendingMessages(runtime) },
     { name: "agent-limits", lockKey: 72700007, intervalMs: 30_000, run: () => sweepAgentLimits(runtime) },
     { name: "message-purge", lockKey: 72700006, intervalMs: 6 * 60 * 60_000, run: () => purgeOldMessages(runtime) },
+    {
+      name: "history-retention",
+      lockKey: 72700011,
+      intervalMs: 60 * 60_000,
+      run: () => pruneAgentHistory(runtime.db.pool, runtime.config.historyRetentionDays),
+    },
     // Notifications (issue 14): events become deliveries, deliveries are sent; each once at a time hub-wide.
     { name: "notifier", lockKey: 72700008, intervalMs: 2_000, run: () => processNotificationEvents(runtime) },
     { name: "notification-delivery", lockKey: 72700009, intervalMs: 2_000, run: () => drainDeliveries(runtime) },
