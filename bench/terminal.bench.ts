@@ -125,7 +125,12 @@ async function measurePath(url: string, headers: Record<string, string>): Promis
       const started = performance.now();
       await term.sendAndWait(key, (text) => text.includes(key));
       samples.push(performance.now() - started);
-      if (i % keys.length === keys.length - 1) await term.sendAndWait("\x15", () => true, 0); // Ctrl-U clears the line
+      // Ctrl-U clears the line; its redraw may come in several pieces, so wait for the terminal to
+      // go quiet: otherwise the next key's echo queues behind the redraw and is timed with it.
+      if (i % keys.length === keys.length - 1) {
+        await term.sendAndWait("\x15", () => true, 0);
+        await term.quiet(50);
+      }
     }
     await term.quiet(300);
     // Bulk: a command printing megabytes; done when its end marker (computed, so not the echo) arrives.
