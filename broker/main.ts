@@ -124,6 +124,10 @@ async function main(): Promise<void> {
  * 0600/0700 and root's). Not root: agents run as this broker's user, which the broker says.
  */
 async function localRuntime(config: BrokerConfig, shim: ShimInstall, logger: Logger): Promise<AgentRuntime> {
+  if (process.pid === 1)
+    logger.warn(
+      "the broker is PID 1 of its container: the tmux servers of ended agents are re-parented to it and never reaped (and their users cannot be deleted); run the container with an init (docker run --init, compose init: true, Kubernetes shareProcessNamespace: true)",
+    );
   const users = new AgentUsers(logger);
   if (!users.isolated) {
     logger.warn(

@@ -399,6 +399,44 @@ describe("deploy/compose.yaml with podman-compose", () => {
     const line = ps.split("\n").find((l) => l.includes("sleep 3600"));
     expect(line, ps).toBeDefined();
     expect(line!.trim().split(/\s+/)[0]).not.toBe("root");
+
+    // A second agent, deleted: its session, processes and user go, and nothing stays behind as a
+    // zombie (its tmux server is a daemon of PID 1, the container's init, which reaps it).
+    const doomed = await api<{ id: string }>("/api/v1/agents", {
+      method: "POST",
+      json: {
+        projectId: project.body.id,
+        name: "compose-doomed",
+        harness: "generic",
+        command: "exec sleep 7200",
+        start: true,
+      },
+    });
+    expect(doomed.status, JSON.stringify(doomed.body)).toBe(201);
+    await until(
+      async () => (await api<{ phase: string }>(`/api/v1/agents/${doomed.body.id}`)).body.phase === "running",
+      "the second agent to be running",
+      90_000,
+      500,
+    );
+    const userOf = () =>
+      podman(["exec", container("broker"), "ps", "-eo", "user:40,args"])
+        .stdout.split("\n")
+        .find((l) => l.includes("sleep 7200"))
+        ?.trim()
+        .split(/\s+/)[0];
+    const doomedUser = userOf();
+    expect(doomedUser).toBeDefined();
+    const deleted = await api(`/api/v1/agents/${doomed.body.id}`, { method: "DELETE" });
+    expect(deleted.status).toBeLessThan(300);
+    await until(() => userOf() === undefined, "the deleted agent's processes to end", 30_000, 250);
+    const states = podman(["exec", container("broker"), "ps", "-eo", "stat=,args="]).stdout;
+    expect(
+      states.split("\n").filter((l) => l.trim().startsWith("Z")),
+      states,
+    ).toEqual([]);
+    const passwd = podman(["exec", container("broker"), "getent", "passwd", doomedUser!]);
+    expect(passwd.status, passwd.stdout).not.toBe(0);
     timings.agentMs = Date.now() - started;
   }, 240_000);
 
