@@ -490,6 +490,28 @@ describe("deploy/compose.yaml with podman-compose", () => {
     timings.failoverMs = Date.now() - started;
   }, 120_000);
 
+  it("the broker stops gracefully on SIGTERM: its init passes it on, the broker says goodbye and exits 0", async () => {
+    const started = Date.now();
+    const stop = podman(["stop", "-t", "30", container("broker")]);
+    expect(stop.status, stop.stderr).toBe(0);
+    timings.brokerStopMs = Date.now() - started;
+    // The broker exits within its 10 s limit (the container's stop timeout is 30 s).
+    expect(timings.brokerStopMs).toBeLessThan(10_000);
+    const state = JSON.parse(podman(["inspect", container("broker")]).stdout)[0].State;
+    expect([state.Status, state.ExitCode]).toEqual(["exited", 0]);
+    expect(logsOf("broker")).toContain('"signal":"SIGTERM"');
+    // It closed its channel: the hub shows it offline within seconds, not after missed heartbeats.
+    await until(
+      async () =>
+        (await api<{ items: Array<{ name: string; status: string }> }>("/api/v1/runtime-brokers")).body.items.find(
+          (b) => b.name === "compose-broker-1",
+        )?.status === "offline",
+      "the broker offline",
+      5_000,
+      250,
+    );
+  }, 60_000);
+
   it("down leaves the named volumes", () => {
     const started = Date.now();
     compose(["down"]);
