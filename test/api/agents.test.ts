@@ -240,6 +240,49 @@ describe("agents", () => {
     });
   });
 
+  it("GET /api/v1/agents - never serves an agent's old JSON: a change made behind the hub's back (another replica, SQL) shows at once, in every sort and page", async () => {
+    const agents = await Promise.all(["fresh-a", "fresh-b", "fresh-c"].map((name) => createAgent(alice, name)));
+    const list = async (query: string) =>
+      json<{ items: Array<{ id: string; detail: string | null; name: string }>; nextCursor: string | null }>(
+        await alice.request(`/api/v1/agents?q=fresh-&${query}`),
+      );
+    // Read once, so this replica holds the agents' JSON.
+    expect((await list("sort=name&order=asc")).items.map((a) => a.detail)).toEqual([null, null, null]);
+    const pool = t.hub.runtime.db.pool;
+    await pool.query(`UPDATE agents SET "detail" = 'changed by SQL' WHERE "id" = $1::uuid`, [agents[1]!.id]);
+    expect((await list("sort=name&order=asc")).items.map((a) => a.detail)).toEqual([null, "changed by SQL", null]);
+    // Two changes in one transaction: the committed one is what is listed.
+    const client = await pool.connect();
+    try {
+      await client.query("BEGIN");
+      await client.query(`UPDATE agents SET "detail" = 'first' WHERE "id" = $1::uuid`, [agents[0]!.id]);
+      await client.query(`UPDATE agents SET "detail" = 'second', "name" = 'fresh-z' WHERE "id" = $1::uuid`, [
+        agents[0]!.id,
+      ]);
+      await client.query("COMMIT");
+    } finally {
+      client.release();
+    }
+    const byName = await list("sort=name&order=asc");
+    expect(byName.items.map((a) => [a.name, a.detail])).toEqual([
+      ["fresh-b", "changed by SQL"],
+      ["fresh-c", null],
+      ["fresh-z", "second"],
+    ]);
+    // Paged one at a time, from the cached texts, the cursor still walks every agent once.
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await list(`sort=updated&order=desc&limit=1${cursor ? `&cursor=${cursor}` : ""}`);
+      seen.push(...page.items.map((a) => a.name));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen.sort()).toEqual(["fresh-b", "fresh-c", "fresh-z"]);
+    // A deleted agent leaves the list at once too.
+    await pool.query(`DELETE FROM agents WHERE "id" = $1::uuid`, [agents[2]!.id]);
+    expect((await list("sort=name&order=asc")).items.map((a) => a.name)).toEqual(["fresh-b", "fresh-z"]);
+  });
+
   it("starting needs a runtime broker: none online is 422, nothing changes; stopping an agent at rest is a no-op", async () => {
     const agent = await createAgent(alice, "needs-broker");
     for (const action of ["start", "restart"]) {
