@@ -30,7 +30,12 @@ export async function releaseBroker(pool: pg.Pool, brokerId: string, sessionId: 
  * Records a heartbeat of the broker's current session (lastHeartbeat, online); false when the
  * session is no longer the broker's. Heartbeats arriving together are written by one statement
  * (lib/db/batched-lookup.ts's pattern): a thousand brokers heartbeating cost a few statements a
- * second, not a thousand, and leave the pool to requests.
+ * second, not a thousand, and leave the pool to requests. The statement commits without waiting
+ * for its WAL to reach the disk (synchronous_commit off for its own transaction only): a heartbeat
+ * is a liveness stamp that the next one replaces, so a database crash losing the last few hundred
+ * milliseconds of them costs nothing, while waiting for the flush made most of the heartbeat's tail
+ * (bench/broker-fanin.bench.ts under operation load: p99 in the ≤ 50 ms bucket in three runs of
+ * five before; after, ≤ 10 ms in two runs of six, ≤ 20–30 ms in three, ≤ 50 ms in one).
  */
 export function touchBroker(pool: pg.Pool, brokerId: string, sessionId: string): Promise<boolean> {
   return lookupFor(
@@ -39,8 +44,9 @@ export function touchBroker(pool: pg.Pool, brokerId: string, sessionId: string):
     () =>
       new BatchedLookup<boolean>(async (keys) => {
         const { rows } = await pool.query<{ id: string; session: string }>(
-          `UPDATE runtime_brokers b SET "lastHeartbeat" = now(), status = 'online'
-         FROM unnest($1::uuid[], $2::text[]) AS v(id, session)
+          `WITH no_flush AS (SELECT set_config('synchronous_commit', 'off', true))
+         UPDATE runtime_brokers b SET "lastHeartbeat" = now(), status = 'online'
+         FROM unnest($1::uuid[], $2::text[]) AS v(id, session), no_flush
         WHERE b.id = v.id AND b."connectedSessionId" = v.session
         RETURNING b.id::text AS id, v.session`,
           [keys.map((k) => k.split(" ")[0]), keys.map((k) => k.split(" ")[1])],

@@ -112,7 +112,7 @@ export function createHubMetrics(sources: MetricSources): HubMetrics {
     brokerHeartbeats: new client.Histogram({
       name: "scion_broker_heartbeat_seconds",
       help: "Recording a broker's heartbeat, from its frame arriving to the database having it",
-      buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+      buckets: [0.001, 0.002, 0.005, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 1],
       registers: [registry],
     }),
   };
