@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import crypto from "node:crypto";
+import { readFileSync } from "node:fs";
 import fs from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
@@ -30,7 +31,7 @@ const run = promisify(execFile);
 const SESSION_PREFIX = "scion-";
 /** sh -c SCRIPT sh SIGNAL TARGET TMUX-SERVER-ARGS…: signals the pane's first process, as the agent. */
 const SIGNAL_PANE_SCRIPT =
-  'sig=$1 target=$2; shift 2; pid=$(tmux "$@" display-message -p -t "$target" "#{pane_pid}") && [ "$pid" -gt 1 ] && kill -s "$sig" "$pid"';
+  'sig=$1 target=$2; shift 2; pid=$(tmux "$@" display-message -p -t "$target" "#{pane_pid}") && [ "$pid" -gt 1 ] && kill -s "$sig" "$pid" && echo "$pid"';
 /** The broker's git for an agent: no system or global config, no prompts, only network transports for remotes. */
 const GIT_ENVIRONMENT = {
   GIT_TERMINAL_PROMPT: "0",
@@ -62,6 +63,8 @@ export class LocalRuntime extends AgentPaths implements AgentRuntime {
   readonly isolated: boolean;
   readonly installsHarnesses = true;
   private readonly users: AgentUsers;
+  /** The process in each agent's pane, as the last signal found it (see signal). */
+  private readonly panes = new Map<string, PaneProcess>();
 
   constructor(
     dataDir: string,
@@ -165,6 +168,7 @@ export class LocalRuntime extends AgentPaths implements AgentRuntime {
   }
 
   async stop(agentId: string, graceMs = 5000): Promise<void> {
+    this.panes.delete(agentId);
     if (await this.isRunning(agentId)) {
       if (await this.signal(agentId, "SIGTERM")) await waitFor(async () => !(await this.isRunning(agentId)), graceMs);
       try {
@@ -174,6 +178,7 @@ export class LocalRuntime extends AgentPaths implements AgentRuntime {
       }
     }
     await this.killStragglers(agentId);
+    this.panes.delete(agentId);
   }
 
   async remove(agentId: string): Promise<void> {
@@ -194,40 +199,64 @@ export class LocalRuntime extends AgentPaths implements AgentRuntime {
     }
   }
 
+  /**
+   * Signals the process in the agent's pane (its shim). The pane's pid comes from the agent's own
+   * tmux server, so it can only ever name one of the agent's processes, never the broker's or
+   * another agent's; as the agent, in one process (reset-auth-all signals hundreds of agents: each
+   * spawn from the broker costs a fork of it). The process it named is remembered by pid, start
+   * time and owner (PaneProcess), and the next signal goes to it directly when /proc still shows
+   * that same process: a pid reused by anything else has another start time.
+   */
   async signal(agentId: string, signal: NodeJS.Signals): Promise<boolean> {
     if (!/^SIG[A-Z0-9]+$/.test(signal)) return false;
+    const known = this.panes.get(agentId);
+    if (known) {
+      if (isSameProcess(known)) {
+        try {
+          process.kill(known.pid, signal);
+          return true;
+        } catch {
+          // Gone between the check and the signal: ask tmux again.
+        }
+      }
+      this.panes.delete(agentId);
+    }
     const identity = this.users.find(agentId);
     const target = `=${this.sessionOf(agentId)}:`;
+    let pid: number;
     if (identity) {
-      // As the agent, in one process (reset-auth-all signals hundreds of agents: each spawn from
-      // the broker costs a fork of it): the pid comes from the agent's own tmux server, so it can
-      // only ever name one of the agent's processes, never the broker's or another agent's.
       try {
-        await run("sh", ["-c", SIGNAL_PANE_SCRIPT, "sh", signal.slice(3), target, ...this.serverArgs(agentId)], {
-          ...this.as(agentId, identity),
-          env: processEnv({ ...this.environmentOf(agentId, identity), TMUX: "" }),
-          timeout: 10_000,
-        });
-        return true;
+        const { stdout } = await run(
+          "sh",
+          ["-c", SIGNAL_PANE_SCRIPT, "sh", signal.slice(3), target, ...this.serverArgs(agentId)],
+          {
+            ...this.as(agentId, identity),
+            env: processEnv({ ...this.environmentOf(agentId, identity), TMUX: "" }),
+            timeout: 10_000,
+          },
+        );
+        pid = Number(stdout.trim());
+      } catch {
+        return false;
+      }
+    } else {
+      try {
+        const { stdout } = await this.tmux(agentId, ["display-message", "-p", "-t", target, "#{pane_pid}"]);
+        pid = Number(stdout.trim());
+      } catch (err) {
+        if (isMissing(err)) return false;
+        throw err;
+      }
+      if (!Number.isInteger(pid) || pid <= 1) return false;
+      try {
+        process.kill(pid, signal);
       } catch {
         return false;
       }
     }
-    let pid: number;
-    try {
-      const { stdout } = await this.tmux(agentId, ["display-message", "-p", "-t", target, "#{pane_pid}"]);
-      pid = Number(stdout.trim());
-    } catch (err) {
-      if (isMissing(err)) return false;
-      throw err;
-    }
-    if (!Number.isInteger(pid) || pid <= 1) return false;
-    try {
-      process.kill(pid, signal);
-      return true;
-    } catch {
-      return false;
-    }
+    const pane = Number.isInteger(pid) && pid > 1 ? paneProcess(pid) : undefined;
+    if (pane && pane.uid === (identity?.uid ?? process.getuid?.())) this.panes.set(agentId, pane);
+    return true;
   }
 
   async sendText(agentId: string, text: string): Promise<void> {
@@ -401,4 +430,34 @@ function isMissing(err: unknown): boolean {
   return /can't find session|can't find pane|no server running|session not found|error connecting to|server exited unexpectedly|lost server|no current target|No such file or directory/.test(
     text,
   );
+}
+
+/**
+ * A process named so that a reused pid cannot pass for it: its pid, its start time (clock ticks
+ * after boot, field 22 of /proc/<pid>/stat, fixed for the process's life) and its real uid.
+ */
+export interface PaneProcess {
+  pid: number;
+  startTime: string;
+  uid: number;
+}
+
+/** The process with this pid now, from /proc (synchronously: checked and signalled in one turn); undefined when gone. */
+export function paneProcess(pid: number): PaneProcess | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) is in parentheses and may hold spaces: fields count from after it.
+    const startTime = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+    const uid = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    if (!startTime || uid === undefined) return undefined;
+    return { pid, startTime, uid: Number(uid) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the pid still names the very process remembered (same start time and owner). */
+export function isSameProcess(known: PaneProcess): boolean {
+  const now = paneProcess(known.pid);
+  return now !== undefined && now.startTime === known.startTime && now.uid === known.uid;
 }

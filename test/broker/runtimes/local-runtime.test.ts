@@ -3,7 +3,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { LocalRuntime } from "../../../broker/runtimes/local-runtime";
+import { spawn } from "node:child_process";
+import { isSameProcess, LocalRuntime, paneProcess } from "../../../broker/runtimes/local-runtime";
 
 const runtimes: LocalRuntime[] = [];
 function runtime(): LocalRuntime {
@@ -65,6 +66,39 @@ describe("LocalRuntime (real tmux)", () => {
     await r.remove(agentId);
     await r.remove(agentId);
     expect(fs.existsSync(workspace)).toBe(false);
+  });
+
+  it("signals the process in the agent's pane, again and again, and after a restart the new process, never the old pid", async () => {
+    const r = runtime();
+    const agentId = crypto.randomUUID();
+    const argv = ["sh", "-c", "n=0; trap 'n=$((n+1)); echo \"got-usr1-$n\"' USR1; while :; do sleep 0.1; done"];
+    await r.start({ agentId, argv, env: {} });
+    for (const n of [1, 2, 3]) {
+      expect(await r.signal(agentId, "SIGUSR1")).toBe(true);
+      await until(async () => (await r.capture(agentId)).includes(`got-usr1-${n}`));
+    }
+    await r.stop(agentId);
+    expect(await r.signal(agentId, "SIGUSR1")).toBe(false);
+    await r.start({ agentId, argv, env: {} });
+    expect(await r.signal(agentId, "SIGUSR1")).toBe(true);
+    await until(async () => (await r.capture(agentId)).includes("got-usr1-1"));
+    expect(await r.capture(agentId)).not.toContain("got-usr1-2");
+  });
+
+  it("a remembered process is the same only while that very process lives (pid, start time and owner)", async () => {
+    const child = spawn("sleep", ["30"]);
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    const known = paneProcess(child.pid!)!;
+    expect(known).toMatchObject({ pid: child.pid, uid: process.getuid!() });
+    expect(known.startTime).toMatch(/^\d+$/);
+    expect(isSameProcess(known)).toBe(true);
+    // A pid reused by another process has another start time, or another owner.
+    expect(isSameProcess({ ...known, startTime: String(Number(known.startTime) + 1) })).toBe(false);
+    expect(isSameProcess({ ...known, uid: known.uid + 1 })).toBe(false);
+    child.kill("SIGKILL");
+    await exited;
+    expect(isSameProcess(known)).toBe(false);
+    expect(paneProcess(child.pid!)).toBeUndefined();
   });
 
   it("uses a named tmux server when the data directory is too deep for a socket path", async () => {
