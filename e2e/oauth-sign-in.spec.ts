@@ -59,6 +59,20 @@ test("signing in brings a person back to the page they asked for", async ({ page
   await expect(page.getByRole("heading", { level: 1, name: "Brokers" })).toBeVisible();
 });
 
+test("a click on a sign-in button while the page's script still loads is not lost", async ({ page }) => {
+  // The button works through JavaScript: in the server's HTML it is disabled, so a click made
+  // before React runs waits for it instead of doing nothing (this journey once timed out so).
+  await page.route("**/_next/static/chunks/**", async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await route.continue();
+  });
+  await page.goto(`${OAUTH_HUB_URL}/login?callbackUrl=%2Fbrokers`, { waitUntil: "commit" });
+  const button = page.getByRole("button", { name: "Sign in with Test SSO" });
+  await expect(button).toBeDisabled();
+  await completeProviderSignIn(page, "ada@example.com");
+  await expect(page).toHaveURL(`${OAUTH_HUB_URL}/brokers`);
+});
+
 test("the login page explains each error in its own words, never the link's", async ({ page }) => {
   for (const [code, text] of [
     ["OAuthCallback", "The identity provider's answer could not be verified. Try again."],
