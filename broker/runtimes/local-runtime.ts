@@ -134,11 +134,15 @@ export class LocalRuntime extends AgentPaths implements AgentRuntime {
     // tmux hands a single word to `sh -c`; env(1) in front makes every argv exec'd as it is.
     const command = argv.length === 1 ? ["/usr/bin/env", argv[0]!] : argv;
     // The server starts with exactly this environment (it becomes the session's): nothing of the broker's.
-    await this.tmux(
+    const { stdout } = await this.tmux(
       spec.agentId,
       [
         "new-session",
         "-d",
+        // Prints the pane's pid: the first signal (reset-auth of every agent) then needs no tmux call.
+        "-P",
+        "-F",
+        "#{pane_pid}",
         "-s",
         this.sessionOf(spec.agentId),
         "-c",
@@ -157,6 +161,7 @@ export class LocalRuntime extends AgentPaths implements AgentRuntime {
       ],
       env,
     );
+    this.remember(spec.agentId, Number(stdout.trim()), identity?.uid);
     // Keep the session's size following whichever client is attached (the browser terminal).
     await this.tmux(spec.agentId, [
       "set-option",
@@ -254,9 +259,15 @@ export class LocalRuntime extends AgentPaths implements AgentRuntime {
         return false;
       }
     }
-    const pane = Number.isInteger(pid) && pid > 1 ? paneProcess(pid) : undefined;
-    if (pane && pane.uid === (identity?.uid ?? process.getuid?.())) this.panes.set(agentId, pane);
+    this.remember(agentId, pid, identity?.uid);
     return true;
+  }
+
+  /** Remembers the process a pid names now for signal(), if it runs as the agent (or, unisolated, as the broker). */
+  private remember(agentId: string, pid: number, uid: number | undefined): void {
+    const pane = Number.isInteger(pid) && pid > 1 ? paneProcess(pid) : undefined;
+    if (pane && pane.uid === (uid ?? process.getuid?.())) this.panes.set(agentId, pane);
+    else this.panes.delete(agentId);
   }
 
   async sendText(agentId: string, text: string): Promise<void> {

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { isSameProcess, LocalRuntime, paneProcess } from "../../../broker/runtimes/local-runtime";
 
 const runtimes: LocalRuntime[] = [];
@@ -83,6 +83,30 @@ describe("LocalRuntime (real tmux)", () => {
     expect(await r.signal(agentId, "SIGUSR1")).toBe(true);
     await until(async () => (await r.capture(agentId)).includes("got-usr1-1"));
     expect(await r.capture(agentId)).not.toContain("got-usr1-2");
+  });
+
+  it("a pane whose process was replaced, and a broker that did not start the agent, still signal the pane's process", async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "scion-tmux-"));
+    const r = new LocalRuntime(dataDir);
+    runtimes.push(r);
+    const agentId = crypto.randomUUID();
+    const trap = (name: string) => ["sh", "-c", `trap 'echo "${name}-got-usr1"' USR1; while :; do sleep 0.1; done`];
+    await r.start({ agentId, argv: trap("first"), env: {} });
+    // The session's process ends without the runtime's stop (it crashed): a new start makes a new pane.
+    const session = `=scion-${agentId}:`;
+    const serverArgs = r.serverArgs(agentId);
+    const firstPid = Number(
+      execFileSync("tmux", [...serverArgs, "display-message", "-p", "-t", session, "#{pane_pid}"]).toString(),
+    );
+    process.kill(firstPid, "SIGKILL");
+    await until(async () => !(await r.isRunning(agentId)));
+    await r.start({ agentId, argv: trap("second"), env: {} });
+    expect(await r.signal(agentId, "SIGUSR1")).toBe(true);
+    await until(async () => (await r.capture(agentId)).includes("second-got-usr1"));
+    // A broker restarted on the same data directory has nothing remembered: it asks tmux.
+    const restarted = new LocalRuntime(dataDir);
+    expect(await restarted.signal(agentId, "SIGUSR1")).toBe(true);
+    await until(async () => (await r.capture(agentId)).split("second-got-usr1").length === 3);
   });
 
   it("a remembered process is the same only while that very process lives (pid, start time and owner)", async () => {
