@@ -63,7 +63,7 @@ export class LocalRuntime extends AgentPaths implements AgentRuntime {
   readonly isolated: boolean;
   readonly installsHarnesses = true;
   private readonly users: AgentUsers;
-  /** The process in each agent's pane, as the last signal found it (see signal). */
+  /** The process in each agent's pane, as its start or the last signal found it (see signal). */
   private readonly panes = new Map<string, PaneProcess>();
 
   constructor(
@@ -173,7 +173,6 @@ export class LocalRuntime extends AgentPaths implements AgentRuntime {
   }
 
   async stop(agentId: string, graceMs = 5000): Promise<void> {
-    this.panes.delete(agentId);
     if (await this.isRunning(agentId)) {
       if (await this.signal(agentId, "SIGTERM")) await waitFor(async () => !(await this.isRunning(agentId)), graceMs);
       try {

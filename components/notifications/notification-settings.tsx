@@ -6,6 +6,7 @@ import type { ChannelJson, ChannelTestResult } from "@/lib/notifications/schemas
 import { api, describeError } from "../data/api";
 import { BROWSER_NOTIFICATIONS_KEY } from "../events/browser-notifications";
 import { useToast } from "../ui/toast";
+import { noSubscription } from "../ui/use-hydrated";
 
 type Choice = { id: string; name: string };
 type Sub = { scope: string; targetId: string | null; events: string[] };
@@ -62,7 +63,6 @@ function browserState(): string {
     ? "granted"
     : "off";
 }
-const noSubscription = () => () => undefined;
 
 function BrowserNotifications() {
   // Read on every render (the permission and the choice live outside React); a click re-renders.

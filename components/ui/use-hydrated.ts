@@ -2,7 +2,8 @@
 
 import { useSyncExternalStore } from "react";
 
-const noSubscription = () => () => undefined;
+/** For useSyncExternalStore over a value that never changes while the page lives. */
+export const noSubscription = () => () => undefined;
 
 /**
  * False in the server's HTML and until React has hydrated it in the browser, true after. A control
