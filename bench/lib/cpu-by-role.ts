@@ -42,3 +42,38 @@ export function cpuSpent(before: Map<string, number>, after: Map<string, number>
     .map(([role, ms]) => `${role} ${Math.round(ms)} ms`)
     .join(", ");
 }
+
+/** Busy and total jiffies of all CPUs, from the first line of /proc/stat. */
+function cpuJiffies(): { busy: number; total: number } {
+  const fields = fs.readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  // idle and iowait are fields 4 and 5.
+  return { busy: total - fields[3]! - (fields[4] ?? 0), total };
+}
+
+/**
+ * Waits at least `minMs`, then until the machine is quiet: the share of all CPUs busy stays under
+ * `maxBusy` for two seconds in a row (at most `timeoutMs` in all). A phase measured right after hundreds of processes
+ * started shares the machine with their start-up (their V8 heaps shrinking, first heartbeats), and
+ * the phase after it does not: without this, a bench compared a busy machine with a quiet one.
+ * Returns what it waited and the share busy at the end, for the bench to print.
+ */
+export async function settle({
+  minMs = 0,
+  maxBusy = 0.3,
+  timeoutMs = 90_000,
+}: { minMs?: number; maxBusy?: number; timeoutMs?: number } = {}): Promise<{ waitedMs: number; busy: number }> {
+  const started = performance.now();
+  await new Promise((r) => setTimeout(r, minMs));
+  let quietSeconds = 0;
+  let busy = 1;
+  while (performance.now() - started < timeoutMs) {
+    const a = cpuJiffies();
+    await new Promise((r) => setTimeout(r, 1000));
+    const b = cpuJiffies();
+    busy = (b.busy - a.busy) / Math.max(1, b.total - a.total);
+    quietSeconds = busy < maxBusy ? quietSeconds + 1 : 0;
+    if (quietSeconds >= 2) break;
+  }
+  return { waitedMs: Math.round(performance.now() - started), busy: Math.round(busy * 100) };
+}
