@@ -35,6 +35,20 @@ export interface ControlChannelOptions {
 export const BACKOFF_MAX_MS = 10_000;
 
 /**
+ * The wait before try `attempt` + 1 after `attempt` failures in a row (0 for the first retry):
+ * fully jittered, uniform below min(maxMs, baseMs × 2^attempt), so a fleet of brokers does not
+ * stampede a restarting hub.
+ */
+export function reconnectDelay(
+  attempt: number,
+  baseMs = 500,
+  maxMs = BACKOFF_MAX_MS,
+  random: () => number = Math.random,
+): number {
+  return Math.floor(random() * Math.min(maxMs, baseMs * 2 ** attempt));
+}
+
+/**
  * The broker's end of the control channel. Dials the hub with a signed upgrade (fresh nonce
  * each time), answers requests concurrently, sends a heartbeat every 30 s, and after any failure
  * or disconnect tries the next hub URL after a fully jittered exponential backoff (so a fleet of
@@ -142,11 +156,7 @@ export class ControlChannelClient {
       if (opened) this.opts.logger.warn({ hub: base, code }, "control channel closed");
       if (this.stopped) return;
       this.urlIndex++;
-      const cap = Math.min(
-        this.opts.backoffMaxMs ?? BACKOFF_MAX_MS,
-        (this.opts.backoffBaseMs ?? 500) * 2 ** this.attempt++,
-      );
-      const delay = Math.floor(Math.random() * cap);
+      const delay = reconnectDelay(this.attempt++, this.opts.backoffBaseMs, this.opts.backoffMaxMs);
       this.retryTimer = setTimeout(() => this.connect(), delay);
     });
   }
