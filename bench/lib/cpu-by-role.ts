@@ -53,10 +53,10 @@ function cpuJiffies(): { busy: number; total: number } {
 
 /**
  * Waits at least `minMs`, then until the machine is quiet: the share of all CPUs busy stays under
- * `maxBusy` for two seconds in a row (at most `timeoutMs` in all). A phase measured right after hundreds of processes
- * started shares the machine with their start-up (their V8 heaps shrinking, first heartbeats), and
- * the phase after it does not: without this, a bench compared a busy machine with a quiet one.
- * Returns what it waited and the share busy at the end, for the bench to print.
+ * `maxBusy` for two seconds in a row (at most `timeoutMs` in all). A phase measured right after
+ * hundreds of processes started shares the machine with their start-up (their V8 heaps shrinking,
+ * first heartbeats), and the phase after it does not: without this, a bench compared a busy
+ * machine with a quiet one. Returns what it waited and the percentage busy at the end, to print.
  */
 export async function settle({
   minMs = 0,
