@@ -17,6 +17,7 @@ import path from "node:path";
 import pg from "pg";
 import { mintAgentToken } from "../lib/auth/agent-token";
 import { startBareServer } from "./lib/bare-server";
+import { cpuByRole } from "./lib/cpu-by-role";
 import { embeddedDatabaseUrl, startBenchHub } from "./lib/bench-hub";
 import { expectOk, loadOptionsFromEnv, printComparison, type Measurement } from "./lib/measure";
 import { measureSequential, type NextRequest } from "./lib/sequential-load";
@@ -65,13 +66,17 @@ export async function run(): Promise<
       headers: { authorization: agents[0]!.auth, "content-type": "application/json" },
       body: heartbeat,
     }));
+    const heartbeatCpu = cpuPerRequest();
     const heartbeats = await measureSequential(
       "hub: heartbeats",
       hub.url,
       opts,
       load(agents, opts.connections, () => heartbeat),
+      heartbeatCpu.edge,
     );
     printComparison(heartbeats, baseline);
+    console.log(`CPU per heartbeat: ${heartbeatCpu.perRequest(heartbeats.requests)}`);
+    const changeCpu = cpuPerRequest();
     const changes = await measureSequential(
       "hub: activity changes with detail",
       hub.url,
@@ -85,8 +90,10 @@ export async function run(): Promise<
           hookEvent: working ? "tool-start" : "tool-end",
         });
       }),
+      changeCpu.edge,
     );
     printComparison(changes, baseline);
+    console.log(`CPU per activity change: ${changeCpu.perRequest(changes.requests)}`);
     const history = await checkHistory(embeddedDatabaseUrl(hub.dataDir), agents);
     console.log(
       `history: ${history.recorded} changes recorded for ${history.sent} sent; ${history.problems.length} agents out of order or with gaps`,
@@ -125,6 +132,28 @@ export async function run(): Promise<
     bare.stop();
     await hub.stop();
   }
+}
+
+/**
+ * CPU time by role (hub, postgres, the bench's own load) over a measured run, per request: the
+ * figure that says where a request's cost went, steadier than throughput on a shared machine.
+ */
+function cpuPerRequest() {
+  let before = new Map<string, number>();
+  let after = new Map<string, number>();
+  return {
+    edge: (edge: "start" | "end") => {
+      if (edge === "start") before = cpuByRole();
+      else after = cpuByRole();
+    },
+    perRequest: (requests: number) =>
+      [...after]
+        .map(([role, ms]) => [role, ((ms - (before.get(role) ?? 0)) * 1000) / Math.max(1, requests)] as const)
+        .filter(([, us]) => us >= 1)
+        .sort((a, b) => b[1] - a[1])
+        .map(([role, us]) => `${role} ${Math.round(us)} µs`)
+        .join(", "),
+  };
 }
 
 /**

@@ -7,6 +7,7 @@ const ROLES: Array<[string, RegExp]> = [
   ["tmux servers", /^tmux/],
   ["postgres", /postgres/],
   ["hub", /server\.(ts|mjs)|scion-server/],
+  ["bench (load and baselines)", /bench\/run\.ts/],
 ];
 
 /**

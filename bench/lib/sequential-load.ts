@@ -21,6 +21,8 @@ export async function measureSequential(
   url: string,
   opts: LoadOptions,
   next: (worker: number) => NextRequest,
+  /** Called just before and just after the measured run (not the warm-up), e.g. to read CPU counters. */
+  onMeasured?: (edge: "start" | "end") => void,
 ): Promise<Measurement> {
   const failures: Failures = {};
   const target = new URL(url);
@@ -31,7 +33,9 @@ export async function measureSequential(
   try {
     let attempted = 0;
     if (opts.warmupSeconds > 0) attempted += (await run(opts.warmupSeconds)).attempted;
+    onMeasured?.("start");
     const measured = await run(opts.durationSeconds);
+    onMeasured?.("end");
     attempted += measured.attempted;
     if (Object.keys(failures).length > 0) throw new BenchFailure(label, failures, attempted);
     const h = measured.histogram;

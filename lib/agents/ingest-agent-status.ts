@@ -41,19 +41,14 @@ export const LAST_OUTPUT_CHARS = 4000;
  * locks of the batch's agents writes their state, history and notification events, with the
  * same rules as changeAgent, and one statement announces the changes. A pure heartbeat of an
  * agent that is running its course (not ended, not offline) changes nothing by these rules but
- * lastSeen, so heartbeats are written together by one statement without them.
+ * lastSeen: those take recordHeartbeat's shorter way first, and come here only when it declined.
  */
 export async function ingestAgentStatus(
   runtime: HubRuntime,
   agentId: string,
   body: AgentStatusBody,
 ): Promise<AgentJson> {
-  const batch = statusBatchFor(runtime);
-  if (isPureHeartbeat(body)) {
-    const touched = await batch.heartbeat(agentId);
-    if (touched) return touched;
-  }
-  const { agent, overLimit } = await batch.submit(agentId, (current, now) => {
+  const { agent, overLimit } = await statusBatchFor(runtime).submit(agentId, (current, now) => {
     const next = nextState(current, body, now);
     return {
       change: next,
@@ -70,8 +65,18 @@ export async function ingestAgentStatus(
   return toAgentJson(agent);
 }
 
+/**
+ * A pure heartbeat (isPureHeartbeat) from a token minted for `tokenVersion`, written with the
+ * others that arrive meanwhile by one statement that also checks the version (StatusBatch's
+ * heartbeat): the agent's JSON, or null, having written nothing, when the token was superseded,
+ * the agent is gone, or it ended or is offline (the rules decide those: ingestAgentStatus).
+ */
+export function recordHeartbeat(runtime: HubRuntime, agentId: string, tokenVersion: number): Promise<AgentJson | null> {
+  return statusBatchFor(runtime).heartbeat(agentId, tokenVersion);
+}
+
 /** `{heartbeat: true}` and nothing else: it says only that the agent is alive. */
-function isPureHeartbeat(body: AgentStatusBody): boolean {
+export function isPureHeartbeat(body: AgentStatusBody): boolean {
   return body.heartbeat === true && Object.keys(body).length === 1;
 }
 

@@ -82,20 +82,24 @@ const NOTIFICATION_SQL = `INSERT INTO notification_events (id, kind, "agentId", 
 
 /**
  * Pure heartbeats of agents that are neither ended nor offline change nothing but lastSeen: one
- * statement for the lot, taking the row locks in id order as the change batches do. Agents it
- * leaves out (ended, offline) go through the rules. updatedAt stays: it says when the agent last
- * changed, and an unchanged row lets Postgres update it in place (no index touched).
+ * statement for the lot, taking the row locks in id order as the change batches do. Each comes
+ * with the tokenVersion its token was minted for, and only an agent whose version is still that
+ * one is touched: the statement is also the check that the token was not superseded (a row
+ * updated meanwhile is checked again as it is locked), so a heartbeat needs no read before it.
+ * Agents it leaves out (ended, offline, superseded token, gone) go the long way, which says why.
+ * updatedAt stays: it says when the agent last changed, and an unchanged row lets Postgres update
+ * it in place (no index touched).
  */
 const HEARTBEAT_SQL = `WITH locked AS (
-    SELECT id FROM agents
-    WHERE id = ANY($1::uuid[]) AND phase NOT IN ('stopped', 'error') AND activity IS DISTINCT FROM 'offline'
-    ORDER BY id FOR UPDATE
+    SELECT a.id FROM agents AS a JOIN unnest($1::uuid[], $2::int[]) AS v(id, tv) ON a.id = v.id
+    WHERE a."tokenVersion" = v.tv AND a.phase NOT IN ('stopped', 'error') AND a.activity IS DISTINCT FROM 'offline'
+    ORDER BY a.id FOR UPDATE OF a
   ), touched AS (
-    UPDATE agents AS a SET "lastSeen" = GREATEST(a."lastSeen", $2::timestamptz)
+    UPDATE agents AS a SET "lastSeen" = GREATEST(a."lastSeen", $3::timestamptz)
     FROM locked WHERE a.id = locked.id
     RETURNING a.*
   )
-  SELECT ${AGENT_JSON_COLUMNS} FROM touched`;
+  SELECT ${AGENT_JSON_COLUMNS}, "tokenVersion" FROM touched`;
 
 const batches = new WeakMap<HubRuntime, StatusBatch>();
 
@@ -121,6 +125,7 @@ export class StatusBatch {
   private queue: Item[] = [];
   private heartbeats: Array<{
     agentId: string;
+    tokenVersion: number;
     resolve: (agent: AgentJson | null) => void;
     reject: (err: unknown) => void;
   }> = [];
@@ -140,13 +145,14 @@ export class StatusBatch {
   }
 
   /**
-   * A pure heartbeat: the agent's JSON as it is now with lastSeen set (read only as far as the JSON
-   * needs: no sealed env, no whole template snapshot), or null when the agent's state
+   * A pure heartbeat from a token minted for `tokenVersion`: the agent's JSON as it is now with
+   * lastSeen set (read only as far as the JSON needs: no sealed env, no whole template snapshot),
+   * or null, having written nothing, when that version is no longer the agent's, the agent's state
    * must be decided by the rules (it ended, or is offline and comes back) or it is gone.
    */
-  heartbeat(agentId: string): Promise<AgentJson | null> {
+  heartbeat(agentId: string, tokenVersion: number): Promise<AgentJson | null> {
     return new Promise((resolve, reject) => {
-      this.heartbeats.push({ agentId, resolve, reject });
+      this.heartbeats.push({ agentId, tokenVersion, resolve, reject });
       if (!this.draining) {
         this.draining = true;
         setImmediate(() => void this.drain());
@@ -189,14 +195,20 @@ export class StatusBatch {
 
   private async applyHeartbeats(batch: StatusBatch["heartbeats"]): Promise<void> {
     try {
-      const ids = [...new Set(batch.map((h) => h.agentId))];
-      const { rows } = await this.runtime.db.pool.query<AgentJsonRow>({
+      const pairs = new Map(batch.map((h) => [`${h.agentId} ${h.tokenVersion}`, h]));
+      const heartbeats = [...pairs.values()];
+      const { rows } = await this.runtime.db.pool.query<AgentJsonRow & { tokenVersion: number }>({
         text: HEARTBEAT_SQL,
-        values: [ids, new Date()],
+        values: [heartbeats.map((h) => h.agentId), heartbeats.map((h) => h.tokenVersion), new Date()],
         types: AGENT_JSON_ROW_TYPES,
       });
-      const touched = new Map(rows.map((r) => [r.id, agentJsonOf(r)]));
-      for (const h of batch) h.resolve(touched.get(h.agentId) ?? null);
+      const touched = new Map(rows.map((r) => [`${r.id} ${r.tokenVersion}`, r]));
+      const json = new Map<AgentJsonRow, AgentJson>();
+      for (const h of batch) {
+        const row = touched.get(`${h.agentId} ${h.tokenVersion}`);
+        if (row && !json.has(row)) json.set(row, agentJsonOf(row));
+        h.resolve(row ? json.get(row)! : null);
+      }
     } catch (err) {
       for (const h of batch) h.reject(err);
     }

@@ -42,25 +42,44 @@ export async function mintAgentToken(
   return { token, expiresAt };
 }
 
+/** What a genuine, unexpired agent token says, checked without the database. */
+export interface AgentClaims {
+  agentId: string;
+  scopes: AgentScope[];
+  /** The agent's tokenVersion when the token was minted; the token counts only while it is current. */
+  tokenVersion: number;
+}
+
+/**
+ * The claims of an agent token whose signature, issuer, audience and expiry hold, or null. It
+ * may still be superseded (reset-auth, stop): only authenticateAgentToken, or a statement that
+ * compares `tokenVersion` itself, says it is current.
+ */
+export async function verifyAgentClaims(rootSecret: string, token: string): Promise<AgentClaims | null> {
+  const verified = await verifySignedToken(rootSecret, "agent", token);
+  if (!verified.ok) return null;
+  const { sub, tv, scope } = verified.payload as { sub: string; tv?: unknown; scope?: unknown };
+  if (typeof tv !== "number" || !Array.isArray(scope)) return null;
+  if (typeof sub !== "string" || !isUuid(sub)) return null;
+  return {
+    agentId: sub.toLowerCase(),
+    scopes: scope.filter((s): s is AgentScope => (AGENT_SCOPES as readonly unknown[]).includes(s)),
+    tokenVersion: tv,
+  };
+}
+
 /** The agent a token speaks for, or null when it is forged, expired, superseded or the agent is gone. */
 export async function authenticateAgentToken(
   pool: pg.Pool,
   rootSecret: string,
   token: string,
 ): Promise<{ agentId: string; scopes: string[] } | null> {
-  const verified = await verifySignedToken(rootSecret, "agent", token);
-  if (!verified.ok) return null;
-  const { sub, tv, scope } = verified.payload as { sub: string; tv?: unknown; scope?: unknown };
-  if (typeof tv !== "number" || !Array.isArray(scope)) return null;
-  if (typeof sub !== "string" || !isUuid(sub)) return null;
+  const claims = await verifyAgentClaims(rootSecret, token);
+  if (!claims) return null;
   // Every status report and heartbeat of every agent comes through here: reads are batched.
-  const agentId = sub.toLowerCase();
-  const tokenVersion = await tokenVersions(pool).get(agentId);
-  if (tokenVersion === undefined || tokenVersion !== tv) return null;
-  return {
-    agentId,
-    scopes: scope.filter((s): s is AgentScope => (AGENT_SCOPES as readonly unknown[]).includes(s)),
-  };
+  const tokenVersion = await tokenVersions(pool).get(claims.agentId);
+  if (tokenVersion === undefined || tokenVersion !== claims.tokenVersion) return null;
+  return { agentId: claims.agentId, scopes: claims.scopes };
 }
 
 /** Refuses an agent token that lacks `scope` (403); people are not affected. */

@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ingestAgentStatus } from "../agents/ingest-agent-status";
+import { ingestAgentStatus, isPureHeartbeat, recordHeartbeat } from "../agents/ingest-agent-status";
 import { flushPendingMessages } from "../messages/deliver-message";
 import { refreshAgentToken } from "../agents/refresh-agent-token";
-import { agentStatusBody } from "../agents/schemas";
-import { requireAgentScope, type AgentScope } from "../auth/agent-token";
+import { agentStatusBody, type AgentStatusBody } from "../agents/schemas";
+import { requireAgentScope, verifyAgentClaims, type AgentClaims, type AgentScope } from "../auth/agent-token";
 import { authenticate } from "../auth/authenticate";
+import { AGENT_TOKEN_PREFIX } from "../auth/signed-tokens";
 import type { RouteAccess } from "../auth/check-access";
 import { IDENTITY_HEADER } from "../auth/identity-header";
 import { isAdmin, type Principal } from "../auth/principal";
@@ -177,10 +178,43 @@ async function requireOwnAgent(
   return { runtime, agentId, principal };
 }
 
-/** POST /api/v1/agents/{id}/status - the agent's shim reports phase, activity, detail, heartbeat. */
+/**
+ * The claims of a genuine agent token for the agent in the path that holds `scope`, without the
+ * database (the token may still be superseded), or null when requireOwnAgent must decide.
+ */
+async function ownAgentClaims(
+  { req, runtime, params }: MachineContext,
+  scope: AgentScope,
+): Promise<AgentClaims | null> {
+  const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization?.trim() ?? "")?.[1];
+  if (!runtime || !token?.startsWith(AGENT_TOKEN_PREFIX)) return null;
+  const claims = await verifyAgentClaims(runtime.sessionSecret, token);
+  return claims && claims.agentId === params.id?.toLowerCase() && claims.scopes.includes(scope) ? claims : null;
+}
+
+/**
+ * POST /api/v1/agents/{id}/status - the agent's shim reports phase, activity, detail, heartbeat.
+ * Most reports are heartbeats; a heartbeat with a genuine token of the agent goes the short way,
+ * where one statement both checks that the token is current and records it (recordHeartbeat).
+ * Whatever that declines, and every other report, is authenticated against the database first.
+ * Errors come in the same order either way: who you are (401, 403), then the body (400, 413, 415).
+ */
 async function agentStatus(ctx: MachineContext): Promise<void> {
-  const { runtime, agentId } = await requireOwnAgent(ctx, "agent:status");
-  const body = await readNodeJson(ctx.req, agentStatusBody);
+  const claims = await ownAgentClaims(ctx, "agent:status");
+  let verified = claims ? undefined : await requireOwnAgent(ctx, "agent:status");
+  let body: AgentStatusBody;
+  try {
+    body = await readNodeJson(ctx.req, agentStatusBody);
+  } catch (err) {
+    if (!verified) await requireOwnAgent(ctx, "agent:status");
+    throw err;
+  }
+  if (claims && ctx.runtime && isPureHeartbeat(body)) {
+    const touched = await recordHeartbeat(ctx.runtime, claims.agentId, claims.tokenVersion);
+    if (touched) return sendJson(ctx.res, 200, touched);
+  }
+  verified ??= await requireOwnAgent(ctx, "agent:status");
+  const { runtime, agentId } = verified;
   const agent = await ingestAgentStatus(runtime, agentId, body);
   sendJson(ctx.res, 200, agent);
   // Messages sent while the agent was not running go in as soon as it runs.

@@ -80,6 +80,43 @@ describe("POST /api/v1/agents/{id}/status", () => {
     expect(new Date(agent.lastSeen).getTime()).toBeGreaterThanOrEqual(before.lastSeen!.getTime());
   });
 
+  it("a heartbeat with a superseded token is refused and writes nothing, also among current ones", async () => {
+    const a = await agentWithToken();
+    await a.post({ phase: "running", activity: "idle" });
+    const long = new Date(Date.now() - 3_600_000);
+    await t.hub.runtime.prisma.agent.update({
+      where: { id: a.id },
+      data: { lastSeen: long, tokenVersion: { increment: 1 } },
+    });
+    const stale = await Promise.all(Array.from({ length: 5 }, () => a.post({ heartbeat: true })));
+    expect(stale.map((r) => r.status)).toEqual(Array(5).fill(401));
+    expect(await json(stale[0]!)).toMatchObject({ error: { code: "unauthorized" } });
+    const row = await t.hub.runtime.prisma.agent.findUniqueOrThrow({ where: { id: a.id } });
+    expect(row.lastSeen).toEqual(long);
+
+    // Both tokens at once, so they share statements: only the current one counts.
+    const current = (await mintAgentToken(t.hub.runtime.sessionSecret, row)).token;
+    const mixed = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => a.post({ heartbeat: true }, i % 2 ? current : a.token)),
+    );
+    expect(mixed.map((r) => r.status)).toEqual(Array.from({ length: 12 }, (_, i) => (i % 2 ? 200 : 401)));
+    const after = await t.hub.runtime.prisma.agent.findUniqueOrThrow({ where: { id: a.id } });
+    expect(Date.now() - after.lastSeen!.getTime()).toBeLessThan(60_000);
+  });
+
+  it("says who may report before what was reported: 401 and 403 come before a bad body", async () => {
+    const a = await agentWithToken();
+    const statusOnly = await mintAgentToken(t.hub.runtime.sessionSecret, { id: a.id, tokenVersion: 0 }, 60_000, [
+      "agent:token",
+    ]);
+    expect((await a.post({ heartbeat: true }, statusOnly.token)).status).toBe(403);
+    expect((await a.post({ heartbeat: "yes" }, statusOnly.token)).status).toBe(403);
+    expect((await a.post({ heartbeat: "yes" })).status).toBe(400);
+    await t.hub.runtime.prisma.agent.update({ where: { id: a.id }, data: { tokenVersion: { increment: 1 } } });
+    expect((await a.post({ heartbeat: "yes" })).status).toBe(401);
+    expect((await a.post({ heartbeat: true })).status).toBe(401);
+  });
+
   it("twenty concurrent changes each land exactly once", async () => {
     const a = await agentWithToken();
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => a.post({ detail: `step ${i}` })));
