@@ -47,16 +47,21 @@ export async function ingestAgentStatus(
   runtime: HubRuntime,
   agentId: string,
   body: AgentStatusBody,
+  tokenVersion?: number,
 ): Promise<AgentJson> {
-  const { agent, overLimit } = await statusBatchFor(runtime).submit(agentId, (current, now) => {
-    const next = nextState(current, body, now);
-    return {
-      change: next,
-      touch: { lastSeen: now, ...(body.activity && { lastActivityAt: now }) },
-      overLimit:
-        next?.activity === "limits_exceeded" && current.activity !== "limits_exceeded" ? (next.detail ?? null) : null,
-    };
-  });
+  const { agent, overLimit } = await statusBatchFor(runtime).submit(
+    agentId,
+    (current, now) => {
+      const next = nextState(current, body, now);
+      return {
+        change: next,
+        touch: { lastSeen: now, ...(body.activity && { lastActivityAt: now }) },
+        overLimit:
+          next?.activity === "limits_exceeded" && current.activity !== "limits_exceeded" ? (next.detail ?? null) : null,
+      };
+    },
+    tokenVersion,
+  );
   if (overLimit) {
     void stopOverLimit(runtime, agentId, overLimit).catch((err: Error) =>
       runtime.logger.warn({ agentId, err: err.message }, "stopping an agent over its limits failed"),

@@ -31,6 +31,8 @@ export interface StatusOutcome {
 interface Item {
   agentId: string;
   decide: Decide;
+  /** The tokenVersion of the token the report came with, when no read checked it: a report only counts while it is the agent's. */
+  tokenVersion?: number;
   resolve: (outcome: StatusOutcome) => void;
   reject: (err: unknown) => void;
 }
@@ -134,9 +136,13 @@ export class StatusBatch {
 
   constructor(private readonly runtime: HubRuntime) {}
 
-  submit(agentId: string, decide: Decide): Promise<StatusOutcome> {
+  /**
+   * A report, decided by `decide` on the agent's locked row. With `tokenVersion`, the version of
+   * the token it came with, it is refused (401, nothing written) unless that is still the agent's.
+   */
+  submit(agentId: string, decide: Decide, tokenVersion?: number): Promise<StatusOutcome> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ agentId, decide, resolve, reject });
+      this.queue.push({ agentId, decide, tokenVersion, resolve, reject });
       if (!this.draining) {
         this.draining = true;
         setImmediate(() => void this.drain());
@@ -259,6 +265,11 @@ export class StatusBatch {
     const notifications: Array<{ agent: Agent; kind: string; summary: string; data: unknown }> = [];
     for (const item of batch) {
       const agent = current.get(item.agentId);
+      if (item.tokenVersion !== undefined && agent?.tokenVersion !== item.tokenVersion) {
+        // As authenticate says of a superseded token, or of one whose agent is gone.
+        item.reject(new ApiError("unauthorized", "The credentials are invalid or expired."));
+        continue;
+      }
       if (!agent) {
         item.reject(new ApiError("not_found", "No such agent."));
         continue;

@@ -179,43 +179,47 @@ async function requireOwnAgent(
 }
 
 /**
- * The claims of a genuine agent token for the agent in the path that holds `scope`, without the
- * database (the token may still be superseded), or null when requireOwnAgent must decide.
+ * The claims of a genuine agent token for the agent in the path that holds `scope`, checked
+ * without the database (the token may still be superseded), or null when requireOwnAgent must
+ * say what is wrong.
  */
 async function ownAgentClaims(
   { req, runtime, params }: MachineContext,
   scope: AgentScope,
-): Promise<AgentClaims | null> {
+): Promise<{ runtime: HubRuntime; claims: AgentClaims } | null> {
   const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization?.trim() ?? "")?.[1];
   if (!runtime || !token?.startsWith(AGENT_TOKEN_PREFIX)) return null;
   const claims = await verifyAgentClaims(runtime.sessionSecret, token);
-  return claims && claims.agentId === params.id?.toLowerCase() && claims.scopes.includes(scope) ? claims : null;
+  return claims && claims.agentId === params.id?.toLowerCase() && claims.scopes.includes(scope)
+    ? { runtime, claims }
+    : null;
 }
 
 /**
  * POST /api/v1/agents/{id}/status - the agent's shim reports phase, activity, detail, heartbeat.
- * Most reports are heartbeats; a heartbeat with a genuine token of the agent goes the short way,
- * where one statement both checks that the token is current and records it (recordHeartbeat).
- * Whatever that declines, and every other report, is authenticated against the database first.
- * Errors come in the same order either way: who you are (401, 403), then the body (400, 413, 415).
+ * Agents report all the time, so a genuine token of the agent is not looked up before the report:
+ * the statement that applies it checks on the agent's locked row that the token's version is
+ * still the agent's, and refuses it (401, nothing written) if not. A heartbeat goes the shortest
+ * way (recordHeartbeat), and what it declines goes through the rules like any report. Any other
+ * token is authenticated against the database first. Errors come in the same order either way:
+ * who you are (401, 403), then the body (400, 413, 415), then the report itself (409).
  */
 async function agentStatus(ctx: MachineContext): Promise<void> {
-  const claims = await ownAgentClaims(ctx, "agent:status");
-  let verified = claims ? undefined : await requireOwnAgent(ctx, "agent:status");
+  const own = await ownAgentClaims(ctx, "agent:status");
+  const verified = own ? undefined : await requireOwnAgent(ctx, "agent:status");
   let body: AgentStatusBody;
   try {
     body = await readNodeJson(ctx.req, agentStatusBody);
   } catch (err) {
-    if (!verified) await requireOwnAgent(ctx, "agent:status");
+    if (own) await requireOwnAgent(ctx, "agent:status");
     throw err;
   }
-  if (claims && ctx.runtime && isPureHeartbeat(body)) {
-    const touched = await recordHeartbeat(ctx.runtime, claims.agentId, claims.tokenVersion);
+  if (own && isPureHeartbeat(body)) {
+    const touched = await recordHeartbeat(own.runtime, own.claims.agentId, own.claims.tokenVersion);
     if (touched) return sendJson(ctx.res, 200, touched);
   }
-  verified ??= await requireOwnAgent(ctx, "agent:status");
-  const { runtime, agentId } = verified;
-  const agent = await ingestAgentStatus(runtime, agentId, body);
+  const { runtime, agentId } = own ? { runtime: own.runtime, agentId: own.claims.agentId } : verified!;
+  const agent = await ingestAgentStatus(runtime, agentId, body, own?.claims.tokenVersion);
   sendJson(ctx.res, 200, agent);
   // Messages sent while the agent was not running go in as soon as it runs.
   if (body.phase === "running" && agent.phase === "running") void flushPendingMessages(runtime, agentId);

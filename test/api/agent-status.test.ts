@@ -104,6 +104,47 @@ describe("POST /api/v1/agents/{id}/status", () => {
     expect(Date.now() - after.lastSeen!.getTime()).toBeLessThan(60_000);
   });
 
+  it("a change with a superseded token is refused and writes nothing, also among current ones", async () => {
+    const a = await agentWithToken();
+    await a.post({ phase: "running", activity: "idle" });
+    await t.hub.runtime.prisma.agent.update({ where: { id: a.id }, data: { tokenVersion: { increment: 1 } } });
+    const before = await t.hub.runtime.prisma.agent.findUniqueOrThrow({ where: { id: a.id } });
+    const history = () => t.hub.runtime.prisma.agentStateChange.count({ where: { agentId: a.id } });
+    const recorded = await history();
+    const current = (await mintAgentToken(t.hub.runtime.sessionSecret, before)).token;
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        a.post({ activity: "executing", detail: `${i % 2 ? "current" : "stale"} ${i}` }, i % 2 ? current : a.token),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array.from({ length: 10 }, (_, i) => (i % 2 ? 200 : 401)));
+    const details = await t.hub.runtime.prisma.agentStateChange.findMany({
+      where: { agentId: a.id, createdAt: { gt: before.updatedAt } },
+      select: { detail: true },
+    });
+    expect(details.map((d) => d.detail).sort()).toEqual([
+      "current 1",
+      "current 3",
+      "current 5",
+      "current 7",
+      "current 9",
+    ]);
+    expect(await history()).toBe(recorded + 5);
+    expect((await t.hub.runtime.prisma.agent.findUniqueOrThrow({ where: { id: a.id } })).stateVersion).toBe(
+      before.stateVersion + 5,
+    );
+  });
+
+  it("a genuine token of an agent that was deleted is refused like a superseded one", async () => {
+    const a = await agentWithToken();
+    await t.hub.runtime.prisma.agent.delete({ where: { id: a.id } });
+    for (const body of [{ heartbeat: true }, { activity: "thinking" }]) {
+      const res = await a.post(body);
+      expect(res.status).toBe(401);
+      expect(await json(res)).toMatchObject({ error: { code: "unauthorized" } });
+    }
+  });
+
   it("says who may report before what was reported: 401 and 403 come before a bad body", async () => {
     const a = await agentWithToken();
     const statusOnly = await mintAgentToken(t.hub.runtime.sessionSecret, { id: a.id, tokenVersion: 0 }, 60_000, [
