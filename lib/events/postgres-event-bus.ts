@@ -9,9 +9,19 @@ export const EVENT_CHANNEL = "scion_events";
 export const INLINE_LIMIT = 7500;
 const ECHO_WAIT_MS = 2000;
 const SEEN_LIMIT = 4096;
+/** Payloads NOTIFYed by one statement at most (each up to INLINE_LIMIT bytes). */
+const SEND_BATCH = 500;
 
 /** What goes over NOTIFY: the event itself, or a reference to its row in event_payloads. */
 type Wire = { id: string; hub: string; subject: string; data?: unknown; ref?: string };
+
+/** Payloads waiting in the send queue: ready, or still being stored (a large event's row). */
+interface QueuedSend {
+  payloads?: string[];
+  pending?: Promise<string[]>;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
 
 /** A SQL executor that may be a transaction (Prisma's or a pg client). */
 export type NotifyExecutor =
@@ -74,69 +84,64 @@ export class PostgresEventBus implements EventBus {
 
   async publish(event: HubEvent): Promise<void> {
     if (this.closed) throw new Error("event bus is closed");
-    const wire = await this.toWire(event, this.opts.pool);
+    const id = crypto.randomUUID();
+    // Queued now, in the order of the calls, even while a large payload is still being stored.
+    const sent = this.enqueue([this.toWire(id, event, this.opts.pool)]);
     if (!this.connected) {
       // Deliver here now; other replicas still get the NOTIFY.
-      this.deliverOnce(wire.id, event);
-      await this.notify(this.opts.pool, wire).catch((err: Error) =>
+      this.deliverOnce(id, event);
+      await sent.catch((err: Error) =>
         this.opts.logger.warn({ err: err.message, subject: event.subject }, "publishing an event failed"),
       );
       return;
     }
-    const echoed = new Promise<void>((resolve) => this.echoes.set(wire.id, resolve));
-    await this.notify(this.opts.pool, wire);
-    const timer = setTimeout(() => this.echoes.get(wire.id)?.(), ECHO_WAIT_MS);
+    const echoed = new Promise<void>((resolve) => this.echoes.set(id, resolve));
+    await sent.catch((err: unknown) => {
+      this.echoes.delete(id);
+      throw err;
+    });
+    const timer = setTimeout(() => this.echoes.get(id)?.(), ECHO_WAIT_MS);
     await echoed;
     clearTimeout(timer);
-    this.echoes.delete(wire.id);
+    this.echoes.delete(id);
     // Not back within the wait (listener stalled): deliver locally; a late echo is dropped.
-    this.deliverOnce(wire.id, event);
+    this.deliverOnce(id, event);
   }
 
   /**
-   * Publishes events in order with one NOTIFY statement (one round trip for a batch), then waits
-   * for their echoes as `publish` does; with the listener down they are delivered here at once.
+   * Publishes events in order, together (one statement unless the send queue splits them), then
+   * waits for their echoes as `publish` does; with the listener down they are delivered here at once.
    */
   async publishMany(events: HubEvent[]): Promise<void> {
     if (this.closed) throw new Error("event bus is closed");
     if (events.length === 0) return;
-    const wires: Wire[] = [];
-    for (const event of events) wires.push(await this.toWire(event, this.opts.pool));
+    const ids = events.map(() => crypto.randomUUID());
+    const sent = this.enqueue(events.map((event, i) => this.toWire(ids[i]!, event, this.opts.pool)));
     if (!this.connected) {
-      wires.forEach((wire, i) => this.deliverOnce(wire.id, events[i]!));
-      await this.notifyMany(wires).catch((err: Error) =>
+      ids.forEach((id, i) => this.deliverOnce(id, events[i]!));
+      await sent.catch((err: Error) =>
         this.opts.logger.warn({ err: err.message, events: events.length }, "publishing events failed"),
       );
       return;
     }
-    const echoed = wires.map((wire) => new Promise<void>((resolve) => this.echoes.set(wire.id, resolve)));
-    await this.notifyMany(wires);
-    const timer = setTimeout(() => wires.forEach((wire) => this.echoes.get(wire.id)?.()), ECHO_WAIT_MS);
+    const echoed = ids.map((id) => new Promise<void>((resolve) => this.echoes.set(id, resolve)));
+    await sent.catch((err: unknown) => {
+      for (const id of ids) this.echoes.delete(id);
+      throw err;
+    });
+    const timer = setTimeout(() => ids.forEach((id) => this.echoes.get(id)?.()), ECHO_WAIT_MS);
     await Promise.all(echoed);
     clearTimeout(timer);
-    wires.forEach((wire, i) => {
-      this.echoes.delete(wire.id);
-      this.deliverOnce(wire.id, events[i]!);
+    ids.forEach((id, i) => {
+      this.echoes.delete(id);
+      this.deliverOnce(id, events[i]!);
     });
-  }
-
-  /** One statement NOTIFYing every wire, in order, queued behind this replica's earlier sends. */
-  private notifyMany(wires: Wire[]): Promise<void> {
-    const payloads = wires.map((wire) => JSON.stringify(wire));
-    const send = () =>
-      run(this.opts.pool, `SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS t(p, n) ORDER BY n`, [
-        EVENT_CHANNEL,
-        payloads,
-      ]);
-    const sent = this.sendChain.then(send);
-    this.sendChain = sent.catch(() => undefined);
-    return sent;
   }
 
   /** Publishes as part of the caller's transaction: delivered on commit, never after a rollback. */
   async publishIn(tx: NotifyExecutor, event: HubEvent): Promise<void> {
-    const wire = await this.toWire(event, tx);
-    await this.notify(tx, wire);
+    const payload = await this.toWire(crypto.randomUUID(), event, tx);
+    await run(tx, `SELECT pg_notify($1, $2)`, [EVENT_CHANNEL, payload]);
   }
 
   async close(): Promise<void> {
@@ -151,33 +156,88 @@ export class PostgresEventBus implements EventBus {
     await this.local.close();
   }
 
-  private async toWire(event: HubEvent, exec: NotifyExecutor): Promise<Wire> {
-    const id = crypto.randomUUID();
-    const wire: Wire = { id, hub: this.opts.hubId, subject: event.subject, data: event.data };
-    if (Buffer.byteLength(JSON.stringify(wire)) <= INLINE_LIMIT) return wire;
+  /**
+   * The NOTIFY payload of an event: the wire JSON, or, when that is over INLINE_LIMIT, a
+   * reference to the event stored in event_payloads (with `exec`) first.
+   */
+  private toWire(id: string, event: HubEvent, exec: NotifyExecutor): string | Promise<string> {
+    const inline = JSON.stringify({
+      id,
+      hub: this.opts.hubId,
+      subject: event.subject,
+      data: event.data,
+    } satisfies Wire);
+    if (Buffer.byteLength(inline) <= INLINE_LIMIT) return inline;
     const ref = crypto.randomUUID();
-    await run(exec, `INSERT INTO event_payloads (id, subject, data) VALUES ($1::uuid, $2, $3::jsonb)`, [
+    return run(exec, `INSERT INTO event_payloads (id, subject, data) VALUES ($1::uuid, $2, $3::jsonb)`, [
       ref,
       event.subject,
       JSON.stringify(event.data ?? null),
-    ]);
-    return { id, hub: this.opts.hubId, subject: event.subject, ref };
+    ]).then(() => JSON.stringify({ id, hub: this.opts.hubId, subject: event.subject, ref } satisfies Wire));
   }
 
   /**
-   * Sends the NOTIFY. Outside a transaction, sends go one after another, so the events of this
-   * replica reach every listener in the order they were published (the pool would otherwise
-   * race them over different connections).
+   * The send queue, outside transactions: payloads wait while the statement before them runs,
+   * then go together, in the order they were queued, in one statement (at most SEND_BATCH
+   * payloads each, a payload still being stored holding back those after it). So the events of
+   * this replica reach every listener in the order they were published (the pool would otherwise
+   * race them over different connections); a quiet replica sends each at once, and a busy one
+   * (reset-auth-all's progress, hundreds of events a second) a statement per group instead of a
+   * round trip per event. Resolves once the statement carrying these payloads succeeded; a failed
+   * statement (or storing a payload) fails what it carried.
    */
-  private notify(exec: NotifyExecutor, wire: Wire): Promise<void> {
-    const send = () => run(exec, `SELECT pg_notify($1, $2)`, [EVENT_CHANNEL, JSON.stringify(wire)]);
-    if (exec !== this.opts.pool) return send();
-    const sent = this.sendChain.then(send);
-    this.sendChain = sent.catch(() => undefined);
-    return sent;
+  private enqueue(payloads: Array<string | Promise<string>>): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const ready = payloads.every((p) => typeof p === "string");
+      this.queued.push(
+        ready
+          ? { payloads: payloads as string[], resolve, reject }
+          : { pending: Promise.all(payloads), resolve, reject },
+      );
+      if (!this.sending) {
+        this.sending = true;
+        void this.sendQueued();
+      }
+    });
   }
 
-  private sendChain: Promise<void> = Promise.resolve();
+  private queued: QueuedSend[] = [];
+  private sending = false;
+
+  private async sendQueued(): Promise<void> {
+    while (this.queued.length > 0) {
+      const head = this.queued[0]!;
+      if (head.pending) {
+        try {
+          head.payloads = await head.pending;
+          head.pending = undefined;
+        } catch (err) {
+          this.queued.shift();
+          head.reject(err);
+          continue;
+        }
+      }
+      const group: QueuedSend[] = [];
+      let size = 0;
+      for (const next of this.queued) {
+        if (next.pending || (group.length > 0 && size + next.payloads!.length > SEND_BATCH)) break;
+        group.push(next);
+        size += next.payloads!.length;
+      }
+      this.queued.splice(0, group.length);
+      try {
+        await run(
+          this.opts.pool,
+          `SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS t(p, n) ORDER BY n`,
+          [EVENT_CHANNEL, group.flatMap((g) => g.payloads!)],
+        );
+        for (const g of group) g.resolve();
+      } catch (err) {
+        for (const g of group) g.reject(err);
+      }
+    }
+    this.sending = false;
+  }
 
   private async connect(): Promise<void> {
     if (this.closed) return;
@@ -204,7 +264,7 @@ export class PostgresEventBus implements EventBus {
     };
     client.on("error", (err) => lost(err));
     client.on("end", () => lost(new Error("connection ended")));
-    client.on("notification", (msg) => void this.receive(msg.payload));
+    client.on("notification", (msg) => this.receive(msg.payload));
     try {
       await client.connect();
       await client.query(`LISTEN ${EVENT_CHANNEL}`);
@@ -228,7 +288,12 @@ export class PostgresEventBus implements EventBus {
 
   private everConnected = false;
 
-  private async receive(payload: string | undefined): Promise<void> {
+  /**
+   * A notification from the listener, delivered in the order notifications came: an event sent
+   * by reference is read from event_payloads first, and those that came after it wait for it
+   * (reads start at once, in parallel; only delivery is in order).
+   */
+  private receive(payload: string | undefined): void {
     let wire: Wire;
     try {
       wire = JSON.parse(payload ?? "") as Wire;
@@ -236,22 +301,41 @@ export class PostgresEventBus implements EventBus {
       return;
     }
     if (typeof wire?.subject !== "string" || typeof wire.id !== "string") return;
-    let data = wire.data;
-    if (wire.ref) {
-      try {
-        const { rows } = await this.opts.pool.query<{ data: unknown }>(
-          `SELECT data FROM event_payloads WHERE id = $1::uuid`,
-          [wire.ref],
-        );
-        if (rows.length === 0) return this.local.resyncAll("an event's payload was already swept");
-        data = rows[0]!.data;
-      } catch {
-        return this.local.resyncAll("an event's payload could not be read");
-      }
+    const deliver = (data: unknown) => {
+      this.deliverOnce(wire.id, { subject: wire.subject, data });
+      this.echoes.get(wire.id)?.();
+      this.echoes.delete(wire.id);
+    };
+    if (!wire.ref && !this.backlog) return deliver(wire.data);
+    const read = wire.ref ? this.readPayload(wire.ref) : { ok: true as const, data: wire.data };
+    this.backlogSize++;
+    this.backlog = (this.backlog ?? Promise.resolve())
+      .then(async () => {
+        const result = await read;
+        if (result.ok) deliver(result.data);
+        else this.local.resyncAll(result.reason);
+      })
+      .finally(() => {
+        if (--this.backlogSize === 0) this.backlog = undefined;
+      });
+  }
+
+  /** Deliveries waiting behind an event's payload being read, and how many. */
+  private backlog: Promise<void> | undefined;
+  private backlogSize = 0;
+
+  private async readPayload(ref: string): Promise<{ ok: true; data: unknown } | { ok: false; reason: string }> {
+    try {
+      const { rows } = await this.opts.pool.query<{ data: unknown }>(
+        `SELECT data FROM event_payloads WHERE id = $1::uuid`,
+        [ref],
+      );
+      return rows.length === 0
+        ? { ok: false, reason: "an event's payload was already swept" }
+        : { ok: true, data: rows[0]!.data };
+    } catch {
+      return { ok: false, reason: "an event's payload could not be read" };
     }
-    this.deliverOnce(wire.id, { subject: wire.subject, data });
-    this.echoes.get(wire.id)?.();
-    this.echoes.delete(wire.id);
   }
 
   private deliverOnce(id: string, event: HubEvent): void {

@@ -58,6 +58,47 @@ describe("PostgresEventBus", () => {
     expect(events(onB)).toEqual([{ subject: "agent.1.status", data: { phase: "running" } }]);
   });
 
+  it("a burst of publishes goes out in a few statements, in the order published, interleaved with batches", async () => {
+    let notifies = 0;
+    const counting = new Proxy(pool, {
+      get: (target, key, receiver) =>
+        key === "query"
+          ? (sql: string, params: unknown[]) => {
+              if (sql.includes("pg_notify")) notifies++;
+              return target.query(sql, params);
+            }
+          : Reflect.get(target, key, receiver),
+    });
+    const a = new PostgresEventBus({
+      connectionString: db.url,
+      pool: counting,
+      hubId: "a",
+      logger: captureLogger().logger,
+    });
+    buses.push(a);
+    const b = replica("b");
+    await Promise.all([a.ready(), b.ready()]);
+    const onB = collect(b);
+    const sent: string[] = [];
+    const publishes: Array<Promise<void>> = [];
+    for (let i = 0; i < 300; i++) {
+      if (i % 50 === 25) {
+        const many = [0, 1, 2].map((k) => ({ subject: `agent.${i}-${k}.status`, data: i }));
+        sent.push(...many.map((e) => e.subject));
+        publishes.push(a.publishMany(many));
+      } else {
+        sent.push(`agent.${i}.status`);
+        publishes.push(a.publish({ subject: `agent.${i}.status`, data: i }));
+      }
+    }
+    await Promise.all(publishes);
+    await until(() => events(onB).length === sent.length, "every event on the other replica");
+    expect(events(onB).map((e) => e.subject)).toEqual(sent);
+    // The first goes at once; everything published while it was under way goes together.
+    expect(notifies).toBeGreaterThanOrEqual(2);
+    expect(notifies).toBeLessThanOrEqual(4);
+  });
+
   it("a payload over the NOTIFY limit travels by reference and arrives whole; old payloads are swept", async () => {
     const a = replica("a");
     const b = replica("b");
@@ -70,6 +111,28 @@ describe("PostgresEventBus", () => {
     expect((await pool.query("SELECT count(*)::int AS n FROM event_payloads")).rows[0].n).toBe(1);
     expect(await sweepEventPayloads(pool, 60_000)).toBe(0);
     expect(await sweepEventPayloads(pool, 0)).toBe(1);
+  });
+
+  it("an event stored by reference keeps its place: those published after it wait for it", async () => {
+    const a = replica("a");
+    const b = replica("b");
+    await Promise.all([a.ready(), b.ready()]);
+    const onB = collect(b);
+    const big = { log: "y".repeat(20_000) };
+    await Promise.all([
+      a.publish({ subject: "agent.first.status", data: 1 }),
+      a.publish({ subject: "maintenance.run.2.progress", data: big }),
+      a.publish({ subject: "agent.after.status", data: 2 }),
+      a.publishMany([{ subject: "agent.last.status", data: 3 }]),
+    ]);
+    await until(() => events(onB).length === 4, "the four events");
+    expect(events(onB).map((e) => e.subject)).toEqual([
+      "agent.first.status",
+      "maintenance.run.2.progress",
+      "agent.after.status",
+      "agent.last.status",
+    ]);
+    expect(events(onB)[1]!.data).toEqual(big);
   });
 
   it("publishing inside a transaction announces on commit and never after a rollback", async () => {
