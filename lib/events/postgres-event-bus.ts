@@ -188,12 +188,13 @@ export class PostgresEventBus implements EventBus {
    */
   private enqueue(payloads: Array<string | Promise<string>>): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const ready = payloads.every((p) => typeof p === "string");
-      this.queued.push(
-        ready
-          ? { payloads: payloads as string[], resolve, reject }
-          : { pending: Promise.all(payloads), resolve, reject },
-      );
+      if (payloads.every((p) => typeof p === "string")) this.queued.push({ payloads, resolve, reject });
+      else {
+        const pending = Promise.all(payloads);
+        // Handled when its turn comes (sendQueued); until then a failed store is not "unhandled".
+        pending.catch(() => undefined);
+        this.queued.push({ pending, resolve, reject });
+      }
       if (!this.sending) {
         this.sending = true;
         void this.sendQueued();

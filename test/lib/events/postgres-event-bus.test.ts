@@ -135,6 +135,36 @@ describe("PostgresEventBus", () => {
     expect(events(onB)[1]!.data).toEqual(big);
   });
 
+  it("an event whose payload cannot be stored fails its own publish only; the others still go, in order", async () => {
+    const failing = new Proxy(pool, {
+      get: (target, key, receiver) =>
+        key === "query"
+          ? (sql: string, params: unknown[]) =>
+              sql.includes("INSERT INTO event_payloads")
+                ? Promise.reject(new Error("disk full"))
+                : target.query(sql, params)
+          : Reflect.get(target, key, receiver),
+    });
+    const a = new PostgresEventBus({
+      connectionString: db.url,
+      pool: failing,
+      hubId: "a",
+      logger: captureLogger().logger,
+    });
+    buses.push(a);
+    const b = replica("b");
+    await Promise.all([a.ready(), b.ready()]);
+    const onB = collect(b);
+    const results = await Promise.allSettled([
+      a.publish({ subject: "agent.one.status", data: 1 }),
+      a.publish({ subject: "maintenance.run.3.progress", data: { log: "z".repeat(20_000) } }),
+      a.publish({ subject: "agent.two.status", data: 2 }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    await until(() => events(onB).length === 2, "the two small events");
+    expect(events(onB).map((e) => e.subject)).toEqual(["agent.one.status", "agent.two.status"]);
+  });
+
   it("publishing inside a transaction announces on commit and never after a rollback", async () => {
     const a = replica("a");
     await a.ready();
