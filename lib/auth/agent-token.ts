@@ -76,7 +76,7 @@ export async function authenticateAgentToken(
 ): Promise<{ agentId: string; scopes: string[] } | null> {
   const claims = await verifyAgentClaims(rootSecret, token);
   if (!claims) return null;
-  // Every status report and heartbeat of every agent comes through here: reads are batched.
+  // Every request of every agent but its status reports comes through here: reads are batched.
   const tokenVersion = await tokenVersions(pool).get(claims.agentId);
   if (tokenVersion === undefined || tokenVersion !== claims.tokenVersion) return null;
   return { agentId: claims.agentId, scopes: claims.scopes };

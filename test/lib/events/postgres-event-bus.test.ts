@@ -11,10 +11,10 @@ let db: TestDatabase;
 let pool: pg.Pool;
 const buses: PostgresEventBus[] = [];
 
-function replica(hubId: string, backoffBaseMs = 20) {
+function replica(hubId: string, backoffBaseMs = 20, through: pg.Pool = pool) {
   const bus = new PostgresEventBus({
     connectionString: db.url,
-    pool,
+    pool: through,
     hubId,
     logger: captureLogger().logger,
     backoffBaseMs,
@@ -22,6 +22,13 @@ function replica(hubId: string, backoffBaseMs = 20) {
   });
   buses.push(bus);
   return bus;
+}
+
+/** The test pool with its queries going through `query` first (to count or fail some). */
+function poolWith(query: (sql: string, params: unknown[]) => Promise<unknown>): pg.Pool {
+  return new Proxy(pool, {
+    get: (target, key, receiver) => (key === "query" ? query : Reflect.get(target, key, receiver)),
+  });
 }
 
 function collect(bus: PostgresEventBus, patterns = [">"]) {
@@ -60,22 +67,14 @@ describe("PostgresEventBus", () => {
 
   it("a burst of publishes goes out in a few statements, in the order published, interleaved with batches", async () => {
     let notifies = 0;
-    const counting = new Proxy(pool, {
-      get: (target, key, receiver) =>
-        key === "query"
-          ? (sql: string, params: unknown[]) => {
-              if (sql.includes("pg_notify")) notifies++;
-              return target.query(sql, params);
-            }
-          : Reflect.get(target, key, receiver),
-    });
-    const a = new PostgresEventBus({
-      connectionString: db.url,
-      pool: counting,
-      hubId: "a",
-      logger: captureLogger().logger,
-    });
-    buses.push(a);
+    const a = replica(
+      "a",
+      20,
+      poolWith((sql, params) => {
+        if (sql.includes("pg_notify")) notifies++;
+        return pool.query(sql, params);
+      }),
+    );
     const b = replica("b");
     await Promise.all([a.ready(), b.ready()]);
     const onB = collect(b);
@@ -136,22 +135,13 @@ describe("PostgresEventBus", () => {
   });
 
   it("an event whose payload cannot be stored fails its own publish only; the others still go, in order", async () => {
-    const failing = new Proxy(pool, {
-      get: (target, key, receiver) =>
-        key === "query"
-          ? (sql: string, params: unknown[]) =>
-              sql.includes("INSERT INTO event_payloads")
-                ? Promise.reject(new Error("disk full"))
-                : target.query(sql, params)
-          : Reflect.get(target, key, receiver),
-    });
-    const a = new PostgresEventBus({
-      connectionString: db.url,
-      pool: failing,
-      hubId: "a",
-      logger: captureLogger().logger,
-    });
-    buses.push(a);
+    const a = replica(
+      "a",
+      20,
+      poolWith((sql, params) =>
+        sql.includes("INSERT INTO event_payloads") ? Promise.reject(new Error("disk full")) : pool.query(sql, params),
+      ),
+    );
     const b = replica("b");
     await Promise.all([a.ready(), b.ready()]);
     const onB = collect(b);
