@@ -5,13 +5,14 @@
  */
 import fs from "node:fs";
 import { hook } from "./hook";
+import { logLine } from "./log-line";
 
 const logFile = process.env.SCION_AGENT_LOG;
 // Never stderr: Gemini CLI shows a hook's stderr to the model.
 const log = (level: "info" | "warn", message: string): void => {
   if (!logFile) return;
   try {
-    fs.appendFileSync(logFile, `${new Date().toISOString()} scion-agent ${level}: ${message}\n`, { mode: 0o600 });
+    fs.appendFileSync(logFile, logLine(level, message), { mode: 0o600 });
   } catch {
     // nowhere to say it
   }

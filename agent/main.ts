@@ -12,6 +12,7 @@
  * in milliseconds, so it never pays for loading what `run` needs (zod and the rest).
  */
 import fs from "node:fs";
+import { logLine } from "./log-line";
 
 const USAGE =
   "usage: scion-agent run -- <command…> | scion-agent doctor | scion-agent report --activity <activity> [--detail <text>] | scion-agent hook --dialect <d> | scion-agent say|ask <text>";
@@ -22,12 +23,11 @@ const logFile = process.env.SCION_AGENT_LOG;
 const logTo =
   (stderr: boolean) =>
   (level: "info" | "warn", message: string): void => {
-    const line = `scion-agent ${level}: ${message}\n`;
-    if (!logFile) return void (stderr && process.stderr.write(line));
+    if (!logFile) return void (stderr && process.stderr.write(`scion-agent ${level}: ${message}\n`));
     try {
-      fs.appendFileSync(logFile, `${new Date().toISOString()} ${line}`, { mode: 0o600 });
+      fs.appendFileSync(logFile, logLine(level, message), { mode: 0o600 });
     } catch {
-      if (stderr) process.stderr.write(line);
+      if (stderr) process.stderr.write(`scion-agent ${level}: ${message}\n`);
     }
   };
 const log = logTo(true);
