@@ -67,6 +67,13 @@ const schema = z
     dockerMemory: byteSize.default(4 * 1024 ** 3),
     dockerCpus: z.coerce.number({ error: "must be a number of CPUs such as 2 or 0.5" }).min(0).max(1024).default(2),
     dockerPids: z.coerce.number().int({ error: "must be a whole number" }).min(0).max(1_000_000).default(2048),
+    /** SCION_AGENT_NICE: the local runtime's agents run this much below the broker's CPU priority (0, the default: the same). */
+    agentNice: z
+      .string()
+      .trim()
+      .regex(/^(1?[0-9])$/, { error: "must be a nice value from 0 (the broker's own priority) to 19 (the lowest)" })
+      .transform(Number)
+      .default(0),
     harnessDir: z.string().trim().min(1).optional(),
     /** SCION_HARNESS_<ID>_BIN: an existing binary instead of installing; absolute, checked when used. */
     harnessBins: z
@@ -119,6 +126,7 @@ const ENV: Record<string, keyof z.input<typeof schema>> = {
   SCION_DOCKER_MEMORY: "dockerMemory",
   SCION_DOCKER_CPUS: "dockerCpus",
   SCION_DOCKER_PIDS: "dockerPids",
+  SCION_AGENT_NICE: "agentNice",
   SCION_HARNESS_DIR: "harnessDir",
 };
 
@@ -153,6 +161,7 @@ export function loadBrokerConfig(
     dockerMemory: env.SCION_DOCKER_MEMORY || undefined,
     dockerCpus: env.SCION_DOCKER_CPUS || undefined,
     dockerPids: env.SCION_DOCKER_PIDS || undefined,
+    agentNice: env.SCION_AGENT_NICE || undefined,
     harnessDir: env.SCION_HARNESS_DIR || undefined,
     harnessBins: Object.fromEntries(
       HARNESS_DESCRIPTORS.flatMap((h) => (h.binEnv && env[h.binEnv] ? [[h.binEnv, env[h.binEnv]!]] : [])),

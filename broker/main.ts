@@ -140,7 +140,7 @@ async function localRuntime(config: BrokerConfig, shim: ShimInstall, logger: Log
     requireTraversable("SCION_HARNESS_DIR", config.harnessDirPath);
     await users.reapOrphans();
   }
-  return new LocalRuntime(config.dataDirPath, shim, { users, logger });
+  return new LocalRuntime(config.dataDirPath, shim, { users, logger, nice: config.agentNice });
 }
 
 /** Agents (other users) must pass through every existing parent of `target`. */

@@ -109,6 +109,58 @@ describe("LocalRuntime (real tmux)", () => {
     await until(async () => (await r.capture(agentId)).split("second-got-usr1").length === 3);
   });
 
+  it("runs an agent's processes below the broker's CPU priority, and their scheduling group too", async () => {
+    const niced = new LocalRuntime(fs.mkdtempSync(path.join(os.tmpdir(), "scion-tmux-")), undefined, { nice: 7 });
+    runtimes.push(niced);
+    const plain = runtime();
+    const argv = ["sh", "-c", "sleep 60 & wait"];
+    const nicedId = crypto.randomUUID();
+    const plainId = crypto.randomUUID();
+    await niced.start({ agentId: nicedId, argv, env: {} });
+    await plain.start({ agentId: plainId, argv, env: {} });
+    const paneOf = (r: LocalRuntime, agentId: string) =>
+      Number(
+        execFileSync("tmux", [
+          ...r.serverArgs(agentId),
+          "display-message",
+          "-p",
+          "-t",
+          `=scion-${agentId}:`,
+          "#{pane_pid}",
+        ]),
+      );
+    // /proc/<pid>/stat: the 19th field is the nice value and the 41st the scheduling policy (3 is
+    // SCHED_BATCH: woken, it waits for the tick instead of preempting the broker).
+    const statOf = (pid: number) => {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+      return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    };
+    const niceOf = (pid: number) => Number(statOf(pid)[16]);
+    const policyOf = (pid: number) => Number(statOf(pid)[38]);
+    const childOf = async (pid: number) => {
+      let child = "";
+      await until(async () => {
+        child = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim();
+        return child !== "";
+      });
+      return Number(child.split(" ")[0]);
+    };
+    const [nicedPane, plainPane] = [paneOf(niced, nicedId), paneOf(plain, plainId)];
+    // The pane's first process (the shim, in an agent) and what it starts (the harness).
+    const [nicedChild, plainChild] = [await childOf(nicedPane), await childOf(plainPane)];
+    expect([niceOf(nicedPane), niceOf(nicedChild)]).toEqual([7, 7]);
+    expect([policyOf(nicedPane), policyOf(nicedChild)]).toEqual([3, 3]);
+    expect([niceOf(plainPane), niceOf(plainChild)]).toEqual([0, 0]);
+    expect([policyOf(plainPane), policyOf(plainChild)]).toEqual([0, 0]);
+    // With autogroups each pane is a session, a group of its own: the group's nice is what the
+    // scheduler weighs against the broker's, so the group carries it.
+    const autogroups = "/proc/sys/kernel/sched_autogroup_enabled";
+    if (fs.existsSync(autogroups) && fs.readFileSync(autogroups, "utf8").trim() === "1") {
+      expect(fs.readFileSync(`/proc/${nicedPane}/autogroup`, "utf8")).toMatch(/ nice 7\n$/);
+      expect(fs.readFileSync(`/proc/${plainPane}/autogroup`, "utf8")).toMatch(/ nice 0\n$/);
+    }
+  });
+
   it("a remembered process is the same only while that very process lives (pid, start time and owner)", async () => {
     const child = spawn("sleep", ["30"]);
     const exited = new Promise((resolve) => child.once("exit", resolve));
