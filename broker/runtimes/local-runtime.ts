@@ -453,10 +453,6 @@ function isMissing(err: unknown): boolean {
   );
 }
 
-/**
- * A process named so that a reused pid cannot pass for it: its pid, its start time (clock ticks
- * after boot, field 22 of /proc/<pid>/stat, fixed for the process's life) and its real uid.
- */
 /** coreutils' nice and util-linux's chrt, by absolute path: the session's PATH is the agent's. */
 const NICE = ["/usr/bin/nice", "/bin/nice"].find((p) => existsSync(p)) ?? "nice";
 const CHRT = ["/usr/bin/chrt", "/bin/chrt"].find((p) => existsSync(p));
@@ -494,6 +490,10 @@ async function lowerAutogroup(pid: number, nice: number, logger: Logger): Promis
   }
 }
 
+/**
+ * A process named so that a reused pid cannot pass for it: its pid, its start time (clock ticks
+ * after boot, field 22 of /proc/<pid>/stat, fixed for the process's life) and its real uid.
+ */
 export interface PaneProcess {
   pid: number;
   startTime: string;

@@ -25,6 +25,20 @@ async function until(check: () => Promise<boolean>, timeoutMs = 5000): Promise<v
   }
 }
 
+/** The pid of the process in the agent's pane, as the agent's own tmux server has it. */
+function panePid(r: LocalRuntime, agentId: string): number {
+  return Number(
+    execFileSync("tmux", [
+      ...r.serverArgs(agentId),
+      "display-message",
+      "-p",
+      "-t",
+      `=scion-${agentId}:`,
+      "#{pane_pid}",
+    ]),
+  );
+}
+
 describe("LocalRuntime (real tmux)", () => {
   it("runs an agent in its own session and workspace with its environment", async () => {
     const r = runtime();
@@ -93,11 +107,7 @@ describe("LocalRuntime (real tmux)", () => {
     const trap = (name: string) => ["sh", "-c", `trap 'echo "${name}-got-usr1"' USR1; while :; do sleep 0.1; done`];
     await r.start({ agentId, argv: trap("first"), env: {} });
     // The session's process ends without the runtime's stop (it crashed): a new start makes a new pane.
-    const session = `=scion-${agentId}:`;
-    const serverArgs = r.serverArgs(agentId);
-    const firstPid = Number(
-      execFileSync("tmux", [...serverArgs, "display-message", "-p", "-t", session, "#{pane_pid}"]).toString(),
-    );
+    const firstPid = panePid(r, agentId);
     process.kill(firstPid, "SIGKILL");
     await until(async () => !(await r.isRunning(agentId)));
     await r.start({ agentId, argv: trap("second"), env: {} });
@@ -118,17 +128,6 @@ describe("LocalRuntime (real tmux)", () => {
     const plainId = crypto.randomUUID();
     await niced.start({ agentId: nicedId, argv, env: {} });
     await plain.start({ agentId: plainId, argv, env: {} });
-    const paneOf = (r: LocalRuntime, agentId: string) =>
-      Number(
-        execFileSync("tmux", [
-          ...r.serverArgs(agentId),
-          "display-message",
-          "-p",
-          "-t",
-          `=scion-${agentId}:`,
-          "#{pane_pid}",
-        ]),
-      );
     // /proc/<pid>/stat: the 19th field is the nice value and the 41st the scheduling policy (3 is
     // SCHED_BATCH: woken, it waits for the tick instead of preempting the broker).
     const statOf = (pid: number) => {
@@ -145,7 +144,7 @@ describe("LocalRuntime (real tmux)", () => {
       });
       return Number(child.split(" ")[0]);
     };
-    const [nicedPane, plainPane] = [paneOf(niced, nicedId), paneOf(plain, plainId)];
+    const [nicedPane, plainPane] = [panePid(niced, nicedId), panePid(plain, plainId)];
     // The pane's first process (the shim, in an agent) and what it starts (the harness).
     const [nicedChild, plainChild] = [await childOf(nicedPane), await childOf(plainPane)];
     expect([niceOf(nicedPane), niceOf(nicedChild)]).toEqual([7, 7]);
