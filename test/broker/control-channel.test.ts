@@ -3,8 +3,11 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { ControlChannelClient } from "../../broker/control-channel-client";
 import { callBroker } from "../../lib/brokers/channel/call-broker";
+import { CHANNEL_PATH } from "../../lib/brokers/channel/protocol";
+import { signBrokerRequest } from "../../lib/brokers/hmac";
 import { joinBroker } from "../../lib/brokers/join-broker";
 import { registerBroker } from "../../lib/brokers/register-broker";
 import { loadConfig } from "../../lib/config/load-config";
@@ -40,6 +43,7 @@ beforeEach(async () => {
   hub = await start();
 });
 afterEach(async () => {
+  for (const unsubscribe of unsubscribes.splice(0)) unsubscribe();
   await Promise.all(clients.splice(0).map((c) => c.stop()));
   await hub.close();
   await db.drop();
@@ -82,6 +86,35 @@ function client(
   c.start();
   return c;
 }
+
+/**
+ * A database slow to write a broker's claim (the replica's pool busy, a lock): the claim statement
+ * waits `ms` before it is sent. Returns the undo.
+ */
+function slowClaims(ms: number): () => void {
+  const pool = hub.runtime.db.pool;
+  const original = pool.query;
+  const delayed = async (...args: unknown[]) => {
+    if (typeof args[0] === "string" && args[0].includes(`"connectedSessionId" = $3`))
+      await new Promise((r) => setTimeout(r, ms));
+    return (original as (...a: unknown[]) => Promise<unknown>).apply(pool, args);
+  };
+  pool.query = delayed as typeof pool.query;
+  return () => {
+    pool.query = original;
+  };
+}
+
+/** The broker's status events as this replica publishes them, in order. */
+async function subscribeBrokerStatus(brokerId: string): Promise<string[]> {
+  const seen: string[] = [];
+  const unsubscribe = hub.runtime.events.subscribe([`broker.${brokerId}.status`], (d) => {
+    if (d.kind === "event") seen.push(String((d.event.data as { status?: unknown }).status));
+  });
+  unsubscribes.push(unsubscribe);
+  return seen;
+}
+const unsubscribes: Array<() => void> = [];
 
 const brokerRow = (id: string) => hub.runtime.prisma.runtimeBroker.findUniqueOrThrow({ where: { id } });
 
@@ -159,6 +192,74 @@ describe("broker control channel", () => {
     await until(async () => (await brokerRow(brokerId)).status === "offline");
     expect((await brokerRow(brokerId)).connectedSessionId).toBeNull();
     expect(hub.runtime.brokers.has(brokerId)).toBe(false);
+  });
+
+  it("a broker that hangs up as soon as its channel opens ends offline, even when its claim is slow to commit", async () => {
+    const { brokerId, secret } = await joinedBroker();
+    const restore = slowClaims(400);
+    try {
+      const c = client(brokerId, secret);
+      await c.waitConnected();
+      await c.stop();
+      await until(async () => (await brokerRow(brokerId)).status === "offline" && !hub.runtime.brokers.has(brokerId));
+      // Once every write of that session has landed it is still offline: no claim outlives its channel.
+      await new Promise((r) => setTimeout(r, 800));
+      expect(await brokerRow(brokerId)).toMatchObject({
+        status: "offline",
+        connectedSessionId: null,
+        connectedHubId: null,
+      });
+    } finally {
+      restore();
+    }
+  });
+
+  it("an upgrade the broker abandons while its claim is written leaves the broker offline, with no channel", async () => {
+    const { brokerId, secret } = await joinedBroker();
+    const restore = slowClaims(600);
+    try {
+      const url = new URL(CHANNEL_PATH, hub.url);
+      const headers = signBrokerRequest({ method: "GET", path: url.pathname, query: "" }, brokerId, secret);
+      url.protocol = "ws:";
+      const ws = new WebSocket(url, { headers });
+      ws.on("error", () => undefined);
+      let opened = false;
+      ws.once("open", () => (opened = true));
+      // Past its authentication (the nonce is stored), inside the slow claim.
+      await until(async () => (await hub.runtime.prisma.brokerNonce.count({ where: { brokerId } })) === 1);
+      ws.terminate();
+      await new Promise((r) => setTimeout(r, 1200));
+      expect(opened).toBe(false);
+      expect(await brokerRow(brokerId)).toMatchObject({ status: "offline", connectedSessionId: null });
+      expect(hub.runtime.brokers.has(brokerId)).toBe(false);
+    } finally {
+      restore();
+    }
+  });
+
+  it("a heartbeat on the live channel claims the broker back when its record names another session", async () => {
+    const { brokerId, secret } = await joinedBroker();
+    const events = await subscribeBrokerStatus(brokerId);
+    const c = client(brokerId, secret, { ping: async () => ({ pong: true }) }, { heartbeatMs: 150 });
+    await c.waitConnected();
+    await until(async () => (await brokerRow(brokerId)).status === "online");
+    const live = hub.runtime.brokers.get(brokerId)!.sessionId;
+    // What an older upgrade's late claim on another replica leaves: that replica named, a session no channel has.
+    await hub.runtime.db.pool.query(
+      `UPDATE runtime_brokers SET "connectedHubId" = gen_random_uuid(), "connectedSessionId" = 'late-claim', status = 'online' WHERE id = $1`,
+      [brokerId],
+    );
+    await until(async () => (await brokerRow(brokerId)).connectedSessionId === live);
+    expect(await brokerRow(brokerId)).toMatchObject({ status: "online", connectedHubId: hub.runtime.hubId });
+    // And what the stale-broker sweep leaves (offline, no session) while the channel still heartbeats.
+    await hub.runtime.db.pool.query(
+      `UPDATE runtime_brokers SET "connectedHubId" = NULL, "connectedSessionId" = NULL, status = 'offline' WHERE id = $1`,
+      [brokerId],
+    );
+    await until(async () => (await brokerRow(brokerId)).status === "online");
+    expect(await brokerRow(brokerId)).toMatchObject({ connectedHubId: hub.runtime.hubId, connectedSessionId: live });
+    expect(events.filter((s) => s === "online").length).toBeGreaterThanOrEqual(2);
+    expect(await callBroker(hub.runtime, brokerId, "ping", {})).toEqual({ pong: true });
   });
 
   it("hub shutdown marks its brokers offline, and the broker reconnects by itself to the restarted hub", async () => {

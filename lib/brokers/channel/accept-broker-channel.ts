@@ -17,9 +17,12 @@ const PING_MS = 15_000;
 
 /**
  * GET /api/v1/runtime-brokers/connect: the broker's signed upgrade becomes its control channel.
- * The signature (and a fresh nonce) is checked before the upgrade; then this replica claims the
- * broker, replaces any older connection it held, keeps the socket alive with pings, records
- * heartbeats, and on close releases the broker only if this session is still current.
+ * The signature (and a fresh nonce) is checked before the upgrade. This replica then claims the
+ * broker, and only once the claim is written does the broker get its 101: a broker opens its next
+ * connection only after this one is open, so claims commit in the order of its connections, and a
+ * close (which releases the broker only if this session is still current) always follows its own
+ * claim. A heartbeat on a channel the database no longer names (a claim that a slower, older
+ * upgrade overwrote) claims the broker again for the connection it actually uses.
  */
 export async function acceptBrokerChannel(
   runtime: HubRuntime,
@@ -34,17 +37,43 @@ export async function acceptBrokerChannel(
   } catch (err) {
     const status = err instanceof ApiError ? err.status : 500;
     runtime.logger.warn({ status, remote: req.socket.remoteAddress }, "refused a broker control-channel upgrade");
-    socket.end(
-      `HTTP/1.1 ${status} ${status === 401 ? "Unauthorized" : "Error"}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
-    );
-    return;
+    return refuse(socket, status, status === 401 ? "Unauthorized" : "Error");
   }
-  wss.handleUpgrade(req, socket, head, (ws) => void attach(runtime, brokerId, ws));
+  const sessionId = crypto.randomUUID();
+  try {
+    // Deleted between its authentication and now: the same answer as an unknown broker.
+    if (!(await claimBroker(runtime.db.pool, brokerId, runtime.hubId, sessionId)))
+      return refuse(socket, 401, "Unauthorized");
+  } catch (err) {
+    runtime.logger.warn({ err, brokerId }, "claiming a broker failed; refusing its upgrade");
+    return refuse(socket, 503, "Service Unavailable");
+  }
+  // The upgrade completes synchronously (the callback runs before handleUpgrade returns), so the
+  // connection is registered before any other request can be routed here by the new claim.
+  let attached = false;
+  if (!runtime.isShuttingDown)
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      attached = true;
+      attach(runtime, brokerId, sessionId, ws);
+    });
+  if (attached) return;
+  // The broker hung up (or the hub began to stop) while the claim was written: undo it, unless a
+  // newer connection has claimed the broker since.
+  if (!socket.destroyed) refuse(socket, 503, "Service Unavailable");
+  await releaseBroker(runtime.db.pool, brokerId, sessionId)
+    .then(async (didRelease) => {
+      runtime.logger.info({ brokerId, sessionId, didRelease }, "a broker's upgrade ended before its channel opened");
+      if (didRelease) await publishBrokerStatus(runtime, brokerId, "offline");
+    })
+    .catch((err: unknown) => runtime.logger.warn({ err, brokerId }, "releasing a broker failed"));
 }
 
-async function attach(runtime: HubRuntime, brokerId: string, ws: WebSocket): Promise<void> {
-  const { prisma, logger } = runtime;
-  const sessionId = crypto.randomUUID();
+function refuse(socket: Duplex, status: number, reason: string): void {
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+function attach(runtime: HubRuntime, brokerId: string, sessionId: string, ws: WebSocket): void {
+  const { logger } = runtime;
   let resolveReleased!: () => void;
   const released = new Promise<void>((r) => (resolveReleased = r));
   const peer = new ChannelPeer(ws, {
@@ -54,10 +83,12 @@ async function attach(runtime: HubRuntime, brokerId: string, ws: WebSocket): Pro
     onEvent: (name, data) => {
       if (name === "heartbeat") {
         const done = runtime.metrics.brokerHeartbeats.startTimer();
-        void touchBroker(runtime.db.pool, brokerId, sessionId).then(
-          () => done(),
-          (err: unknown) => logger.warn({ err, brokerId }, "recording a broker heartbeat failed"),
-        );
+        void touchBroker(runtime.db.pool, brokerId, sessionId)
+          .then(async (touched) => {
+            done();
+            if (!touched) await reclaim();
+          })
+          .catch((err: unknown) => logger.warn({ err, brokerId }, "recording a broker heartbeat failed"));
       } else if (name === "pty.closed") {
         const { stream, reason } = (data ?? {}) as { stream?: unknown; reason?: unknown };
         if (typeof stream === "number")
@@ -91,14 +122,36 @@ async function attach(runtime: HubRuntime, brokerId: string, ws: WebSocket): Pro
     nextStream: 1,
   };
   runtime.webSockets.add(ws);
-
+  const previous = runtime.brokers.get(brokerId);
+  runtime.brokers.set(brokerId, connection);
   const stopPinging = keepAlive(ws, PING_MS);
+
+  /**
+   * The broker heartbeats on the connection it uses, yet the database names another session:
+   * an older upgrade's claim (here or on another replica) landed after this one's. Claim the
+   * broker again for this connection, unless it is closing or no longer this replica's.
+   */
+  const reclaim = async () => {
+    if (ws.readyState !== ws.OPEN || runtime.brokers.get(brokerId) !== connection || runtime.isShuttingDown) return;
+    if (!(await claimBroker(runtime.db.pool, brokerId, runtime.hubId, sessionId))) return;
+    logger.warn(
+      { brokerId, sessionId },
+      "a broker's record named another session; claimed it again for its live channel",
+    );
+    await announce();
+  };
+  const announce = async () => {
+    await publishBrokerStatus(runtime, brokerId, "online");
+    // Whatever other replicas wrote for this broker while it was away runs now: dispatch listens
+    // (lib/dispatch/run-dispatches.ts), so the channel never imports dispatch.
+    for (const listener of runtime.brokerClaimed) listener(brokerId);
+  };
 
   ws.once("close", () => {
     stopPinging();
     for (const terminal of [...connection.terminals.values()]) terminal.ended("the runtime broker disconnected", 1011);
     runtime.webSockets.delete(ws);
-    if (runtime.brokers.get(brokerId)?.sessionId === sessionId) runtime.brokers.delete(brokerId);
+    if (runtime.brokers.get(brokerId) === connection) runtime.brokers.delete(brokerId);
     void releaseBroker(runtime.db.pool, brokerId, sessionId)
       .then(async (didRelease) => {
         logger.info({ brokerId, sessionId, didRelease }, "broker control channel closed");
@@ -108,28 +161,9 @@ async function attach(runtime: HubRuntime, brokerId: string, ws: WebSocket): Pro
       .finally(resolveReleased);
   });
 
-  // Held here before the claim is written: from the moment the database names this replica as
-  // the owner, this replica must route the broker's calls locally (never "owner is me, but I
-  // have no socket").
-  const previous = runtime.brokers.get(brokerId);
-  runtime.brokers.set(brokerId, connection);
-  try {
-    await claimBroker(runtime.db.pool, brokerId, runtime.hubId, sessionId);
-  } catch (err) {
-    logger.warn({ err, brokerId }, "claiming a broker failed; closing its channel");
-    if (runtime.brokers.get(brokerId)?.sessionId === sessionId) {
-      if (previous && previous.ws.readyState === previous.ws.OPEN) runtime.brokers.set(brokerId, previous);
-      else runtime.brokers.delete(brokerId);
-    }
-    ws.close(1011, "claim failed");
-    return;
-  }
-  previous?.ws.close(4000, "replaced by a newer connection");
+  if (previous && previous !== connection) previous.ws.close(4000, "replaced by a newer connection");
   logger.info({ brokerId, sessionId }, "broker control channel open");
-  await publishBrokerStatus(runtime, brokerId, "online");
-  // Whatever other replicas wrote for this broker while it was away runs now: dispatch listens
-  // (lib/dispatch/run-dispatches.ts), so the channel never imports dispatch.
-  for (const listener of runtime.brokerClaimed) listener(brokerId);
+  void announce();
 }
 
 async function publishBrokerStatus(runtime: HubRuntime, brokerId: string, status: "online" | "offline"): Promise<void> {
