@@ -143,6 +143,15 @@ export async function startHub({
   };
 }
 
+/**
+ * How long an idle keep-alive connection stays open. The side that closes an idle connection
+ * races a client reusing it at that instant, and the client's request dies (ECONNRESET, or a 502
+ * from a load balancer). Clients must close first: Google Cloud's external Application Load
+ * Balancer (in front of IAP) keeps idle connections to its backends for 600 s and asks backends to
+ * wait longer; Node's default is 5 s, which a client pausing five seconds between two calls hits.
+ */
+export const KEEP_ALIVE_MS = 620_000;
+
 /** The HTTP server: every request and WebSocket upgrade goes through the hub's pipeline. */
 function createHubServer(serving: Serving): http.Server {
   const server = http.createServer((req, res) => void handleRequest(serving, req, res));
@@ -150,6 +159,7 @@ function createHubServer(serving: Serving): http.Server {
   // Slow-loris protection; long-lived streams (SSE, WebSockets) are unaffected once headers are in.
   server.headersTimeout = 30_000;
   server.requestTimeout = 120_000;
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
   return server;
 }
 

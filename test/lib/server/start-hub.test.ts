@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -10,6 +11,7 @@ import { loadConfig } from "../../../lib/config/load-config";
 import { getHubRuntime } from "../../../lib/runtime/hub-runtime";
 import { createApiToken } from "../../../lib/tokens/create-api-token";
 import { startHub, type Hub } from "../../../lib/server/start-hub";
+import { until } from "../../until";
 
 let db: TestDatabase;
 let hub: Hub;
@@ -47,6 +49,29 @@ describe("hub process routes", () => {
     const res = await fetch(`${hub.url}/healthz`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: "ok" });
+  });
+
+  it("keeps an idle keep-alive connection open past Node's 5 s default, and announces its timeout", async () => {
+    // A client (a load balancer) that reuses a connection the server is closing loses its request.
+    const socket = net.connect(Number(new URL(hub.url).port), "127.0.0.1");
+    let received = "";
+    let closed = false;
+    socket.on("data", (chunk: Buffer) => (received += chunk.toString()));
+    socket.on("close", () => (closed = true));
+    const request = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n";
+    try {
+      socket.write(request);
+      await until(() => received.includes('{"status":"ok"}'));
+      expect(received).toMatch(/\r\nkeep-alive: timeout=620\r\n/i);
+      await new Promise((r) => setTimeout(r, 6000));
+      expect(closed).toBe(false);
+      received = "";
+      socket.write(request);
+      await until(() => received.includes('{"status":"ok"}'));
+      expect(received).toMatch(/^HTTP\/1\.1 200 /);
+    } finally {
+      socket.destroy();
+    }
   });
 
   it("GET /readyz - ready when the database is reachable and has every migration", async () => {
