@@ -6,13 +6,15 @@ import { PROMPT_MARKER } from "../lib/harnesses/types";
 import { clientFor } from "./hub-client";
 
 const REFRESH_BEFORE_S = 2 * 60 * 60;
+/** The window over which shims confirm a reset-auth with a heartbeat (see onUsr2). */
+export const RESET_CONFIRM_SPREAD_MS = 5_000;
 
 /**
  * `scion-agent run -- <command…>`: the first process of an agent. Reports `starting`, runs the
  * harness, reports `running`, relays the harness's hook reports (a unix socket next to the
  * token file, SCION_AGENT_HOOK_SOCKET in the harness's environment; see hook-relay.ts), sends a
- * heartbeat every 30 s, refreshes its token 2 h before it expires, re-reads the token file and
- * reports at once on SIGUSR2 (reset-auth), passes SIGINT and SIGTERM to the harness (escalating
+ * heartbeat every 30 s, refreshes its token 2 h before it expires, re-reads the token file at
+ * once on SIGUSR2 (reset-auth) and confirms it with a heartbeat within 5 s, passes SIGINT and SIGTERM to the harness (escalating
  * to SIGHUP and SIGKILL), and reports `stopped` (when it ended on its own with 0, or was asked
  * to stop) or `error` when the harness ends, after the hook reports still queued (at most 3 s).
  * Resolves with the harness's exit code. Reports that fail are logged, never fatal: the agent
@@ -52,7 +54,12 @@ export async function runAgent(
   await report({ phase: "running", activity: "idle" });
   relay.release();
 
-  const heartbeat = setInterval(() => void report({ heartbeat: true }), config.heartbeatMs);
+  // A reset's confirmation waits for a random moment (below); a heartbeat that comes first confirms.
+  let confirmTimer: NodeJS.Timeout | undefined;
+  const heartbeat = setInterval(() => {
+    clearTimeout(confirmTimer);
+    void report({ heartbeat: true });
+  }, config.heartbeatMs);
   let refreshTimer: NodeJS.Timeout | undefined;
   const scheduleRefresh = (delayMs?: number) => {
     clearTimeout(refreshTimer);
@@ -82,7 +89,14 @@ export async function runAgent(
       log("warn", `cannot re-read the token file: ${(err as Error).message}`);
     }
     scheduleRefresh();
-    void report({ heartbeat: true });
+    // Every report from now on carries the new token. The heartbeat that confirms it to the hub
+    // goes at a random moment within the next few seconds: a reset of the whole fleet would
+    // otherwise bring every shim to the hub in the same second, on top of the reset's own work.
+    clearTimeout(confirmTimer);
+    confirmTimer = setTimeout(
+      () => void report({ heartbeat: true }),
+      Math.floor(Math.random() * Math.min(config.heartbeatMs, RESET_CONFIRM_SPREAD_MS)),
+    );
   };
   // A stop: pass the signal on; a harness that ignores it (an interactive shell ignores SIGTERM)
   // gets SIGHUP after a second, as if its terminal closed, and SIGKILL after five.
@@ -107,6 +121,7 @@ export async function runAgent(
     child.once("exit", (c, signal) => resolve(c ?? (signal ? 128 + 15 : 1))),
   );
   clearInterval(heartbeat);
+  clearTimeout(confirmTimer);
   clearTimeout(refreshTimer);
   for (const timer of escalation) clearTimeout(timer);
   process.off("SIGUSR2", onUsr2);

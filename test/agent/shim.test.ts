@@ -1,9 +1,11 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintAgentToken } from "../../lib/auth/agent-token";
+import { RESET_CONFIRM_SPREAD_MS } from "../../agent/run-agent";
 import { startTestHub, type TestHub } from "../start-test-hub";
 import { until } from "../until";
 
@@ -72,7 +74,7 @@ describe("scion-agent run", () => {
     expect((await row(agent.id)).detail).toBe("the harness exited with code 3");
   });
 
-  it("after reset-auth, SIGUSR2 makes it re-read the token file and report at once with the new token", async () => {
+  it("after reset-auth, SIGUSR2 makes it use the new token at once and confirm it with a heartbeat within seconds", async () => {
     const { agent, tokenFile, env } = await agentWithTokenFile();
     const s = shim({ ...env, SCION_HEARTBEAT_MS: "600000" }, ["run", "--", "sleep", "30"]);
     await until(async () => (await row(agent.id)).phase === "running");
@@ -86,11 +88,52 @@ describe("scion-agent run", () => {
     });
     const before = (await row(agent.id)).lastSeen!;
     s.child.kill("SIGUSR2");
-    await until(async () => (await row(agent.id)).lastSeen! > before);
-    expect(s.err()).toContain("re-read the token file");
+    await until(() => s.err().includes("re-read the token file"));
+    // A hook's report right after goes out with the new token (the old one would get 401).
+    const hook = net.connect(path.join(path.dirname(tokenFile), "hook.sock"));
+    hook.end(`${JSON.stringify({ hookEvent: "tool-start", activity: "executing", detail: "just after the reset" })}\n`);
+    await until(async () => (await row(agent.id)).detail === "just after the reset");
+    // The confirming heartbeat comes within RESET_CONFIRM_SPREAD_MS, long before the next regular one (10 min).
+    await until(
+      async () => (await row(agent.id)).lastSeen! > before,
+      "the confirming heartbeat",
+      RESET_CONFIRM_SPREAD_MS + 5000,
+    );
+    expect(s.err()).not.toContain("status report failed");
     s.child.kill("SIGTERM");
     await s.exited;
     await until(async () => ["stopped", "error", "stopping"].includes((await row(agent.id)).phase));
+  });
+
+  it("shims reset together confirm at different moments, spread over a few seconds", async () => {
+    const agents = await Promise.all(Array.from({ length: 8 }, () => agentWithTokenFile()));
+    const shims = agents.map(({ env }) => shim({ ...env, SCION_HEARTBEAT_MS: "600000" }, ["run", "--", "sleep", "60"]));
+    try {
+      await until(async () => {
+        const rows = await Promise.all(agents.map(({ agent }) => row(agent.id)));
+        return rows.every((r) => r.phase === "running");
+      });
+      const before = await Promise.all(agents.map(async ({ agent }) => (await row(agent.id)).lastSeen!));
+      for (const s of shims) s.child.kill("SIGUSR2");
+      const confirmed = await until(
+        async () => {
+          const seen = await Promise.all(
+            agents.map(async ({ agent }, i) => {
+              const lastSeen = (await row(agent.id)).lastSeen!;
+              return lastSeen > before[i]! ? lastSeen.getTime() : undefined;
+            }),
+          );
+          return seen.every((t) => t !== undefined) ? (seen as number[]) : undefined;
+        },
+        "every shim's confirming heartbeat",
+        RESET_CONFIRM_SPREAD_MS + 10_000,
+      );
+      // Eight moments drawn over 5 s all fall within one second of each other about once in 10,000 runs.
+      expect(Math.max(...confirmed) - Math.min(...confirmed)).toBeGreaterThan(1000);
+    } finally {
+      for (const s of shims) s.child.kill("SIGTERM");
+      await Promise.all(shims.map((s) => s.exited));
+    }
   });
 });
 

@@ -284,7 +284,7 @@ describe("agent lifecycle through the local broker", () => {
     expect((await act(agent.id, "stop", admin)).body.agent.phase).toBe("stopped");
   });
 
-  it("reset-auth: the old token is refused, the shim re-reads the new one on SIGUSR2 and reports with it at once", async () => {
+  it("reset-auth: the old token is refused, the shim re-reads the new one on SIGUSR2 and confirms it with a heartbeat", async () => {
     const { agent } = await create("Rotator", { harness: "generic", command: "exec cat", start: true });
     const oldToken = fs.readFileSync(tmux.tokenFileOf(agent.id), "utf8").trim();
     const seenBefore = (await t.hub.runtime.prisma.agent.findUniqueOrThrow({ where: { id: agent.id } })).lastSeen!;
@@ -300,7 +300,7 @@ describe("agent lifecycle through the local broker", () => {
       body: JSON.stringify({ heartbeat: true }),
     });
     expect(withOld.status).toBe(401);
-    // The shim's heartbeat after SIGUSR2 used the new token.
+    // The shim's confirming heartbeat after SIGUSR2 (within a few seconds) used the new token.
     await until(
       async () =>
         (await t.hub.runtime.prisma.agent.findUniqueOrThrow({ where: { id: agent.id } })).lastSeen! > seenBefore
