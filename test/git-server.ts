@@ -12,6 +12,8 @@ export interface GitServer {
   authorized(): number;
   /** Requests refused for want of the password. */
   refused(): number;
+  /** Bytes of response bodies served so far (packs, refs, files). */
+  served(): number;
   /** The served bare repository (to look at what was pushed). */
   repo: string;
   close(): Promise<void>;
@@ -54,6 +56,8 @@ export async function serveGitRepo(opts: {
   if (opts.smart) git("-C", "repo.git", "config", "http.receivepack", "true");
   let authorized = 0;
   let refused = 0;
+  let served = 0;
+  const count = (bytes: number) => (served += bytes);
   const server = http.createServer((req, res) => {
     if (opts.password !== undefined) {
       if (
@@ -65,14 +69,16 @@ export async function serveGitRepo(opts: {
       }
       authorized++;
     }
-    if (opts.smart) return void httpBackend(scratch, req, res);
+    if (opts.smart) return void httpBackend(scratch, req, res, count);
     const file = path.join(
       repo,
       decodeURIComponent(new URL(req.url!, "http://x").pathname).replace(/^\/repo\.git/, ""),
     );
     if (!file.startsWith(repo) || !fs.existsSync(file) || fs.statSync(file).isDirectory())
       return void res.writeHead(404).end();
-    res.writeHead(200).end(fs.readFileSync(file));
+    const body = fs.readFileSync(file);
+    count(body.length);
+    res.writeHead(200).end(body);
   });
   const host = opts.host ?? "127.0.0.1";
   await new Promise<void>((r) => server.listen(0, host, r));
@@ -82,6 +88,7 @@ export async function serveGitRepo(opts: {
     port,
     authorized: () => authorized,
     refused: () => refused,
+    served: () => served,
     repo,
     async close() {
       await new Promise<void>((r) => server.close(() => r()));
@@ -91,7 +98,12 @@ export async function serveGitRepo(opts: {
 }
 
 /** One request through `git http-backend` (CGI): the smart protocol, push included. */
-function httpBackend(root: string, req: http.IncomingMessage, res: http.ServerResponse): void {
+function httpBackend(
+  root: string,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  count: (bytes: number) => void,
+): void {
   const url = new URL(req.url!, "http://x");
   const child = spawn("git", ["http-backend"], {
     env: {
@@ -124,6 +136,8 @@ function httpBackend(root: string, req: http.IncomingMessage, res: http.ServerRe
       if (k.toLowerCase() === "status") status = Number(v.join(":").trim().split(" ")[0]);
       else headers[k] = v.join(":").trim();
     }
-    res.writeHead(status, headers).end(out.subarray(split + 4));
+    const body = out.subarray(split + 4);
+    count(body.length);
+    res.writeHead(status, headers).end(body);
   });
 }
