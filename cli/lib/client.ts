@@ -4,6 +4,7 @@
  * named with the hub they were for.
  */
 import { CliError } from "./errors";
+import { httpRequest, HttpRequestError, type HttpAnswer } from "./http-request";
 
 export interface ErrorBody {
   error?: { code?: string; message?: string; details?: unknown };
@@ -50,24 +51,19 @@ export class HubClient {
     const headers: Record<string, string> = { accept: "application/json" };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (opts.json !== undefined) headers["content-type"] = "application/json";
-    let res: Response;
+    let res: HttpAnswer;
     try {
-      res = await fetch(this.url(pathname, opts.query), {
+      res = await httpRequest(new URL(this.url(pathname, opts.query)), {
         method,
         headers,
         body: opts.json === undefined ? undefined : JSON.stringify(opts.json),
-        signal: AbortSignal.timeout(opts.timeoutMs ?? 60_000),
-        redirect: "manual",
+        timeoutMs: opts.timeoutMs ?? 60_000,
       });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      const why =
-        (err as Error).name === "TimeoutError"
-          ? "timed out"
-          : (cause?.code ?? cause?.message ?? (err as Error).message);
+      const why = err instanceof HttpRequestError ? err.reason : (err as Error).message;
       throw new CliError(`cannot reach the hub at ${this.hub} (${why})`);
     }
-    const text = await res.text();
+    const text = res.text;
     let body: unknown = null;
     if (text) {
       try {
@@ -76,7 +72,8 @@ export class HubClient {
         body = text;
       }
     }
-    if (!res.ok && !opts.allow?.includes(res.status)) throw this.failure(res.status, body);
+    const ok = res.status >= 200 && res.status < 300;
+    if (!ok && !opts.allow?.includes(res.status)) throw this.failure(res.status, body);
     return { status: res.status, body: body as T, headers: res.headers };
   }
 
