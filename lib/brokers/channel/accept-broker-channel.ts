@@ -17,12 +17,12 @@ const PING_MS = 15_000;
 
 /**
  * GET /api/v1/runtime-brokers/connect: the broker's signed upgrade becomes its control channel.
- * The signature (and a fresh nonce) is checked before the upgrade. This replica then claims the
- * broker, and only once the claim is written does the broker get its 101: a broker opens its next
- * connection only after this one is open, so claims commit in the order of its connections, and a
- * close (which releases the broker only if this session is still current) always follows its own
- * claim. A heartbeat on a channel the database no longer names (a claim that a slower, older
- * upgrade overwrote) claims the broker again for the connection it actually uses.
+ * The signature (and a fresh nonce) is checked before the upgrade. This replica then holds the
+ * connection, claims the broker, replaces any older connection it held, keeps the socket alive
+ * with pings and records heartbeats. On close it releases the broker, only once its own claim is
+ * written and only if this session is still current. A heartbeat on a channel the database no
+ * longer names (a claim of an older connection, on another replica, that landed after this one's;
+ * or the stale-broker sweep during a long pause) claims the broker again for that channel.
  */
 export async function acceptBrokerChannel(
   runtime: HubRuntime,
@@ -37,39 +37,12 @@ export async function acceptBrokerChannel(
   } catch (err) {
     const status = err instanceof ApiError ? err.status : 500;
     runtime.logger.warn({ status, remote: req.socket.remoteAddress }, "refused a broker control-channel upgrade");
-    return refuse(socket, status, status === 401 ? "Unauthorized" : "Error");
+    socket.end(
+      `HTTP/1.1 ${status} ${status === 401 ? "Unauthorized" : "Error"}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+    );
+    return;
   }
-  const sessionId = crypto.randomUUID();
-  try {
-    // Deleted between its authentication and now: the same answer as an unknown broker.
-    if (!(await claimBroker(runtime.db.pool, brokerId, runtime.hubId, sessionId)))
-      return refuse(socket, 401, "Unauthorized");
-  } catch (err) {
-    runtime.logger.warn({ err, brokerId }, "claiming a broker failed; refusing its upgrade");
-    return refuse(socket, 503, "Service Unavailable");
-  }
-  // The upgrade completes synchronously (the callback runs before handleUpgrade returns), so the
-  // connection is registered before any other request can be routed here by the new claim.
-  let attached = false;
-  if (!runtime.isShuttingDown)
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      attached = true;
-      attach(runtime, brokerId, sessionId, ws);
-    });
-  if (attached) return;
-  // The broker hung up (or the hub began to stop) while the claim was written: undo it, unless a
-  // newer connection has claimed the broker since.
-  if (!socket.destroyed) refuse(socket, 503, "Service Unavailable");
-  await releaseBroker(runtime.db.pool, brokerId, sessionId)
-    .then(async (didRelease) => {
-      runtime.logger.info({ brokerId, sessionId, didRelease }, "a broker's upgrade ended before its channel opened");
-      if (didRelease) await publishBrokerStatus(runtime, brokerId, "offline");
-    })
-    .catch((err: unknown) => runtime.logger.warn({ err, brokerId }, "releasing a broker failed"));
-}
-
-function refuse(socket: Duplex, status: number, reason: string): void {
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  wss.handleUpgrade(req, socket, head, (ws) => attach(runtime, brokerId, crypto.randomUUID(), ws));
 }
 
 function attach(runtime: HubRuntime, brokerId: string, sessionId: string, ws: WebSocket): void {
@@ -83,7 +56,9 @@ function attach(runtime: HubRuntime, brokerId: string, sessionId: string, ws: We
     onEvent: (name, data) => {
       if (name === "heartbeat") {
         const done = runtime.metrics.brokerHeartbeats.startTimer();
-        void touchBroker(runtime.db.pool, brokerId, sessionId)
+        // Touched after this session's own claim, so "no row touched" means another claim since.
+        void claimed
+          .then(() => touchBroker(runtime.db.pool, brokerId, sessionId))
           .then(async (touched) => {
             done();
             if (!touched) await reclaim();
@@ -122,8 +97,6 @@ function attach(runtime: HubRuntime, brokerId: string, sessionId: string, ws: We
     nextStream: 1,
   };
   runtime.webSockets.add(ws);
-  const previous = runtime.brokers.get(brokerId);
-  runtime.brokers.set(brokerId, connection);
   const stopPinging = keepAlive(ws, PING_MS);
 
   /**
@@ -147,12 +120,23 @@ function attach(runtime: HubRuntime, brokerId: string, sessionId: string, ws: We
     for (const listener of runtime.brokerClaimed) listener(brokerId);
   };
 
+  // Held here before the claim is written: from the moment the database names this replica as
+  // the owner, this replica must route the broker's calls locally (never "owner is me, but I
+  // have no socket").
+  const previous = runtime.brokers.get(brokerId);
+  runtime.brokers.set(brokerId, connection);
+  const claimed = claimBroker(runtime.db.pool, brokerId, runtime.hubId, sessionId);
+
   ws.once("close", () => {
     stopPinging();
     for (const terminal of [...connection.terminals.values()]) terminal.ended("the runtime broker disconnected", 1011);
     runtime.webSockets.delete(ws);
     if (runtime.brokers.get(brokerId) === connection) runtime.brokers.delete(brokerId);
-    void releaseBroker(runtime.db.pool, brokerId, sessionId)
+    // After this session's own claim: a release that ran first would match nothing, and the claim
+    // landing after it would leave the broker online, owned here, with no channel.
+    void claimed
+      .catch(() => false)
+      .then(() => releaseBroker(runtime.db.pool, brokerId, sessionId))
       .then(async (didRelease) => {
         logger.info({ brokerId, sessionId, didRelease }, "broker control channel closed");
         if (didRelease) await publishBrokerStatus(runtime, brokerId, "offline");
@@ -161,9 +145,26 @@ function attach(runtime: HubRuntime, brokerId: string, sessionId: string, ws: We
       .finally(resolveReleased);
   });
 
-  if (previous && previous !== connection) previous.ws.close(4000, "replaced by a newer connection");
-  logger.info({ brokerId, sessionId }, "broker control channel open");
-  void announce();
+  void claimed.then(
+    (found) => {
+      if (!found) {
+        // Deleted since it authenticated.
+        logger.warn({ brokerId }, "a broker's record is gone; closing its channel");
+        return void ws.close(4001, "unknown broker");
+      }
+      if (previous && previous !== connection) previous.ws.close(4000, "replaced by a newer connection");
+      logger.info({ brokerId, sessionId }, "broker control channel open");
+      void announce();
+    },
+    (err: unknown) => {
+      logger.warn({ err, brokerId }, "claiming a broker failed; closing its channel");
+      if (runtime.brokers.get(brokerId) === connection) {
+        if (previous && previous.ws.readyState === previous.ws.OPEN) runtime.brokers.set(brokerId, previous);
+        else runtime.brokers.delete(brokerId);
+      }
+      ws.close(1011, "claim failed");
+    },
+  );
 }
 
 async function publishBrokerStatus(runtime: HubRuntime, brokerId: string, status: "online" | "offline"): Promise<void> {
