@@ -14,9 +14,10 @@ export const RESET_CONFIRM_SPREAD_MS = 5_000;
  * harness, reports `running`, relays the harness's hook reports (a unix socket next to the
  * token file, SCION_AGENT_HOOK_SOCKET in the harness's environment; see hook-relay.ts), sends a
  * heartbeat every 30 s, refreshes its token 2 h before it expires, re-reads the token file at
- * once on SIGUSR2 (reset-auth) and confirms it with a heartbeat within 5 s, passes SIGINT and SIGTERM to the harness (escalating
- * to SIGHUP and SIGKILL), and reports `stopped` (when it ended on its own with 0, or was asked
- * to stop) or `error` when the harness ends, after the hook reports still queued (at most 3 s).
+ * once on SIGUSR2 (reset-auth) and confirms it with a heartbeat within 5 s, passes SIGINT and
+ * SIGTERM to the harness (escalating to SIGHUP and SIGKILL), and reports `stopped` (when it ended
+ * on its own with 0, or was asked to stop) or `error` when the harness ends, after the hook
+ * reports still queued (at most 3 s).
  * Resolves with the harness's exit code. Reports that fail are logged, never fatal: the agent
  * keeps working while the hub is away.
  */

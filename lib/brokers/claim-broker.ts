@@ -4,9 +4,9 @@ import { BatchedLookup, lookupFor } from "../db/batched-lookup";
 /**
  * Broker affinity, as single SQL statements on the pool (no Prisma transaction per heartbeat).
  * The replica that accepts a broker's control channel claims it (false when the broker is gone);
- * the newest connection always wins. Release is a compare-and-set on the session id, so a disconnect that is processed late
- * (after the broker already reconnected, here or on another replica) can never mark the newer
- * connection offline.
+ * the newest connection always wins. Release is a compare-and-set on the session id, so a
+ * disconnect that is processed late (after the broker already reconnected, here or on another
+ * replica) can never mark the newer connection offline.
  */
 export async function claimBroker(pool: pg.Pool, brokerId: string, hubId: string, sessionId: string): Promise<boolean> {
   const { rowCount } = await pool.query(
