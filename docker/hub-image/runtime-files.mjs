@@ -1,7 +1,7 @@
 // Prints, one per line, the files under node_modules that the built hub loads: what Next.js's
 // own build traced for its production server and for every route (.next/**/*.nft.json, the
 // files its `output: "standalone"` would copy), plus a trace of the server bundle
-// (.next/scion-server/server.mjs) with Next's tracer. The image ships these instead of the
+// (.next/scion-server/server.mjs and server.cjs) with Next's tracer. The image ships these instead of the
 // whole production install, which is what keeps it under 400 MB (Next.js alone is 210 MB
 // unpacked, most of it for `next dev` and `next build`).
 //   node docker/hub-image/runtime-files.mjs <built app dir>
@@ -66,8 +66,10 @@ for (const dir of ALWAYS) {
     if (entry.isFile()) add(path.join(entry.parentPath, entry.name));
 }
 
-// The server bundle and what it imports (packages stay external in it).
-const { fileList } = await nodeFileTrace([path.join(appDir, ".next", "scion-server", "server.mjs")], {
+// The server bundle and what it imports (packages stay external in it): the entry and the CommonJS
+// bundle it loads.
+const bundleDir = path.join(appDir, ".next", "scion-server");
+const { fileList } = await nodeFileTrace([path.join(bundleDir, "server.mjs"), path.join(bundleDir, "server.cjs")], {
   base: appDir,
   processCwd: appDir,
   ignore: (rel) => ignored(rel),

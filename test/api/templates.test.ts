@@ -106,6 +106,26 @@ describe("built-in templates", () => {
     expect(await t.hub.runtime.prisma.harnessConfig.count({ where: { builtIn: true } })).toBe(3);
   });
 
+  it("are put back at the next boot: a changed one gets this version's text again, a missing one is created", async () => {
+    const prisma = t.hub.runtime.prisma;
+    const claude = await prisma.template.findFirstOrThrow({ where: { scope: "hub", slug: "claude-code" } });
+    const codexConfig = await prisma.harnessConfig.findFirstOrThrow({ where: { scope: "hub", slug: "codex" } });
+    await prisma.template.update({ where: { id: claude.id }, data: { instructions: "edited behind the hub's back" } });
+    await prisma.harnessConfig.update({ where: { id: codexConfig.id }, data: { name: "renamed" } });
+    await prisma.template.deleteMany({ where: { scope: "hub", slug: "gemini-cli" } });
+
+    await seedBuiltIns(prisma, t.log.logger);
+    expect((await prisma.template.findUniqueOrThrow({ where: { id: claude.id } })).instructions).toBe(
+      claude.instructions,
+    );
+    expect((await prisma.harnessConfig.findUniqueOrThrow({ where: { id: codexConfig.id } })).name).toBe(
+      codexConfig.name,
+    );
+    const gemini = await prisma.template.findFirstOrThrow({ where: { scope: "hub", slug: "gemini-cli" } });
+    expect(gemini).toMatchObject({ builtIn: true, harness: null, harnessConfigId: expect.any(String) });
+    expect(await prisma.template.count({ where: { builtIn: true } })).toBe(3);
+  });
+
   it("is read-only even for admins (403 naming clone) but anyone can clone it into their own scope and edit the copy", async () => {
     const claude = (await list(alice)).find((x) => x.slug === "claude-code" && x.builtIn)!;
     const changed = await patch(admin, claude.id, { instructions: "changed" });
