@@ -3,8 +3,8 @@
 // every start. Rebuilt (in about a tenth of a second) only when one of its inputs changed.
 // Packages stay external: they load from node_modules as before.
 //
-// The bundle is CommonJS (server.cjs) behind a two-line ES module entry (server.mjs, the path that
-// images, the migration Job and unit files name). Loaded from an ES module, each external package
+// The bundle is CommonJS (server.cjs) behind a two-line ES module entry (server.mjs, the path the
+// hub image and the Kubernetes migration Job run). Loaded from an ES module, each external package
 // goes through the ESM loader (asynchronous resolution, and a lexer pass over every CommonJS file to
 // find its named exports); `require` skips both, which takes about 150 ms off every start. The few
 // ES-only packages (jose) load through require(esm), on by default since Node 20.19 (package.json's

@@ -10,7 +10,7 @@ export function nextAuthSecret(rootSecret: string): string {
 }
 
 // Loaded on first use: next-auth (and the jose it brings) is some 50 ms of the hub's start, and
-// most starts (tokens, IAP) never read a session cookie.
+// only the dev and OAuth sign-in modes use session cookies at all.
 let jwt: Promise<typeof import("next-auth/jwt")> | undefined;
 const nextAuthJwt = () => (jwt ??= import("next-auth/jwt"));
 
