@@ -23,12 +23,12 @@ export async function openDatabase(
   config: HubConfig,
   migrations: MigrationFile[],
   logger: Logger,
-  onLaunched?: (url: string) => void,
+  onLaunched: (url: string) => void,
 ): Promise<OpenedDatabase> {
   let embedded: EmbeddedPostgres | undefined;
   let url = config.databaseUrl;
   if (url) {
-    onLaunched?.(url);
+    onLaunched(url);
     await requireReachable(url, config);
   } else {
     const stateDir = reachableStateDir(config.dataDirPath);

@@ -124,7 +124,6 @@ export async function startHub({
   let runtime: HubRuntime;
   try {
     const { db, migrations } = await openHubDatabase(started, config, root, sessionSecret, logger, onLaunched);
-    loadNext();
     runtime = await buildRuntime(started, {
       config: { ...config, port: address.port },
       sessionSecret,
@@ -256,7 +255,8 @@ async function openHubDatabase(
 ): Promise<{ db: Database; migrations: MigrationFile[] }> {
   const migrations = readMigrationFiles(defaultMigrationsDir(root));
   started.opened = await openDatabase(config, migrations, logger, onLaunched);
-  const db = (started.db ??= createDatabase(started.opened.url, config.database, logger));
+  // onLaunched made it (and started Next.js) before the database answered.
+  const db = started.db!;
   await sealLegacyAgentEnv(db.pool, sessionSecret, logger);
   return { db, migrations };
 }
