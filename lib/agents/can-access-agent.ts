@@ -1,6 +1,6 @@
 import type { Principal } from "../auth/principal";
 import { isAdmin, principalId } from "../auth/principal";
-import type { PrismaClient } from "../db/create-database";
+import type { Database, PrismaClient } from "../db/create-database";
 import type { Agent, Prisma } from "../db/generated/client";
 import { memberProjectsWhere } from "../projects/project-access";
 
@@ -21,14 +21,19 @@ export function canActOnAgent(principal: Principal, agent: Pick<Agent, "id" | "o
  * the members and creator of its project, read-only. Everyone else is told it does not exist.
  */
 export async function canSeeAgent(
-  prisma: PrismaClient,
+  db: Pick<Database, "pool">,
   principal: Principal,
   agent: Pick<Agent, "id" | "ownerId" | "projectId">,
 ): Promise<boolean> {
   if (canActOnAgent(principal, agent)) return true;
   if (principal.kind !== "user" || principal.user.status !== "active") return false;
-  const where = { AND: [{ id: agent.projectId }, memberProjectsWhere(principal.user.id)] };
-  return (await prisma.project.count({ where })) > 0;
+  // memberProjectsWhere as one plain statement: on the path of every agent route a member calls.
+  const { rows } = await db.pool.query<{ sees: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM projects p WHERE p.id = $1::uuid AND (p."createdById" = $2::uuid
+       OR EXISTS (SELECT 1 FROM project_members m WHERE m."projectId" = p.id AND m."userId" = $2::uuid))) AS sees`,
+    [agent.projectId, principal.user.id],
+  );
+  return rows[0]?.sees === true;
 }
 
 /**

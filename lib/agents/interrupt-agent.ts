@@ -22,7 +22,7 @@ export async function interruptAgent(
   requestId?: string,
 ): Promise<{ agent: AgentJson }> {
   if (principal.kind === "agent") throw new ApiError("forbidden", "Agents may not interrupt agents.");
-  const agent = await getAgentOrThrow(runtime.prisma, principal, agentId);
+  const agent = await getAgentOrThrow(runtime.db, principal, agentId);
   const actor = principalId(principal);
   requireRunning(agent);
   await recordAudit(runtime.prisma, {

@@ -37,7 +37,7 @@ export async function putSubscriptions(
 ): Promise<SubscriptionsJson> {
   const principal = { kind: "user" as const, user, via: "token" as const, tokenId: "" };
   for (const s of items) {
-    if (s.scope === "agent") await getAgentOrThrow(runtime.prisma, principal, s.targetId!, "see");
+    if (s.scope === "agent") await getAgentOrThrow(runtime.db, principal, s.targetId!, "see");
     if (s.scope === "project" && !(await canSeeProject(runtime.prisma, principal, s.targetId!)))
       throw new ApiError("not_found", "No such project.");
   }

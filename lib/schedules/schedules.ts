@@ -76,7 +76,7 @@ export async function createSchedule(
   principal: UserPrincipal,
   body: CreateScheduleBody,
 ): Promise<ScheduleJson> {
-  await getAgentOrThrow(runtime.prisma, principal, body.agentId, "act");
+  await getAgentOrThrow(runtime.db, principal, body.agentId, "act");
   const nextRunAt = firstRun(body, new Date());
   const created = await runtime.prisma.schedule.create({
     data: {

@@ -3,7 +3,7 @@ import type { Duplex } from "node:stream";
 import type { RawData, WebSocket, WebSocketServer } from "ws";
 import { z } from "zod";
 import { canActOnAgent } from "../agents/can-access-agent";
-import { authorizeAgent } from "../agents/get-agent-or-throw";
+import { authorizeAgent, findAgentById } from "../agents/get-agent-or-throw";
 import { authenticate } from "../auth/authenticate";
 import { checkAccess } from "../auth/check-access";
 import { applyIapIdentity } from "../auth/iap/apply-iap-identity";
@@ -162,10 +162,10 @@ async function runningAgent(
   person: Person,
   agentId: string,
 ): Promise<Agent & { brokerId: string }> {
-  const agent = await runtime.prisma.agent.findUnique({ where: { id: agentId } });
+  const agent = await findAgentById(runtime.db, agentId);
   if (!agent) throw new ApiError("not_found", "No such agent.");
   // A project member sees the agent but may not type into it (403); anyone else is told it does not exist.
-  await authorizeAgent(runtime.prisma, person, agent, "act");
+  await authorizeAgent(runtime.db, person, agent, "act");
   if (agent.phase !== "running")
     throw new ApiError("conflict", `The agent is ${agent.phase}; a terminal needs it running.`);
   if (!agent.brokerId) throw new ApiError("no_runtime_broker", "The agent is not placed on a runtime broker.");

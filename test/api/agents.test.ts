@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintAgentToken } from "../../lib/auth/agent-token";
+import { findAgentById } from "../../lib/agents/get-agent-or-throw";
 import { registerBroker } from "../../lib/brokers/register-broker";
 import type { EventDelivery } from "../../lib/events/event-bus";
 import { startTestHub, type TestHub, type TestUser } from "../start-test-hub";
@@ -238,6 +239,44 @@ describe("agents", () => {
       secrets: ["SOME_KEY"],
       ports: { A: 8001, B: 8002 },
     });
+  });
+
+  it("an agent's routes read its row with plain SQL: the same Agent as Prisma reads, every column set or not", async () => {
+    const bare = await createAgent(alice, "row-bare");
+    const full = await createAgent(alice, "row-full", { secrets: ["SOME_KEY"], limits: { maxTurns: 7 } });
+    const at = (s: string) => new Date(`2026-12-02T10:11:${s}Z`);
+    await t.hub.runtime.prisma.agent.update({
+      where: { id: full.id },
+      data: {
+        command: "bash -lc 'echo hi'",
+        task: "a task",
+        model: "a-model",
+        templateId: "8c0f7c3e-1111-4222-8333-944445555666",
+        templateSnapshot: { slug: "tpl", files: [{ path: "a", mode: 420 }], nested: { n: null } },
+        branch: "scion/row-full",
+        baseBranch: "main",
+        turnCount: 3,
+        lastOutput: "done \u2713",
+        sessionStartedAt: at("01.001"),
+        envSealed: "v1.sealed-bytes",
+        legacyEnv: { OLD: "value" },
+        phase: "running",
+        activity: "stalled",
+        previousActivity: "executing",
+        detail: 'a "quoted" detail',
+        ports: { A: 8001 },
+        urls: { A: "http://host:8001" },
+        lastSeen: at("02.002"),
+        lastActivityAt: at("03.003"),
+        startedAt: at("04.004"),
+      },
+    });
+    for (const agent of [bare, full]) {
+      const raw = await findAgentById(t.hub.runtime.db, agent.id);
+      expect(raw).toEqual(await t.hub.runtime.prisma.agent.findUnique({ where: { id: agent.id } }));
+      expect(raw!.createdAt).toBeInstanceOf(Date);
+    }
+    expect(await findAgentById(t.hub.runtime.db, crypto.randomUUID())).toBeNull();
   });
 
   it("GET /api/v1/agents - never serves an agent's old JSON: a change made behind the hub's back (another replica, SQL) shows at once, in every sort and page", async () => {

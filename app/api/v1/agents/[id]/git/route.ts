@@ -8,6 +8,6 @@ export const dynamic = "force-dynamic";
 
 // GET /api/v1/agents/{id}/git - the short git status of the agent's workspace, from its broker (anyone who sees the agent).
 export const GET = apiRoute("any", async ({ params, runtime, principal }) => {
-  const agent = await getAgentOrThrow(runtime.prisma, principal, params.id, "see");
+  const agent = await getAgentOrThrow(runtime.db, principal, params.id, "see");
   return NextResponse.json(await agentGitStatus(runtime, agent, principalId(principal)));
 });

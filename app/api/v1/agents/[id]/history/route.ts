@@ -7,6 +7,6 @@ export const dynamic = "force-dynamic";
 
 // GET /api/v1/agents/{id}/history - the agent's last 100 phase/activity changes (owner, admin, the agent, project members).
 export const GET = apiRoute("any", async ({ params, runtime, principal }) => {
-  const agent = await getAgentOrThrow(runtime.prisma, principal, params.id, "see");
+  const agent = await getAgentOrThrow(runtime.db, principal, params.id, "see");
   return NextResponse.json({ items: await listAgentHistory(runtime.prisma, agent.id) });
 });

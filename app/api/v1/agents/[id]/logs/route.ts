@@ -11,7 +11,7 @@ export const dynamic = "force-dynamic";
 // then new lines as Server-Sent Events until the client leaves. Needs "see".
 export const GET = apiRoute("user", async ({ req, params, runtime, principal }) => {
   const query = agentLogsQuery.parse(queryOf(req));
-  const agent = await getAgentOrThrow(runtime.prisma, principal, params.id, "see");
+  const agent = await getAgentOrThrow(runtime.db, principal, params.id, "see");
   if (query.follow) return followAgentLogs(runtime, principal, agent, query, req.signal);
   return NextResponse.json(await tailAgentLogs(runtime, principal, agent, query));
 });

@@ -15,7 +15,7 @@ export const dynamic = "force-dynamic";
 // GET /api/v1/agents/{id}/messages - the agent's conversation (owner, admin, the agent itself, project members).
 export const GET = apiRoute("any", async ({ req, params, runtime, principal }) => {
   requireAgentScope(principal, "agent:messages");
-  const agent = await getAgentOrThrow(runtime.prisma, principal, params.id, "see");
+  const agent = await getAgentOrThrow(runtime.db, principal, params.id, "see");
   return NextResponse.json(await listMessages(runtime.prisma, agent.id, listMessagesQuery.parse(queryOf(req))));
 });
 
@@ -28,11 +28,11 @@ export const POST = apiRoute("any", async ({ req, params, runtime, principal, re
     if (principal.agentId !== params.id)
       throw new ApiError("forbidden", "An agent token sends messages only as its own agent.");
     const body = await readJsonBody(req, agentMessageBody);
-    const agent = await getAgentOrThrow(runtime.prisma, principal, params.id, "see");
+    const agent = await getAgentOrThrow(runtime.db, principal, params.id, "see");
     return NextResponse.json(await postAgentMessage(runtime, agent, body), { status: 201 });
   }
   const body = await readJsonBody(req, sendMessageBody);
-  const agent = await getAgentOrThrow(runtime.prisma, principal, params.id);
+  const agent = await getAgentOrThrow(runtime.db, principal, params.id);
   const { status, message } = await sendMessage(runtime, principal, agent, body, requestId);
   return NextResponse.json(message, { status });
 });

@@ -9,6 +9,6 @@ export const dynamic = "force-dynamic";
 // POST /api/v1/agents/{id}/reset-auth - owner or admin; goes to the agent's runtime broker. Answers the per-agent
 // result (the reset is audited by resetAgentAuth).
 export const POST = apiRoute("user", async ({ params, runtime, principal, requestId }) => {
-  const agent = await getAgentOrThrow(runtime.prisma, principal, params.id);
+  const agent = await getAgentOrThrow(runtime.db, principal, params.id);
   return NextResponse.json(await resetAgentAuth(runtime, agent, principalId(principal), requestId));
 });

@@ -15,7 +15,7 @@ export const dynamic = "force-dynamic";
 export const POST = apiRoute("user", async ({ req, params, runtime, principal, requestId }) => {
   const body = await readJsonBody(req, restartAgentBody);
   const options = { fresh: body?.fresh === true };
-  const agent = await getAgentOrThrow(runtime.prisma, principal, params.id);
+  const agent = await getAgentOrThrow(runtime.db, principal, params.id);
   const actor = principalId(principal);
   await auditLifecycleRequest(runtime, actor, agent, "restart", requestId, options);
   const outcome = await restartAgent(runtime, agent, actor, undefined, options);

@@ -10,6 +10,6 @@ export const dynamic = "force-dynamic";
 // (?ansi=true keeps escape sequences). Needs "see": whoever may see the agent may look at its screen.
 export const GET = apiRoute("user", async ({ req, params, runtime, principal }) => {
   const query = agentScreenQuery.parse(queryOf(req));
-  const agent = await getAgentOrThrow(runtime.prisma, principal, params.id, "see");
+  const agent = await getAgentOrThrow(runtime.db, principal, params.id, "see");
   return NextResponse.json(await captureAgentScreen(runtime, principal, agent, query.ansi === true));
 });

@@ -10,7 +10,7 @@ export const dynamic = "force-dynamic";
 // POST /api/v1/agents/{id}/stop - owner or admin; goes to the agent's runtime broker. Answers {agent}: 200 once
 // stopped, 202 while still on its way.
 export const POST = apiRoute("user", async ({ params, runtime, principal, requestId }) => {
-  const agent = await getAgentOrThrow(runtime.prisma, principal, params.id);
+  const agent = await getAgentOrThrow(runtime.db, principal, params.id);
   const actor = principalId(principal);
   await auditLifecycleRequest(runtime, actor, agent, "stop", requestId);
   const outcome = await stopAgent(runtime, agent, actor);

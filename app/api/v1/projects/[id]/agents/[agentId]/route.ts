@@ -14,14 +14,14 @@ export const dynamic = "force-dynamic";
 export const GET = apiRoute("any", async ({ params, runtime, principal }) => {
   const { project } = await getVisibleProjectOrThrow(runtime.prisma, principal, params.id ?? "");
   return NextResponse.json(
-    toAgentJson(await getProjectAgentOrThrow(runtime.prisma, principal, project.id, params.agentId, "see")),
+    toAgentJson(await getProjectAgentOrThrow(runtime.db, principal, project.id, params.agentId, "see")),
   );
 });
 
 // PATCH /api/v1/projects/{p}/agents/{slugOrId} - rename or re-task (owner or admin).
 export const PATCH = apiRoute("user", async ({ req, params, runtime, principal, requestId }) => {
   const { project } = await getVisibleProjectOrThrow(runtime.prisma, principal, params.id ?? "");
-  const agent = await getProjectAgentOrThrow(runtime.prisma, principal, project.id, params.agentId);
+  const agent = await getProjectAgentOrThrow(runtime.db, principal, project.id, params.agentId);
   return NextResponse.json(
     await updateAgent(runtime, principal, agent, await readJsonBody(req, updateAgentBody), requestId),
   );
@@ -33,7 +33,7 @@ export const DELETE = apiRoute("user", async ({ params, runtime, principal, requ
   await deleteAgent(
     runtime,
     principal,
-    await getProjectAgentOrThrow(runtime.prisma, principal, project.id, params.agentId),
+    await getProjectAgentOrThrow(runtime.db, principal, project.id, params.agentId),
     requestId,
   );
   return new Response(null, { status: 204 });
