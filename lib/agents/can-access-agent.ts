@@ -2,7 +2,7 @@ import type { Principal } from "../auth/principal";
 import { isAdmin, principalId } from "../auth/principal";
 import type { Database, PrismaClient } from "../db/create-database";
 import type { Agent, Prisma } from "../db/generated/client";
-import { memberProjectsWhere } from "../projects/project-access";
+import { memberProjectIdsSql, memberProjectsWhere } from "../projects/project-access";
 
 /**
  * Who may act on an agent (lifecycle, messages, terminal, changes, deletion): its owner, an admin,
@@ -27,12 +27,11 @@ export async function canSeeAgent(
 ): Promise<boolean> {
   if (canActOnAgent(principal, agent)) return true;
   if (principal.kind !== "user" || principal.user.status !== "active") return false;
-  // memberProjectsWhere as one plain statement: on the path of every agent route a member calls.
-  const { rows } = await db.pool.query<{ sees: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM projects p WHERE p.id = $1::uuid AND (p."createdById" = $2::uuid
-       OR EXISTS (SELECT 1 FROM project_members m WHERE m."projectId" = p.id AND m."userId" = $2::uuid))) AS sees`,
-    [agent.projectId, principal.user.id],
-  );
+  // One plain statement: on the path of every agent route a member calls.
+  const { rows } = await db.pool.query<{ sees: boolean }>(`SELECT $1::uuid IN (${memberProjectIdsSql("$2")}) AS sees`, [
+    agent.projectId,
+    principal.user.id,
+  ]);
   return rows[0]?.sees === true;
 }
 

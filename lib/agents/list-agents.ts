@@ -3,6 +3,7 @@ import pg from "pg";
 import { isAdmin, principalId, type Principal } from "../auth/principal";
 import type { Agent } from "../db/generated/client";
 import { decodeCursor, encodeCursor, invalidCursor, type Page } from "../http/pagination";
+import { memberProjectIdsSql } from "../projects/project-access";
 import { PHASES, type AgentJson, type ListAgentsQuery } from "./schemas";
 
 /** Sort key → field; phase sorts by the enum's declaration order, as Postgres compares enums. */
@@ -245,9 +246,7 @@ function visibility(principal: Principal, param: (v: unknown) => string): string
   if (principal.user.status !== "active") return "FALSE";
   if (isAdmin(principal)) return "TRUE";
   const user = param(principal.user.id);
-  return `("ownerId" = ${param(principalId(principal))} OR "projectId" IN (
-    SELECT id FROM projects WHERE "createdById" = ${user}::uuid
-    UNION SELECT "projectId" FROM project_members WHERE "userId" = ${user}::uuid))`;
+  return `("ownerId" = ${param(principalId(principal))} OR "projectId" IN (${memberProjectIdsSql(user)}))`;
 }
 
 /** Rows after the cursor's (key, id) in the list's order. */

@@ -35,6 +35,12 @@ export function memberProjectsWhere(userId: string): Prisma.ProjectWhereInput {
   return { OR: [{ createdById: userId }, { members: { some: { userId } } }] };
 }
 
+/** The same rule in SQL, for plain statements: the ids of those projects, `userParam` a uuid placeholder. */
+export function memberProjectIdsSql(userParam: string): string {
+  return `SELECT id FROM projects WHERE "createdById" = ${userParam}::uuid
+    UNION SELECT "projectId" FROM project_members WHERE "userId" = ${userParam}::uuid`;
+}
+
 /** A person's role in a project, from the project's creator and their membership row (if any). */
 export function projectRoleOf(
   user: UserIdentity,

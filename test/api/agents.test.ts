@@ -30,6 +30,49 @@ async function createAgent(user: TestUser, name: string, extra: Record<string, u
   return json<{ id: string; slug: string; phase: string; ownerId: string }>(res);
 }
 
+/**
+ * Two agents named `${prefix}-bare` (as created) and `${prefix}-full`, whose every column is set
+ * (written behind the API, as other versions and replicas might have).
+ */
+async function bareAndFullAgents(user: TestUser, prefix: string) {
+  const bare = await createAgent(user, `${prefix}-bare`);
+  const full = await createAgent(user, `${prefix}-full`, { secrets: ["SOME_KEY"], limits: { maxTurns: 7 } });
+  const at = (s: string) => new Date(`2026-12-02T10:11:${s}Z`);
+  await t.hub.runtime.prisma.agent.update({
+    where: { id: full.id },
+    data: {
+      command: "bash -lc 'echo hi'",
+      task: "a task",
+      model: "a-model",
+      templateId: "8c0f7c3e-1111-4222-8333-944445555666",
+      templateSnapshot: {
+        id: "8c0f7c3e-1111-4222-8333-944445555666",
+        slug: "tpl",
+        name: "A template",
+        files: [{ path: "a", mode: 420 }],
+        nested: { n: null },
+      },
+      branch: `scion/${prefix}-full`,
+      baseBranch: "main",
+      turnCount: 3,
+      lastOutput: "done \u2713",
+      sessionStartedAt: at("01.001"),
+      envSealed: "v1.sealed-bytes",
+      legacyEnv: { OLD: "value" },
+      phase: "running",
+      activity: "waiting_for_input",
+      previousActivity: "executing",
+      detail: 'a "quoted" detail\nwith a newline and ünïcödé',
+      ports: { A: 8001, B: 8002 },
+      urls: { A: "http://host:8001" },
+      lastSeen: at("12.345"),
+      lastActivityAt: at("03.003"),
+      startedAt: at("04.004"),
+    },
+  });
+  return [bare, full] as const;
+}
+
 describe("agents", () => {
   it("POST /api/v1/agents - records the agent, owned by its creator, and announces it", async () => {
     const deliveries: EventDelivery[] = [];
@@ -206,24 +249,7 @@ describe("agents", () => {
   });
 
   it("GET /api/v1/agents - the list's agent JSON (read column by column) is the agent's own JSON, every field set or not", async () => {
-    const bare = await createAgent(alice, "json-bare");
-    const full = await createAgent(alice, "json-full", { secrets: ["SOME_KEY"], limits: { maxTurns: 7 } });
-    await t.hub.runtime.prisma.agent.update({
-      where: { id: full.id },
-      data: {
-        phase: "running",
-        activity: "waiting_for_input",
-        detail: 'a "quoted" detail\nwith a newline and ünïcödé',
-        lastOutput: "done \u2713",
-        branch: "scion/json-full",
-        baseBranch: "main",
-        ports: { A: 8001, B: 8002 },
-        urls: { A: "http://host:8001" },
-        lastSeen: new Date("2026-12-02T10:11:12.345Z"),
-        turnCount: 3,
-        templateSnapshot: { id: "8c0f7c3e-1111-4222-8333-944445555666", slug: "tpl", name: "A template" },
-      },
-    });
+    const [bare, full] = await bareAndFullAgents(alice, "json");
     const listed = await json<{ items: Array<Record<string, unknown>> }>(
       await alice.request(`/api/v1/agents?q=json-&sort=name&order=asc`),
     );
@@ -242,35 +268,7 @@ describe("agents", () => {
   });
 
   it("an agent's routes read its row with plain SQL: the same Agent as Prisma reads, every column set or not", async () => {
-    const bare = await createAgent(alice, "row-bare");
-    const full = await createAgent(alice, "row-full", { secrets: ["SOME_KEY"], limits: { maxTurns: 7 } });
-    const at = (s: string) => new Date(`2026-12-02T10:11:${s}Z`);
-    await t.hub.runtime.prisma.agent.update({
-      where: { id: full.id },
-      data: {
-        command: "bash -lc 'echo hi'",
-        task: "a task",
-        model: "a-model",
-        templateId: "8c0f7c3e-1111-4222-8333-944445555666",
-        templateSnapshot: { slug: "tpl", files: [{ path: "a", mode: 420 }], nested: { n: null } },
-        branch: "scion/row-full",
-        baseBranch: "main",
-        turnCount: 3,
-        lastOutput: "done \u2713",
-        sessionStartedAt: at("01.001"),
-        envSealed: "v1.sealed-bytes",
-        legacyEnv: { OLD: "value" },
-        phase: "running",
-        activity: "stalled",
-        previousActivity: "executing",
-        detail: 'a "quoted" detail',
-        ports: { A: 8001 },
-        urls: { A: "http://host:8001" },
-        lastSeen: at("02.002"),
-        lastActivityAt: at("03.003"),
-        startedAt: at("04.004"),
-      },
-    });
+    const [bare, full] = await bareAndFullAgents(alice, "row");
     for (const agent of [bare, full]) {
       const raw = await findAgentById(t.hub.runtime.db, agent.id);
       expect(raw).toEqual(await t.hub.runtime.prisma.agent.findUnique({ where: { id: agent.id } }));
