@@ -17,7 +17,7 @@ import path from "node:path";
 import pg from "pg";
 import { mintAgentToken } from "../lib/auth/agent-token";
 import { startBareServer } from "./lib/bare-server";
-import { cpuByRole } from "./lib/cpu-by-role";
+import { cpuByRole, cpuPerRequest as cpuSpentPerRequest } from "./lib/cpu-by-role";
 import { embeddedDatabaseUrl, startBenchHub } from "./lib/bench-hub";
 import { expectOk, loadOptionsFromEnv, printComparison, type Measurement } from "./lib/measure";
 import { measureSequential, type NextRequest } from "./lib/sequential-load";
@@ -146,13 +146,7 @@ function cpuPerRequest() {
       if (edge === "start") before = cpuByRole();
       else after = cpuByRole();
     },
-    perRequest: (requests: number) =>
-      [...after]
-        .map(([role, ms]) => [role, ((ms - (before.get(role) ?? 0)) * 1000) / Math.max(1, requests)] as const)
-        .filter(([, us]) => us >= 1)
-        .sort((a, b) => b[1] - a[1])
-        .map(([role, us]) => `${role} ${Math.round(us)} µs`)
-        .join(", "),
+    perRequest: (requests: number) => cpuSpentPerRequest(before, after, requests),
   };
 }
 

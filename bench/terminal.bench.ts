@@ -2,7 +2,10 @@
  * The browser terminal path — WebSocket → hub → control channel → broker → PTY (tmux attach) —
  * against a WebSocket connected straight to a PTY running the same `tmux attach` on the same
  * agent session, in the same run: keystroke echo latency (one key, until its echo arrives) and
- * bulk output throughput (a command printing megabytes, until its end marker arrives).
+ * bulk output throughput (a command printing megabytes, until its end marker arrives). For
+ * reference, a third path puts one bare WebSocket relay process in front of the direct PTY: as
+ * many Node processes between browser and PTY as hub and broker, doing nothing but forward, the
+ * floor of any design with a relay.
  */
 import { spawn } from "node:child_process";
 import path from "node:path";
@@ -22,10 +25,11 @@ interface PathFigures {
 }
 
 export async function run(): Promise<
-  BenchResult & { subject: PathFigures; baseline: PathFigures; ratios: Record<string, number> }
+  BenchResult & { subject: PathFigures; baseline: PathFigures; floor: PathFigures; ratios: Record<string, number> }
 > {
   const hub = await startBenchHub({ localBroker: true });
   let direct: ReturnType<typeof spawn> | undefined;
+  let relay: ReturnType<typeof spawn> | undefined;
   try {
     const { call, token } = hubClient(hub.url, hub.dataDir);
     await waitForBroker(call);
@@ -46,19 +50,25 @@ export async function run(): Promise<
       [path.join(import.meta.dirname, "lib", "direct-pty-server.mjs"), JSON.stringify(runtime.attachCommand(agent.id))],
       { stdio: ["ignore", "pipe", "inherit"] },
     );
-    const port = await new Promise<number>((resolve) =>
-      direct!.stdout!.on(
-        "data",
-        (d: Buffer) => /up (\d+)/.test(d.toString()) && resolve(Number(/up (\d+)/.exec(d.toString())![1])),
-      ),
+    const port = await listeningPort(direct);
+    // The floor of any design that puts a process between browser and PTY: one bare relay hop.
+    relay = spawn(
+      process.execPath,
+      [path.join(import.meta.dirname, "lib", "bare-ws-relay.mjs"), `ws://127.0.0.1:${port}/`],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+      },
     );
+    const relayPort = await listeningPort(relay);
 
     const viaHub = `${hub.url.replace("http", "ws")}/api/v1/agents/${agent.id}/pty?cols=160&rows=48`;
     const straight = `ws://127.0.0.1:${port}/?cols=160&rows=48`;
+    const throughRelay = `ws://127.0.0.1:${relayPort}/?cols=160&rows=48`;
     console.log(`terminal: ${KEYSTROKES} keystrokes, ${BULK_ROUNDS} × seq 1 ${BULK_LINES} per path`);
     // Alternate the paths so neither always runs on a warmer machine.
     const baseline = await measurePath(straight, {});
     const subject = await measurePath(viaHub, { authorization: `Bearer ${token}` });
+    const floor = await measurePath(throughRelay, {});
     const ratios = {
       echoP50: round(subject.echo.p50Ms / baseline.echo.p50Ms),
       echoP99: round(subject.echo.p99Ms / baseline.echo.p99Ms),
@@ -75,7 +85,13 @@ export async function run(): Promise<
         "echo p99 ms": baseline.echo.p99Ms,
         "bulk MiB/s": baseline.bulk.mibPerSecond,
       },
+      "bare relay hop": {
+        "echo p50 ms": floor.echo.p50Ms,
+        "echo p99 ms": floor.echo.p99Ms,
+        "bulk MiB/s": floor.bulk.mibPerSecond,
+      },
     });
+    const floorP50 = round(floor.echo.p50Ms / baseline.echo.p50Ms);
     console.log(
       `ratios (hub / direct): echo p50 ${ratios.echoP50}, echo p99 ${ratios.echoP99}; bulk throughput ${ratios.bulkThroughput} of direct`,
     );
@@ -105,9 +121,18 @@ export async function run(): Promise<
         target: "≥ 0.9×",
         pass: ratios.bulkThroughput! >= 0.9,
       },
+      {
+        path: "terminal: echo p50 through one bare relay hop (reference)",
+        subject: `a bare WebSocket relay process in front of the direct PTY: ${floor.echo.p50Ms} ms (p99 ${floor.echo.p99Ms} ms, bulk ${floor.bulk.mibPerSecond} MiB/s)`,
+        baseline: `${directPty}: ${baseline.echo.p50Ms} ms`,
+        ratio: floorP50,
+        target: "none: the floor of any relay between browser and PTY",
+        pass: true,
+      },
     ];
-    return { rows, subject, baseline, ratios };
+    return { rows, subject, baseline, floor, ratios };
   } finally {
+    relay?.kill();
     direct?.kill();
     await hub.stop();
   }
@@ -210,6 +235,16 @@ function connect(url: string, headers: Record<string, string>) {
     ws.once("unexpected-response", (_q, res) => reject(new Error(`terminal refused: HTTP ${res.statusCode}`)));
     ws.once("error", reject);
   });
+}
+
+/** The port a helper process prints as "up <port>" once it listens. */
+function listeningPort(child: ReturnType<typeof spawn>): Promise<number> {
+  return new Promise<number>((resolve) =>
+    child.stdout!.on("data", (d: Buffer) => {
+      const m = /up (\d+)/.exec(d.toString());
+      if (m) resolve(Number(m[1]));
+    }),
+  );
 }
 
 function round(x: number): number {

@@ -44,6 +44,16 @@ export function cpuSpent(before: Map<string, number>, after: Map<string, number>
     .join(", ");
 }
 
+/** after − before per role and request, largest first, as "role 123 µs" parts (roles under 1 µs left out). */
+export function cpuPerRequest(before: Map<string, number>, after: Map<string, number>, requests: number): string {
+  return [...after]
+    .map(([role, ms]) => [role, ((ms - (before.get(role) ?? 0)) * 1000) / Math.max(1, requests)] as const)
+    .filter(([, us]) => us >= 1)
+    .sort((a, b) => b[1] - a[1])
+    .map(([role, us]) => `${role} ${Math.round(us)} µs`)
+    .join(", ");
+}
+
 /** Busy and total jiffies of all CPUs, from the first line of /proc/stat. */
 function cpuJiffies(): { busy: number; total: number } {
   const fields = fs.readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
