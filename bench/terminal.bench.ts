@@ -65,7 +65,7 @@ export async function run(): Promise<
     const straight = `ws://127.0.0.1:${port}/?cols=160&rows=48`;
     const throughRelay = `ws://127.0.0.1:${relayPort}/?cols=160&rows=48`;
     console.log(`terminal: ${KEYSTROKES} keystrokes, ${BULK_ROUNDS} × seq 1 ${BULK_LINES} per path`);
-    // Alternate the paths so neither always runs on a warmer machine.
+    // One after the other on the same session, each a fresh attach: direct, the hub, the bare relay.
     const baseline = await measurePath(straight, {});
     const subject = await measurePath(viaHub, { authorization: `Bearer ${token}` });
     const floor = await measurePath(throughRelay, {});
@@ -237,14 +237,15 @@ function connect(url: string, headers: Record<string, string>) {
   });
 }
 
-/** The port a helper process prints as "up <port>" once it listens. */
+/** The port a helper process prints as "up <port>" once it listens; rejects if it exits first. */
 function listeningPort(child: ReturnType<typeof spawn>): Promise<number> {
-  return new Promise<number>((resolve) =>
+  return new Promise<number>((resolve, reject) => {
     child.stdout!.on("data", (d: Buffer) => {
       const m = /up (\d+)/.exec(d.toString());
       if (m) resolve(Number(m[1]));
-    }),
-  );
+    });
+    child.once("exit", (code, signal) => reject(new Error(`a terminal bench helper exited (${code ?? signal})`)));
+  });
 }
 
 function round(x: number): number {
