@@ -29,7 +29,7 @@ export async function run(): Promise<
     agents: number;
     subject: Measurement;
     baseline: Measurement;
-    one: { subject: OneAtATime; baseline: OneAtATime };
+    one: { subject: WithCpu; baseline: WithCpu };
   }
 > {
   const opts = loadOptionsFromEnv();
@@ -107,38 +107,31 @@ export async function run(): Promise<
   }
 }
 
-type OneAtATime = Measurement & { hubCpuUs: number };
+type WithCpu = Measurement & { cpu: string; hubCpuUs: number };
 
 /**
  * A warm-up, then the measured run with the CPU every role spent on it per request ("hub 812 µs,
- * postgres 240 µs, …"): what a request cost where, steadier than throughput on a shared host.
+ * postgres 240 µs, …") and the hub's alone: what a request cost where, steadier than throughput
+ * on a shared host.
  */
 async function measureWithCpu(
   label: string,
   url: string,
   opts: LoadOptions,
   headers: Record<string, string>,
-): Promise<Measurement & { cpu: string }> {
+): Promise<WithCpu> {
   if (opts.warmupSeconds > 0)
     await measure(label, url, { ...opts, durationSeconds: opts.warmupSeconds, warmupSeconds: 0 }, headers);
   const before = cpuByRole();
   const m = await measure(label, url, { ...opts, warmupSeconds: 0 }, headers);
-  return { ...m, cpu: cpuPerRequest(before, cpuByRole(), m.requests) };
+  const after = cpuByRole();
+  const hubMs = (after.get("hub") ?? 0) - (before.get("hub") ?? 0);
+  return { ...m, cpu: cpuPerRequest(before, after, m.requests), hubCpuUs: Math.round((hubMs * 1000) / m.requests) };
 }
 
-/** One connection, one request at a time, after a warm-up: the figures and the hub's CPU per request. */
-async function oneAtATime(
-  label: string,
-  url: string,
-  opts: LoadOptions,
-  headers: Record<string, string>,
-): Promise<OneAtATime> {
-  const single = { connections: 1, warmupSeconds: 0 };
-  if (opts.warmupSeconds > 0) await measure(label, url, { ...single, durationSeconds: opts.warmupSeconds }, headers);
-  const before = cpuByRole().get("hub") ?? 0;
-  const m = await measure(label, url, { ...single, durationSeconds: opts.durationSeconds }, headers);
-  const spent = (cpuByRole().get("hub") ?? 0) - before;
-  return { ...m, hubCpuUs: Math.round((spent * 1000) / m.requests) };
+/** One connection, one request at a time, after a warm-up (a person's clicks). */
+function oneAtATime(label: string, url: string, opts: LoadOptions, headers: Record<string, string>): Promise<WithCpu> {
+  return measureWithCpu(label, url, { ...opts, connections: 1 }, headers);
 }
 
 /** Creates the agents through the API, a few at a time, with progress, alternating between two projects; returns the first. */

@@ -63,7 +63,7 @@ async function readAgent(db: AgentReader, where: string, values: string[]): Prom
 
 /** 404 unless the principal sees the agent; 403 when it must act and only sees it. */
 export async function authorizeAgent(
-  db: Pick<Database, "pool">,
+  db: AgentReader,
   principal: Principal,
   agent: Agent,
   need: AgentNeed,
