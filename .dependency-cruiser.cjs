@@ -16,6 +16,9 @@ const SHARED_WITH_BROKER_AND_AGENT = [
   // Which directories others may pass through: the hub's state directory and the broker's check.
   "^lib/runtime/reachable-state-dir\\.ts$",
   "^lib/net/[^/]+\\.ts$",
+  // Browser terminals' WebSockets end at the broker: their control frames and keep-alive pings.
+  "^lib/terminal/control-frames\\.ts$",
+  "^lib/http/keep-alive\\.ts$",
 ];
 
 /** @type {import('dependency-cruiser').IConfiguration} */

@@ -1,6 +1,9 @@
+import http from "node:http";
+import https from "node:https";
+import type { Duplex } from "node:stream";
 import WebSocket from "ws";
 import { ChannelPeer, type RequestHandler } from "../lib/brokers/channel/channel-peer";
-import { CHANNEL_PATH } from "../lib/brokers/channel/protocol";
+import { CHANNEL_PATH, TUNNEL_PATH, TUNNEL_PROTOCOL } from "../lib/brokers/channel/protocol";
 import { signBrokerRequest } from "../lib/brokers/hmac";
 import type { Logger } from "../lib/log/create-logger";
 
@@ -16,8 +19,6 @@ export interface ControlChannelOptions {
   onConnected?: (hubUrl: string) => void;
   /** Events from the hub (terminal control). */
   onEvent?: (name: string, data: unknown) => void;
-  /** Binary frames from the hub (terminal input). */
-  onBinary?: (data: Buffer) => void;
   /** The channel closed (terminals attached through it are gone). */
   onDisconnected?: () => void;
   heartbeatMs?: number;
@@ -74,9 +75,37 @@ export class ControlChannelClient {
     return this.isConnected ? this.currentUrl : undefined;
   }
 
-  /** Sends a binary frame to the hub; false while disconnected. */
-  sendBinary(frame: Buffer): boolean {
-    return this.peer?.sendBinary(frame) ?? false;
+  /**
+   * Dials a terminal's tunnel on the hub this channel is connected to (signed like the channel,
+   * fresh nonce): the raw socket once the hub switched protocols, and any bytes that came with it.
+   */
+  dialTunnel(stream: number): Promise<{ socket: Duplex; head: Buffer }> {
+    const base = this.connectedUrl;
+    if (!base) return Promise.reject(new Error("not connected to a hub"));
+    const url = new URL(TUNNEL_PATH, base);
+    url.search = `stream=${stream}`;
+    const headers = signBrokerRequest(
+      { method: "GET", path: url.pathname, query: url.search.slice(1) },
+      this.opts.brokerId,
+      this.opts.secret,
+    );
+    return new Promise((resolve, reject) => {
+      const request = (url.protocol === "https:" ? https : http).request(url, {
+        headers: { ...headers, connection: "Upgrade", upgrade: TUNNEL_PROTOCOL },
+        timeout: 10_000,
+      });
+      request.once("upgrade", (_res, socket, head) => {
+        request.setTimeout(0);
+        resolve({ socket, head });
+      });
+      request.once("response", (res: http.IncomingMessage) => {
+        res.resume();
+        reject(new Error(`the hub refused the terminal tunnel (HTTP ${res.statusCode})`));
+      });
+      request.once("timeout", () => request.destroy(new Error("the hub did not open the terminal tunnel in time")));
+      request.once("error", reject);
+      request.end();
+    });
   }
 
   /** Sends an event to the hub; dropped while disconnected (the hub learns the state anyway). */
@@ -135,7 +164,6 @@ export class ControlChannelClient {
       this.peer = new ChannelPeer(ws, {
         onRequest: this.opts.onRequest,
         onEvent: (name, data) => this.opts.onEvent?.(name, data),
-        onBinary: (data) => this.opts.onBinary?.(data),
         onProtocolError: (err) => this.opts.logger.warn({ err: err.message }, "hub sent a malformed frame"),
       });
       this.opts.logger.info({ hub: base }, "control channel open");

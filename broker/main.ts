@@ -69,8 +69,8 @@ async function main(): Promise<void> {
   const pty = new PtyRelay(
     runtime,
     {
-      sendBinary: (frame) => link.client?.sendBinary(frame) ?? false,
-      emit: (name, data) => link.client?.emit(name, data),
+      dialTunnel: (stream) =>
+        link.client ? link.client.dialTunnel(stream) : Promise.reject(new Error("not connected to a hub")),
     },
     logger,
   );
@@ -100,7 +100,6 @@ async function main(): Promise<void> {
     }),
     onRequest: operations.handle,
     onEvent: (name, data) => void pty.onEvent(name, data),
-    onBinary: (frame) => pty.input(frame),
     onDisconnected: () => pty.closeAll(),
     onConnected: (url) => {
       announceHarnesses();

@@ -2,6 +2,8 @@ import fs from "node:fs";
 
 /** The roles a process of a bench run plays, from its command line. */
 const ROLES: Array<[string, RegExp]> = [
+  // First: the terminal bench's direct-pty-server.mjs would otherwise count as the hub.
+  ["bench helper processes", /bench\/lib\/[\w-]+\.mjs/],
   ["broker", /broker\/main\.ts/],
   ["agent shims", /scion-agent|agent-shim|agent\/main/],
   ["tmux servers", /^tmux/],

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import { CHANNEL_PATH } from "../brokers/channel/protocol";
+import { CHANNEL_PATH, TUNNEL_PATH } from "../brokers/channel/protocol";
 import { BROKER_HEADERS } from "../brokers/hmac";
 import type { HubConfig } from "../config/schema";
 import { ApiError } from "../http/api-error";
@@ -10,7 +10,7 @@ import { ApiError } from "../http/api-error";
  * - dev mode answers only to loopback names (421). A dev hub signs page visitors in as an admin,
  *   so a page of another site that rebinds its own name to 127.0.0.1 (DNS rebinding) would
  *   otherwise be signed in and read the answers as same-origin. API requests with a bearer token
- *   and the broker's signed channel are let through: they never use the cookie, a page cannot
+ *   and the broker's signed channel and terminal tunnels are let through: they never use the cookie, a page cannot
  *   obtain their credentials, and agents in containers reach a dev hub by another name
  *   (host.containers.internal). /healthz answers everyone.
  */
@@ -27,7 +27,7 @@ export function refuseRequestTarget(
   if (config.authMode !== "dev" || isLoopbackHostHeader(req.headers.host)) return undefined;
   if (pathname === "/healthz") return undefined;
   if (pathname.startsWith("/api/") && req.headers.authorization?.trim()) return undefined;
-  if (pathname === CHANNEL_PATH && req.headers[BROKER_HEADERS.brokerId]) return undefined;
+  if ((pathname === CHANNEL_PATH || pathname === TUNNEL_PATH) && req.headers[BROKER_HEADERS.brokerId]) return undefined;
   return new ApiError(
     "misdirected_request",
     "This hub runs in dev mode and answers only at localhost, 127.0.0.1 or [::1]; open it at one of those addresses.",

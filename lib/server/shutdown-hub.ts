@@ -35,6 +35,9 @@ export async function shutdownHub({
   runtime.isShuttingDown = true;
   const brokerConnections = [...runtime.brokers.values()];
   logger.info("shutting down");
+  // Terminals end at the brokers (their WebSockets end there): each is asked to close with 1001.
+  for (const connection of brokerConnections)
+    for (const terminal of [...connection.terminals.values()]) terminal.ended("hub shutting down", 1001);
 
   // The local broker goes first, while the hub can still record it going offline.
   await localBroker?.stop(3000).catch((err: unknown) => logger.warn({ err }, "stopping the local broker failed"));

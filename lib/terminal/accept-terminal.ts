@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import type { RawData, WebSocket, WebSocketServer } from "ws";
+import type { WebSocketServer } from "ws";
 import { z } from "zod";
 import { canActOnAgent } from "../agents/can-access-agent";
 import { authorizeAgent, findAgentById } from "../agents/get-agent-or-throw";
@@ -9,7 +9,8 @@ import { checkAccess } from "../auth/check-access";
 import { applyIapIdentity } from "../auth/iap/apply-iap-identity";
 import { IDENTITY_HEADER } from "../auth/identity-header";
 import type { HubBrokerConnection } from "../brokers/channel/broker-connection";
-import { encodeStreamFrame, STREAM_CHUNK } from "../brokers/channel/protocol";
+import { TUNNEL_PROTOCOL } from "../brokers/channel/protocol";
+import { callBroker } from "../brokers/channel/call-broker";
 import { ApiError } from "../http/api-error";
 import { parseId } from "../http/ids";
 import type { HubRuntime } from "../runtime/hub-runtime";
@@ -18,40 +19,19 @@ import { REPLICA_IDENTITY_HEADER, verifyReplicaIdentity } from "../auth/replica-
 import { accessRecheck, findUserIdentity, userChangedSubject } from "../auth/watch-access";
 import { requireReachable } from "../dispatch/route-to-broker";
 import { relayToReplica } from "./relay-to-replica";
-import { keepAlive } from "../http/keep-alive";
+import { joinSockets } from "../net/join-sockets";
 import { refuseForeignOrigin } from "../http/hub-origin";
 import type { Agent } from "../db/generated/client";
-import { pauseWhileQueued } from "./backpressure";
 
 export const PTY_PATH = /^\/api\/v1\/agents\/([^/]+)\/pty$/;
-/** Acknowledge output to the broker in batches of this many bytes written to the browser. */
-const ACK_BATCH = 32 * 1024;
-/** Output acknowledged this long after the last write when less than ACK_BATCH is waiting. */
-const ACK_IDLE_MS = 20;
-/** Browser input waiting on the control channel beyond this pauses reading from the browser. */
-const INPUT_HIGH_WATER = 1024 * 1024;
-const PING_MS = 30_000;
 /** Backstop re-check of the person at the keyboard; account changes arrive as events at once. */
 const RECHECK_MS = 15_000;
-
 const size = z.object({
   cols: z.coerce.number().int().min(2).max(1000).default(80),
   rows: z.coerce.number().int().min(2).max(500).default(24),
 });
-const controlMessage = z.discriminatedUnion("type", [
-  z
-    .object({
-      type: z.literal("resize"),
-      cols: z.number().int().min(2).max(1000),
-      rows: z.number().int().min(2).max(500),
-    })
-    .strict(),
-  z.object({ type: z.literal("ping") }).strict(),
-]);
-
 type TerminalSize = z.output<typeof size>;
 type Person = Extract<Principal, { kind: "user" }>;
-type BrokerPeer = HubBrokerConnection["peer"];
 
 /** Where an accepted terminal goes: the broker's channel held here, or the replica that holds it. */
 type TerminalTarget =
@@ -63,10 +43,10 @@ type TerminalTarget =
  * (session cookie, IAP identity or user API token; never an agent token, never anonymous) who
  * owns the agent or is an admin, a browser request from this hub's own origin, a running agent
  * whose broker is reachable: held here, or held by another replica, to which the socket is relayed
- * (vouching for the person with a signed header). Then a stream is opened on the broker's control channel,
- * where `tmux attach` runs under a PTY: binary frames carry bytes both ways, text frames carry
- * JSON control (`{"type":"resize","cols","rows"}`). Output is acknowledged to the broker only
- * once written to the browser's socket, so a flood is held back at its source.
+ * (vouching for the person with a signed header). Then the broker dials a tunnel for the
+ * terminal and the browser's socket is joined to it (joinThroughBroker): the WebSocket ends at
+ * the broker, where `tmux attach` runs under a PTY; binary frames carry bytes both ways, text
+ * frames carry JSON control (`{"type":"resize","cols","rows"}`).
  */
 export async function acceptTerminal(
   runtime: HubRuntime,
@@ -90,8 +70,7 @@ export async function acceptTerminal(
     refuseTerminal(runtime, socket, err);
     return;
   }
-  const { connection, agentId, dims, watcher } = local;
-  wss.handleUpgrade(req, socket, head, (ws) => void relay(runtime, connection, ws, agentId, dims, watcher));
+  joinThroughBroker(runtime, local.connection, req, socket, head, local);
 }
 
 /** Who asks, for which agent, at what size, and where its broker is; an ApiError refuses the upgrade. */
@@ -179,7 +158,7 @@ function terminalSize(req: IncomingMessage): TerminalSize {
 }
 
 /** The internal URL of the live replica that holds a broker this replica does not. */
-async function replicaHolding(runtime: HubRuntime, brokerId: string): Promise<string> {
+export async function replicaHolding(runtime: HubRuntime, brokerId: string): Promise<string> {
   const route = await requireReachable(runtime, brokerId);
   if (route.kind !== "forward")
     throw new ApiError("broker_unavailable", "The agent's runtime broker is not connected to this hub replica.");
@@ -227,136 +206,106 @@ function stillAllowedFor(runtime: HubRuntime, principal: Person, agentId: string
   };
 }
 
-/** The browser's socket joined to a stream on the broker's control channel, until either side ends it. */
-async function relay(
+/**
+ * The browser's socket joined to a tunnel that the broker dials for it (lib/brokers/channel/protocol.ts,
+ * TUNNEL_PATH): the hub asks with `pty.open`, the broker dials, and from then on bytes pass both
+ * ways unread. The browser's WebSocket handshake goes through too, without its credentials, so
+ * the WebSocket ends at the broker: parsing frames is the broker's work, done once, and flow
+ * control is TCP's, end to end (a browser that stops reading stops tmux). Until the tunnel is
+ * joined nothing has been answered, so a refusal (the session gone, the broker away) is still an
+ * HTTP error. Access revoked, the broker is told to close the socket with 4403; the sockets are
+ * cut if it has not within a moment.
+ */
+function joinThroughBroker(
   runtime: HubRuntime,
   connection: HubBrokerConnection,
-  ws: WebSocket,
-  agentId: string,
-  dims: TerminalSize,
-  watcher: TerminalWatcher,
-): Promise<void> {
-  const { peer } = connection;
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  target: { agentId: string; dims: TerminalSize; watcher: TerminalWatcher },
+): void {
+  const { peer, brokerId } = connection;
   const stream = connection.nextStream++;
-  runtime.webSockets.add(ws);
+  let tunnel: Duplex | undefined;
   let ended = false;
-  const end = (code: number, reason: string) => {
+  let cutTimer: NodeJS.Timeout | undefined;
+  /** The terminal is over; the browser's socket is cut unless it is being answered with a refusal. */
+  const finish = (refused = false) => {
     if (ended) return;
     ended = true;
+    clearTimeout(cutTimer);
     connection.terminals.delete(stream);
-    stopPinging();
     stopWatching();
-    peer.emit("pty.close", { stream });
-    if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason.slice(0, 120));
+    if (!refused) socket.destroy();
+    tunnel?.destroy();
+  };
+  /** Closed by the broker, which holds the browser's WebSocket; cut here if it cannot or does not. */
+  const close = (code: number, reason: string) => {
+    if (ended) return;
+    if (!tunnel) {
+      peer.emit("pty.close", { stream });
+      refuseTerminal(runtime, socket, new ApiError(code === 4403 ? "forbidden" : "broker_unavailable", reason));
+      return finish(true);
+    }
+    if (peer.isOpen) peer.emit("pty.close", { stream, code, reason: reason.slice(0, 120) });
+    cutTimer ??= setTimeout(() => finish(), CUT_AFTER_MS);
   };
   connection.terminals.set(stream, {
-    output: outputToBrowser(ws, peer, stream),
-    ended: (reason, code) => end(code, reason),
-  });
-
-  const stopPinging = keepAlive(ws, PING_MS);
-  const stopWatching = watchAccess(runtime, watcher, () =>
-    end(4403, "access revoked: the account was suspended or lost access to this agent"),
-  );
-  const input = inputToBroker(ws, peer, stream, () => ended);
-  ws.on("message", (data: RawData, isBinary) => {
-    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-    if (isBinary) input.forward(bytes);
-    else answerControlFrame(ws, peer, stream, bytes);
-  });
-  ws.on("close", () => end(1000, "closed"));
-  ws.on("error", () => end(1011, "socket error"));
-
-  try {
-    await peer.call("pty.open", { stream, agentId, ...dims }, 15_000);
-    if (ended) return;
-    input.attach();
-    ws.resume();
-    ws.send(JSON.stringify({ type: "attached", agentId, cols: dims.cols, rows: dims.rows }));
-  } catch (err) {
-    runtime.logger.warn({ agentId, err: (err as Error).message }, "opening a terminal on the broker failed");
-    end(4409, `cannot attach: ${(err as Error).message}`);
-  }
-}
-
-/**
- * The broker's output, written to the browser; acknowledged to the broker once written, so the
- * broker pauses a flood: at once for every ACK_BATCH bytes, and what is left ACK_IDLE_MS later
- * if the browser keeps up (nothing queued then; a browser that does not read gets acks only per
- * ACK_BATCH). Not per write: a keystroke's echo is a few bytes, and an ack frame for each (JSON
- * both ways, on both processes) was extra work on the path of the next keystroke.
- */
-function outputToBrowser(ws: WebSocket, peer: BrokerPeer, stream: number): (payload: Buffer) => void {
-  let unacked = 0;
-  let timer: NodeJS.Timeout | undefined;
-  const flush = () => {
-    clearTimeout(timer);
-    timer = undefined;
-    if (unacked === 0) return;
-    peer.emit("pty.ack", { stream, bytes: unacked });
-    unacked = 0;
-  };
-  const ack = (bytes: number) => {
-    unacked += bytes;
-    if (unacked >= ACK_BATCH) flush();
-    else
-      timer ??= setTimeout(() => {
-        timer = undefined;
-        if (ws.bufferedAmount === 0) flush();
-      }, ACK_IDLE_MS);
-  };
-  return (payload) => {
-    if (ws.readyState !== ws.OPEN) return;
-    ws.send(payload, { binary: true }, (err) => {
-      if (!err) ack(payload.length);
-    });
-  };
-}
-
-/**
- * Keys from the browser, as stream frames on the channel. Keys typed before the broker has
- * attached wait for it (bounded: the socket pauses beyond it); a paste larger than the channel
- * can take pauses reading from the browser until it drains.
- */
-function inputToBroker(ws: WebSocket, peer: BrokerPeer, stream: number, ended: () => boolean) {
-  let attached = false;
-  const early: Buffer[] = [];
-  const forward = (bytes: Buffer) => {
-    if (!attached) {
-      early.push(bytes);
-      if (early.reduce((n, b) => n + b.length, 0) > INPUT_HIGH_WATER) ws.pause();
-      return;
-    }
-    for (let offset = 0; offset < bytes.length; offset += STREAM_CHUNK)
-      peer.sendBinary(encodeStreamFrame(stream, bytes.subarray(offset, offset + STREAM_CHUNK)));
-    pauseWhileQueued(ws, () => peer.bufferedAmount, INPUT_HIGH_WATER, ended);
-  };
-  return {
-    forward,
-    /** The broker has attached: what waited goes first. */
-    attach() {
-      attached = true;
-      for (const bytes of early.splice(0)) forward(bytes);
+    socket,
+    join(brokerSocket, brokerHead) {
+      if (tunnel || ended) return void brokerSocket.destroy();
+      tunnel = brokerSocket;
+      brokerSocket.write(
+        `HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${TUNNEL_PROTOCOL}\r\nConnection: Upgrade\r\n\r\n`,
+      );
+      brokerSocket.write(browserHandshake(req, stream));
+      if (head.length > 0) brokerSocket.write(head);
+      if (brokerHead.length > 0) socket.write(brokerHead);
+      joinSockets(socket, brokerSocket, () => finish());
     },
-  };
+    ended: (reason, code) => close(code, reason),
+  });
+  socket.on("close", () => {
+    if (!tunnel && !ended) peer.emit("pty.close", { stream });
+    finish();
+  });
+  const stopWatching = watchAccess(runtime, target.watcher, () =>
+    close(4403, "access revoked: the account was suspended or lost access to this agent"),
+  );
+  callBroker(runtime, brokerId, "pty.open", { stream, agentId: target.agentId, ...target.dims }, 15_000).catch(
+    (err: unknown) => {
+      if (ended) return;
+      if (tunnel) {
+        // The broker closed the browser's WebSocket with 4409 and the reason.
+        runtime.logger.warn({ agentId: target.agentId, err: (err as Error).message }, "attaching a terminal failed");
+        return;
+      }
+      refuseTerminal(runtime, socket, err);
+      finish(true);
+    },
+  );
 }
 
-/** A text frame: resize goes to the broker, ping is answered; anything else gets an error frame. */
-function answerControlFrame(ws: WebSocket, peer: BrokerPeer, stream: number, bytes: Buffer): void {
-  let message: z.output<typeof controlMessage>;
-  try {
-    message = controlMessage.parse(JSON.parse(bytes.toString("utf8")));
-  } catch {
-    ws.send(
-      JSON.stringify({
-        type: "error",
-        message: 'control frames are {"type":"resize","cols":N,"rows":N} with cols 2-1000 and rows 2-500',
-      }),
-    );
-    return;
-  }
-  if (message.type === "resize") peer.emit("pty.resize", { stream, cols: message.cols, rows: message.rows });
-  else ws.send(JSON.stringify({ type: "pong" }));
+/** How long the broker has to close a terminal's WebSocket itself before the hub cuts the sockets. */
+const CUT_AFTER_MS = 2000;
+
+/** Headers of the browser's handshake that the broker needs to answer it; never its credentials. */
+const HANDSHAKE_HEADERS = new Set([
+  "host",
+  "upgrade",
+  "connection",
+  "sec-websocket-key",
+  "sec-websocket-version",
+  "sec-websocket-protocol",
+]);
+
+/** The browser's upgrade request as the broker gets it through the tunnel. */
+function browserHandshake(req: IncomingMessage, stream: number): string {
+  let text = `GET /pty?stream=${stream} HTTP/1.1\r\n`;
+  for (let i = 0; i < req.rawHeaders.length; i += 2)
+    if (HANDSHAKE_HEADERS.has(req.rawHeaders[i]!.toLowerCase()))
+      text += `${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\r\n`;
+  return `${text}\r\n`;
 }
 
 /**

@@ -1,15 +1,19 @@
 import { execFileSync } from "node:child_process";
+import http from "node:http";
+import type net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { LocalRuntime } from "../../broker/runtimes/local-runtime";
 import { mintAgentToken } from "../../lib/auth/agent-token";
+import { TUNNEL_PATH, TUNNEL_PROTOCOL } from "../../lib/brokers/channel/protocol";
+import { signBrokerRequest } from "../../lib/brokers/hmac";
 import { encodeSessionCookie, SESSION_COOKIE } from "../../lib/auth/session-cookie";
 import type { AgentJson } from "../../lib/agents/schemas";
 import { startTestHub, type TestHub, type TestUser } from "../start-test-hub";
 import { until } from "../until";
 
-/** The browser terminal for real: WebSocket → hub → control channel → broker → PTY → tmux attach. */
+/** The browser terminal for real: WebSocket → hub → tunnel dialed by the broker → PTY → tmux attach. */
 let t: TestHub;
 let alice: TestUser;
 let bob: TestUser;
@@ -150,28 +154,71 @@ describe("terminal relay", () => {
     const agent = await runningAgent("flood", { harness: "generic", command: "exec yes flooding-the-terminal" });
     const term = await openTerminal(agent.id, bearer(alice));
     await until(() => term.bytes() > 0, "output");
-    // The browser stops reading: its kernel buffers fill, then the hub's, then acks stop.
+    // The browser stops reading: its kernel buffers fill, then the hub's socket towards it, then
+    // the tunnel's, then the broker's WebSocket, which pauses the PTY.
     term.ws.pause();
     await new Promise((r) => setTimeout(r, 1500));
-    const server = [...t.hub.runtime.webSockets].find(
-      (ws) =>
-        (ws as unknown as { _socket?: { remotePort?: number } })._socket?.remotePort ===
-        (term.ws as unknown as { _socket: { localPort: number } })._socket.localPort,
-    )!;
-    expect(server).toBeDefined();
-    const socket = (server as unknown as { _socket: { bytesWritten: number } })._socket;
+    const localPort = (term.ws as unknown as { _socket: net.Socket })._socket.localPort;
+    const terminal = [...t.hub.runtime.brokers.values()]
+      .flatMap((c) => [...c.terminals.values()])
+      .find((x) => (x.socket as net.Socket).remotePort === localPort);
+    expect(terminal).toBeDefined();
+    const socket = terminal!.socket as net.Socket;
     const writtenBefore = socket.bytesWritten;
-    const bufferedBefore = server.bufferedAmount;
+    const queuedBefore = socket.writableLength;
     await new Promise((r) => setTimeout(r, 1000));
     // Throttled to a trickle (the kernel's socket buffers still grow a little), where an unread
-    // flood would otherwise pour out megabytes a second; what waits in the hub stays within the window.
+    // flood would otherwise pour out megabytes a second; what waits in the hub stays small.
     expect(socket.bytesWritten - writtenBefore).toBeLessThan(1024 * 1024);
-    expect(server.bufferedAmount).toBeLessThanOrEqual(512 * 1024);
-    expect(bufferedBefore).toBeLessThanOrEqual(512 * 1024);
+    expect(socket.writableLength).toBeLessThanOrEqual(512 * 1024);
+    expect(queuedBefore).toBeLessThanOrEqual(512 * 1024);
     // Reading again resumes the flow (at tmux's pace: it redraws a flooding pane for a slow client).
     const received = term.bytes();
     term.ws.resume();
     await until(() => term.bytes() > received + 1024 * 1024, "the flood to resume", 20_000);
+    term.ws.close();
+    await alice.request(`/api/v1/agents/${agent.id}/stop`, { method: "POST" });
+  });
+
+  it("a terminal tunnel is joined only for its own broker's open terminal: unsigned 401, another broker's stream 404", async () => {
+    const agent = await runningAgent("tunnelled", { harness: "generic", command: "exec cat" });
+    const term = await openTerminal(agent.id, bearer(alice));
+    await until(() => term.controls.some((c) => c.type === "attached"), "attached");
+    // A second broker, joined properly, knows its own secret but not the local broker's streams.
+    const reg = await json<{ joinToken: string }>(
+      await admin.request("/api/v1/runtime-brokers", { method: "POST", json: { name: "prober" } }),
+    );
+    const joined = await json<{ brokerId: string; secret: string }>(
+      await fetch(`${t.url}/api/v1/runtime-brokers/join`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ joinToken: reg.joinToken, hostname: "prober-host" }),
+      }),
+    );
+    const dial = (headers: Record<string, string>, query: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = http.request(`${t.url}${TUNNEL_PATH}?${query}`, {
+          headers: { ...headers, connection: "Upgrade", upgrade: TUNNEL_PROTOCOL },
+        });
+        req.once("response", (res) => (res.resume(), resolve(res.statusCode ?? 0)));
+        req.once("upgrade", (_res, socket) => (socket.destroy(), resolve(101)));
+        req.once("error", reject);
+        req.end();
+      });
+    const streams = [...t.hub.runtime.brokers.values()].flatMap((c) => [...c.terminals.keys()]);
+    expect(streams.length).toBeGreaterThan(0);
+    for (const stream of streams) {
+      expect(await dial({}, `stream=${stream}`)).toBe(401);
+      const signed = signBrokerRequest(
+        { method: "GET", path: TUNNEL_PATH, query: `stream=${stream}` },
+        joined.brokerId,
+        joined.secret,
+      );
+      expect(await dial(signed, `stream=${stream}`)).toBe(404);
+    }
+    // The open terminal is untouched by the probes.
+    term.ws.send(Buffer.from("still-here\r"), { binary: true });
+    await until(() => term.text().includes("still-here"), "the terminal still relaying");
     term.ws.close();
     await alice.request(`/api/v1/agents/${agent.id}/stop`, { method: "POST" });
   });

@@ -235,7 +235,7 @@ describe("docker runtime (Podman)", () => {
       const link: { client?: ControlChannelClient } = {};
       const pty = new PtyRelay(
         brokerRuntime,
-        { sendBinary: (f) => link.client?.sendBinary(f) ?? false, emit: (n, d) => link.client?.emit(n, d) },
+        { dialTunnel: (stream) => link.client!.dialTunnel(stream) },
         captureLogger().logger,
       );
       const ops = createAgentOperations({
@@ -255,7 +255,6 @@ describe("docker runtime (Podman)", () => {
         heartbeat: ops.heartbeat,
         onRequest: ops.handle,
         onEvent: (n, d) => void pty.onEvent(n, d),
-        onBinary: (f) => pty.input(f),
         onDisconnected: () => pty.closeAll(),
       });
       link.client = client;

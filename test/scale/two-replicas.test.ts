@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -104,6 +105,20 @@ afterAll(async () => {
   await db?.drop();
 });
 
+/** A terminal opened through A with the dev token, once open; output() is what it printed so far. */
+async function openTerminalOnA(agentId: string, query = "") {
+  const ws = new WebSocket(`${a.url.replace("http", "ws")}/api/v1/agents/${agentId}/pty${query}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  let output = "";
+  ws.on("message", (data, isBinary) => isBinary && (output += (data as Buffer).toString("utf8")));
+  await new Promise((resolve, reject) => {
+    ws.once("open", resolve);
+    ws.once("unexpected-response", (_q, res) => reject(new Error(`refused: ${res.statusCode}`)));
+  });
+  return { ws, output: () => output };
+}
+
 // Each agent has a tmux server of its own (broker/runtimes/local-runtime.ts).
 const tmuxOf = (agentId: string) => new LocalRuntime(brokerDir).serverArgs(agentId);
 const screen = (agentId: string) =>
@@ -167,17 +182,9 @@ describe("two replicas, the broker on B, every call through A", () => {
       start: true,
     });
     expect(created.body.phase).toBe("running");
-    const ws = new WebSocket(`${a.url.replace("http", "ws")}/api/v1/agents/${created.body.id}/pty?cols=100&rows=30`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
-    let output = "";
-    ws.on("message", (data, isBinary) => isBinary && (output += (data as Buffer).toString("utf8")));
-    await new Promise((resolve, reject) => {
-      ws.once("open", resolve);
-      ws.once("unexpected-response", (_q, res) => reject(new Error(`refused: ${res.statusCode}`)));
-    });
+    const { ws, output } = await openTerminalOnA(created.body.id, "?cols=100&rows=30");
     ws.send(Buffer.from("echo relayed-$((20+22))\r"), { binary: true });
-    await until(() => output.includes("relayed-42"), "output relayed from B");
+    await until(() => output().includes("relayed-42"), "output relayed from B");
     ws.send(JSON.stringify({ type: "resize", cols: 120, rows: 41 }));
     const width = () =>
       spawnSync("tmux", [
@@ -203,6 +210,74 @@ describe("two replicas, the broker on B, every call through A", () => {
       sock.once("open", () => resolve(101));
     });
     expect(other).toBe(401);
+  });
+
+  it("a broker behind a load balancer: a terminal tunnel landing on the replica without its channel is passed on to the one with it", async () => {
+    // A round-robin TCP balancer in front of A and B, the only hub URL of a second broker: its
+    // channel lands on one replica and its terminals' tunnels on each in turn.
+    const landed: string[] = [];
+    let next = 0;
+    const balancer = net.createServer((client) => {
+      const target = [a, b][next++ % 2]!;
+      landed.push(target === a ? "A" : "B");
+      const upstream = net.connect(Number(new URL(target.url).port), "127.0.0.1");
+      client.pipe(upstream).pipe(client);
+      client.on("error", () => upstream.destroy());
+      upstream.on("error", () => client.destroy());
+    });
+    await new Promise<void>((resolve) => balancer.listen(0, "127.0.0.1", resolve));
+    const reg = await api(a.url)<{ joinToken: string; broker: { id: string } }>("POST", "/api/v1/runtime-brokers", {
+      name: "balanced",
+    });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "scion-rep-balanced-"));
+    const balanced = spawn(process.execPath, ["--import", "tsx", "broker/main.ts"], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        NODE_ENV: "production",
+        SCION_HUB_URLS: `http://127.0.0.1:${(balancer.address() as net.AddressInfo).port}`,
+        SCION_JOIN_TOKEN: reg.body.joinToken,
+        SCION_DATA_DIR: dir,
+        SCION_LOG_LEVEL: "warn",
+        SCION_PORT_RANGE: "41200-41300",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    try {
+      await until(
+        async () =>
+          (await pool.query(`SELECT status FROM runtime_brokers WHERE id = $1`, [reg.body.broker.id])).rows[0]
+            ?.status === "online",
+        "the balanced broker online",
+        30_000,
+      );
+      const created = await api(a.url)<AgentJson>("POST", "/api/v1/agents", {
+        projectId,
+        name: "balanced-shell",
+        harness: "generic",
+        command: "exec bash --norc -i",
+        brokerId: reg.body.broker.id,
+        start: true,
+      });
+      expect(created.body.phase).toBe("running");
+      const before = landed.length;
+      // Two terminals one after the other: their tunnels are two connections in a row, one to each replica.
+      for (const word of ["first", "second"]) {
+        const { ws, output } = await openTerminalOnA(created.body.id);
+        ws.send(Buffer.from(`echo ${word}-$((40+2))\r`), { binary: true });
+        await until(() => output().includes(`${word}-42`), `the ${word} terminal's output`);
+        const closed = new Promise<number>((resolve) => ws.once("close", (code) => resolve(code)));
+        ws.close(1000);
+        expect(await closed).toBe(1000);
+      }
+      expect(new Set(landed.slice(before))).toEqual(new Set(["A", "B"]));
+    } finally {
+      balanced.kill("SIGTERM");
+      balancer.close();
+      await new Promise((r) => balanced.once("exit", r));
+      reapAgentsUnder(dir);
+    }
   });
 
   it("killing both replicas' listener connections (pg_terminate_backend) loses no call and no message", async () => {

@@ -8,7 +8,6 @@ import type { HubRuntime } from "../../runtime/hub-runtime";
 import { authenticateBrokerRequest } from "../authenticate-broker-request";
 import { claimBroker, releaseBroker, touchBroker } from "../claim-broker";
 import { ChannelPeer } from "./channel-peer";
-import { decodeStreamFrame } from "./protocol";
 import type { HubBrokerConnection } from "./broker-connection";
 import { changeAgent } from "../../agents/change-agent";
 import { keepAlive } from "../../http/keep-alive";
@@ -64,10 +63,6 @@ function attach(runtime: HubRuntime, brokerId: string, sessionId: string, ws: We
             if (!touched) await reclaim();
           })
           .catch((err: unknown) => logger.warn({ err, brokerId }, "recording a broker heartbeat failed"));
-      } else if (name === "pty.closed") {
-        const { stream, reason } = (data ?? {}) as { stream?: unknown; reason?: unknown };
-        if (typeof stream === "number")
-          connection.terminals.get(stream)?.ended(typeof reason === "string" ? reason : "the terminal ended", 1000);
       } else if (name === "agent.phase")
         void recordBrokerPhase(runtime, brokerId, data).catch((err: unknown) =>
           logger.warn({ err, brokerId }, "recording an agent phase from a broker failed"),
@@ -82,10 +77,6 @@ function attach(runtime: HubRuntime, brokerId: string, sessionId: string, ws: We
         );
     },
     onProtocolError: (err) => logger.warn({ brokerId, err: err.message }, "broker sent a malformed frame"),
-    onBinary: (frame) => {
-      const decoded = decodeStreamFrame(frame);
-      if (decoded) connection.terminals.get(decoded.stream)?.output(decoded.payload);
-    },
   });
   const connection: HubBrokerConnection = {
     brokerId,

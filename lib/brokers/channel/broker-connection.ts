@@ -1,12 +1,17 @@
+import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
 import type { ChannelPeer } from "./channel-peer";
 
 // Types only: the runtime, the channel's upgrade handler and the terminal all name these, so
 // they live apart from any of them (importing the handler for a type made an import cycle).
 
-/** What a broker connection needs to route a terminal's output and end. */
+/** A browser terminal waiting for, or joined to, the tunnel its broker dials (lib/terminal/accept-terminal.ts). */
 export interface HubTerminal {
-  output(payload: Buffer): void;
+  /** The browser's socket. */
+  readonly socket: Duplex;
+  /** The broker's tunnel arrived (signature checked): answer it and join it to the browser's socket. */
+  join(tunnel: Duplex, head: Buffer): void;
+  /** End the terminal: the broker closes the browser's WebSocket with this code and reason. */
   ended(reason: string, code: number): void;
 }
 
@@ -18,7 +23,7 @@ export interface HubBrokerConnection {
   ws: WebSocket;
   /** Settles once the disconnect has been recorded (or found stale). */
   released: Promise<void>;
-  /** Browser terminals relayed through this channel, by stream number. */
+  /** Browser terminals of this broker, by stream number. */
   terminals: Map<number, HubTerminal>;
   nextStream: number;
 }

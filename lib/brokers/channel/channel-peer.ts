@@ -36,19 +36,13 @@ export class ChannelPeer {
       onRequest: RequestHandler;
       onEvent: (name: string, data: unknown) => void;
       onProtocolError: (err: Error) => void;
-      /** Binary frames: terminal bytes of a stream (see encodeStreamFrame). */
-      onBinary?: (data: Buffer) => void;
     },
   ) {
     ws.on("message", (data, isBinary) => {
-      if (isBinary) {
-        this.handlers.onBinary?.(
-          Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data),
-        );
-        return;
-      }
       let message: ChannelMessage | null;
       try {
+        // Terminals travel in tunnels of their own (protocol.ts): the channel carries only JSON.
+        if (isBinary) throw new Error("the control channel carries no binary frames");
         message = this.decoder.decode(data.toString());
       } catch (err) {
         this.handlers.onProtocolError(err as Error);
@@ -77,18 +71,6 @@ export class ChannelPeer {
 
   emit(name: string, data: unknown): void {
     this.send({ t: "evt", name, data });
-  }
-
-  /** Sends a binary frame; false when the channel is closed. */
-  sendBinary(frame: Buffer): boolean {
-    if (this.closed || this.ws.readyState !== this.ws.OPEN) return false;
-    this.ws.send(frame, { binary: true });
-    return true;
-  }
-
-  /** Bytes queued on the socket and not yet written (for back-pressure). */
-  get bufferedAmount(): number {
-    return this.ws.bufferedAmount;
   }
 
   get isOpen(): boolean {

@@ -1,14 +1,21 @@
 import { z } from "zod";
 
 /**
- * The hub ↔ broker control channel, shared by both ends. Text frames carry JSON messages;
- * binary frames carry terminal bytes, each prefixed with its 4-byte stream number (no base64). Requests carry an id and are
+ * The hub ↔ broker control channel, shared by both ends. Text frames carry JSON messages (never
+ * terminal bytes: each terminal has a tunnel of its own, see TUNNEL_PATH). Requests carry an id and are
  * answered in any order, so a slow operation never holds up the others. A message whose JSON is
  * larger than PART_SIZE travels as numbered parts that the receiver joins.
  */
 export const PART_SIZE = 256 * 1024;
 export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 export const CHANNEL_PATH = "/api/v1/runtime-brokers/connect";
+/**
+ * A browser terminal's own connection: the broker dials it (signed like the channel, `?stream=N`)
+ * when the hub asks with `pty.open`; the hub switches it to raw bytes and joins it to the browser's
+ * socket, so the browser's WebSocket ends at the broker and the hub forwards bytes without reading frames.
+ */
+export const TUNNEL_PATH = "/api/v1/runtime-brokers/terminal-tunnel";
+export const TUNNEL_PROTOCOL = "scion-terminal";
 
 const id = z.string().min(1).max(64);
 const errorShape = z.object({ code: z.string().max(64), message: z.string().max(4096) });
@@ -74,20 +81,4 @@ export class FrameDecoder {
     if (whole.t === "part") throw new Error("nested parts");
     return whole;
   }
-}
-
-/** Largest terminal chunk in one binary frame. */
-export const STREAM_CHUNK = 64 * 1024;
-
-/** A binary frame: the stream number (uint32, big-endian) then the bytes. */
-export function encodeStreamFrame(stream: number, payload: Uint8Array): Buffer {
-  const frame = Buffer.allocUnsafe(4 + payload.length);
-  frame.writeUInt32BE(stream, 0);
-  frame.set(payload, 4);
-  return frame;
-}
-
-export function decodeStreamFrame(frame: Buffer): { stream: number; payload: Buffer } | null {
-  if (frame.length < 4) return null;
-  return { stream: frame.readUInt32BE(0), payload: frame.subarray(4) };
 }
