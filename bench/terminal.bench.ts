@@ -17,7 +17,7 @@ import { hubClient, summarize, waitForBroker } from "./lib/hub-client";
 import { cpuByRole } from "./lib/cpu-by-role";
 import type { BenchResult, BenchRow } from "./lib/summary";
 
-const KEYSTROKES = Number(process.env.BENCH_KEYSTROKES ?? 600);
+const KEYSTROKES = Number(process.env.BENCH_KEYSTROKES ?? 1500);
 const BULK_LINES = Number(process.env.BENCH_BULK_LINES ?? 400_000);
 const BULK_ROUNDS = Number(process.env.BENCH_BULK_ROUNDS ?? 3);
 /** Keystrokes per turn: the paths take turns (a fresh attach each), so a drifting host affects all alike. */
