@@ -35,6 +35,7 @@ import { shutdownHub } from "./shutdown-hub";
 import { startLocalBroker } from "./start-local-broker";
 import { acceptTerminal, PTY_PATH } from "../terminal/accept-terminal";
 import { acceptTerminalTunnel } from "../terminal/terminal-tunnel";
+import { rejectUpgrade } from "../http/reject-upgrade";
 import { backgroundJobs } from "./background-jobs";
 import { startScheduler } from "../runtime/scheduler";
 import { registerReplica } from "../dispatch/replicas";
@@ -346,10 +347,6 @@ function replyError(
   res.end(
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Scion Hub</title></head><body style="font-family:system-ui;max-width:40rem;margin:6rem auto;padding:0 1rem"><h1>${title}</h1><p>${text}</p></body></html>`,
   );
-}
-
-function rejectUpgrade(socket: Duplex, status: number, text: string): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
 function refuseUpgrade(socket: Duplex, err: ApiError): void {

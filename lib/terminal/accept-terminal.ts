@@ -9,7 +9,7 @@ import { checkAccess } from "../auth/check-access";
 import { applyIapIdentity } from "../auth/iap/apply-iap-identity";
 import { IDENTITY_HEADER } from "../auth/identity-header";
 import type { HubBrokerConnection } from "../brokers/channel/broker-connection";
-import { TUNNEL_PROTOCOL } from "../brokers/channel/protocol";
+import { TUNNEL_SWITCHED } from "../brokers/channel/protocol";
 import { callBroker } from "../brokers/channel/call-broker";
 import { ApiError } from "../http/api-error";
 import { parseId } from "../http/ids";
@@ -255,9 +255,7 @@ function joinThroughBroker(
     join(brokerSocket, brokerHead) {
       if (tunnel || ended) return void brokerSocket.destroy();
       tunnel = brokerSocket;
-      brokerSocket.write(
-        `HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${TUNNEL_PROTOCOL}\r\nConnection: Upgrade\r\n\r\n`,
-      );
+      brokerSocket.write(TUNNEL_SWITCHED);
       brokerSocket.write(browserHandshake(req, stream));
       if (head.length > 0) brokerSocket.write(head);
       if (brokerHead.length > 0) socket.write(brokerHead);

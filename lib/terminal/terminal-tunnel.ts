@@ -3,16 +3,16 @@ import https from "node:https";
 import type { Duplex } from "node:stream";
 import { z } from "zod";
 import { authenticateBrokerRequest } from "../brokers/authenticate-broker-request";
-import { TUNNEL_PROTOCOL } from "../brokers/channel/protocol";
+import { TUNNEL_SWITCHED } from "../brokers/channel/protocol";
 import { readBrokerHeaders } from "../brokers/hmac";
 import { ApiError } from "../http/api-error";
 import { joinSockets } from "../net/join-sockets";
+import { rejectUpgrade } from "../http/reject-upgrade";
 import type { HubRuntime } from "../runtime/hub-runtime";
 import { replicaHolding } from "./accept-terminal";
 
 /** Marks a tunnel one replica passed on to another, which never passes it on again. */
 const FORWARDED_HEADER = "x-scion-tunnel-forwarded";
-const SWITCHED = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${TUNNEL_PROTOCOL}\r\nConnection: Upgrade\r\n\r\n`;
 
 const tunnelStream = z.coerce
   .number()
@@ -43,11 +43,11 @@ export async function acceptTerminalTunnel(
   } catch (err) {
     if (!(err instanceof ApiError)) runtime.logger.error({ err }, "checking a terminal tunnel's signature failed");
     runtime.logger.warn({ remote: req.socket.remoteAddress }, "refused a terminal tunnel");
-    return refuseTunnel(socket, 401, "Unauthorized");
+    return rejectUpgrade(socket, 401, "Unauthorized");
   }
   const stream = tunnelStream.safeParse(new URL(req.url ?? "/", "http://x").searchParams.get("stream"));
   const terminal = stream.success ? runtime.brokers.get(brokerId)?.terminals.get(stream.data) : undefined;
-  if (!terminal) return refuseTunnel(socket, 404, "Not Found");
+  if (!terminal) return rejectUpgrade(socket, 404, "Not Found");
   terminal.join(socket, head);
 }
 
@@ -63,7 +63,7 @@ async function forwardTunnel(
   try {
     ownerUrl = await replicaHolding(runtime, brokerId);
   } catch {
-    return refuseTunnel(socket, 404, "Not Found");
+    return rejectUpgrade(socket, 404, "Not Found");
   }
   const url = new URL(req.url ?? "/", ownerUrl);
   const request = (url.protocol === "https:" ? https : http).request(url, {
@@ -72,7 +72,7 @@ async function forwardTunnel(
   });
   request.once("upgrade", (_res, upstream: Duplex, upstreamHead: Buffer) => {
     request.setTimeout(0);
-    socket.write(SWITCHED);
+    socket.write(TUNNEL_SWITCHED);
     if (upstreamHead.length > 0) socket.write(upstreamHead);
     if (head.length > 0) upstream.write(head);
     joinSockets(socket, upstream, () => {
@@ -82,16 +82,12 @@ async function forwardTunnel(
   });
   request.once("response", (res: IncomingMessage) => {
     res.resume();
-    refuseTunnel(socket, res.statusCode ?? 502, res.statusMessage ?? "Refused");
+    rejectUpgrade(socket, res.statusCode ?? 502, res.statusMessage ?? "Refused");
   });
   request.once("timeout", () => request.destroy(new Error("the replica holding the broker did not answer")));
   request.once("error", (err) => {
     runtime.logger.warn({ brokerId, err: err.message }, "passing a terminal tunnel on failed");
-    refuseTunnel(socket, 502, "Bad Gateway");
+    rejectUpgrade(socket, 502, "Bad Gateway");
   });
   request.end();
-}
-
-function refuseTunnel(socket: Duplex, status: number, text: string): void {
-  if (socket.writable) socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }

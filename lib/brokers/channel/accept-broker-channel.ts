@@ -11,6 +11,7 @@ import { ChannelPeer } from "./channel-peer";
 import type { HubBrokerConnection } from "./broker-connection";
 import { changeAgent } from "../../agents/change-agent";
 import { keepAlive } from "../../http/keep-alive";
+import { rejectUpgrade } from "../../http/reject-upgrade";
 
 const PING_MS = 15_000;
 
@@ -36,9 +37,7 @@ export async function acceptBrokerChannel(
   } catch (err) {
     const status = err instanceof ApiError ? err.status : 500;
     runtime.logger.warn({ status, remote: req.socket.remoteAddress }, "refused a broker control-channel upgrade");
-    socket.end(
-      `HTTP/1.1 ${status} ${status === 401 ? "Unauthorized" : "Error"}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
-    );
+    rejectUpgrade(socket, status, status === 401 ? "Unauthorized" : "Error");
     return;
   }
   wss.handleUpgrade(req, socket, head, (ws) => attach(runtime, brokerId, crypto.randomUUID(), ws));

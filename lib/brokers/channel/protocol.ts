@@ -16,6 +16,8 @@ export const CHANNEL_PATH = "/api/v1/runtime-brokers/connect";
  */
 export const TUNNEL_PATH = "/api/v1/runtime-brokers/terminal-tunnel";
 export const TUNNEL_PROTOCOL = "scion-terminal";
+/** The hub's answer that turns a broker's tunnel request into raw bytes. */
+export const TUNNEL_SWITCHED = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${TUNNEL_PROTOCOL}\r\nConnection: Upgrade\r\n\r\n`;
 
 const id = z.string().min(1).max(64);
 const errorShape = z.object({ code: z.string().max(64), message: z.string().max(4096) });
